@@ -1,0 +1,18 @@
+import { parseCid } from '../../core/read/resolve.js'
+import type { Context } from '../context.js'
+import type { Argv } from 'yargs'
+
+export const command = 'cat <cid>'
+export const describe = 'Print the article of a bundle, or the bytes of a file CID, every block verified'
+
+export const builder = (y: Argv) => y
+  .positional('cid', { type: 'string', describe: 'bundle or file CID', demandOption: true })
+
+export async function handler (args: { cid: string }, ctx: Context): Promise<void> {
+  const cid = parseCid(args.cid)
+  const repo = await ctx.repo()
+  const { catCid } = await import('../../core/read/cat.js')
+  for await (const chunk of catCid(cid, repo.blockstore, { signal: ctx.signal })) {
+    await ctx.out(chunk)
+  }
+}

@@ -1,0 +1,18 @@
+import { relative } from 'node:path'
+import type { Context } from '../context.js'
+import type { Argv } from 'yargs'
+
+export const command = 'ls'
+export const describe = 'List the articles published into this repo: CID, date, title, source path'
+
+export const builder = (y: Argv) => y
+
+export async function handler (_args: unknown, ctx: Context): Promise<void> {
+  const repo = await ctx.repo()
+  const { listPublished } = await import('../../core/ls.js')
+  for (const r of await listPublished(repo, { signal: ctx.signal })) {
+    if (ctx.json) await ctx.out(JSON.stringify(r) + '\n')
+    else if (ctx.quiet) await ctx.out(r.cid + '\n')
+    else await ctx.out(`${r.cid}  ${r.date ?? '----------'}  ${r.title ?? '(untitled)'}  ${relative(ctx.cwd, r.path) || r.path}\n`)
+  }
+}

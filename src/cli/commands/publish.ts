@@ -1,0 +1,131 @@
+import { isAbsolute, relative } from 'node:path'
+import { exitCodeFor } from '../exit.js'
+import { BatchFailedError, InvalidArgumentError, ManifestMismatchError } from '../../errors.js'
+import { toRecord } from '../../core/publish.js'
+import { compareManifest, manifestKey, readManifest, writeManifest } from '../../core/manifest.js'
+import { CID_PROFILES, DEFAULT_CID_PROFILE } from '../../core/unixfs/profiles.js'
+import { DEFAULT_GATEWAY } from '../../core/link.js'
+import { DEFAULT_MAX_ARTICLE_BYTES } from '../../core/article/parse-article.js'
+import { parseSize } from '../parse-size.js'
+import { progressRenderer } from '../render-progress.js'
+import type { PublishFailure, PublishOutcome, PublishResult } from '../../core/publish.js'
+import type { CidProfileName } from '../../core/unixfs/profiles.js'
+import type { Context } from '../context.js'
+import type { Argv } from 'yargs'
+
+export const command = 'publish <paths..>'
+export const describe = 'Publish articles (files, or folders searched for *.txt and *.md): bundle, add, pin, print CID and link'
+
+export const builder = (y: Argv) => y
+  .positional('paths', { type: 'string', array: true, describe: 'article files or folders', demandOption: true })
+  .option('cid-profile', { type: 'string', choices: Object.keys(CID_PROFILES), default: DEFAULT_CID_PROFILE, describe: 'CID profile (IPIP-499)' })
+  .option('gateway', { type: 'string', default: DEFAULT_GATEWAY, describe: 'gateway for the Download IPFS link (a host name gives a subdomain link)' })
+  .option('link-template', { type: 'string', describe: 'link template: {cid} {cidv1} {gateway} {scheme} {host} {file} {slug} {filename}' })
+  .option('write-link', { type: 'boolean', default: false, describe: 'write the link into each source file\'s [Download IPFS](…) line, atomically' })
+  .option('manifest', { type: 'string', describe: 'create or update this JSON manifest of article path → {cid, link, title, date}' })
+  .option('check', { type: 'boolean', default: false, describe: 'with --manifest: recompute CIDs and compare, write nothing; exit 1 if any differ' })
+  .option('only-hash', { type: 'boolean', default: false, alias: 'n', describe: 'compute and print CIDs; store nothing' })
+  .option('max-size', { type: 'string', default: String(DEFAULT_MAX_ARTICLE_BYTES), describe: 'largest article accepted (bytes, or with KiB/MiB)' })
+
+interface PublishArgs {
+  paths: string[]
+  cidProfile: CidProfileName
+  gateway: string
+  linkTemplate?: string
+  writeLink: boolean
+  manifest?: string
+  check: boolean
+  onlyHash: boolean
+  maxSize: string
+}
+
+/** A path as the user should see it: relative to the working folder when inside it. */
+function shownPath (path: string, cwd: string): string {
+  const rel = relative(cwd, path)
+  return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? path : rel
+}
+
+function failureLine (f: PublishFailure, cwd: string): string {
+  const path = shownPath(f.path, cwd)
+  const msg = f.error.message
+  return msg.startsWith(f.path) || msg.startsWith(path) ? msg : `${path}: ${msg}`
+}
+
+export async function handler (args: PublishArgs, ctx: Context): Promise<void> {
+  if (args.check && args.manifest == null) throw new InvalidArgumentError('--check needs --manifest <file>')
+  const maxBytes = parseSize(args.maxSize, '--max-size')
+  const onlyHash = args.onlyHash || args.check
+  if (args.check && args.writeLink) throw new InvalidArgumentError('--check writes nothing, so it cannot be combined with --write-link')
+  const manifest = args.manifest != null ? await readManifest(args.manifest) : undefined
+  const repo = onlyHash ? undefined : await ctx.repo()
+  const { publishArticles } = await import('../../core/publish.js')
+  const progress = await progressRenderer(ctx, 'publishing')
+  const failures: PublishFailure[] = []
+  const results: PublishResult[] = []
+  try {
+    for await (const outcome of publishArticles(args.paths, repo, {
+      cidProfile: args.cidProfile,
+      gateway: args.gateway,
+      linkTemplate: args.linkTemplate,
+      writeLink: args.writeLink,
+      onlyHash,
+      maxBytes,
+      signal: ctx.signal,
+      onProgress: progress.onProgress
+    })) {
+      await report(outcome, args, ctx, progress)
+      if (outcome.ok) results.push(outcome)
+      else failures.push(outcome)
+    }
+  } finally {
+    progress.done()
+  }
+
+  if (manifest != null && args.manifest != null) {
+    const actual = new Map(results.map(r => [manifestKey(args.manifest!, r.path), r.cid]))
+    if (args.check) {
+      const stale = compareManifest(manifest, actual)
+      for (const s of stale) {
+        ctx.error(s.expected == null
+          ? `${s.key}: missing from ${args.manifest} (publishes to ${s.actual})`
+          : `${s.key}: CID differs from ${args.manifest}: manifest has ${s.expected}, article publishes to ${s.actual}`)
+      }
+      if (stale.length > 0 || failures.length > 0) {
+        throw new ManifestMismatchError(`${args.manifest} does not match ${stale.length + failures.length} article(s); run publish with --manifest to update it`, stale.map(s => s.key))
+      }
+      ctx.info(`${args.manifest} matches all ${results.length} article(s)`)
+      return
+    }
+    for (const r of results) {
+      manifest[manifestKey(args.manifest, r.path)] = { cid: r.cid, link: r.link, title: r.title, date: r.date }
+    }
+    if (await writeManifest(args.manifest, manifest)) ctx.info(`updated ${args.manifest}`)
+  }
+  if (failures.length === 1 && results.length === 0) {
+    // a single article: it was reported; exit with its own code (3 for a missing file, …)
+    ctx.exitCode = exitCodeFor(failures[0].error)
+    return
+  }
+  if (failures.length > 0) {
+    throw new BatchFailedError(`${failures.length} of ${failures.length + results.length} article(s) failed: ${failures.map(f => shownPath(f.path, ctx.cwd)).join(', ')}`, failures.map(f => ({ path: f.path, error: f.error })))
+  }
+}
+
+async function report (outcome: PublishOutcome, args: PublishArgs, ctx: Context, progress: { clear(): void }): Promise<void> {
+  progress.clear()
+  if (!outcome.ok) {
+    ctx.error(failureLine(outcome, ctx.cwd))
+    return
+  }
+  const shown = shownPath(outcome.path, ctx.cwd)
+  for (const w of outcome.warnings) ctx.warn(`${shown}: ${w}`)
+  if (args.check) return
+  if (ctx.json) {
+    await ctx.out(JSON.stringify({ ...toRecord(outcome), path: shown }) + '\n')
+  } else if (ctx.quiet) {
+    await ctx.out(outcome.cid + '\n')
+  } else {
+    await ctx.out(`${outcome.cid} ${shown}\n  ${outcome.link}\n`)
+  }
+  if (outcome.linkWritten) ctx.info(`${shown}: wrote the link into the file`)
+}

@@ -1,0 +1,33 @@
+import type { Repo } from '../core/store/repo.js'
+
+/** What a command handler gets: where to write, the global options and the repo. Handlers never touch `process` or `console`. */
+export interface Context {
+  /** Writes a result line (or raw bytes) to stdout. */
+  out(data: string | Uint8Array): Promise<void>
+  /** Writes a message line to stderr (suppressed with --quiet, except errors). */
+  info(line: string): void
+  /** Writes a warning line to stderr: `warning: …` (suppressed with --quiet). */
+  warn(line: string): void
+  /** Writes an error line to stderr: `error: …`. */
+  error(line: string): void
+  /** Whether stderr is a terminal, so progress may be drawn. */
+  readonly isTTY: boolean
+  readonly json: boolean
+  readonly quiet: boolean
+  readonly debug: boolean
+  /** Aborted on SIGINT/SIGTERM or when --timeout passes. */
+  readonly signal: AbortSignal
+  readonly cwd: string
+  /** Opens the repo named by --repo / IPFS_PUBLISH_REPO / the default, once; closed when the command ends. */
+  repo(): Promise<Repo>
+  /** The exit code the command asks for when it does not throw (e.g. 1 when some articles failed). */
+  exitCode: number
+}
+
+/** The global options every command accepts. */
+export interface GlobalArgs {
+  repo?: string
+  json: boolean
+  quiet: boolean
+  debug: boolean
+}

@@ -1,0 +1,52 @@
+import { isPublishError } from '../errors.js'
+import type { ErrorCode } from '../errors.js'
+
+/** The exit codes of the CLI (documented in the README). */
+export const EXIT = {
+  OK: 0,
+  FAILURE: 1,
+  USAGE: 2,
+  NOT_FOUND: 3,
+  VERIFICATION: 4,
+  INTERRUPTED: 130
+} as const
+
+const CODE_TO_EXIT: Record<ErrorCode, number> = {
+  ERR_INVALID_ARGUMENT: EXIT.USAGE,
+  ERR_INVALID_CID: EXIT.USAGE,
+  ERR_NOT_FOUND: EXIT.NOT_FOUND,
+  ERR_NO_ARTICLES: EXIT.FAILURE,
+  ERR_VERIFICATION_FAILED: EXIT.VERIFICATION,
+  ERR_UNSAFE_PATH: EXIT.VERIFICATION,
+  ERR_INVALID_ARTICLE: EXIT.FAILURE,
+  ERR_REPO_LOCKED: EXIT.FAILURE,
+  ERR_REPO: EXIT.FAILURE,
+  ERR_MANIFEST_MISMATCH: EXIT.FAILURE,
+  ERR_BATCH_FAILED: EXIT.FAILURE,
+  ERR_ABORTED: EXIT.INTERRUPTED
+}
+
+/** A usage error from the argument parser (yargs) rather than from the library. */
+export class UsageError extends Error {
+  readonly name = 'UsageError'
+}
+
+/** The one place where an error becomes an exit code. */
+export function exitCodeFor (err: unknown): number {
+  const e = err as Error | undefined
+  if (e?.name === 'AbortError') return EXIT.INTERRUPTED
+  if (e instanceof UsageError || e?.name === 'YError') return EXIT.USAGE
+  if (isPublishError(err)) return CODE_TO_EXIT[err.code] ?? EXIT.FAILURE
+  return EXIT.FAILURE
+}
+
+/** The one-line message printed after `error: `. The core says what happened; here the CLI may add how to fix it. */
+export function errorMessage (err: unknown): string {
+  const e = err as (Error & { code?: string }) | undefined
+  if (e?.name === 'AbortError') return 'interrupted'
+  let msg = e?.message ?? String(err)
+  if (e?.code === 'ERR_REPO_LOCKED') msg += ' (another ipfs-publish is using this repo; wait for it, or use --repo for another)'
+  if (e?.code === 'ERR_NOT_FOUND' && / not in the store$/.test(msg)) msg += " (publish or import it first, or fetch it from peers once networking is available)"
+  // one line, no control characters (names can come from a DAG)
+  return msg.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '?').replace(/\s*\n\s*/g, ' ')
+}

@@ -1,0 +1,113 @@
+import yargs from 'yargs'
+import { defaultRepoPath } from '../core/store/repo.js'
+import { errorMessage, exitCodeFor, UsageError } from './exit.js'
+import * as add from './commands/add.js'
+import * as cat from './commands/cat.js'
+import * as get from './commands/get.js'
+import * as ls from './commands/ls.js'
+import * as publish from './commands/publish.js'
+import * as verify from './commands/verify.js'
+import type { Context } from './context.js'
+import type { Repo } from '../core/store/repo.js'
+import type { Writable } from 'node:stream'
+
+/** Every command, listed explicitly. */
+export const commands = [publish, add, get, cat, verify, ls]
+
+/** What `run` needs from the process; tests pass their own. */
+export interface RunIO {
+  stdout: Writable
+  stderr: Writable & { isTTY?: boolean }
+  env: NodeJS.ProcessEnv
+  cwd: string
+  /** Aborted on SIGINT/SIGTERM. */
+  signal?: AbortSignal
+}
+
+function write (stream: Writable, data: string | Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const ok = stream.write(data, err => { if (err != null) reject(err) })
+    if (ok) resolve()
+    else stream.once('drain', resolve)
+  })
+}
+
+/**
+ * Runs the CLI with `argv` (without `node` and the script) and returns the exit
+ * code. All output goes through `io`; nothing here calls `process.exit`.
+ */
+export async function run (argv: string[], io: RunIO): Promise<number> {
+  let repo: Repo | undefined
+  let opening: Promise<Repo> | undefined
+  let debug = argv.includes('--debug')
+  const controller = new AbortController()
+  io.signal?.addEventListener('abort', () => controller.abort(io.signal?.reason), { once: true })
+  const ctx: Context & { setGlobals(a: any): void } = {
+    out: async (data) => { await write(io.stdout, data) },
+    info: (line) => { if (!ctx.quiet && !ctx.json) io.stderr.write(line + '\n') },
+    warn: (line) => { if (!ctx.quiet) io.stderr.write(`warning: ${line}\n`) },
+    error: (line) => { io.stderr.write(`error: ${line}\n`) },
+    isTTY: io.stderr.isTTY === true,
+    json: false,
+    quiet: false,
+    debug,
+    signal: controller.signal,
+    cwd: io.cwd,
+    exitCode: 0,
+    repo: async () => {
+      if (repo != null) return repo
+      opening ??= (async () => {
+        const { openRepo } = await import('../core/store/repo.js')
+        const r = await openRepo(globals.repo ?? defaultRepoPath(io.env), { signal: controller.signal })
+        repo = r
+        return r
+      })()
+      return opening
+    },
+    setGlobals (a: any) {
+      Object.assign(ctx, { json: a.json === true, quiet: a.quiet === true, debug: a.debug === true })
+      globals.repo = a.repo
+      debug = a.debug === true
+    }
+  }
+  const globals: { repo?: string } = {}
+
+  const parser = yargs(argv)
+    .scriptName('ipfs-publish')
+    .usage('$0 <command> [options]\n\nPublish articles on IPFS: deterministic bundles, an embedded Helia store, verified retrieval.')
+    .option('repo', { type: 'string', describe: 'repo folder (env IPFS_PUBLISH_REPO)', default: io.env.IPFS_PUBLISH_REPO != null && io.env.IPFS_PUBLISH_REPO !== '' ? io.env.IPFS_PUBLISH_REPO : undefined, defaultDescription: defaultRepoPath({ ...io.env, IPFS_PUBLISH_REPO: '' }) })
+    .option('json', { type: 'boolean', default: false, describe: 'one JSON object per result, one per line, on stdout' })
+    .option('quiet', { type: 'boolean', alias: 'q', default: false, describe: 'print only results (CIDs); no progress, no notes' })
+    .option('debug', { type: 'boolean', default: false, describe: 'print stack traces' })
+    .middleware((a) => { ctx.setGlobals(a) })
+    .strict()
+    .demandCommand(1, 'name a command (see --help)')
+    .recommendCommands()
+    .showHelpOnFail(false)
+    .fail((msg, err) => { throw err ?? new UsageError(msg) })
+    .exitProcess(false)
+    .help()
+    .alias('help', 'h')
+    .version()
+    .wrap(Math.min(100, (io.stdout as any).columns ?? 100))
+
+  for (const cmd of commands) {
+    parser.command(cmd.command, cmd.describe, cmd.builder as any, async (a: any) => { await cmd.handler(a, ctx) })
+  }
+
+  let output = ''
+  try {
+    await parser.parseAsync(argv, {}, (err, _argv, out) => { if (err == null) output = out })
+    if (output !== '') await write(io.stdout, output + '\n')
+    return ctx.exitCode
+  } catch (err) {
+    if (output !== '' && !(err instanceof UsageError)) await write(io.stdout, output + '\n')
+    if (debug && (err as Error)?.stack != null) io.stderr.write(String((err as Error).stack) + '\n')
+    ctx.error(errorMessage(err))
+    return exitCodeFor(err)
+  } finally {
+    if (opening != null) {
+      await opening.then(async r => r.close()).catch(() => {})
+    }
+  }
+}

@@ -1,0 +1,16 @@
+import { run } from './index.js'
+
+/** Entry point of the bin: wires process I/O and signals to `run`, exits once. */
+export async function main (argv: string[]): Promise<void> {
+  const controller = new AbortController()
+  let interrupts = 0
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (++interrupts > 1) process.exit(130)
+    controller.abort(Object.assign(new Error(`interrupted by ${sig}`), { name: 'AbortError' }))
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => { if (err.code === 'EPIPE') process.exit(0) })
+  const code = await run(argv, { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), signal: controller.signal })
+  process.exitCode = code
+}

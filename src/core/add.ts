@@ -1,0 +1,110 @@
+import { createReadStream } from 'node:fs'
+import { lstat, readdir, readlink } from 'node:fs/promises'
+import { basename, join, resolve } from 'node:path'
+import { BlackHoleBlockstore } from 'blockstore-core/black-hole'
+import { importer } from 'ipfs-unixfs-importer'
+import { CustomProgressEvent } from 'progress-events'
+import { InvalidArgumentError, NotFoundError } from '../errors.js'
+import { getProfile, importerOptions } from './unixfs/profiles.js'
+import type { Repo } from './store/repo.js'
+import type { CidProfileName } from './unixfs/profiles.js'
+import type { ImportCandidate, ImporterOptions } from 'ipfs-unixfs-importer'
+import type { AbortOptions } from 'abort-error'
+import type { CID } from 'multiformats/cid'
+import type { ProgressEvent, ProgressOptions } from 'progress-events'
+
+export type AddProgressEvents =
+  | ProgressEvent<'article:add:bytes', { bytes: number, path: string }>
+
+export interface AddOptions extends AbortOptions, ProgressOptions<AddProgressEvents> {
+  /** @default 'unixfs-v1-2025' */
+  cidProfile?: CidProfileName
+  /** Compute the CID only; store and pin nothing. */
+  onlyHash?: boolean
+  /** Include files and folders whose names start with a dot (Kubo's `--hidden`). @default false */
+  hidden?: boolean
+  /** Pin the root. @default true */
+  pin?: boolean
+}
+
+export interface AddResult {
+  path: string
+  cid: CID
+  /** Bytes of file content added. */
+  bytes: number
+}
+
+/**
+ * Walks a file or folder into importer candidates, as `ipfs add -r` does: files
+ * are streamed, symlinks are kept as UnixFS symlinks (not followed), empty
+ * folders are kept, hidden entries are skipped unless `hidden` is set. Names are
+ * visited in sorted order; the DAG does not depend on it (directory links are
+ * sorted), but progress and errors do.
+ */
+async function * candidates (root: string, name: string, options: AddOptions, counter: { bytes: number }): AsyncGenerator<ImportCandidate> {
+  const st = await lstat(root)
+  if (st.isSymbolicLink()) {
+    yield { path: name, link: await readlink(root) } as any
+  } else if (st.isDirectory()) {
+    const entries = (await readdir(root)).sort()
+    const visible = entries.filter(e => options.hidden === true || !e.startsWith('.'))
+    if (visible.length === 0) yield { path: name }
+    for (const entry of visible) {
+      options.signal?.throwIfAborted()
+      yield * candidates(join(root, entry), `${name}/${entry}`, options, counter)
+    }
+  } else if (st.isFile()) {
+    const path = root
+    yield {
+      path: name,
+      content: (async function * () {
+        for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024, signal: options.signal })) {
+          counter.bytes += chunk.length
+          options.onProgress?.(new CustomProgressEvent('article:add:bytes', { bytes: counter.bytes, path }))
+          yield chunk as Uint8Array
+        }
+      })()
+    }
+  }
+}
+
+/**
+ * Adds a file or folder as plain UnixFS, as `ipfs add -Q -r` does, streaming:
+ * memory does not grow with the file's size. The root is pinned unless
+ * `onlyHash` or `pin: false`. Pass `repo` undefined with `onlyHash`.
+ */
+export async function addPath (path: string, repo: Repo | undefined, options: AddOptions = {}): Promise<AddResult> {
+  const profile = getProfile(options.cidProfile)
+  const full = resolve(path)
+  try {
+    await lstat(full)
+  } catch (err: any) {
+    throw new NotFoundError(`${path}: ${err.code === 'ENOENT' ? 'no such file or directory' : err.code}`)
+  }
+  const onlyHash = options.onlyHash === true || repo == null
+  const blockstore = onlyHash ? new BlackHoleBlockstore() : repo.blockstore
+  const counter = { bytes: 0 }
+  // a top-level name keeps the importer from wrapping, and lets a folder be the root
+  const name = basename(full) === '' ? 'root' : basename(full)
+  let root: CID | undefined
+  for await (const entry of importer(candidates(full, name, options, counter), blockstore, { ...importerOptions(profile), signal: options.signal } as ImporterOptions)) {
+    if (entry.path === name) root = entry.cid
+  }
+  if (root == null) throw new InvalidArgumentError(`${path}: nothing to add`)
+  if (!onlyHash && options.pin !== false) {
+    if (!(await isRootPin(repo, root, options))) {
+      for await (const _ of repo.helia.pins.add(root, { signal: options.signal, metadata: { source: 'ipfs-publish add' } })) {}
+    }
+    await repo.flush()
+  }
+  return { path, cid: root, bytes: counter.bytes }
+}
+
+async function isRootPin (repo: Repo, cid: CID, options: AbortOptions): Promise<boolean> {
+  try {
+    await repo.helia.pins.get(cid, options)
+    return true
+  } catch {
+    return false
+  }
+}

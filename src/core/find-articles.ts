@@ -1,0 +1,63 @@
+import { readdir, stat } from 'node:fs/promises'
+import { extname, join, resolve } from 'node:path'
+import { NoArticlesError, NotFoundError, PublishError } from '../errors.js'
+import type { AbortOptions } from 'abort-error'
+
+/** An article file to publish, or a path that could not be used. */
+export type ArticleSource =
+  | { path: string, error?: undefined }
+  | { path: string, error: PublishError }
+
+const ARTICLE_EXTENSIONS = new Set(['.txt', '.md'])
+
+async function walk (dir: string, out: string[], options: AbortOptions): Promise<void> {
+  options.signal?.throwIfAborted()
+  const entries = await readdir(dir, { withFileTypes: true })
+  entries.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+  for (const entry of entries) {
+    const full = join(dir, entry.name)
+    if (entry.isDirectory()) {
+      if (entry.name.startsWith('.') || entry.name === 'node_modules') continue
+      await walk(full, out, options)
+    } else if (entry.isFile() && ARTICLE_EXTENSIONS.has(extname(entry.name).toLowerCase())) {
+      out.push(full)
+    }
+  }
+}
+
+/**
+ * Expands the paths given to `publish`: a file is taken as it is, a folder is
+ * searched recursively for `*.txt` and `*.md` (hidden folders and node_modules
+ * skipped), in sorted order. A path that does not exist, or a folder with no
+ * articles, becomes an entry with an error, so that it fails alone.
+ */
+export async function findArticles (paths: string[], options: AbortOptions = {}): Promise<ArticleSource[]> {
+  const out: ArticleSource[] = []
+  const seen = new Set<string>()
+  for (const p of paths) {
+    const full = resolve(p)
+    let st
+    try {
+      st = await stat(full)
+    } catch (err: any) {
+      out.push({ path: p, error: err.code === 'ENOENT' ? new NotFoundError(`${p}: no such file or directory`) : new NotFoundError(`${p}: ${err.code ?? err.message}`) })
+      continue
+    }
+    const found: string[] = []
+    if (st.isDirectory()) {
+      await walk(full, found, options)
+      if (found.length === 0) {
+        out.push({ path: p, error: new NoArticlesError(`${p}: no *.txt or *.md articles in this folder`) })
+        continue
+      }
+    } else {
+      found.push(full)
+    }
+    for (const f of found) {
+      if (seen.has(f)) continue
+      seen.add(f)
+      out.push({ path: f })
+    }
+  }
+  return out
+}

@@ -1,0 +1,57 @@
+import { isIP } from 'node:net'
+import { base32 } from 'multiformats/bases/base32'
+import { InvalidArgumentError } from '../errors.js'
+import type { CID } from 'multiformats/cid'
+
+/** The default gateway: a subdomain gateway, so every article gets its own origin. */
+export const DEFAULT_GATEWAY = 'https://dweb.link'
+
+/** What a link template can use. */
+export interface LinkFields {
+  cid: CID
+  /** The article's file name inside the bundle (`article.txt`). */
+  file: string
+  slug: string
+}
+
+/**
+ * Builds an article's Download IPFS link. With no template: a subdomain link
+ * `https://<cidv1>.ipfs.<host>/<file>?filename=<slug>.txt&download=true` for a
+ * gateway host name, or a path link `http://<ip:port>/ipfs/<cid>/<file>?…` for an
+ * IP address (which cannot carry subdomains). A template may use `{cid}`,
+ * `{cidv1}` (base32, for subdomains), `{gateway}`, `{scheme}`, `{host}`, `{file}`,
+ * `{slug}` and `{filename}`.
+ */
+export function buildLink (fields: LinkFields, gateway = DEFAULT_GATEWAY, template?: string): string {
+  let url: URL
+  try {
+    url = new URL(gateway)
+  } catch {
+    throw new InvalidArgumentError(`--gateway "${gateway}" is not a URL (try https://dweb.link)`)
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new InvalidArgumentError(`--gateway "${gateway}" must be an http or https URL`)
+  }
+  const ext = fields.file.endsWith('.md') ? '.md' : '.txt'
+  const values: Record<string, string> = {
+    cid: fields.cid.toString(),
+    cidv1: fields.cid.toV1().toString(base32),
+    gateway: url.origin,
+    scheme: url.protocol.slice(0, -1),
+    host: url.host,
+    file: fields.file,
+    slug: fields.slug,
+    filename: encodeURIComponent(fields.slug + ext)
+  }
+  if (template == null) {
+    const hostname = url.hostname.replace(/^\[|\]$/g, '')
+    template = isIP(hostname) !== 0
+      ? '{gateway}/ipfs/{cid}/{file}?filename={filename}&download=true'
+      : '{scheme}://{cidv1}.ipfs.{host}/{file}?filename={filename}&download=true'
+  }
+  return template.replace(/\{([a-z0-9]+)\}/g, (whole, name: string) => {
+    const v = values[name]
+    if (v == null) throw new InvalidArgumentError(`--link-template uses unknown placeholder ${whole} (known: ${Object.keys(values).map(k => `{${k}}`).join(' ')})`)
+    return v
+  })
+}

@@ -1,0 +1,44 @@
+import { InvalidArgumentError, NotFoundError } from '../../errors.js'
+import { ArticleChecker, loadBundle } from './bundle-check.js'
+import { parseCid, resolveEntry, toReadError } from './resolve.js'
+import type { Blockstore } from 'interface-blockstore'
+import type { AbortOptions } from 'abort-error'
+import type { CID } from 'multiformats/cid'
+
+/**
+ * The bytes of a CID, as `ipfs cat` gives them: a file's content, or for an
+ * ipfs-publish bundle its article. Every block is verified; a bundle's article is
+ * checked against `metadata.json` before any byte of it is yielded.
+ */
+export async function * catCid (cidInput: CID | string, blockstore: Pick<Blockstore, 'get'>, options: AbortOptions = {}): AsyncGenerator<Uint8Array> {
+  const cid = parseCid(cidInput)
+  try {
+    const root = await resolveEntry(cid, blockstore, options)
+    if (root.type === 'directory') {
+      const metadata = await loadBundle(root, blockstore, options)
+      if (metadata == null) throw new InvalidArgumentError(`${cid} is a folder, not a file or an article bundle (use 'get' to write it to disk)`)
+      let articleCid: CID | undefined
+      for await (const e of root.entries(options)) if (e.name === metadata.file.name) articleCid = e.cid
+      if (articleCid == null) throw new NotFoundError(`${cid}: the bundle has no ${metadata.file.name}`)
+      const article = await resolveEntry(articleCid, blockstore, options)
+      if (article.type === 'directory' || article.type === 'object') throw new InvalidArgumentError(`${cid}: ${metadata.file.name} is not a file`)
+      const checker = new ArticleChecker(metadata, cid)
+      const parts: Uint8Array[] = []
+      let size = 0
+      for await (const chunk of article.content(options)) {
+        size += chunk.byteLength
+        if (size > metadata.file.bytes) break // the check below fails; never buffer more than promised
+        checker.update(chunk)
+        parts.push(chunk)
+      }
+      if (size > metadata.file.bytes) checker.update(new Uint8Array(1))
+      checker.check()
+      yield * parts
+      return
+    }
+    if (root.type === 'object') throw new InvalidArgumentError(`${cid} is not UnixFS data`)
+    yield * root.content(options)
+  } catch (err) {
+    throw toReadError(err, cid)
+  }
+}

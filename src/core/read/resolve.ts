@@ -1,0 +1,43 @@
+import { exporter } from 'ipfs-unixfs-exporter'
+import { CID } from 'multiformats/cid'
+import { InvalidCidError, PublishError, VerificationError } from '../../errors.js'
+import type { Blockstore } from 'interface-blockstore'
+import type { AbortOptions } from 'abort-error'
+import type { UnixFSEntry } from 'ipfs-unixfs-exporter'
+
+/** Parses a CID given by a user (also `/ipfs/<cid>` and `ipfs://<cid>`); InvalidCidError if it is not one. */
+export function parseCid (input: string | CID): CID {
+  if (typeof input !== 'string') return input
+  const s = input.trim().replace(/^ipfs:\/\//, '').replace(/^\/ipfs\//, '').replace(/\/+$/, '')
+  try {
+    const cid = CID.parse(s)
+    if (cid.multihash == null) throw new Error('no multihash')
+    return cid
+  } catch {
+    throw new InvalidCidError(`"${input}" is not a valid CID`)
+  }
+}
+
+/** Maps what the exporter throws to our errors; ours pass through. */
+export function toReadError (err: unknown, cid: CID): unknown {
+  if (err instanceof PublishError || (err as Error)?.name === 'AbortError') return err
+  const e = err as Error
+  switch (e?.name) {
+    case 'NotUnixFSError':
+    case 'OverReadError':
+    case 'UnderReadError':
+    case 'NoResolverError':
+      return new VerificationError(`${cid} is not a valid UnixFS DAG: ${e.message}`, { cause: err })
+    default:
+      return err
+  }
+}
+
+/** Resolves a CID to its UnixFS entry, every block it reads verified. */
+export async function resolveEntry (cid: CID, blockstore: Pick<Blockstore, 'get'>, options: AbortOptions = {}): Promise<UnixFSEntry> {
+  try {
+    return await exporter(cid, blockstore, options)
+  } catch (err) {
+    throw toReadError(err, cid)
+  }
+}

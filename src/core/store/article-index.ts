@@ -1,0 +1,50 @@
+import { Key } from 'interface-datastore'
+import type { Datastore } from 'interface-datastore'
+import type { AbortOptions } from 'abort-error'
+
+/** What the repo remembers of each published article (the fields of `publish --json`). */
+export interface ArticleRecord {
+  /** The source file, as an absolute path, when it was last published. */
+  path: string
+  cid: string
+  link: string
+  title: string | null
+  date: string | null
+  categories: string[]
+  files: Array<{ name: string, cid: string, bytes: number }>
+}
+
+const PREFIX = '/ipfs-publish/articles/'
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+
+function key (cid: string): Key {
+  return new Key(PREFIX + cid)
+}
+
+/** Records an article in the repo's index (keyed by bundle CID). */
+export async function putArticle (datastore: Datastore, record: ArticleRecord, options?: AbortOptions): Promise<void> {
+  await datastore.put(key(record.cid), encoder.encode(JSON.stringify(record)), options)
+}
+
+/** Removes an article from the index (when its pin is removed). */
+export async function deleteArticle (datastore: Datastore, cid: string, options?: AbortOptions): Promise<void> {
+  await datastore.delete(key(cid), options)
+}
+
+/** The index entry of a bundle CID, or undefined. */
+export async function getArticle (datastore: Datastore, cid: string, options?: AbortOptions): Promise<ArticleRecord | undefined> {
+  try {
+    return JSON.parse(decoder.decode(await datastore.get(key(cid), options)))
+  } catch (err: any) {
+    if (err?.name === 'NotFoundError') return undefined
+    throw err
+  }
+}
+
+/** Every article in the index. */
+export async function * listArticles (datastore: Datastore, options?: AbortOptions): AsyncGenerator<ArticleRecord> {
+  for await (const { value } of datastore.query({ prefix: PREFIX }, options)) {
+    yield JSON.parse(decoder.decode(value))
+  }
+}

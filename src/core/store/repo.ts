@@ -1,0 +1,111 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { homedir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { createHeliaLight } from 'helia'
+import { Level } from 'level'
+import { RepoError, RepoLockedError } from '../../errors.js'
+import { LevelStores } from './level-stores.js'
+import { VerifyingBlockstore } from './verifying-blockstore.js'
+import type { Helia } from '@helia/interface'
+import type { Blockstore } from 'interface-blockstore'
+import type { Datastore } from 'interface-datastore'
+import type { AbortOptions } from 'abort-error'
+
+/** Options for {@link openRepo}. */
+export interface OpenRepoOptions extends AbortOptions {
+  /** How long to wait for another process to release the repo, in ms. @default 30000 */
+  lockTimeout?: number
+}
+
+/** An open repo: the Helia node over the on-disk store. Close it when done. */
+export interface Repo {
+  /** The repo's folder. */
+  readonly path: string
+  /** A Helia node (no libp2p) over the repo's stores; its pins are the repo's pins. */
+  readonly helia: Helia
+  /** The store's blocks, every read verified against its CID. */
+  readonly blockstore: Blockstore
+  readonly datastore: Datastore
+  readonly stores: LevelStores
+  /** Writes pending changes in one atomic batch. */
+  flush(): Promise<void>
+  /** Flushes, stops the node and releases the repo. */
+  close(): Promise<void>
+}
+
+/**
+ * The default repo folder: `$IPFS_PUBLISH_REPO`, else `$XDG_DATA_HOME/ipfs-publish`,
+ * else `~/.local/share/ipfs-publish` (`~/Library/Application Support/ipfs-publish`
+ * on macOS, `%LOCALAPPDATA%\ipfs-publish` on Windows).
+ */
+export function defaultRepoPath (env: NodeJS.ProcessEnv = process.env): string {
+  if (env.IPFS_PUBLISH_REPO != null && env.IPFS_PUBLISH_REPO !== '') return resolve(env.IPFS_PUBLISH_REPO)
+  if (env.XDG_DATA_HOME != null && env.XDG_DATA_HOME !== '') return join(env.XDG_DATA_HOME, 'ipfs-publish')
+  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'ipfs-publish')
+  if (process.platform === 'win32' && env.LOCALAPPDATA != null) return join(env.LOCALAPPDATA, 'ipfs-publish')
+  return join(homedir(), '.local', 'share', 'ipfs-publish')
+}
+
+function isLocked (err: any): boolean {
+  return err?.code === 'LEVEL_LOCKED' || err?.cause?.code === 'LEVEL_LOCKED'
+}
+
+const sleep = async (ms: number, signal?: AbortSignal): Promise<void> => new Promise((resolve, reject) => {
+  const t = setTimeout(resolve, ms)
+  signal?.addEventListener('abort', () => { clearTimeout(t); reject(signal.reason) }, { once: true })
+})
+
+/**
+ * Opens (creating when needed) the repo at `path`. One process at a time holds a
+ * repo: LevelDB's lock file is held by the kernel, so a killed process never
+ * leaves a stale lock. Another process waits up to `lockTimeout`, then fails with
+ * "repo locked by pid N".
+ */
+export async function openRepo (path: string, options: OpenRepoOptions = {}): Promise<Repo> {
+  const dir = resolve(path)
+  try {
+    await mkdir(dir, { recursive: true })
+  } catch (err: any) {
+    throw new RepoError(`cannot create the repo folder ${dir}: ${err.code ?? err.message}`, { cause: err })
+  }
+  const db = new Level<Uint8Array, Uint8Array>(join(dir, 'store'), { keyEncoding: 'view', valueEncoding: 'view' })
+  const deadline = Date.now() + (options.lockTimeout ?? 30_000)
+  for (let delay = 10; ; delay = Math.min(delay * 2, 250)) {
+    options.signal?.throwIfAborted()
+    try {
+      await db.open({ createIfMissing: true, compression: false } as any)
+      break
+    } catch (err: any) {
+      if (!isLocked(err)) throw new RepoError(`cannot open the repo at ${dir}: ${err.cause?.message ?? err.message}`, { cause: err })
+      if (Date.now() >= deadline) {
+        const pid = await readFile(join(dir, 'owner.pid'), 'utf8').catch(() => '?')
+        throw new RepoLockedError(`repo ${dir} locked by pid ${pid.trim()}`, { cause: err })
+      }
+      await sleep(delay, options.signal)
+    }
+  }
+  await writeFile(join(dir, 'owner.pid'), `${process.pid}\n`).catch(() => {})
+  const stores = new LevelStores(db)
+  const blockstore = new VerifyingBlockstore(stores.blockstore)
+  const helia = createHeliaLight({ blockstore, datastore: stores.datastore })
+  await helia.start()
+  let closed = false
+  return {
+    path: dir,
+    helia,
+    blockstore,
+    datastore: stores.datastore,
+    stores,
+    flush: async () => stores.flush(),
+    close: async () => {
+      if (closed) return
+      closed = true
+      try {
+        await stores.flush()
+        await helia.stop()
+      } finally {
+        await db.close()
+      }
+    }
+  }
+}

@@ -1,0 +1,91 @@
+import { equals } from 'uint8arrays/equals'
+import { NotFoundError, VerificationError } from '../../errors.js'
+import { IDENTITY, sha256Multihash, SHA2_256 } from '../unixfs/hash.js'
+import type { Blockstore, InputPair, Pair } from 'interface-blockstore'
+import type { AbortOptions } from 'abort-error'
+import type { CID } from 'multiformats/cid'
+
+/** Checks that `bytes` hash to `cid`'s multihash; throws VerificationError naming the CID if not. */
+export function verifyBlock (cid: CID, bytes: Uint8Array): void {
+  const { code, digest } = cid.multihash
+  if (code === IDENTITY) {
+    if (!equals(digest, bytes)) throw new VerificationError(`block ${cid} does not match its identity CID`)
+    return
+  }
+  if (code !== SHA2_256) {
+    throw new VerificationError(`block ${cid} uses hash function 0x${code.toString(16)}, which ipfs-publish cannot verify`)
+  }
+  if (!equals(sha256Multihash(bytes).digest, digest)) {
+    throw new VerificationError(`block ${cid} does not match its hash: the stored bytes are corrupt`)
+  }
+}
+
+async function concat (chunks: Generator<Uint8Array> | AsyncGenerator<Uint8Array>): Promise<Uint8Array> {
+  const parts: Uint8Array[] = []
+  for await (const c of chunks) parts.push(c)
+  return parts.length === 1 ? parts[0] : Buffer.concat(parts)
+}
+
+/**
+ * The one place where "verify on every read" lives: a blockstore wrapper whose
+ * `get` hashes each block again and compares it with its CID before anyone sees
+ * it, the local disk included. A missing block is a NotFoundError naming the CID.
+ * Identity CIDs are answered from the CID itself.
+ */
+export class VerifyingBlockstore implements Blockstore {
+  constructor (readonly child: Blockstore) {}
+
+  async * get (cid: CID, options?: AbortOptions): AsyncGenerator<Uint8Array> {
+    options?.signal?.throwIfAborted()
+    if (cid.multihash.code === IDENTITY) {
+      yield cid.multihash.digest
+      return
+    }
+    let bytes: Uint8Array
+    try {
+      bytes = await concat(this.child.get(cid, options))
+    } catch (err: any) {
+      if (err?.name === 'NotFoundError') throw new NotFoundError(`block ${cid} is not in the store`, { cause: err })
+      throw err
+    }
+    verifyBlock(cid, bytes)
+    yield bytes
+  }
+
+  async * getMany (cids: AsyncIterable<CID> | Iterable<CID>, options?: AbortOptions): AsyncGenerator<Pair> {
+    for await (const cid of cids) {
+      yield { cid, bytes: this.get(cid, options) }
+    }
+  }
+
+  async has (cid: CID, options?: AbortOptions): Promise<boolean> {
+    if (cid.multihash.code === IDENTITY) return true
+    return this.child.has(cid, options)
+  }
+
+  async put (cid: CID, bytes: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>, options?: AbortOptions): Promise<CID> {
+    if (cid.multihash.code === IDENTITY) return cid
+    return this.child.put(cid, bytes, options)
+  }
+
+  async * putMany (source: AsyncIterable<InputPair> | Iterable<InputPair>, options?: AbortOptions): AsyncGenerator<CID> {
+    for await (const { cid, bytes } of source) {
+      yield await this.put(cid, bytes, options)
+    }
+  }
+
+  async delete (cid: CID, options?: AbortOptions): Promise<void> {
+    await this.child.delete(cid, options)
+  }
+
+  async * deleteMany (source: AsyncIterable<CID> | Iterable<CID>, options?: AbortOptions): AsyncGenerator<CID> {
+    for await (const cid of source) {
+      await this.delete(cid, options)
+      yield cid
+    }
+  }
+
+  getAll (options?: AbortOptions): AsyncGenerator<Pair> | Generator<Pair> {
+    return this.child.getAll(options)
+  }
+}
