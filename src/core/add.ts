@@ -5,6 +5,7 @@ import { BlackHoleBlockstore } from 'blockstore-core/black-hole'
 import { importer } from 'ipfs-unixfs-importer'
 import { CustomProgressEvent } from 'progress-events'
 import { InvalidArgumentError, NotFoundError } from '../errors.js'
+import { stackWalker } from './store/dag-walker.js'
 import { getProfile, importerOptions } from './unixfs/profiles.js'
 import type { Repo } from './store/repo.js'
 import type { CidProfileName } from './unixfs/profiles.js'
@@ -93,7 +94,7 @@ export async function addPath (path: string, repo: Repo | undefined, options: Ad
   if (root == null) throw new InvalidArgumentError(`${path}: nothing to add`)
   if (!onlyHash && options.pin !== false) {
     if (!(await isRootPin(repo, root, options))) {
-      for await (const _ of repo.helia.pins.add(root, { signal: options.signal, metadata: { source: 'ipfs-publish add' } })) {}
+      for await (const _ of repo.helia.pins.add(root, { signal: options.signal, walker: stackWalker(), metadata: { source: 'ipfs-publish add' } })) {}
     }
     await repo.flush()
   }

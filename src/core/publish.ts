@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { readFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import { CustomProgressEvent } from 'progress-events'
 import { InvalidArticleError, PublishError } from '../errors.js'
@@ -8,6 +8,7 @@ import { writeLinkIntoSource } from './write-link.js'
 import { buildLink } from './link.js'
 import { putArticle } from './store/article-index.js'
 import { buildDirDag } from './unixfs/bundle-dag.js'
+import { blockKey, stackWalker } from './store/dag-walker.js'
 import { getProfile } from './unixfs/profiles.js'
 import type { ArticleMetadata } from './article/bundle.js'
 import type { ArticleRecord } from './store/article-index.js'
@@ -91,7 +92,11 @@ export async function * publishArticles (paths: string[], repo: Repo | undefined
   for (let start = 0; start < sources.length; start += GROUP) {
     options.signal?.throwIfAborted()
     const group = sources.slice(start, start + GROUP)
-    const bytes = await Promise.all(group.map(async s => s.error != null ? undefined : readFile(s.path).catch((err: unknown) => err as Error)))
+    // articles are small: synchronous reads cost a tenth of promise-based ones per file
+    const bytes = group.map(s => {
+      if (s.error != null) return undefined
+      try { return readFileSync(s.path) } catch (err) { return err as Error }
+    })
     const outcomes: PublishOutcome[] = []
     const toLink: Array<{ result: PublishResult, source: Uint8Array }> = []
     for (let i = 0; i < group.length; i++) {
@@ -123,7 +128,7 @@ export async function * publishArticles (paths: string[], repo: Repo | undefined
           const key = dag.root.toV1().toString()
           if (!pinned.has(key)) {
             for (const block of dag.blocks) await repo.blockstore.put(block.cid, block.bytes, options)
-            for await (const _ of repo.helia.pins.add(dag.root, { signal: options.signal, metadata: { source: 'ipfs-publish', slug: bundle.metadata.slug } })) {}
+            for await (const _ of repo.helia.pins.add(dag.root, { signal: options.signal, walker: stackWalker(new Map(dag.blocks.map(b => [blockKey(b.cid), b.bytes]))), metadata: { source: 'ipfs-publish', slug: bundle.metadata.slug } })) {}
             pinned.add(key)
             result.stored = true
           }

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises'
 import { InvalidArticleError } from '../errors.js'
-import { DOWNLOAD_LINK } from './article/parse-article.js'
+import { findDownloadLinks, replaceLinkTargets } from './article/scan.js'
 import { writeFileAtomic } from './fs/atomic-write.js'
 
 /**
@@ -11,14 +11,12 @@ import { writeFileAtomic } from './fs/atomic-write.js'
  * rewritten file gives the same CID.
  */
 export async function writeLinkIntoSource (path: string, source: Uint8Array, link: string): Promise<boolean> {
-  const text = new TextDecoder().decode(source)
-  if (!DOWNLOAD_LINK.test(text)) {
-    DOWNLOAD_LINK.lastIndex = 0
+  const links = findDownloadLinks(source)
+  if (links.length === 0) {
     throw new InvalidArticleError(`${path}: no [Download IPFS](…) link to write the link into`)
   }
-  DOWNLOAD_LINK.lastIndex = 0
-  const updated = text.replace(DOWNLOAD_LINK, () => `[Download IPFS](${link})`)
-  if (updated === text) return false
+  const updated = replaceLinkTargets(source, links, link)
+  if (updated === source) return false
   const current = await readFile(path)
   if (!current.equals(source)) {
     throw new InvalidArticleError(`${path}: the file changed while publishing; not writing the link`)

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { extname } from 'node:path'
-import { countWords, decodeArticle, DOWNLOAD_LINK, parseArticle, slugify } from './parse-article.js'
+import { checkArticleBytes, parseArticleBytes, slugify } from './parse-article.js'
+import { countBodyWords, findDownloadLinks, replaceLinkTargets } from './scan.js'
 import type { ParseArticleOptions, ParsedArticle } from './parse-article.js'
 
 /** The id and version of the `metadata.json` schema. Changing the layout of metadata.json means a new version. */
@@ -28,6 +29,8 @@ export interface ArticleMetadata {
 export interface BundleFile {
   name: string
   bytes: Uint8Array
+  /** The sha256 digest of `bytes`, when already computed (saves hashing twice). */
+  sha256?: Uint8Array
 }
 
 /** An article turned into the files of its UnixFS directory. */
@@ -48,11 +51,6 @@ function sortKeys (value: unknown): unknown {
   return value
 }
 
-/** Resets every `[Download IPFS](…)` target to `#`, so the link never feeds into the CID it points to. */
-export function resetDownloadLink (text: string): string {
-  return text.replace(DOWNLOAD_LINK, '[Download IPFS](#)')
-}
-
 /** The bundle's name for the article file: `article.md` for Markdown sources, `article.txt` otherwise. */
 export function articleFileName (sourceName: string): string {
   return extname(sourceName).toLowerCase() === '.md' ? 'article.md' : 'article.txt'
@@ -65,23 +63,25 @@ export function articleFileName (sourceName: string): string {
  * article's content, the schema version and the CID profile.
  */
 export function buildBundle (source: Uint8Array, sourceName: string, options: ParseArticleOptions = {}): Bundle {
-  const text = decodeArticle(source, options)
-  const article = parseArticle(text)
+  checkArticleBytes(source, options)
+  const article = parseArticleBytes(source)
   const name = articleFileName(sourceName)
-  const reset = resetDownloadLink(text)
-  const articleBytes = reset === text ? source : encoder.encode(reset)
+  const links = findDownloadLinks(source)
+  // the link's target is reset to '#', so the link never feeds into the CID it points to
+  const articleBytes = replaceLinkTargets(source, links, '#')
+  const digest = createHash('sha256').update(articleBytes).digest()
   const metadata: ArticleMetadata = {
     schema: METADATA_SCHEMA,
     title: article.title,
     date: article.date,
     categories: article.categories,
     slug: slugify(article.title ?? name),
-    wordCount: countWords(article.body),
+    wordCount: countBodyWords(source, article.bodyStart, links),
     file: {
       name,
       bytes: articleBytes.byteLength,
       mediaType: name.endsWith('.md') ? 'text/markdown; charset=utf-8' : 'text/plain; charset=utf-8',
-      sha256: createHash('sha256').update(articleBytes).digest('hex')
+      sha256: digest.toString('hex')
     }
   }
   if (Object.keys(article.extra).length > 0) {
@@ -89,7 +89,7 @@ export function buildBundle (source: Uint8Array, sourceName: string, options: Pa
   }
   const json = encoder.encode(JSON.stringify(metadata, null, 2) + '\n')
   return {
-    files: [{ name, bytes: articleBytes }, { name: 'metadata.json', bytes: json }],
+    files: [{ name, bytes: articleBytes, sha256: digest }, { name: 'metadata.json', bytes: json }],
     metadata,
     article
   }

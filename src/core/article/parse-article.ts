@@ -1,4 +1,5 @@
 import { parse as parseYaml } from 'yaml'
+import { isUtf8 } from 'node:buffer'
 import { InvalidArticleError } from '../../errors.js'
 
 /** Which of the supported layouts an article was read as. */
@@ -13,8 +14,8 @@ export interface ParsedArticle {
   categories: string[]
   /** Front-matter keys other than title, date and categories (Markdown only), kept as given. */
   extra: Record<string, unknown>
-  /** The text without the header lines and the Download IPFS link, for counting words. */
-  body: string
+  /** Where the body starts in the parsed text (a character index): after the header lines or the front matter. */
+  bodyStart: number
   /** Things a reader of the output should know, e.g. "no date line found". */
   warnings: string[]
 }
@@ -30,16 +31,16 @@ export const DEFAULT_MAX_ARTICLE_BYTES = 16 * 1024 * 1024
 const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december']
 const HOUSE_DATE = /^(January|February|March|April|May|June|July|August|September|October|November|December)\s+(\d{1,2}),\s*(\d{4})$/i
 const CATEGORIES = /^(?:—|–|-{1,2})\s*Categories:\s*(.*)$/i
-/** Matches the article's `[Download IPFS](target)` link; group 1 is the target. */
-export const DOWNLOAD_LINK = /\[Download IPFS\]\(([^()\s]*)\)/g
+const headDecoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true })
 
-const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
+/** How much of an article is decoded to read its header (front matter is decoded whole). */
+const HEAD_BYTES = 64 * 1024
 
 /**
- * Checks that `bytes` can be an article (not empty, no NUL, valid UTF-8, not too
- * large) and returns its text.
+ * Checks that `bytes` can be an article: not empty, not over `maxBytes`, no NUL
+ * byte, valid UTF-8. Throws InvalidArticleError saying which.
  */
-export function decodeArticle (bytes: Uint8Array, options: ParseArticleOptions = {}): string {
+export function checkArticleBytes (bytes: Uint8Array, options: ParseArticleOptions = {}): void {
   const max = options.maxBytes ?? DEFAULT_MAX_ARTICLE_BYTES
   if (bytes.byteLength === 0) {
     throw new InvalidArticleError('the file is empty')
@@ -50,11 +51,21 @@ export function decodeArticle (bytes: Uint8Array, options: ParseArticleOptions =
   if (bytes.includes(0)) {
     throw new InvalidArticleError("the file holds a NUL byte, so it is not a text article (use 'ipfs-publish add' for binary files)")
   }
-  try {
-    return decoder.decode(bytes)
-  } catch {
+  if (!isUtf8(bytes)) {
     throw new InvalidArticleError("the file is not valid UTF-8 text (use 'ipfs-publish add' for binary files)")
   }
+}
+
+/**
+ * Parses a checked article's bytes (see {@link checkArticleBytes}). Only the head
+ * is decoded, unless the article opens with front matter. `bodyStart` is returned
+ * as a byte offset into `bytes`.
+ */
+export function parseArticleBytes (bytes: Uint8Array): ParsedArticle {
+  const frontMatter = bytes[0] === 0x2d || bytes[0] === 0xef // '-' or a BOM
+  const text = headDecoder.decode(frontMatter || bytes.byteLength <= HEAD_BYTES ? bytes : bytes.subarray(0, HEAD_BYTES))
+  const parsed = parseArticle(text)
+  return { ...parsed, bodyStart: Buffer.byteLength(text.slice(0, parsed.bodyStart)) }
 }
 
 /** Turns `July 11, 2025` into `2025-07-11`; null when it is not a real date. */
@@ -88,34 +99,46 @@ function splitCategories (value: unknown): string[] {
   return list.map(c => String(c).trim()).filter(c => c.length > 0)
 }
 
-function stripLink (text: string): string {
-  return text.replace(DOWNLOAD_LINK, '')
+/** The lines of `text` from `pos` on, with the offset just past each, produced lazily. */
+function * linesFrom (text: string, pos: number): Generator<{ line: string, next: number }> {
+  while (pos < text.length) {
+    let nl = text.indexOf('\n', pos)
+    if (nl === -1) nl = text.length
+    yield { line: text.slice(pos, nl).replace(/\r$/, ''), next: nl + 1 }
+    pos = nl + 1
+  }
+}
+
+/** The next non-empty line at or after `pos`, or undefined. */
+function nextLine (text: string, pos: number): { line: string, next: number } | undefined {
+  for (const l of linesFrom(text, pos)) if (l.line.trim() !== '') return l
+  return undefined
 }
 
 /** Reads the house format: `## Title`, a date line, `— Categories: …`, the body, the link. */
-function parseHouse (text: string, lines: string[], first: number): ParsedArticle {
+function parseHouse (text: string, first: { line: string, next: number }): ParsedArticle {
   const warnings: string[] = []
-  const title = lines[first].replace(/^##\s+/, '').trim()
-  let i = first + 1
-  const next = (): number => { while (i < lines.length && lines[i].trim() === '') i++; return i }
+  const title = first.line.replace(/^##\s+/, '').trim()
+  let bodyStart = Math.min(first.next, text.length)
   let date: string | null = null
   let categories: string[] = []
-  let bodyStart = first + 1
-  if (next() < lines.length && HOUSE_DATE.test(lines[i].trim())) {
-    date = houseDateToIso(lines[i])
-    if (date == null) warnings.push(`the date line "${lines[i].trim()}" is not a real date`)
-    bodyStart = ++i
+  let l = nextLine(text, bodyStart)
+  if (l != null && HOUSE_DATE.test(l.line.trim())) {
+    date = houseDateToIso(l.line)
+    if (date == null) warnings.push(`the date line "${l.line.trim()}" is not a real date`)
+    bodyStart = Math.min(l.next, text.length)
+    l = nextLine(text, bodyStart)
   } else {
     warnings.push('no date line (such as "July 11, 2025") after the title')
   }
-  const cat = next() < lines.length ? CATEGORIES.exec(lines[i].trim()) : null
-  if (cat != null) {
+  const cat = l != null ? CATEGORIES.exec(l.line.trim()) : null
+  if (cat != null && l != null) {
     categories = splitCategories(cat[1])
-    bodyStart = ++i
+    bodyStart = Math.min(l.next, text.length)
   } else {
     warnings.push('no "— Categories: …" line after the date')
   }
-  return { format: 'house', title: title === '' ? null : title, date, categories, extra: {}, body: stripLink(lines.slice(bodyStart).join('\n')), warnings }
+  return { format: 'house', title: title === '' ? null : title, date, categories, extra: {}, bodyStart, warnings }
 }
 
 /** Reads Markdown with a YAML front-matter block. */
@@ -135,25 +158,17 @@ function parseFrontMatter (text: string): ParsedArticle | null {
   const fm = data as Record<string, unknown>
   const warnings: string[] = []
   const { title: rawTitle, date: rawDate, categories: rawCategories, ...extra } = fm
-  const body = stripLink(text.slice(m[0].length))
+  const bodyStart = m[0].length
   let title = typeof rawTitle === 'string' || typeof rawTitle === 'number' ? String(rawTitle).trim() : null
   if (title == null || title === '') {
-    title = firstLineTitle(body)
+    title = nextLine(text, bodyStart)?.line.replace(/^#+\s*/, '').trim() ?? null
     warnings.push('the front matter has no title; using the first line')
   }
   const date = normaliseDate(rawDate)
   if (rawDate == null) warnings.push('the front matter has no date')
   else if (date == null) warnings.push(`the front-matter date "${String(rawDate)}" is not a date`)
   const categories = splitCategories(rawCategories)
-  return { format: 'markdown', title, date, categories, extra, body, warnings }
-}
-
-function firstLineTitle (text: string): string | null {
-  for (const line of text.split(/\r?\n/)) {
-    const t = line.replace(/^#+\s*/, '').trim()
-    if (t !== '') return t
-  }
-  return null
+  return { format: 'markdown', title: title === '' ? null : title, date, categories, extra, bodyStart, warnings }
 }
 
 /**
@@ -164,26 +179,18 @@ function firstLineTitle (text: string): string | null {
 export function parseArticle (text: string): ParsedArticle {
   const fm = parseFrontMatter(text)
   if (fm != null) return fm
-  const lines = text.split(/\r?\n/)
-  const first = lines.findIndex(l => l.trim() !== '')
-  if (first !== -1 && /^##\s+\S/.test(lines[first])) {
-    return parseHouse(text, lines, first)
-  }
-  const title = firstLineTitle(text)
+  const first = nextLine(text, 0)
+  if (first != null && /^##\s+\S/.test(first.line)) return parseHouse(text, first)
+  const title = first?.line.replace(/^#+\s*/, '').trim() ?? null
   return {
     format: 'text',
-    title,
+    title: title === '' ? null : title,
     date: null,
     categories: [],
     extra: {},
-    body: stripLink(lines.slice(first + 1).join('\n')),
+    bodyStart: first != null ? Math.min(first.next, text.length) : 0,
     warnings: ['not in the house format or Markdown with front matter: title taken from the first line, no date or categories']
   }
-}
-
-/** Counts the words of a text: runs of letters or digits (with inner apostrophes and hyphens). */
-export function countWords (text: string): number {
-  return text.match(/[\p{L}\p{N}]+(?:['’\-.][\p{L}\p{N}]+)*/gu)?.length ?? 0
 }
 
 /** A URL-safe slug from a title: lower case ASCII letters, digits and single dashes, at most 80 characters. */

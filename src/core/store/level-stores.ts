@@ -20,6 +20,13 @@ function mapKey (bytes: Bytes): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
 }
 
+/** A NotFoundError without a stack trace: misses are routine (Helia probes pin records) and stacks are costly. */
+function notFound (message: string): Error {
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = 0
+  try { return new StoreNotFoundError(message) } finally { Error.stackTraceLimit = limit }
+}
+
 async function collect (value: Bytes | Iterable<Bytes> | AsyncIterable<Bytes>): Promise<Bytes> {
   if (value instanceof Uint8Array) return value
   const parts: Bytes[] = []
@@ -52,6 +59,11 @@ export class LevelStores {
     this.data = db.sublevel<string, Bytes>('d', { keyEncoding: 'utf8', valueEncoding: 'view' })
     this.blockstore = new LevelBlockstore(this)
     this.datastore = new LevelDatastore(this)
+  }
+
+  /** Waits until the sublevels are open (synchronous reads need it). */
+  async open (): Promise<void> {
+    await Promise.all([this.blocks.open(), this.data.open()])
   }
 
   /** Queues a write; flushes when the buffer is full. */
@@ -117,7 +129,7 @@ export class LevelBlockstore extends BaseBlockstore {
     options?.signal?.throwIfAborted()
     const pending = this.stores.pendingBlock(cid.multihash.bytes)
     const bytes = pending !== undefined ? pending : await this.stores.blocks.get(cid.multihash.bytes)
-    if (bytes == null) throw new StoreNotFoundError(`block ${cid} is not in the store`)
+    if (bytes == null) throw notFound(`block ${cid} is not in the store`)
     yield bytes
   }
 
@@ -125,7 +137,8 @@ export class LevelBlockstore extends BaseBlockstore {
     options?.signal?.throwIfAborted()
     const pending = this.stores.pendingBlock(cid.multihash.bytes)
     if (pending !== undefined) return pending != null
-    return this.stores.blocks.has(cid.multihash.bytes)
+    // LevelDB's synchronous get: no thread-pool round trip, which dominates for misses
+    return this.stores.blocks.getSync(cid.multihash.bytes) !== undefined
   }
 
   async delete (cid: CID, options?: AbortOptions): Promise<void> {
@@ -166,8 +179,8 @@ export class LevelDatastore extends BaseDatastore {
     options?.signal?.throwIfAborted()
     const k = key.toString()
     const pending = this.stores.pendingValue(k)
-    const value = pending !== undefined ? pending : await this.stores.data.get(k)
-    if (value == null) throw new StoreNotFoundError(`no value for key ${k}`)
+    const value = pending !== undefined ? pending : this.stores.data.getSync(k)
+    if (value == null) throw notFound(`no value for key ${k}`)
     return value
   }
 
@@ -176,7 +189,7 @@ export class LevelDatastore extends BaseDatastore {
     const k = key.toString()
     const pending = this.stores.pendingValue(k)
     if (pending !== undefined) return pending != null
-    return this.stores.data.has(k)
+    return this.stores.data.getSync(k) !== undefined
   }
 
   async delete (key: Key, options?: AbortOptions): Promise<void> {

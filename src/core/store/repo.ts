@@ -73,7 +73,7 @@ export async function openRepo (path: string, options: OpenRepoOptions = {}): Pr
   for (let delay = 10; ; delay = Math.min(delay * 2, 250)) {
     options.signal?.throwIfAborted()
     try {
-      await db.open({ createIfMissing: true, compression: false } as any)
+      await db.open({ createIfMissing: true, compression: false, writeBufferSize: 64 * 1024 * 1024, maxFileSize: 32 * 1024 * 1024 } as any)
       break
     } catch (err: any) {
       if (!isLocked(err)) throw new RepoError(`cannot open the repo at ${dir}: ${err.cause?.message ?? err.message}`, { cause: err })
@@ -86,6 +86,7 @@ export async function openRepo (path: string, options: OpenRepoOptions = {}): Pr
   }
   await writeFile(join(dir, 'owner.pid'), `${process.pid}\n`).catch(() => {})
   const stores = new LevelStores(db)
+  await stores.open()
   const blockstore = new VerifyingBlockstore(stores.blockstore)
   const helia = createHeliaLight({ blockstore, datastore: stores.datastore })
   await helia.start()

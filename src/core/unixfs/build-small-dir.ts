@@ -1,8 +1,10 @@
 import * as dagPb from '@ipld/dag-pb'
 import { UnixFS } from 'ipfs-unixfs'
-import { dagPbCid, rawCid } from './hash.js'
+import { CID } from 'multiformats/cid'
+import * as raw from 'multiformats/codecs/raw'
+import * as Digest from 'multiformats/hashes/digest'
+import { dagPbCid, rawCid, SHA2_256 } from './hash.js'
 import type { CidProfile } from './profiles.js'
-import type { CID } from 'multiformats/cid'
 
 /** A block: its CID and its bytes. */
 export interface Block {
@@ -14,6 +16,8 @@ export interface Block {
 export interface SmallFile {
   name: string
   bytes: Uint8Array
+  /** sha256 of `bytes`, if the caller has it: with raw leaves it is the leaf's digest. */
+  sha256?: Uint8Array
 }
 
 /** The DAG of a small directory: its root, every block, and each file's CID. */
@@ -44,7 +48,7 @@ export function buildSmallDir (files: SmallFile[], profile: CidProfile): SmallDi
     let cid: CID
     if (profile.rawLeaves) {
       block = file.bytes
-      cid = rawCid(block)
+      cid = file.sha256 != null ? CID.createV1(raw.code, Digest.create(SHA2_256, file.sha256)) : rawCid(block)
     } else {
       block = dagPb.encode({ Data: new UnixFS({ type: 'file', data: file.bytes }).marshal(), Links: [] })
       cid = dagPbCid(block, profile.cidVersion)

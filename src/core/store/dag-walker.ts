@@ -1,0 +1,50 @@
+import { createUnsafe } from 'multiformats/block'
+import type { GraphNode, GraphWalker, GraphWalkerComponents, GraphWalkerFactory, WalkOptions } from '@helia/interface'
+import type { CID } from 'multiformats/cid'
+
+/** A map key for a block: its multihash bytes as a latin1 string. */
+export function blockKey (cid: CID): string {
+  const mh = cid.multihash.bytes
+  return Buffer.from(mh.buffer, mh.byteOffset, mh.byteLength).toString('latin1')
+}
+
+/**
+ * A depth-first graph walker for Helia's pinning API (`pins.add(cid, { walker })`).
+ * Helia's default walker runs every block through a job queue that costs about a
+ * millisecond of idle time per DAG, which made pinning 10,000 three-block bundles
+ * take 13 s; this one walks with a plain stack and visits each block once.
+ * `known` holds blocks the caller has just built and hashed itself (keyed by
+ * {@link blockKey}); they are not read back from the store.
+ */
+export function stackWalker (known?: Map<string, Uint8Array>): GraphWalkerFactory {
+  return (components: GraphWalkerComponents): GraphWalker => ({
+    async * walk<T = any>(root: CID, options: WalkOptions<T> = {}): AsyncGenerator<GraphNode<T>> {
+      const maxDepth = options.depth ?? Infinity
+      const seen = new Set<string>()
+      const stack: Array<{ cid: CID, depth: number, path: CID[] }> = [{ cid: root, depth: 0, path: [root] }]
+      while (stack.length > 0) {
+        options.signal?.throwIfAborted()
+        const { cid, depth, path } = stack.pop()!
+        const key = blockKey(cid)
+        if (seen.has(key)) continue
+        seen.add(key)
+        let bytes = known?.get(key)
+        if (bytes == null) {
+          const parts: Uint8Array[] = []
+          for await (const chunk of components.blockstore.get(cid, options)) parts.push(chunk)
+          bytes = parts.length === 1 ? parts[0] : Buffer.concat(parts)
+        }
+        const block = createUnsafe({ cid, bytes, codec: await components.getCodec(cid.code) }) as any
+        if (depth < maxDepth) {
+          const children: CID[] = []
+          for (const [, child] of block.links()) {
+            if (options.includeChild?.(child, block) === false) continue
+            children.push(child)
+          }
+          for (let i = children.length - 1; i >= 0; i--) stack.push({ cid: children[i], depth: depth + 1, path: [...path, children[i]] })
+        }
+        yield { block, depth, path }
+      }
+    }
+  })
+}
