@@ -10,6 +10,8 @@ export interface Context {
   warn(line: string): void
   /** Writes an error line to stderr: `error: …`. */
   error(line: string): void
+  /** Writes an error's stack trace to stderr when --debug is on. */
+  trace(err: unknown): void
   /** Whether stderr is a terminal, so progress may be drawn. */
   readonly isTTY: boolean
   readonly json: boolean

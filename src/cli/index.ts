@@ -47,6 +47,7 @@ export async function run (argv: string[], io: RunIO): Promise<number> {
     info: (line) => { if (!ctx.quiet && !ctx.json) io.stderr.write(line + '\n') },
     warn: (line) => { if (!ctx.quiet) io.stderr.write(`warning: ${line}\n`) },
     error: (line) => { io.stderr.write(`error: ${line}\n`) },
+    trace: (err) => { if (debug && (err as Error)?.stack != null) io.stderr.write(String((err as Error).stack) + '\n') },
     isTTY: io.stderr.isTTY === true,
     json: false,
     quiet: false,
@@ -102,7 +103,7 @@ export async function run (argv: string[], io: RunIO): Promise<number> {
     return ctx.exitCode
   } catch (err) {
     if (output !== '' && !(err instanceof UsageError)) await write(io.stdout, output + '\n')
-    if (debug && (err as Error)?.stack != null) io.stderr.write(String((err as Error).stack) + '\n')
+    ctx.trace(err)
     ctx.error(errorMessage(err))
     return exitCodeFor(err)
   } finally {

@@ -15,7 +15,7 @@ import type { ArticleRecord } from './store/article-index.js'
 import type { Repo } from './store/repo.js'
 import type { CidProfileName } from './unixfs/profiles.js'
 import type { AbortOptions } from 'abort-error'
-import type { CID } from 'multiformats/cid'
+import { CID } from 'multiformats/cid'
 import type { ProgressEvent, ProgressOptions } from 'progress-events'
 
 /** Progress events of {@link publishArticles}. */
@@ -61,6 +61,8 @@ export interface PublishFailure {
 
 export type PublishOutcome = PublishResult | PublishFailure
 
+const LINK_CHECK_CID = CID.parse('bafkqaaa')
+
 /** How many articles are read, built and committed together. */
 const GROUP = 128
 
@@ -82,6 +84,8 @@ function asPublishError (err: unknown, path: string): PublishError {
  */
 export async function * publishArticles (paths: string[], repo: Repo | undefined, options: PublishOptions = {}): AsyncGenerator<PublishOutcome> {
   const profile = getProfile(options.cidProfile)
+  // a bad gateway or template is a usage error for the whole run, not a per-article failure
+  buildLink({ cid: LINK_CHECK_CID, file: 'article.txt', slug: 'check' }, options.gateway, options.linkTemplate)
   if (repo == null && options.onlyHash !== true) throw new InvalidArticleError('a repo is needed unless onlyHash is set')
   const sources = await findArticles(paths, options)
   const total = sources.length

@@ -115,6 +115,7 @@ async function report (outcome: PublishOutcome, args: PublishArgs, ctx: Context,
   progress.clear()
   if (!outcome.ok) {
     ctx.error(failureLine(outcome, ctx.cwd))
+    ctx.trace(outcome.error)
     return
   }
   const shown = shownPath(outcome.path, ctx.cwd)

@@ -20,7 +20,16 @@ export function parseCid (input: string | CID): CID {
 
 /** Maps what the exporter throws to our errors; ours pass through. */
 export function toReadError (err: unknown, cid: CID): unknown {
-  if (err instanceof PublishError || (err as Error)?.name === 'AbortError') return err
+  if (err instanceof PublishError) {
+    // name the CID asked for as well as the block at fault
+    const root = cid.toString()
+    if ((err.code === 'ERR_VERIFICATION_FAILED' || err.code === 'ERR_NOT_FOUND') && !err.message.includes(root)) {
+      const Ctor = err.constructor as new (message: string, options?: { cause?: unknown }) => PublishError
+      return new Ctor(`${root}: ${err.message}`, { cause: err })
+    }
+    return err
+  }
+  if ((err as Error)?.name === 'AbortError') return err
   const e = err as Error
   switch (e?.name) {
     case 'NotUnixFSError':

@@ -1,0 +1,54 @@
+import { readdir, readFile, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cli, SAMPLE, tempDir } from '../helpers/cli.js'
+
+/** Flips one bit of the article's text where LevelDB keeps it on disk. */
+async function flipStoredByte (repo: string, needle: string): Promise<string> {
+  const store = join(repo, 'store')
+  for (const name of await readdir(store)) {
+    if (!/\.(ldb|log)$/.test(name)) continue
+    const path = join(store, name)
+    const bytes = await readFile(path)
+    const at = bytes.indexOf(needle)
+    if (at === -1) continue
+    bytes[at] ^= 0x20
+    await writeFile(path, bytes)
+    return name
+  }
+  throw new Error('needle not found in the store files')
+}
+
+describe('a byte flipped in a stored block', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>
+  let repo: string
+  let cid: string
+  let articleCid: string
+  beforeAll(async () => {
+    tmp = await tempDir()
+    repo = join(tmp.path, 'repo')
+    const json = JSON.parse((await cli(['--repo', repo, '--json', 'publish', SAMPLE])).stdout)
+    cid = json.cid
+    articleCid = json.files[0].cid
+    // a second command reopens the store: LevelDB moves the log into a table file
+    expect((await cli(['--repo', repo, 'ls'])).code).toBe(0)
+    await flipStoredByte(repo, 'coalition of the willing')
+  })
+  afterAll(async () => { await tmp.cleanup() })
+
+  for (const cmd of ['verify', 'cat', 'get'] as const) {
+    it(`makes ${cmd} exit 4, naming the CID`, async () => {
+      const out = join(tmp.path, `out-${cmd}`)
+      const res = await cli(['--repo', repo, cmd, cid, ...(cmd === 'get' ? ['-o', out] : [])])
+      expect(res.code).toBe(4)
+      expect(res.stderr.trim().split('\n')).toHaveLength(1)
+      expect(res.stderr).toMatch(new RegExp(`^error: ${cid}: block ${articleCid} does not match its hash`))
+      expect(res.stdout).toBe('')
+      if (cmd === 'get') {
+        expect(existsSync(out)).toBe(false)
+        expect((await readdir(tmp.path)).filter(n => n.endsWith('.tmp'))).toEqual([])
+      }
+    })
+  }
+})
