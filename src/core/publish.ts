@@ -104,6 +104,7 @@ export async function * publishArticles (paths: string[], repo: Repo | undefined
     const outcomes: PublishOutcome[] = []
     const toLink: Array<{ result: PublishResult, source: Uint8Array }> = []
     for (let i = 0; i < group.length; i++) {
+      options.signal?.throwIfAborted()
       const source = group[i]
       const content = bytes[i]
       if (source.error != null) { outcomes.push({ ok: false, path: source.path, error: source.error }); continue }
@@ -156,6 +157,7 @@ export async function * publishArticles (paths: string[], repo: Repo | undefined
       }
     }
     for (const outcome of outcomes) {
+      options.signal?.throwIfAborted()
       done++
       options.onProgress?.(new CustomProgressEvent('article:publish:done', { path: outcome.path, cid: outcome.ok ? outcome.root : undefined, done, total }))
       yield outcome
