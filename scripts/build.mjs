@@ -22,7 +22,7 @@ await build({
   outdir: 'dist',
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
-  minifyWhitespace: true,
+  minifyWhitespace: process.env.NO_MINIFY == null,
   minifySyntax: true,
   // native addon: loaded from node_modules at run time
   external: ['classic-level']

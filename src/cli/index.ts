@@ -1,5 +1,5 @@
 import yargs from 'yargs'
-import { defaultRepoPath } from '../core/store/repo.js'
+import { defaultRepoPath } from '../core/store/repo-path.js'
 import { errorMessage, exitCodeFor, UsageError } from './exit.js'
 import * as add from './commands/add.js'
 import * as cat from './commands/cat.js'
@@ -73,6 +73,7 @@ export async function run (argv: string[], io: RunIO): Promise<number> {
   }
   const globals: { repo?: string } = {}
 
+  const wantsHelp = argv.includes('--help') || argv.includes('-h')
   const parser = yargs(argv)
     .scriptName('ipfs-publish')
     .usage('$0 <command> [options]\n\nPublish articles on IPFS: deterministic bundles, an embedded Helia store, verified retrieval.')
@@ -90,7 +91,9 @@ export async function run (argv: string[], io: RunIO): Promise<number> {
     .help()
     .alias('help', 'h')
     .version()
-    .wrap(Math.min(100, (io.stdout as any).columns ?? 100))
+    // laying out help text is costly (string widths): only when help is asked for
+    .wrap(wantsHelp ? Math.min(100, (io.stdout as any).columns ?? 100) : null)
+    .detectLocale(false)
 
   for (const cmd of commands) {
     parser.command(cmd.command, cmd.describe, cmd.builder as any, async (a: any) => { await cmd.handler(a, ctx) })

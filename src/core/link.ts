@@ -1,10 +1,9 @@
-import { isIP } from 'node:net'
 import { base32 } from 'multiformats/bases/base32'
 import { InvalidArgumentError } from '../errors.js'
+import { DEFAULT_GATEWAY } from './defaults.js'
 import type { CID } from 'multiformats/cid'
 
-/** The default gateway: a subdomain gateway, so every article gets its own origin. */
-export const DEFAULT_GATEWAY = 'https://dweb.link'
+export { DEFAULT_GATEWAY }
 
 /** What a link template can use. */
 export interface LinkFields {
@@ -44,8 +43,9 @@ export function buildLink (fields: LinkFields, gateway = DEFAULT_GATEWAY, templa
     filename: encodeURIComponent(fields.slug + ext)
   }
   if (template == null) {
-    const hostname = url.hostname.replace(/^\[|\]$/g, '')
-    template = isIP(hostname) !== 0
+    // an IP address cannot carry subdomains (node:net's isIP would cost a module load at start-up)
+    const isIpLiteral = url.hostname.startsWith('[') || /^\d{1,3}(\.\d{1,3}){3}$/.test(url.hostname)
+    template = isIpLiteral
       ? '{gateway}/ipfs/{cid}/{file}?filename={filename}&download=true'
       : '{scheme}://{cidv1}.ipfs.{host}/{file}?filename={filename}&download=true'
   }

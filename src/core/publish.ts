@@ -7,6 +7,7 @@ import { findArticles } from './find-articles.js'
 import { writeLinkIntoSource } from './write-link.js'
 import { buildLink } from './link.js'
 import { putArticle } from './store/article-index.js'
+import { recordOf } from './store/record.js'
 import { buildDirDag } from './unixfs/bundle-dag.js'
 import { blockKey, stackWalker } from './store/dag-walker.js'
 import { getProfile } from './unixfs/profiles.js'
@@ -137,7 +138,7 @@ export async function * publishArticles (paths: string[], repo: Repo | undefined
             pinned.add(key)
             result.stored = true
           }
-          await putArticle(repo.datastore, toRecord(result), options)
+          await putArticle(repo.datastore, recordOf(result), options)
         }
         if (options.writeLink === true) toLink.push({ result, source: content as Uint8Array })
         outcomes.push(result)
@@ -163,11 +164,6 @@ export async function * publishArticles (paths: string[], repo: Repo | undefined
       yield outcome
     }
   }
-}
-
-/** The fields of a result that the index keeps (and `publish --json` prints). */
-export function toRecord (r: PublishResult): ArticleRecord {
-  return { path: r.path, cid: r.cid, link: r.link, title: r.title, date: r.date, categories: r.categories, files: r.files }
 }
 
 async function pinnedRoots (repo: Repo, options: AbortOptions): Promise<Set<string>> {

@@ -1,4 +1,4 @@
-import { parseCid } from '../../core/read/resolve.js'
+import { parseCid } from '../../core/cid.js'
 import type { Context } from '../context.js'
 import type { Argv } from 'yargs'
 

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path'
-import { parseCid } from '../../core/read/resolve.js'
+import { parseCid } from '../../core/cid.js'
 import type { Context } from '../context.js'
 import type { Argv } from 'yargs'
 

@@ -1,11 +1,10 @@
 import { isAbsolute, relative } from 'node:path'
 import { exitCodeFor } from '../exit.js'
 import { BatchFailedError, InvalidArgumentError, ManifestMismatchError } from '../../errors.js'
-import { toRecord } from '../../core/publish.js'
+import { recordOf } from '../../core/store/record.js'
 import { compareManifest, manifestKey, readManifest, writeManifest } from '../../core/manifest.js'
 import { CID_PROFILES, DEFAULT_CID_PROFILE } from '../../core/unixfs/profiles.js'
-import { DEFAULT_GATEWAY } from '../../core/link.js'
-import { DEFAULT_MAX_ARTICLE_BYTES } from '../../core/article/parse-article.js'
+import { DEFAULT_GATEWAY, DEFAULT_MAX_ARTICLE_BYTES } from '../../core/defaults.js'
 import { parseSize } from '../parse-size.js'
 import { progressRenderer } from '../render-progress.js'
 import type { PublishFailure, PublishOutcome, PublishResult } from '../../core/publish.js'
@@ -122,7 +121,7 @@ async function report (outcome: PublishOutcome, args: PublishArgs, ctx: Context,
   for (const w of outcome.warnings) ctx.warn(`${shown}: ${w}`)
   if (args.check) return
   if (ctx.json) {
-    await ctx.out(JSON.stringify({ ...toRecord(outcome), path: shown }) + '\n')
+    await ctx.out(JSON.stringify({ ...recordOf(outcome), path: shown }) + '\n')
   } else if (ctx.quiet) {
     await ctx.out(outcome.cid + '\n')
   } else {

@@ -1,6 +1,7 @@
 import { parse as parseYaml } from 'yaml'
 import { isUtf8 } from 'node:buffer'
 import { InvalidArticleError } from '../../errors.js'
+import { DEFAULT_MAX_ARTICLE_BYTES } from '../defaults.js'
 
 /** Which of the supported layouts an article was read as. */
 export type ArticleFormat = 'house' | 'markdown' | 'text'
@@ -25,8 +26,7 @@ export interface ParseArticleOptions {
   maxBytes?: number
 }
 
-/** The default `maxBytes`: 16 MiB, far above any news article. */
-export const DEFAULT_MAX_ARTICLE_BYTES = 16 * 1024 * 1024
+export { DEFAULT_MAX_ARTICLE_BYTES }
 
 const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december']
 const HOUSE_DATE = /^(January|February|March|April|May|June|July|August|September|October|November|December)\s+(\d{1,2}),\s*(\d{4})$/i

@@ -1,22 +1,10 @@
+export { parseCid } from '../cid.js'
 import { exporter } from 'ipfs-unixfs-exporter'
-import { CID } from 'multiformats/cid'
-import { InvalidCidError, PublishError, VerificationError } from '../../errors.js'
+import { PublishError, VerificationError } from '../../errors.js'
 import type { Blockstore } from 'interface-blockstore'
 import type { AbortOptions } from 'abort-error'
 import type { UnixFSEntry } from 'ipfs-unixfs-exporter'
-
-/** Parses a CID given by a user (also `/ipfs/<cid>` and `ipfs://<cid>`); InvalidCidError if it is not one. */
-export function parseCid (input: string | CID): CID {
-  if (typeof input !== 'string') return input
-  const s = input.trim().replace(/^ipfs:\/\//, '').replace(/^\/ipfs\//, '').replace(/\/+$/, '')
-  try {
-    const cid = CID.parse(s)
-    if (cid.multihash == null) throw new Error('no multihash')
-    return cid
-  } catch {
-    throw new InvalidCidError(`"${input}" is not a valid CID`)
-  }
-}
+import type { CID } from 'multiformats/cid'
 
 /** Maps what the exporter throws to our errors; ours pass through. */
 export function toReadError (err: unknown, cid: CID): unknown {

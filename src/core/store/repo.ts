@@ -1,5 +1,4 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
-import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createHeliaLight } from 'helia'
 import { Level } from 'level'
@@ -31,19 +30,6 @@ export interface Repo {
   flush(): Promise<void>
   /** Flushes, stops the node and releases the repo. */
   close(): Promise<void>
-}
-
-/**
- * The default repo folder: `$IPFS_PUBLISH_REPO`, else `$XDG_DATA_HOME/ipfs-publish`,
- * else `~/.local/share/ipfs-publish` (`~/Library/Application Support/ipfs-publish`
- * on macOS, `%LOCALAPPDATA%\ipfs-publish` on Windows).
- */
-export function defaultRepoPath (env: NodeJS.ProcessEnv = process.env): string {
-  if (env.IPFS_PUBLISH_REPO != null && env.IPFS_PUBLISH_REPO !== '') return resolve(env.IPFS_PUBLISH_REPO)
-  if (env.XDG_DATA_HOME != null && env.XDG_DATA_HOME !== '') return join(env.XDG_DATA_HOME, 'ipfs-publish')
-  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'ipfs-publish')
-  if (process.platform === 'win32' && env.LOCALAPPDATA != null) return join(env.LOCALAPPDATA, 'ipfs-publish')
-  return join(homedir(), '.local', 'share', 'ipfs-publish')
 }
 
 function isLocked (err: any): boolean {

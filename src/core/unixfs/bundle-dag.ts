@@ -1,6 +1,4 @@
-import { importer } from 'ipfs-unixfs-importer'
 import { buildSmallDir, fitsSmallDir } from './build-small-dir.js'
-import { importerOptions } from './profiles.js'
 import type { Block, SmallDirDag, SmallFile } from './build-small-dir.js'
 import type { CidProfile } from './profiles.js'
 import type { AbortOptions } from 'abort-error'
@@ -13,6 +11,8 @@ import type { CID } from 'multiformats/cid'
  */
 export async function buildDirDag (files: SmallFile[], profile: CidProfile, options: AbortOptions = {}): Promise<SmallDirDag> {
   if (fitsSmallDir(files, profile)) return buildSmallDir(files, profile)
+  // the importer is only needed for articles over one chunk: load it then
+  const [{ importer }, { importerOptions }] = await Promise.all([import('ipfs-unixfs-importer'), import('./importer-options.js')])
   const blocks: Block[] = []
   const sink = {
     put: async (cid: CID, bytes: Uint8Array): Promise<CID> => { blocks.push({ cid, bytes }); return cid }

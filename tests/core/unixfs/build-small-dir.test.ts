@@ -3,7 +3,8 @@ import { importer } from 'ipfs-unixfs-importer'
 import { describe, expect, it } from 'vitest'
 import { buildSmallDir, fitsSmallDir } from '../../../src/core/unixfs/build-small-dir.js'
 import { buildDirDag } from '../../../src/core/unixfs/bundle-dag.js'
-import { CID_PROFILES, importerOptions } from '../../../src/core/unixfs/profiles.js'
+import { CID_PROFILES } from '../../../src/core/unixfs/profiles.js'
+import { importerOptions } from '../../../src/core/unixfs/importer-options.js'
 import { detBytes } from '../../helpers/fixtures.js'
 
 async function viaImporter (files: Array<{ name: string, bytes: Uint8Array }>, profile: typeof CID_PROFILES['unixfs-v1-2025']): Promise<{ root: string, blocks: Map<string, Uint8Array> }> {
