@@ -1,8 +1,13 @@
-import { readFileSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
 import { basename } from 'node:path'
 import { CustomProgressEvent } from 'progress-events'
 import { InvalidArticleError, PublishError } from '../errors.js'
-import { buildBundle } from './article/bundle.js'
+import { buildBundle, METADATA_SCHEMA } from './article/bundle.js'
+import { DEFAULT_MAX_ARTICLE_BYTES } from './defaults.js'
+import { isFresh, loadStatCache, putStatEntry, statFields } from './store/stat-cache.js'
+import type { StatEntry } from './store/stat-cache.js'
+import type { Block } from './unixfs/build-small-dir.js'
+import type { CidProfile, CidProfileName } from './unixfs/profiles.js'
 import { findArticles } from './find-articles.js'
 import { writeLinkIntoSource } from './write-link.js'
 import { buildLink } from './link.js'
@@ -14,7 +19,6 @@ import { getProfile } from './unixfs/profiles.js'
 import type { ArticleMetadata } from './article/bundle.js'
 import type { ArticleRecord } from './store/article-index.js'
 import type { Repo } from './store/repo.js'
-import type { CidProfileName } from './unixfs/profiles.js'
 import type { AbortOptions } from 'abort-error'
 import { CID } from 'multiformats/cid'
 import type { ProgressEvent, ProgressOptions } from 'progress-events'
@@ -88,86 +92,146 @@ export async function * publishArticles (paths: string[], repo: Repo | undefined
   // a bad gateway or template is a usage error for the whole run, not a per-article failure
   buildLink({ cid: LINK_CHECK_CID, file: 'article.txt', slug: 'check' }, options.gateway, options.linkTemplate)
   if (repo == null && options.onlyHash !== true) throw new InvalidArticleError('a repo is needed unless onlyHash is set')
+  const store = options.onlyHash === true ? undefined : repo
   const sources = await findArticles(paths, options)
   const total = sources.length
   options.onProgress?.(new CustomProgressEvent('article:publish:found', { total }))
-  const pinned = repo != null && options.onlyHash !== true ? await pinnedRoots(repo, options) : new Set<string>()
+  const pins = store != null ? await PinnedRoots.load(store, total, options) : undefined
+  const statCache = store != null ? await loadStatCache(store.datastore, options) : new Map<string, StatEntry>()
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_ARTICLE_BYTES
   let done = 0
 
-  for (let start = 0; start < sources.length; start += GROUP) {
-    options.signal?.throwIfAborted()
-    const group = sources.slice(start, start + GROUP)
-    // articles are small: synchronous reads cost a tenth of promise-based ones per file
-    const bytes = group.map(s => {
-      if (s.error != null) return undefined
-      try { return readFileSync(s.path) } catch (err) { return err as Error }
-    })
-    const outcomes: PublishOutcome[] = []
-    const toLink: Array<{ result: PublishResult, source: Uint8Array }> = []
-    for (let i = 0; i < group.length; i++) {
-      options.signal?.throwIfAborted()
-      const source = group[i]
-      const content = bytes[i]
-      if (source.error != null) { outcomes.push({ ok: false, path: source.path, error: source.error }); continue }
-      if (content instanceof Error) { outcomes.push({ ok: false, path: source.path, error: asPublishError(content, source.path) }); continue }
-      try {
-        const bundle = buildBundle(content as Uint8Array, basename(source.path), { maxBytes: options.maxBytes })
-        const dag = await buildDirDag(bundle.files, profile, options)
-        const [articleFile] = bundle.files
-        const link = buildLink({ cid: dag.root, file: articleFile.name, slug: bundle.metadata.slug }, options.gateway, options.linkTemplate)
-        const result: PublishResult = {
-          ok: true,
-          path: source.path,
-          cid: dag.root.toString(),
-          link,
-          title: bundle.metadata.title,
-          date: bundle.metadata.date,
-          categories: bundle.metadata.categories,
-          files: dag.files.map(f => ({ name: f.name, cid: f.cid.toString(), bytes: f.bytes })),
-          root: dag.root,
-          metadata: bundle.metadata,
-          warnings: bundle.article.warnings,
-          stored: false,
-          linkWritten: false
-        }
-        if (repo != null && options.onlyHash !== true) {
-          const key = dag.root.toV1().toString()
-          if (!pinned.has(key)) {
-            for (const block of dag.blocks) await repo.blockstore.put(block.cid, block.bytes, options)
-            for await (const _ of repo.helia.pins.add(dag.root, { signal: options.signal, walker: stackWalker(new Map(dag.blocks.map(b => [blockKey(b.cid), b.bytes]))), metadata: { source: 'ipfs-publish', slug: bundle.metadata.slug } })) {}
-            pinned.add(key)
-            result.stored = true
-          }
-          await putArticle(repo.datastore, recordOf(result), options)
-        }
-        if (options.writeLink === true) toLink.push({ result, source: content as Uint8Array })
-        outcomes.push(result)
-      } catch (err) {
-        if ((err as Error)?.name === 'AbortError') throw err
-        outcomes.push({ ok: false, path: source.path, error: asPublishError(err, source.path) })
-      }
-    }
-    // commit before reporting: a printed CID is always a stored one
-    await repo?.flush()
-    for (const { result, source } of toLink) {
-      try {
-        result.linkWritten = await writeLinkIntoSource(result.path, source, result.link)
-      } catch (err) {
-        const i = outcomes.indexOf(result)
-        outcomes[i] = { ok: false, path: result.path, error: asPublishError(err, result.path) }
-      }
-    }
-    for (const outcome of outcomes) {
+  // each group is committed in one batch while the next group is built; its
+  // results are reported once the batch has landed
+  let previous: { committed: Promise<void>, outcomes: PublishOutcome[], toLink: LinkJob[] } | undefined
+  const report = async function * (batch: NonNullable<typeof previous>): AsyncGenerator<PublishOutcome> {
+    await batch.committed
+    await writeLinks(batch)
+    for (const outcome of batch.outcomes) {
       options.signal?.throwIfAborted()
       done++
       options.onProgress?.(new CustomProgressEvent('article:publish:done', { path: outcome.path, cid: outcome.ok ? outcome.root : undefined, done, total }))
       yield outcome
     }
   }
+
+  for (let start = 0; start < sources.length; start += GROUP) {
+    options.signal?.throwIfAborted()
+    const group = sources.slice(start, start + GROUP)
+    const outcomes: PublishOutcome[] = []
+    const toLink: LinkJob[] = []
+    for (const source of group) {
+      options.signal?.throwIfAborted()
+      if (source.error != null) { outcomes.push({ ok: false, path: source.path, error: source.error }); continue }
+      try {
+        // an unchanged file already published and pinned here: no need to read or hash it
+        const st = statSync(source.path, { bigint: true })
+        const cached = statCache.get(source.path)
+        if (store != null && pins != null && cached != null && st.size <= BigInt(maxBytes) && options.writeLink !== true &&
+          isFresh(cached, st, profile.name, METADATA_SCHEMA) && await pins.has(CID.parse(cached.record.cid))) {
+          outcomes.push(fromCache(cached, source.path, options))
+          continue
+        }
+        // articles are small: a synchronous read costs a tenth of a promise-based one
+        const content = readFileSync(source.path)
+        const { result, blocks } = await buildArticle(content, source.path, profile, options)
+        if (store != null && pins != null) {
+          if (!await pins.has(result.root)) {
+            for (const block of blocks) await store.blockstore.put(block.cid, block.bytes, options)
+            for await (const _ of store.helia.pins.add(result.root, { signal: options.signal, walker: stackWalker(new Map(blocks.map(b => [blockKey(b.cid), b.bytes]))), metadata: { source: 'ipfs-publish', slug: result.metadata.slug } })) {}
+            pins.add(result.root)
+            result.stored = true
+          }
+          await putArticle(store.datastore, recordOf(result), options)
+          await putStatEntry(store.datastore, source.path, { stat: statFields(st), profile: profile.name, schema: METADATA_SCHEMA, recordedAt: Date.now(), record: recordOf(result), metadata: result.metadata, warnings: result.warnings }, options)
+        }
+        if (options.writeLink === true) toLink.push({ result, source: content })
+        outcomes.push(result)
+      } catch (err) {
+        if ((err as Error)?.name === 'AbortError') throw err
+        outcomes.push({ ok: false, path: source.path, error: asPublishError(err, source.path) })
+      }
+    }
+    // a printed CID is always a stored one: report a group only once its batch is on disk
+    const committed = store?.flush() ?? Promise.resolve()
+    committed.catch(() => {}) // awaited in report()
+    if (previous != null) yield * report(previous)
+    previous = { committed, outcomes, toLink }
+  }
+  if (previous != null) yield * report(previous)
 }
 
-async function pinnedRoots (repo: Repo, options: AbortOptions): Promise<Set<string>> {
-  const set = new Set<string>()
-  for await (const pin of repo.helia.pins.ls(options)) set.add(pin.cid.toV1().toString())
-  return set
+interface LinkJob { result: PublishResult, source: Uint8Array }
+
+/** Writes links into source files (after their bundles are committed); a failure replaces that article's result. */
+async function writeLinks (batch: { outcomes: PublishOutcome[], toLink: LinkJob[] }): Promise<void> {
+  for (const { result, source } of batch.toLink) {
+    try {
+      result.linkWritten = await writeLinkIntoSource(result.path, source, result.link)
+    } catch (err) {
+      const i = batch.outcomes.indexOf(result)
+      batch.outcomes[i] = { ok: false, path: result.path, error: asPublishError(err, result.path) }
+    }
+  }
 }
+
+/** Reads, bundles and hashes one article (nothing is stored). */
+async function buildArticle (content: Uint8Array, path: string, profile: CidProfile, options: PublishOptions): Promise<{ result: PublishResult, blocks: Block[] }> {
+  const bundle = buildBundle(content, basename(path), { maxBytes: options.maxBytes })
+  const dag = await buildDirDag(bundle.files, profile, options)
+  const link = buildLink({ cid: dag.root, file: bundle.files[0].name, slug: bundle.metadata.slug }, options.gateway, options.linkTemplate)
+  const result: PublishResult = {
+    ok: true,
+    path,
+    cid: dag.root.toString(),
+    link,
+    title: bundle.metadata.title,
+    date: bundle.metadata.date,
+    categories: bundle.metadata.categories,
+    files: dag.files.map(f => ({ name: f.name, cid: f.cid.toString(), bytes: f.bytes })),
+    root: dag.root,
+    metadata: bundle.metadata,
+    warnings: bundle.article.warnings,
+    stored: false,
+    linkWritten: false
+  }
+  return { result, blocks: dag.blocks }
+}
+
+/** The result of an unchanged, already published article, from the stat cache; the link follows the current options. */
+function fromCache (entry: StatEntry, path: string, options: PublishOptions): PublishResult {
+  const root = CID.parse(entry.record.cid)
+  const link = buildLink({ cid: root, file: entry.metadata.file.name, slug: entry.metadata.slug }, options.gateway, options.linkTemplate)
+  return { ...entry.record, ok: true, path, link, root, metadata: entry.metadata, warnings: entry.warnings, stored: false, linkWritten: false }
+}
+
+/**
+ * Which roots are pinned: a set listed once for a large batch, or asked of
+ * Helia's pins one by one for a few articles (so that publishing one article
+ * into a repo of thousands does not list them all).
+ */
+class PinnedRoots {
+  private constructor (private readonly repo: Repo, private readonly set: Set<string> | undefined, private readonly options: AbortOptions) {}
+
+  static async load (repo: Repo, batchSize: number, options: AbortOptions): Promise<PinnedRoots> {
+    if (batchSize < 256) return new PinnedRoots(repo, undefined, options)
+    const set = new Set<string>()
+    for await (const pin of repo.helia.pins.ls(options)) set.add(pin.cid.toV1().toString())
+    return new PinnedRoots(repo, set, options)
+  }
+
+  async has (cid: CID): Promise<boolean> {
+    if (this.set != null) return this.set.has(cid.toV1().toString())
+    try {
+      await this.repo.helia.pins.get(cid, this.options)
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  add (cid: CID): void {
+    this.set?.add(cid.toV1().toString())
+  }
+}
+
