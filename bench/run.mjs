@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+// npm run bench: measures ipfs-publish against its peer, ipfs-car, in the same run,
+// and writes BENCHMARKS.md. Whole-process wall times (medians) and peak RSS.
+// Everything runs locally on files under a temporary folder: no network.
+import { spawnSync, execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs'
+import { cpus, totalmem, tmpdir, release } from 'node:os'
+import { join, resolve } from 'node:path'
+
+const ROOT = resolve(import.meta.dirname, '..')
+const BIN = join(ROOT, 'bin', 'ipfs-publish.js')
+const IPFS_CAR = join(ROOT, 'node_modules', 'ipfs-car', 'bin.js')
+const SAMPLE = join(ROOT, 'articles', 'us-joins-ukraine-peace-force-talks.txt')
+const GEN = [join(ROOT, '..', 'shared', 'tools', 'gen-articles.mjs'), join(ROOT, 'bench', 'gen-articles.mjs')].find(existsSync)
+const TIME = ['/usr/bin/time'].find(existsSync)
+const quick = process.argv.includes('--quick')
+const work = mkdtempSync(join(tmpdir(), 'ipfs-publish-bench-'))
+
+/** Runs a command once; returns wall ms and peak RSS in MB (when /usr/bin/time exists). */
+function run (cmd, args, opts = {}) {
+  const full = TIME != null ? [TIME, ['-f', '%M', cmd, ...args]] : [cmd, args]
+  const t = performance.now()
+  const r = spawnSync(full[0], full[1], { cwd: opts.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28 })
+  const ms = performance.now() - t
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr.toString().slice(-500)}`)
+  const rss = TIME != null ? Number(r.stderr.toString().trim().split('\n').pop()) / 1024 : NaN
+  return { ms, rss, stdout: r.stdout.toString() }
+}
+
+/** Median wall and max peak RSS of n runs; `before` prepares each run (not timed). */
+function measure (n, cmd, args, before) {
+  const runs = []
+  for (let i = 0; i < n; i++) { before?.(i); runs.push(run(cmd, args)) }
+  const ms = runs.map(r => r.ms).sort((a, b) => a - b)
+  return { median: ms[Math.floor(ms.length / 2)], min: ms[0], rss: Math.max(...runs.map(r => r.rss)), n }
+}
+
+const fmtMs = (ms) => ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`
+const fmtRss = (mb) => Number.isNaN(mb) ? 'n/a' : `${mb.toFixed(0)} MB`
+const rows = []
+function row (what, ours, peer, target, note = '') {
+  const ratio = ours.median / peer.median
+  rows.push({ what, ours, peer, ratio, target, met: target == null ? null : ratio <= target, note })
+  console.log(`${what}: ours ${fmtMs(ours.median)} (${fmtRss(ours.rss)}), ipfs-car ${fmtMs(peer.median)} (${fmtRss(peer.rss)}), ratio ${ratio.toFixed(2)}${target != null ? ` (target ≤ ${target})` : ''}`)
+}
+
+try {
+  const node = process.execPath
+  // 1. cold publish of the sample article, whole process, fresh repo each run
+  const bundleRepo = join(work, 'bundle-repo')
+  const cid = run(node, [BIN, '--repo', bundleRepo, 'publish', '-q', SAMPLE]).stdout.trim()
+  const bundleDir = join(work, 'bundle')
+  run(node, [BIN, '--repo', bundleRepo, 'get', cid, '-o', bundleDir])
+  const n1 = quick ? 5 : 15
+  let i = 0
+  const oursCold = measure(n1, node, [BIN, '--repo', join(work, 'cold'), 'publish', '-q', SAMPLE], () => rmSync(join(work, 'cold'), { recursive: true, force: true }))
+  const carCold = measure(n1, node, [IPFS_CAR, 'pack', bundleDir, '--output', join(work, `cold-${i++}.car`)])
+  row('cold `publish` of the sample article (whole process)', oursCold, carCold, 0.6, 'ipfs-car packs the same two-file bundle folder')
+  const nodeBaseline = measure(n1, node, ['-e', '0'])
+
+  // 2. one publish of 10,000 generated articles, and 3. again, unchanged
+  let corpusRows = false
+  if (GEN != null) {
+    const corpus = join(work, 'corpus')
+    execFileSync(node, [GEN, '--out', corpus, '--count', quick ? '2000' : '10000', '--seed', '1'], { stdio: 'ignore' })
+    // the stat cache reads again any file modified within 2 s of being recorded (racily clean,
+    // as git's index does); a real corpus is older than that, so let the fresh one age
+    await new Promise(resolve => setTimeout(resolve, 2500))
+    const n2 = quick ? 1 : 3
+    const repo = join(work, 'bulk')
+    const oursBulk = measure(n2, node, [BIN, '--repo', repo, 'publish', '-q', corpus], () => rmSync(repo, { recursive: true, force: true }))
+    const carBulk = measure(n2, node, [IPFS_CAR, 'pack', corpus, '--output', join(work, 'corpus.car')])
+    row(`\`publish\` of ${quick ? '2,000' : '10,000'} articles into an empty repo`, oursBulk, carBulk, 0.4, 'ipfs-car packs the same folder into a CAR')
+    // republish: the repo from the last bulk run, files unchanged
+    const again = measure(n2, node, [BIN, '--repo', repo, 'publish', '-q', corpus])
+    rows.push({ what: 'publishing the unchanged corpus again', ours: again, peer: null, ratio: null, target: null, met: again.median < 1000, note: 'target: under 1 s' })
+    console.log(`republish: ${fmtMs(again.median)} (${fmtRss(again.rss)})`)
+    corpusRows = true
+  }
+
+  const cpu = cpus()[0]?.model ?? 'unknown'
+  const lines = [
+    '# Benchmarks',
+    '',
+    `Written by \`npm run bench\` (bench/run.mjs) on ${new Date().toISOString().slice(0, 10)}. Whole-process wall times, medians of several runs, peak RSS from \`/usr/bin/time\`; ipfs-car ${JSON.parse(readFileSync(join(ROOT, 'node_modules', 'ipfs-car', 'package.json'))).version} (the peer) measured in the same run on the same input.`,
+    '',
+    `Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}, Node ${process.version}. \`node -e 0\`: ${fmtMs(nodeBaseline.median)}.`,
+    '',
+    '| what | ipfs-publish | ipfs-car | ratio | target | met |',
+    '|---|---|---|---|---|---|',
+    ...rows.map(r => `| ${r.what} | ${fmtMs(r.ours.median)}, ${fmtRss(r.ours.rss)} | ${r.peer != null ? `${fmtMs(r.peer.median)}, ${fmtRss(r.peer.rss)}` : '–'} | ${r.ratio != null ? r.ratio.toFixed(2) + '×' : '–'} | ${r.target != null ? `≤ ${r.target}×` : r.note} | ${r.met == null ? '–' : r.met ? 'yes' : '**no**'} |`),
+    '',
+    'Runs: ' + rows.map(r => `${r.what}: ${r.ours.n}`).join('; ') + '.',
+    corpusRows ? '' : '\nThe corpus rows need ../shared/tools/gen-articles.mjs, which was not found.',
+    ''
+  ]
+  if (!quick) writeFileSync(join(ROOT, 'BENCHMARKS.md'), lines.join('\n'))
+  console.log(quick ? '(--quick: BENCHMARKS.md not written)' : 'wrote BENCHMARKS.md')
+} finally {
+  rmSync(work, { recursive: true, force: true })
+}
