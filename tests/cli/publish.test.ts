@@ -181,3 +181,27 @@ describe('publish: bad input', () => {
     expect(await readFile(f, 'utf8')).toBe('a\0b [Download IPFS](#)')
   })
 })
+
+describe('publish: the stat cache of unchanged articles', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>
+  beforeAll(async () => { tmp = await tempDir() })
+  afterAll(async () => { await tmp.cleanup() })
+
+  it('never serves a changed file from the cache, even with its mtime put back', async () => {
+    const { utimes, stat } = await import('node:fs/promises')
+    const repo = join(tmp.path, 'repo')
+    const file = join(tmp.path, 'a.txt')
+    await writeFile(file, '## One\n\nJuly 1, 2025\n\n— Categories: X\n\nAAAA\n')
+    const old = new Date(Date.now() - 3600_000)
+    await utimes(file, old, old)
+    const first = (await cli(['--repo', repo, 'publish', file, '-q'])).stdout.trim()
+    const again = (await cli(['--repo', repo, 'publish', file, '-q'])).stdout.trim()
+    expect(again).toBe(first)
+    const { mtime } = await stat(file)
+    await writeFile(file, '## One\n\nJuly 1, 2025\n\n— Categories: X\n\nBBBB\n') // same size
+    await utimes(file, mtime, mtime)
+    const changed = (await cli(['--repo', repo, 'publish', file, '-q'])).stdout.trim()
+    expect(changed).not.toBe(first)
+    expect((await cli(['publish', file, '-n', '-q'])).stdout.trim()).toBe(changed)
+  })
+})
