@@ -12,6 +12,17 @@ export interface Context {
   error(line: string): void
   /** Writes an error's stack trace to stderr when --debug is on. */
   trace(err: unknown): void
+  /** Streams an async iterable of bytes to stdout with backpressure; returns the iterable's return value. */
+  pipeOut<R>(source: AsyncGenerator<Uint8Array, R>): Promise<R>
+  /** Writes an async iterable of bytes to a file atomically (temporary file, fsync, rename); returns the iterable's return value. */
+  writeFile<R>(path: string, source: AsyncGenerator<Uint8Array, R>): Promise<R>
+  /** A file's bytes as a stream; NotFoundError when it does not exist. */
+  readFile(path: string): Promise<AsyncIterable<Uint8Array>>
+  /** Standard input as a stream. */
+  stdin(): AsyncIterable<Uint8Array>
+  /** A path resolved against the working folder. */
+  resolve(path: string): string
+  readonly stdoutIsTTY: boolean
   /** Whether stderr is a terminal, so progress may be drawn. */
   readonly isTTY: boolean
   readonly json: boolean

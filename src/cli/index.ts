@@ -7,17 +7,28 @@ import * as get from './commands/get.js'
 import * as ls from './commands/ls.js'
 import * as publish from './commands/publish.js'
 import * as verify from './commands/verify.js'
+import * as exportCmd from './commands/export.js'
+import * as importCmd from './commands/import.js'
+import * as pin from './commands/pin.js'
+import * as gc from './commands/gc.js'
+import * as statCmd from './commands/stat.js'
 import type { Context } from './context.js'
 import type { Repo } from '../core/store/repo.js'
-import type { Writable } from 'node:stream'
+import type { Readable, Writable } from 'node:stream'
+import { createReadStream } from 'node:fs'
+import { open, rename, rm, stat } from 'node:fs/promises'
+import { resolve as resolvePath } from 'node:path'
+import { NotFoundError } from '../errors.js'
+import { syncDir, tempPathFor } from '../core/fs/atomic-write.js'
 
 /** Every command, listed explicitly. */
-export const commands = [publish, add, get, cat, verify, ls]
+export const commands = [publish, add, get, cat, verify, ls, exportCmd, importCmd, pin, gc, statCmd]
 
 /** What `run` needs from the process; tests pass their own. */
 export interface RunIO {
-  stdout: Writable
+  stdout: Writable & { isTTY?: boolean }
   stderr: Writable & { isTTY?: boolean }
+  stdin?: Readable
   env: NodeJS.ProcessEnv
   cwd: string
   /** Aborted on SIGINT/SIGTERM. */
@@ -49,6 +60,48 @@ export async function run (argv: string[], io: RunIO): Promise<number> {
     error: (line) => { io.stderr.write(`error: ${line}\n`) },
     trace: (err) => { if (debug && (err as Error)?.stack != null) io.stderr.write(String((err as Error).stack) + '\n') },
     isTTY: io.stderr.isTTY === true,
+    stdoutIsTTY: io.stdout.isTTY === true,
+    resolve: (path) => resolvePath(io.cwd, path),
+    stdin: () => io.stdin ?? (async function * () {})(),
+    readFile: async (path) => {
+      const full = resolvePath(io.cwd, path)
+      try {
+        const st = await stat(full)
+        if (st.isDirectory()) throw new NotFoundError(`${path}: is a directory`)
+      } catch (err: any) {
+        if (err?.code === 'ENOENT') throw new NotFoundError(`${path}: no such file or directory`)
+        throw err
+      }
+      return createReadStream(full, { highWaterMark: 1024 * 1024 })
+    },
+    pipeOut: async (source) => {
+      for (;;) {
+        const { value, done } = await source.next()
+        if (done === true) return value
+        await write(io.stdout, value)
+      }
+    },
+    writeFile: async (path, source) => {
+      const tmp = tempPathFor(path)
+      const fh = await open(tmp, 'wx', 0o644)
+      try {
+        let result
+        for (;;) {
+          const { value, done } = await source.next()
+          if (done === true) { result = value; break }
+          await fh.write(value)
+        }
+        await fh.sync()
+        await fh.close()
+        await rename(tmp, path)
+        await syncDir(resolvePath(path, '..'))
+        return result
+      } catch (err) {
+        await fh.close().catch(() => {})
+        await rm(tmp, { force: true })
+        throw err
+      }
+    },
     json: false,
     quiet: false,
     debug,
@@ -96,7 +149,7 @@ export async function run (argv: string[], io: RunIO): Promise<number> {
     .detectLocale(false)
 
   for (const cmd of commands) {
-    parser.command(cmd.command, cmd.describe, cmd.builder as any, async (a: any) => { await cmd.handler(a, ctx) })
+    parser.command(cmd.command, cmd.describe, ((y: any) => (cmd.builder as any)(y, ctx)) as any, async (a: any) => { await (cmd.handler as any)(a, ctx) })
   }
 
   let output = ''

@@ -1,4 +1,4 @@
-import { relative } from 'node:path'
+import { shownPath } from '../paths.js'
 import type { Context } from '../context.js'
 import type { Argv } from 'yargs'
 
@@ -13,6 +13,6 @@ export async function handler (_args: unknown, ctx: Context): Promise<void> {
   for (const r of await listPublished(repo, { signal: ctx.signal })) {
     if (ctx.json) await ctx.out(JSON.stringify(r) + '\n')
     else if (ctx.quiet) await ctx.out(r.cid + '\n')
-    else await ctx.out(`${r.cid}  ${r.date ?? '----------'}  ${r.title ?? '(untitled)'}  ${relative(ctx.cwd, r.path) || r.path}\n`)
+    else await ctx.out(`${r.cid}  ${r.date ?? '----------'}  ${r.title ?? '(untitled)'}  ${shownPath(r.path, ctx.cwd)}\n`)
   }
 }

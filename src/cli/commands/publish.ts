@@ -1,5 +1,5 @@
-import { isAbsolute, relative } from 'node:path'
 import { exitCodeFor } from '../exit.js'
+import { shownPath } from '../paths.js'
 import { BatchFailedError, InvalidArgumentError, ManifestMismatchError } from '../../errors.js'
 import { recordOf } from '../../core/store/record.js'
 import { compareManifest, manifestKey, readManifest, writeManifest } from '../../core/manifest.js'
@@ -36,12 +36,6 @@ interface PublishArgs {
   check: boolean
   onlyHash: boolean
   maxSize: string
-}
-
-/** A path as the user should see it: relative to the working folder when inside it. */
-function shownPath (path: string, cwd: string): string {
-  const rel = relative(cwd, path)
-  return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? path : rel
 }
 
 function failureLine (f: PublishFailure, cwd: string): string {

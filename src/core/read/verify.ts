@@ -1,8 +1,7 @@
-import * as dagPb from '@ipld/dag-pb'
 import { CustomProgressEvent } from 'progress-events'
-import * as raw from 'multiformats/codecs/raw'
 import { VerificationError } from '../../errors.js'
 import { IDENTITY } from '../unixfs/hash.js'
+import { blockLinks } from '../unixfs/links.js'
 import { ArticleChecker, loadBundle } from './bundle-check.js'
 import { parseCid, resolveEntry, toReadError } from './resolve.js'
 import type { Blockstore } from 'interface-blockstore'
@@ -21,19 +20,6 @@ export interface VerifyResult {
   bytes: number
   /** True when the CID is an ipfs-publish bundle and its metadata matched its article. */
   bundle: boolean
-}
-
-/** The CIDs a block links to (dag-pb and raw; identity CIDs carry their block). */
-export function blockLinks (cid: CID, bytes: Uint8Array): CID[] {
-  if (cid.code === raw.code) return []
-  if (cid.code === dagPb.code) {
-    try {
-      return dagPb.decode(bytes).Links.map(l => l.Hash)
-    } catch (err: any) {
-      throw new VerificationError(`block ${cid} is not valid dag-pb: ${err.message}`)
-    }
-  }
-  throw new VerificationError(`block ${cid} has codec 0x${cid.code.toString(16)}, which ipfs-publish does not walk`)
 }
 
 async function getBlock (blockstore: Pick<Blockstore, 'get'>, cid: CID, options: AbortOptions): Promise<Uint8Array> {

@@ -128,7 +128,8 @@ export class LevelBlockstore extends BaseBlockstore {
   async * get (cid: CID, options?: AbortOptions): AsyncGenerator<Bytes> {
     options?.signal?.throwIfAborted()
     const pending = this.stores.pendingBlock(cid.multihash.bytes)
-    const bytes = pending !== undefined ? pending : await this.stores.blocks.get(cid.multihash.bytes)
+    // synchronous: a thread-pool round trip per block costs more than the read itself
+    const bytes = pending !== undefined ? pending : this.stores.blocks.getSync(cid.multihash.bytes)
     if (bytes == null) throw notFound(`block ${cid} is not in the store`)
     yield bytes
   }

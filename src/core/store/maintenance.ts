@@ -1,0 +1,114 @@
+import { CustomProgressEvent } from 'progress-events'
+import { IDENTITY, sha256Multihash, SHA2_256 } from '../unixfs/hash.js'
+import { blockLinks } from '../unixfs/links.js'
+import { deleteArticle, listArticles } from './article-index.js'
+import type { Repo } from './repo.js'
+import type { AbortOptions } from 'abort-error'
+import { CID } from 'multiformats/cid'
+import type { ProgressEvent, ProgressOptions } from 'progress-events'
+
+const mhKey = (mh: Uint8Array): string => Buffer.from(mh.buffer, mh.byteOffset, mh.byteLength).toString('base64')
+
+/** Counts of what a repo holds. */
+export interface RepoStat { blocks: number, bytes: number, pins: number, articles: number }
+
+/** Blocks and bytes in the store, pinned roots, articles in the index. */
+export async function repoStat (repo: Repo, options: AbortOptions = {}): Promise<RepoStat> {
+  const stat: RepoStat = { blocks: 0, bytes: 0, pins: 0, articles: 0 }
+  for await (const { bytes } of repo.stores.blockstore.entries(options)) { stat.blocks++; stat.bytes += bytes.byteLength }
+  for await (const _ of repo.helia.pins.ls(options)) stat.pins++
+  for await (const _ of listArticles(repo.datastore, options)) stat.articles++
+  return stat
+}
+
+export type GcProgressEvents = ProgressEvent<'article:gc:deleted', { multihash: Uint8Array, bytes: number }>
+
+/**
+ * Removes every block that no pin reaches, with Helia's garbage collector, and
+ * reports what it freed. Index entries whose root is no longer pinned go too.
+ */
+export async function collectGarbage (repo: Repo, options: AbortOptions & ProgressOptions<GcProgressEvents> = {}): Promise<{ blocks: number, bytes: number }> {
+  const sizes = new Map<string, number>()
+  for await (const { multihash, bytes } of repo.stores.blockstore.entries(options)) sizes.set(mhKey(multihash), bytes.byteLength)
+  const freed = { blocks: 0, bytes: 0 }
+  await repo.helia.gc({
+    signal: options.signal,
+    onProgress: (evt: any) => {
+      if (evt.type !== 'helia:gc:deleted') return
+      const cid = evt.detail as CID
+      const bytes = sizes.get(mhKey(cid.multihash.bytes)) ?? 0
+      freed.blocks++
+      freed.bytes += bytes
+      options.onProgress?.(new CustomProgressEvent('article:gc:deleted', { multihash: cid.multihash.bytes, bytes }))
+    }
+  })
+  for await (const record of listArticles(repo.datastore, options)) {
+    if (!(await repo.blockstore.has(CID.parse(record.cid)))) await deleteArticle(repo.datastore, record.cid, options)
+  }
+  await repo.flush()
+  return freed
+}
+
+export type VerifyAllProgressEvents = ProgressEvent<'article:verify-all:block', { blocks: number, bytes: number }>
+
+/** What `verify --all` found. */
+export interface VerifyAllReport {
+  blocks: number
+  bytes: number
+  /** Blocks whose bytes do not hash to their multihash. */
+  corrupt: Array<{ multihash: string }>
+  /** Pinned roots that reach a corrupt or missing block, with the first bad block. */
+  broken: Array<{ root: string, block: string, reason: 'corrupt' | 'missing' }>
+  seconds: number
+}
+
+/**
+ * Hashes every block in the store again, then walks every pinned root to find
+ * the roots that reach a corrupt or missing block. Reports; throws nothing for
+ * bad content (the caller decides the exit code).
+ */
+export async function verifyAll (repo: Repo, options: AbortOptions & ProgressOptions<VerifyAllProgressEvents> = {}): Promise<VerifyAllReport> {
+  const started = performance.now()
+  const report: VerifyAllReport = { blocks: 0, bytes: 0, corrupt: [], broken: [], seconds: 0 }
+  const bad = new Set<string>()
+  for await (const { multihash, bytes } of repo.stores.blockstore.entries(options)) {
+    report.blocks++
+    report.bytes += bytes.byteLength
+    const code = multihash[0]
+    const ok = code === SHA2_256 ? Buffer.compare(sha256Multihash(bytes).bytes, multihash) === 0 : code === IDENTITY
+    if (!ok) { bad.add(mhKey(multihash)); report.corrupt.push({ multihash: Buffer.from(multihash).toString('hex') }) }
+    if (report.blocks % 1024 === 0) options.onProgress?.(new CustomProgressEvent('article:verify-all:block', { blocks: report.blocks, bytes: report.bytes }))
+  }
+  // every block was just hashed: walk the pins over the raw store, without hashing again
+  for await (const pin of repo.helia.pins.ls(options)) {
+    const seen = new Set<string>()
+    const stack: CID[] = [pin.cid]
+    while (stack.length > 0) {
+      options.signal?.throwIfAborted()
+      const cid = stack.pop()!
+      const key = mhKey(cid.multihash.bytes)
+      if (seen.has(key) || cid.multihash.code === IDENTITY) continue
+      seen.add(key)
+      if (bad.has(key)) { report.broken.push({ root: pin.cid.toString(), block: cid.toString(), reason: 'corrupt' }); break }
+      let bytes: Uint8Array
+      try {
+        const parts: Uint8Array[] = []
+        for await (const p of repo.stores.blockstore.get(cid, options)) parts.push(p)
+        bytes = parts.length === 1 ? parts[0] : Buffer.concat(parts)
+      } catch {
+        report.broken.push({ root: pin.cid.toString(), block: cid.toString(), reason: 'missing' })
+        break
+      }
+      let links: CID[]
+      try {
+        links = blockLinks(cid, bytes)
+      } catch {
+        report.broken.push({ root: pin.cid.toString(), block: cid.toString(), reason: 'corrupt' })
+        break
+      }
+      for (let i = links.length - 1; i >= 0; i--) stack.push(links[i])
+    }
+  }
+  report.seconds = (performance.now() - started) / 1000
+  return report
+}

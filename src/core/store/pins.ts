@@ -1,0 +1,80 @@
+import * as cborg from 'cborg'
+import { Key } from 'interface-datastore'
+import { base36 } from 'multiformats/bases/base36'
+import { equals } from 'uint8arrays/equals'
+import { NotFoundError } from '../../errors.js'
+import { blockLinks } from '../unixfs/links.js'
+import { IDENTITY } from '../unixfs/hash.js'
+import { stackWalker } from './dag-walker.js'
+import type { Repo } from './repo.js'
+import type { AbortOptions } from 'abort-error'
+import type { CID } from 'multiformats/cid'
+
+/** Helia's record of which pins hold a block (its datastore layout, helia/src/pins.ts). */
+interface PinnedBlock { pinCount: number, pinnedBy: Uint8Array[] }
+
+function pinnedBlockKey (cid: CID): Key {
+  return new Key(`/pinned-block/${base36.encode(cid.multihash.bytes)}`)
+}
+
+/** True when `cid` is a pin root (not merely a block inside a pinned DAG). */
+export async function isPinRoot (repo: Repo, cid: CID, options: AbortOptions = {}): Promise<boolean> {
+  try {
+    await repo.helia.pins.get(cid, options)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Pins a root with Helia's pinning API (a no-op when already pinned). Missing blocks: NotFoundError naming the CID. */
+export async function pinRoot (repo: Repo, cid: CID, metadata: Record<string, string | number | boolean>, options: AbortOptions = {}): Promise<boolean> {
+  if (await isPinRoot(repo, cid, options)) return false
+  for await (const _ of repo.helia.pins.add(cid, { signal: options.signal, walker: stackWalker(), metadata })) {}
+  return true
+}
+
+/** Every block of a DAG (identity blocks excluded), each once. */
+async function dagBlocks (repo: Repo, root: CID, options: AbortOptions): Promise<CID[]> {
+  const out: CID[] = []
+  const seen = new Set<string>()
+  const stack = [root]
+  while (stack.length > 0) {
+    options.signal?.throwIfAborted()
+    const cid = stack.pop()!
+    const key = base36.encode(cid.multihash.bytes)
+    if (seen.has(key) || cid.multihash.code === IDENTITY) continue
+    seen.add(key)
+    out.push(cid)
+    const parts: Uint8Array[] = []
+    for await (const p of repo.blockstore.get(cid, options)) parts.push(p)
+    stack.push(...blockLinks(cid, Buffer.concat(parts)).reverse())
+  }
+  return out
+}
+
+/**
+ * Removes a pin with Helia's pinning API, then repairs the per-block records
+ * that Helia 7's `pins.rm` gets wrong: it keeps only the removed pin in each
+ * block's `pinnedBy` list instead of dropping it, so after "unpin A, pin A
+ * again, unpin B" a block that A still needs is left unpinned and `gc` deletes
+ * it (tests/core/store/pins.test.ts shows the case). The records are read
+ * before the removal and rewritten after it with the removed pin taken out.
+ */
+export async function unpinRoot (repo: Repo, cid: CID, options: AbortOptions = {}): Promise<void> {
+  if (!(await isPinRoot(repo, cid, options))) throw new NotFoundError(`${cid} is not pinned`)
+  const blocks = await dagBlocks(repo, cid, options)
+  const before = new Map<string, PinnedBlock>()
+  for (const b of blocks) {
+    try {
+      before.set(pinnedBlockKey(b).toString(), cborg.decode(await repo.datastore.get(pinnedBlockKey(b), options)))
+    } catch {}
+  }
+  for await (const _ of repo.helia.pins.rm(cid, { signal: options.signal, walker: stackWalker() })) {}
+  for (const [key, record] of before) {
+    const pinnedBy = record.pinnedBy.filter(c => !equals(c, cid.bytes))
+    const pinCount = record.pinCount - (pinnedBy.length < record.pinnedBy.length ? 1 : 0)
+    if (pinCount <= 0) await repo.datastore.delete(new Key(key), options)
+    else await repo.datastore.put(new Key(key), cborg.encode({ pinCount, pinnedBy }), options)
+  }
+}
