@@ -5,7 +5,7 @@ import { BlackHoleBlockstore } from 'blockstore-core/black-hole'
 import { importer } from 'ipfs-unixfs-importer'
 import { CustomProgressEvent } from 'progress-events'
 import { InvalidArgumentError, NotFoundError } from '../errors.js'
-import { stackWalker } from './store/dag-walker.js'
+import { pinRoot } from './store/pins.js'
 import { importerOptions } from './unixfs/importer-options.js'
 import { getProfile } from './unixfs/profiles.js'
 import type { Repo } from './store/repo.js'
@@ -94,19 +94,8 @@ export async function addPath (path: string, repo: Repo | undefined, options: Ad
   }
   if (root == null) throw new InvalidArgumentError(`${path}: nothing to add`)
   if (!onlyHash && options.pin !== false) {
-    if (!(await isRootPin(repo, root, options))) {
-      for await (const _ of repo.helia.pins.add(root, { signal: options.signal, walker: stackWalker(), metadata: { source: 'ipfs-publish add' } })) {}
-    }
-    await repo.flush()
+    await pinRoot(repo, root, { source: 'ipfs-publish add' }, options)
   }
+  if (!onlyHash) await repo.flush()
   return { path, cid: root, bytes: counter.bytes }
-}
-
-async function isRootPin (repo: Repo, cid: CID, options: AbortOptions): Promise<boolean> {
-  try {
-    await repo.helia.pins.get(cid, options)
-    return true
-  } catch {
-    return false
-  }
 }

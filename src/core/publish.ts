@@ -138,7 +138,7 @@ export async function * publishArticles (paths: string[], repo: Repo | undefined
         if (store != null && pins != null) {
           if (!await pins.has(result.root)) {
             for (const block of blocks) await store.blockstore.put(block.cid, block.bytes, options)
-            for await (const _ of store.helia.pins.add(result.root, { signal: options.signal, walker: stackWalker(new Map(blocks.map(b => [blockKey(b.cid), b.bytes]))), metadata: { source: 'ipfs-publish', slug: result.metadata.slug } })) {}
+            for await (const _ of store.helia.pins.add(result.root, { signal: options.signal, walker: stackWalker(new Map(blocks.map(b => [blockKey(b.cid), b.bytes]))), metadata: { source: 'ipfs-publish', slug: result.metadata.slug }, offline: true } as any)) {}
             pins.add(result.root)
             result.stored = true
           }

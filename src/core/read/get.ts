@@ -29,6 +29,9 @@ export interface GetResult {
 
 type Readable = Pick<Blockstore, 'get'>
 
+/** Deeper folder trees are refused: no file system takes paths that long (Linux: 4096 bytes). */
+export const MAX_TREE_DEPTH = 1024
+
 /** Streams a file entry's content into a new file at `path` (which must not exist); returns its byte count. */
 async function writeFileEntry (entry: UnixFSEntry, path: string, options: GetOptions, onChunk?: (c: Uint8Array) => void): Promise<number> {
   if (entry.type !== 'file' && entry.type !== 'raw' && entry.type !== 'identity') {
@@ -85,6 +88,7 @@ export async function getToPath (cidInput: CID | string, output: string, blockst
         options.signal?.throwIfAborted()
         const { entry, dir, depth } = stack.pop()!
         if (entry.type !== 'directory') continue
+        if (depth >= MAX_TREE_DEPTH) throw new UnsafePathError(`${cid}: the folder tree is deeper than ${MAX_TREE_DEPTH} levels; refusing to write it`)
         const seen = new Set<string>()
         for await (const child of entry.entries(read)) {
           assertSafeName(child.name, entry.path)

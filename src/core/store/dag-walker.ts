@@ -1,4 +1,5 @@
 import { createUnsafe } from 'multiformats/block'
+import { NotFoundError } from '../../errors.js'
 import type { GraphNode, GraphWalker, GraphWalkerComponents, GraphWalkerFactory, WalkOptions } from '@helia/interface'
 import type { CID } from 'multiformats/cid'
 
@@ -31,7 +32,12 @@ export function stackWalker (known?: Map<string, Uint8Array>): GraphWalkerFactor
         let bytes = known?.get(key)
         if (bytes == null) {
           const parts: Uint8Array[] = []
-          for await (const chunk of components.blockstore.get(cid, options)) parts.push(chunk)
+          try {
+            for await (const chunk of components.blockstore.get(cid, options)) parts.push(chunk)
+          } catch (err: any) {
+            if (err?.name === 'BlockNotFoundWhileOfflineError' || err?.name === 'NotFoundError') throw new NotFoundError(`block ${cid} is not in the store`, { cause: err })
+            throw err
+          }
           bytes = parts.length === 1 ? parts[0] : Buffer.concat(parts)
         }
         const block = createUnsafe({ cid, bytes, codec: await components.getCodec(cid.code) }) as any

@@ -30,7 +30,7 @@ export async function isPinRoot (repo: Repo, cid: CID, options: AbortOptions = {
 /** Pins a root with Helia's pinning API (a no-op when already pinned). Missing blocks: NotFoundError naming the CID. */
 export async function pinRoot (repo: Repo, cid: CID, metadata: Record<string, string | number | boolean>, options: AbortOptions = {}): Promise<boolean> {
   if (await isPinRoot(repo, cid, options)) return false
-  for await (const _ of repo.helia.pins.add(cid, { signal: options.signal, walker: stackWalker(), metadata })) {}
+  for await (const _ of repo.helia.pins.add(cid, { signal: options.signal, walker: stackWalker(), metadata, offline: true } as any)) {}
   return true
 }
 
@@ -70,7 +70,7 @@ export async function unpinRoot (repo: Repo, cid: CID, options: AbortOptions = {
       before.set(pinnedBlockKey(b).toString(), cborg.decode(await repo.datastore.get(pinnedBlockKey(b), options)))
     } catch {}
   }
-  for await (const _ of repo.helia.pins.rm(cid, { signal: options.signal, walker: stackWalker() })) {}
+  for await (const _ of repo.helia.pins.rm(cid, { signal: options.signal, walker: stackWalker(), offline: true } as any)) {}
   for (const [key, record] of before) {
     const pinnedBy = record.pinnedBy.filter(c => !equals(c, cid.bytes))
     const pinCount = record.pinCount - (pinnedBy.length < record.pinnedBy.length ? 1 : 0)

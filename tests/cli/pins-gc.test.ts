@@ -1,0 +1,95 @@
+import { readdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cli, SAMPLE, tempDir } from '../helpers/cli.js'
+
+const statOf = async (repo: string): Promise<any> => JSON.parse((await cli(['--repo', repo, 'stat', '--json'])).stdout)
+
+describe('pin, gc, verify --all, stat', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>
+  beforeAll(async () => { tmp = await tempDir() })
+  afterAll(async () => { await tmp.cleanup() })
+
+  /** Two articles with identical bodies but different titles share the article... no: share metadata? They share a block when one file's bytes are equal: use two plain folders sharing a file. */
+  async function twoSharing (repo: string): Promise<[string, string]> {
+    const { mkdir } = await import('node:fs/promises')
+    for (const d of ['x', 'y']) {
+      await mkdir(join(tmp.path, repo, d), { recursive: true })
+      await writeFile(join(tmp.path, repo, d, 'shared.txt'), 'the same bytes in both folders\n')
+      await writeFile(join(tmp.path, repo, d, `${d}.txt`), `only in ${d}\n`)
+    }
+    const r = join(tmp.path, repo, 'repo')
+    const x = (await cli(['--repo', r, 'add', join(tmp.path, repo, 'x'), '-q'])).stdout.trim()
+    const y = (await cli(['--repo', r, 'add', join(tmp.path, repo, 'y'), '-q'])).stdout.trim()
+    return [x, y]
+  }
+
+  it('two DAGs sharing a block: unpin one, gc, the other still verifies', async () => {
+    const [x, y] = await twoSharing('share1')
+    const r = join(tmp.path, 'share1', 'repo')
+    expect((await statOf(r)).blocks).toBe(5)
+    expect((await cli(['--repo', r, 'pin', 'rm', x])).code).toBe(0)
+    const gc = await cli(['--repo', r, 'gc', '--json'])
+    expect(JSON.parse(gc.stdout)).toEqual({ blocks: 2, bytes: expect.any(Number) })
+    expect((await cli(['--repo', r, 'verify', y])).code).toBe(0)
+    expect((await cli(['--repo', r, 'verify', x])).code).toBe(3)
+    expect(await statOf(r)).toMatchObject({ blocks: 3, pins: 1 })
+  })
+
+  it('unpin A, pin A again, unpin B, gc: A still verifies (works around Helia 7 pins.rm)', async () => {
+    const [x, y] = await twoSharing('share2')
+    const r = join(tmp.path, 'share2', 'repo')
+    expect((await cli(['--repo', r, 'pin', 'rm', x])).code).toBe(0)
+    expect((await cli(['--repo', r, 'pin', 'add', x])).stdout).toMatch(/^pinned /)
+    expect((await cli(['--repo', r, 'pin', 'rm', y])).code).toBe(0)
+    await cli(['--repo', r, 'gc'])
+    expect((await cli(['--repo', r, 'verify', x])).code).toBe(0)
+  })
+
+  it('pin ls shows roots with article titles; pin rm removes the article from ls', async () => {
+    const r = join(tmp.path, 'titles')
+    const cid = (await cli(['--repo', r, 'publish', SAMPLE, '-q'])).stdout.trim()
+    const ls = await cli(['--repo', r, 'pin', 'ls'])
+    expect(ls.stdout.trim()).toBe(`${cid}  US Joins Ukraine Peace Force Talks, Plans Ready to Act`)
+    await cli(['--repo', r, 'pin', 'rm', cid])
+    expect((await cli(['--repo', r, 'ls'])).stdout).toBe('')
+    expect((await cli(['--repo', r, 'gc', '--json'])).stdout).toMatch(/"blocks":3/)
+    // publishing again stores it again (the stat cache does not hide an unpinned article)
+    expect((await cli(['--repo', r, 'publish', SAMPLE, '-q'])).stdout.trim()).toBe(cid)
+    expect((await cli(['--repo', r, 'verify', cid])).code).toBe(0)
+  })
+
+  it('pin rm of a CID that is not pinned: exit 3; pin add of one not in the store: exit 3', async () => {
+    const r = join(tmp.path, 'pins-bad')
+    const rm = await cli(['--repo', r, 'pin', 'rm', 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'])
+    expect(rm.code).toBe(3)
+    expect(rm.stderr).toMatch(/is not pinned/)
+    const add = await cli(['--repo', r, 'pin', 'add', 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'])
+    expect(add.code).toBe(3)
+    expect(add.stderr).toMatch(/not in the store/)
+    expect((await cli(['--repo', r, 'pin'])).code).toBe(2)
+  })
+
+  it('verify --all reports each corrupt block and the pinned roots it breaks: exit 4', async () => {
+    const r = join(tmp.path, 'corrupt')
+    const cid = (await cli(['--repo', r, 'publish', SAMPLE, '-q'])).stdout.trim()
+    const ok = await cli(['--repo', r, 'verify', '--all'])
+    expect(ok.code).toBe(0)
+    expect(ok.stdout).toMatch(/^ok: 3 block\(s\)/)
+    await cli(['--repo', r, 'stat']) // reopen: the log becomes a table file
+    const store = join(r, 'store')
+    for (const name of await readdir(store)) {
+      if (!/\.(ldb|log)$/.test(name)) continue
+      const bytes = await readFile(join(store, name))
+      const at = bytes.indexOf('coalition of the willing')
+      if (at === -1) continue
+      bytes[at] ^= 0x20
+      await writeFile(join(store, name), bytes)
+    }
+    const bad = await cli(['--repo', r, 'verify', '--all'])
+    expect(bad.code).toBe(4)
+    expect(bad.stderr).toMatch(/^error: corrupt block with multihash 1220[0-9a-f]{64}$/m)
+    expect(bad.stderr).toMatch(new RegExp(`^error: pinned root ${cid} is broken: block bafkrei\\S+ is corrupt$`, 'm'))
+    expect(bad.stderr).toMatch(/^error: 1 corrupt block\(s\), 1 broken pinned root\(s\)$/m)
+  })
+})
