@@ -62,7 +62,7 @@ describe('CID profiles', () => {
       await writeManyFiles(overDir, atThreshold + 1, nameLen)
       for (const [dir, expectFlat] of [[flatDir, true], [overDir, false]] as const) {
         const bs = new MemoryBlockstore()
-        const repo = { blockstore: bs } as any
+        const repo = { blockstore: bs, flush: async () => {} } as any
         const { cid } = await addPath(dir, repo, { cidProfile: profile, pin: false })
         const parts: Uint8Array[] = []
         for await (const p of bs.get(cid)) parts.push(p)
