@@ -1,0 +1,70 @@
+import { execFileSync, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BIN, cli, ROOT, tempDir } from '../helpers/cli.js'
+
+const GEN = join(ROOT, 'tests', 'fixtures', 'gen-articles.mjs')
+const KILLS = 20
+
+/** A small deterministic PRNG, so a failing kill time can be replayed. */
+function prng (seed: number): () => number {
+  let s = seed >>> 0 || 1
+  return () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s / 2 ** 32 }
+}
+
+/** Starts a publish and SIGKILLs it after `ms`; resolves with what it printed before dying. */
+async function publishAndKill (args: string[], ms: number): Promise<{ stdout: string, killed: boolean }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
+    const timer = setTimeout(() => child.kill('SIGKILL'), ms)
+    child.on('error', reject)
+    child.on('close', (_code, signal) => { clearTimeout(timer); resolve({ stdout, killed: signal === 'SIGKILL' }) })
+  })
+}
+
+describe('crash safety: SIGKILL during a 2,000-article publish', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>
+  let corpus: string
+  let expected: string[]
+  beforeAll(async () => {
+    tmp = await tempDir()
+    corpus = join(tmp.path, 'corpus')
+    execFileSync(process.execPath, [GEN, '--out', corpus, '--count', '2000', '--seed', '7'], { stdio: 'ignore' })
+    expected = (await cli(['publish', corpus, '-n', '-q'], { timeout: 60_000 })).stdout.trim().split('\n')
+    expect(expected).toHaveLength(2000)
+  })
+  afterAll(async () => { await tmp.cleanup() })
+
+  it(`${KILLS} kills at random moments: every pinned root verifies, and publishing again gives the uninterrupted CIDs`, async () => {
+    const random = prng(2026)
+    let midway = 0
+    for (let i = 0; i < KILLS; i++) {
+      const repo = join(tmp.path, `repo-${i}`)
+      const manifest = join(tmp.path, `manifest-${i}.json`)
+      const delay = 60 + Math.floor(random() * 700)
+      const { stdout, killed } = await publishAndKill(['--repo', repo, 'publish', corpus, '-q', '--manifest', manifest], delay)
+      const printed = stdout.split('\n').filter(l => l !== '')
+      if (killed && printed.length > 0 && printed.length < 2000) midway++
+      // what was printed before the kill is a prefix of the uninterrupted run
+      expect(printed.slice(0, -1)).toEqual(expected.slice(0, Math.max(0, printed.length - 1)))
+      if (existsSync(join(repo, 'store'))) {
+        const verify = await cli(['--repo', repo, 'verify', '--all'], { timeout: 60_000 })
+        expect(verify.stderr, `kill ${i} after ${delay} ms`).toBe('')
+        expect(verify.code).toBe(0)
+        // every printed CID is committed and pinned
+        const pinned = new Set((await cli(['--repo', repo, 'pin', 'ls', '-q'])).stdout.trim().split('\n').filter(Boolean))
+        for (const cid of printed.slice(0, -1)) expect(pinned.has(cid)).toBe(true)
+      }
+      if (existsSync(manifest)) JSON.parse(await readFile(manifest, 'utf8'))
+      const again = await cli(['--repo', repo, 'publish', corpus, '-q'], { timeout: 60_000 })
+      expect(again.code).toBe(0)
+      expect(again.stdout.trim().split('\n')).toEqual(expected)
+    }
+    // most kills landed in the middle of the run, not before or after it
+    expect(midway).toBeGreaterThanOrEqual(KILLS / 2)
+  }, 300_000)
+})
