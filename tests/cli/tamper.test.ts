@@ -52,3 +52,28 @@ describe('a byte flipped in a stored block', () => {
     })
   }
 })
+
+describe('a byte flipped in a large block kept in its own file', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>
+  beforeAll(async () => { tmp = await tempDir() })
+  afterAll(async () => { await tmp.cleanup() })
+
+  it('makes cat, verify and verify --all exit 4', async () => {
+    const { detBytes } = await import('../helpers/fixtures.js')
+    const { readdir: rd } = await import('node:fs/promises')
+    const repo = join(tmp.path, 'repo')
+    const file = join(tmp.path, 'big.bin')
+    await writeFile(file, detBytes(3 * 1024 * 1024, 'tamper'))
+    const cid = (await cli(['--repo', repo, 'add', file, '-q'])).stdout.trim()
+    const shards = await rd(join(repo, 'blocks'))
+    const blockFile = join(repo, 'blocks', shards[0], (await rd(join(repo, 'blocks', shards[0])))[0])
+    const bytes = await readFile(blockFile)
+    bytes[1000] ^= 0xff
+    await writeFile(blockFile, bytes)
+    for (const args of [['cat', cid], ['verify', cid], ['verify', '--all']]) {
+      const res = await cli(['--repo', repo, ...args])
+      expect(res.code, args.join(' ')).toBe(4)
+      expect(res.stderr).toMatch(/^error: /)
+    }
+  })
+})

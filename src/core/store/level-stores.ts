@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs'
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 import { BaseBlockstore } from 'blockstore-core'
+import { base32 } from 'multiformats/bases/base32'
 import { BaseDatastore } from 'datastore-core'
 import { Key } from 'interface-datastore'
 import { NotFoundError as StoreNotFoundError } from 'interface-store'
@@ -12,6 +16,14 @@ import type { AbstractSublevel } from 'abstract-level'
 
 type Bytes = Uint8Array
 type Sub<K> = AbstractSublevel<Level<Bytes, Bytes>, string | Bytes, K, Bytes>
+
+/** Blocks this large or larger are kept in their own files, as Kubo's flatfs keeps every block: LevelDB copies values several times over as it compacts. */
+export const FILE_BLOCK_BYTES = 128 * 1024
+
+const EMPTY = new Uint8Array(0)
+
+/** A block write waiting for the next batch: a small block's bytes, a large block already in its file, or a deletion. */
+interface PendingBlock { key: Bytes, kind: 'put' | 'file' | 'del', value: Bytes | null }
 
 /** Flush pending writes once they hold this many bytes. */
 const DEFAULT_FLUSH_BYTES = 64 * 1024 * 1024
@@ -44,18 +56,26 @@ async function collect (value: Bytes | Iterable<Bytes> | AsyncIterable<Bytes>): 
  */
 export class LevelStores {
   readonly blocks: Sub<Bytes>
+  /** Markers of the blocks kept in files: multihash → empty value. */
+  readonly files: Sub<Bytes>
   readonly data: Sub<string>
   readonly blockstore: LevelBlockstore
   readonly datastore: LevelDatastore
-  private pendingBlocks = new Map<string, { key: Bytes, value: Bytes | null }>()
+  private pendingBlocks = new Map<string, PendingBlock>()
   private pendingData = new Map<string, Bytes | null>()
-  private inflightBlocks = new Map<string, { key: Bytes, value: Bytes | null }>()
+  private inflightBlocks = new Map<string, PendingBlock>()
   private inflightData = new Map<string, Bytes | null>()
   private pendingBytes = 0
   private flushing: Promise<void> | null = null
+  private readonly shards = new Set<string>()
 
-  constructor (readonly db: Level<Bytes, Bytes>, readonly flushBytes = DEFAULT_FLUSH_BYTES) {
+  /**
+   * @param db the LevelDB database
+   * @param dir the folder for blocks kept in files (`<dir>/<shard>/<base32 multihash>`)
+   */
+  constructor (readonly db: Level<Bytes, Bytes>, readonly dir: string, readonly flushBytes = DEFAULT_FLUSH_BYTES) {
     this.blocks = db.sublevel<Bytes, Bytes>('b', { keyEncoding: 'view', valueEncoding: 'view' })
+    this.files = db.sublevel<Bytes, Bytes>('f', { keyEncoding: 'view', valueEncoding: 'view' })
     this.data = db.sublevel<string, Bytes>('d', { keyEncoding: 'utf8', valueEncoding: 'view' })
     this.blockstore = new LevelBlockstore(this)
     this.datastore = new LevelDatastore(this)
@@ -63,24 +83,79 @@ export class LevelStores {
 
   /** Waits until the sublevels are open (synchronous reads need it). */
   async open (): Promise<void> {
-    await Promise.all([this.blocks.open(), this.data.open()])
+    await Promise.all([this.blocks.open(), this.files.open(), this.data.open()])
   }
 
-  /** Queues a write; flushes when the buffer is full. */
-  async queue (kind: 'block' | 'data', key: Bytes | string, value: Bytes | null): Promise<void> {
-    if (kind === 'block') {
-      this.pendingBlocks.set(mapKey(key as Bytes), { key: key as Bytes, value })
-    } else {
-      this.pendingData.set(key as string, value)
+  /** The file that holds a large block. */
+  blockPath (multihash: Bytes): string {
+    const name = base32.encode(multihash).slice(1)
+    return join(this.dir, name.slice(-3, -1), name)
+  }
+
+  /**
+   * Stores a block: a small one is queued for the next batch; a large one is
+   * written to its own file first (temporary name, then rename) and only its
+   * marker is queued, so a committed marker always names a complete file.
+   */
+  async putBlock (multihash: Bytes, bytes: Bytes): Promise<void> {
+    if (bytes.byteLength < FILE_BLOCK_BYTES) {
+      await this.queueBlock(multihash, { key: multihash, kind: 'put', value: bytes })
+      return
     }
+    const path = this.blockPath(multihash)
+    const shard = dirname(path)
+    if (!this.shards.has(shard)) { await mkdir(shard, { recursive: true }); this.shards.add(shard) }
+    const tmp = `${path}.${process.pid}.tmp`
+    await writeFile(tmp, bytes)
+    await rename(tmp, path)
+    await this.queueBlock(multihash, { key: multihash, kind: 'file', value: null })
+  }
+
+  async deleteBlock (multihash: Bytes): Promise<void> {
+    await this.queueBlock(multihash, { key: multihash, kind: 'del', value: null })
+  }
+
+  private async queueBlock (multihash: Bytes, entry: PendingBlock): Promise<void> {
+    this.pendingBlocks.set(mapKey(multihash), entry)
+    this.pendingBytes += (entry.value?.byteLength ?? 0) + 64
+    if (this.pendingBytes >= this.flushBytes) await this.flush()
+  }
+
+  /** Queues a datastore write; flushes when the buffer is full. */
+  async queue (key: string, value: Bytes | null): Promise<void> {
+    this.pendingData.set(key, value)
     this.pendingBytes += (value?.byteLength ?? 0) + 64
     if (this.pendingBytes >= this.flushBytes) await this.flush()
   }
 
-  /** A block as the store will hold it once pending writes land: bytes, null (deleted) or undefined (not pending). */
-  pendingBlock (multihash: Bytes): Bytes | null | undefined {
+  /** A block's bytes as the store holds them (pending writes included), or undefined. Synchronous: no thread-pool round trip. */
+  readBlock (multihash: Bytes): Bytes | undefined {
     const k = mapKey(multihash)
-    return (this.pendingBlocks.get(k) ?? this.inflightBlocks.get(k))?.value
+    const pending = this.pendingBlocks.get(k) ?? this.inflightBlocks.get(k)
+    if (pending != null) {
+      if (pending.kind === 'del') return undefined
+      return pending.kind === 'put' ? pending.value! : this.readFileBlock(multihash)
+    }
+    const small = this.blocks.getSync(multihash)
+    if (small !== undefined) return small
+    if (this.files.getSync(multihash) !== undefined) return this.readFileBlock(multihash)
+    return undefined
+  }
+
+  /** Whether a block is in the store (pending writes included). */
+  hasBlock (multihash: Bytes): boolean {
+    const pending = this.pendingBlocks.get(mapKey(multihash)) ?? this.inflightBlocks.get(mapKey(multihash))
+    if (pending != null) return pending.kind !== 'del'
+    return this.files.getSync(multihash) !== undefined || this.blocks.getSync(multihash) !== undefined
+  }
+
+  private readFileBlock (multihash: Bytes): Bytes | undefined {
+    try {
+      return readFileSync(this.blockPath(multihash))
+    } catch (err: any) {
+      if (err.code === 'ENOENT') return undefined
+      throw err
+    }
   }
 
   /** A datastore value as it will be once pending writes land: bytes, null (deleted) or undefined (not pending). */
@@ -98,15 +173,24 @@ export class LevelStores {
     this.pendingData = new Map()
     this.pendingBytes = 0
     const batch = this.db.batch()
-    for (const { key, value } of blocks.values()) {
-      if (value == null) batch.del(key, { sublevel: this.blocks })
-      else batch.put(key, value, { sublevel: this.blocks })
+    const unlink: string[] = []
+    for (const { key, kind, value } of blocks.values()) {
+      if (kind === 'put') batch.put(key, value!, { sublevel: this.blocks })
+      else if (kind === 'file') batch.put(key, EMPTY, { sublevel: this.files })
+      else {
+        batch.del(key, { sublevel: this.blocks })
+        batch.del(key, { sublevel: this.files })
+        unlink.push(this.blockPath(key))
+      }
     }
     for (const [key, value] of data) {
       if (value == null) batch.del(key, { sublevel: this.data })
       else batch.put(key, value, { sublevel: this.data })
     }
-    this.flushing = batch.write().finally(() => {
+    this.flushing = batch.write().then(async () => {
+      // a deleted block's file goes once its marker is gone
+      await Promise.all(unlink.map(async path => rm(path, { force: true })))
+    }).finally(() => {
       this.inflightBlocks = new Map()
       this.inflightData = new Map()
       this.flushing = null
@@ -121,47 +205,51 @@ export class LevelBlockstore extends BaseBlockstore {
 
   async put (cid: CID, bytes: Bytes | Iterable<Bytes> | AsyncIterable<Bytes>, options?: AbortOptions): Promise<CID> {
     options?.signal?.throwIfAborted()
-    await this.stores.queue('block', cid.multihash.bytes, await collect(bytes))
+    await this.stores.putBlock(cid.multihash.bytes, await collect(bytes))
     return cid
   }
 
   async * get (cid: CID, options?: AbortOptions): AsyncGenerator<Bytes> {
     options?.signal?.throwIfAborted()
-    const pending = this.stores.pendingBlock(cid.multihash.bytes)
-    // synchronous: a thread-pool round trip per block costs more than the read itself
-    const bytes = pending !== undefined ? pending : this.stores.blocks.getSync(cid.multihash.bytes)
+    const bytes = this.stores.readBlock(cid.multihash.bytes)
     if (bytes == null) throw notFound(`block ${cid} is not in the store`)
     yield bytes
   }
 
   async has (cid: CID, options?: AbortOptions): Promise<boolean> {
     options?.signal?.throwIfAborted()
-    const pending = this.stores.pendingBlock(cid.multihash.bytes)
-    if (pending !== undefined) return pending != null
-    // LevelDB's synchronous get: no thread-pool round trip, which dominates for misses
-    return this.stores.blocks.getSync(cid.multihash.bytes) !== undefined
+    return this.stores.hasBlock(cid.multihash.bytes)
   }
 
   async delete (cid: CID, options?: AbortOptions): Promise<void> {
     options?.signal?.throwIfAborted()
-    await this.stores.queue('block', cid.multihash.bytes, null)
+    await this.stores.deleteBlock(cid.multihash.bytes)
   }
 
   /** Every stored block, as a CIDv1 with the raw codec (the key holds only the multihash). */
   async * getAll (options?: AbortOptions): AsyncGenerator<{ cid: CID, bytes: AsyncGenerator<Bytes> }> {
-    await this.stores.flush()
-    for await (const [key, value] of this.stores.blocks.iterator()) {
-      options?.signal?.throwIfAborted()
-      yield { cid: CID.createV1(raw.code, Digest.decode(key)), bytes: (async function * () { yield value })() }
+    for await (const { multihash, bytes } of this.entries(options)) {
+      yield { cid: CID.createV1(raw.code, Digest.decode(multihash)), bytes: (async function * () { yield bytes })() }
     }
   }
 
-  /** Every stored multihash with the size of its block, without copying block bytes out of LevelDB twice. */
+  /** Every stored block with its multihash: those in LevelDB, then those in files (a missing file is skipped). */
   async * entries (options?: AbortOptions): AsyncGenerator<{ multihash: Bytes, bytes: Bytes }> {
     await this.stores.flush()
     for await (const [key, value] of this.stores.blocks.iterator()) {
       options?.signal?.throwIfAborted()
       yield { multihash: key, bytes: value }
+    }
+    for await (const key of this.stores.files.keys()) {
+      options?.signal?.throwIfAborted()
+      let bytes: Bytes
+      try {
+        bytes = await readFile(this.stores.blockPath(key))
+      } catch (err: any) {
+        if (err.code === 'ENOENT') continue
+        throw err
+      }
+      yield { multihash: key, bytes }
     }
   }
 }
@@ -172,7 +260,7 @@ export class LevelDatastore extends BaseDatastore {
 
   async put (key: Key, value: Bytes, options?: AbortOptions): Promise<Key> {
     options?.signal?.throwIfAborted()
-    await this.stores.queue('data', key.toString(), value)
+    await this.stores.queue(key.toString(), value)
     return key
   }
 
@@ -195,7 +283,7 @@ export class LevelDatastore extends BaseDatastore {
 
   async delete (key: Key, options?: AbortOptions): Promise<void> {
     options?.signal?.throwIfAborted()
-    await this.stores.queue('data', key.toString(), null)
+    await this.stores.queue(key.toString(), null)
   }
 
   async * _all (q: Query, options?: AbortOptions): AsyncGenerator<DatastorePair> {

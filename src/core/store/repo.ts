@@ -71,7 +71,7 @@ export async function openRepo (path: string, options: OpenRepoOptions = {}): Pr
     }
   }
   await writeFile(join(dir, 'owner.pid'), `${process.pid}\n`).catch(() => {})
-  const stores = new LevelStores(db)
+  const stores = new LevelStores(db, join(dir, 'blocks'))
   await stores.open()
   const blockstore = new VerifyingBlockstore(stores.blockstore)
   const helia = createHeliaLight({ blockstore, datastore: stores.datastore })
