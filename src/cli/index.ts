@@ -35,6 +35,22 @@ export interface RunIO {
   signal?: AbortSignal
 }
 
+/** Joins small chunks (a CAR writer yields varints, CIDs and blocks separately) into writes of about 1 MiB. */
+async function * coalesce<R> (source: AsyncGenerator<Uint8Array, R>, size = 1024 * 1024): AsyncGenerator<Uint8Array, R> {
+  let parts: Uint8Array[] = []
+  let bytes = 0
+  for (;;) {
+    const { value, done } = await source.next()
+    if (done === true) {
+      if (bytes > 0) yield Buffer.concat(parts)
+      return value
+    }
+    parts.push(value)
+    bytes += value.byteLength
+    if (bytes >= size) { yield Buffer.concat(parts); parts = []; bytes = 0 }
+  }
+}
+
 function write (stream: Writable, data: string | Uint8Array): Promise<void> {
   return new Promise((resolve, reject) => {
     const ok = stream.write(data, err => { if (err != null) reject(err) })
@@ -75,8 +91,9 @@ export async function run (argv: string[], io: RunIO): Promise<number> {
       return createReadStream(full, { highWaterMark: 1024 * 1024 })
     },
     pipeOut: async (source) => {
+      const out = coalesce(source)
       for (;;) {
-        const { value, done } = await source.next()
+        const { value, done } = await out.next()
         if (done === true) return value
         await write(io.stdout, value)
       }
@@ -86,8 +103,9 @@ export async function run (argv: string[], io: RunIO): Promise<number> {
       const fh = await open(tmp, 'wx', 0o644)
       try {
         let result
+        const chunks = coalesce(source)
         for (;;) {
-          const { value, done } = await source.next()
+          const { value, done } = await chunks.next()
           if (done === true) { result = value; break }
           await fh.write(value)
         }

@@ -20,7 +20,10 @@ export async function handler (args: ExportArgs, ctx: Context): Promise<void> {
   if (output === '-' && ctx.stdoutIsTTY) throw new InvalidArgumentError('refusing to write a CAR to a terminal: give -o <file.car> or redirect stdout')
   const repo = await ctx.repo()
   const roots = [...named]
-  if (args.all) for await (const pin of repo.helia.pins.ls({ signal: ctx.signal })) if (!roots.some(r => r.equals(pin.cid))) roots.push(pin.cid)
+  if (args.all) {
+    const seen = new Set(roots.map(r => r.toString()))
+    for await (const pin of repo.helia.pins.ls({ signal: ctx.signal })) if (!seen.has(pin.cid.toString())) { seen.add(pin.cid.toString()); roots.push(pin.cid) }
+  }
   if (roots.length === 0) throw new InvalidArgumentError('nothing is pinned: no roots to export')
   const { exportCar } = await import('../../core/car/export.js')
   const car = exportCar(roots, repo.blockstore, { signal: ctx.signal })

@@ -4,7 +4,10 @@ import { NotFoundError, PublishError, VerificationError } from '../../errors.js'
 import { putArticle } from '../store/article-index.js'
 import { pinRoot } from '../store/pins.js'
 import { verifyBlock } from '../store/verifying-blockstore.js'
-import { loadBundle } from '../read/bundle-check.js'
+import { parseBundleMetadata } from '../read/bundle-check.js'
+import { blockKey } from '../store/dag-walker.js'
+import * as dagPb from '@ipld/dag-pb'
+import all from 'it-all'
 import { resolveEntry } from '../read/resolve.js'
 import { buildLink } from '../link.js'
 import { IDENTITY } from '../unixfs/hash.js'
@@ -31,6 +34,11 @@ export interface ImportSummary {
   /** Roots that are ipfs-publish bundles, now in the article index. */
   articles: CID[]
 }
+
+const RAW = 0x55
+const NO_BYTES = new Uint8Array(0)
+/** Up to this many bytes of the CAR's dag-pb nodes are kept in memory while importing. */
+const MAX_KNOWN_BYTES = 64 * 1024 * 1024
 
 /** A CAR section (header, or CID plus block) larger than this is refused: no block is this big, and the reader would buffer it whole. */
 export const MAX_CAR_SECTION_BYTES = 8 * 1024 * 1024
@@ -63,6 +71,10 @@ class SectionGuard {
 export async function importCar (source: AsyncIterable<Uint8Array>, repo: Repo, options: ImportOptions = {}): Promise<ImportSummary> {
   const guard = new SectionGuard()
   const added: CID[] = []
+  // what the CAR brought: raw leaves by presence, dag-pb nodes with their bytes (small), so
+  // that checking completeness and pinning need not read anything back
+  const known = new Map<string, Uint8Array>()
+  let knownBytes = 0
   const summary: ImportSummary = { roots: [], blocks: 0, bytes: 0, articles: [] }
   try {
     let iterator: CarBlockIterator
@@ -78,6 +90,8 @@ export async function importCar (source: AsyncIterable<Uint8Array>, repo: Repo, 
         options.signal?.throwIfAborted()
         guard.pulled = 0
         verifyBlock(cid, bytes)
+        if (cid.code === RAW) known.set(blockKey(cid), NO_BYTES)
+        else if (knownBytes < MAX_KNOWN_BYTES) { known.set(blockKey(cid), bytes); knownBytes += bytes.byteLength }
         if (cid.multihash.code !== IDENTITY && !(await repo.stores.blockstore.has(cid))) {
           await repo.stores.blockstore.put(cid, bytes, options)
           added.push(cid)
@@ -89,11 +103,11 @@ export async function importCar (source: AsyncIterable<Uint8Array>, repo: Repo, 
     } catch (err) {
       throw asCarError(err)
     }
-    for (const root of summary.roots) await assertComplete(root, repo, options)
+    for (const root of summary.roots) await assertComplete(root, repo, known, options)
     if (options.pin !== false) {
-      for (const root of summary.roots) await pinRoot(repo, root, { source: 'ipfs-publish import' }, options)
+      for (const root of summary.roots) await pinRoot(repo, root, { source: 'ipfs-publish import' }, { ...options, known })
       for (const root of summary.roots) {
-        if (await indexIfBundle(root, repo, options.sourceName ?? 'car', options)) summary.articles.push(root)
+        if (await indexIfBundle(root, repo, known, options.sourceName ?? 'car', options)) summary.articles.push(root)
       }
     }
     await repo.flush()
@@ -113,8 +127,8 @@ function asCarError (err: unknown): unknown {
   return new VerificationError(`the CAR is malformed: ${message}`, { cause: err })
 }
 
-/** Walks a root's DAG through the store (verified reads); NotFoundError names the first missing block. */
-async function assertComplete (root: CID, repo: Repo, options: AbortOptions): Promise<void> {
+/** Walks a root's DAG over what the CAR brought and the store; NotFoundError names the first missing block. */
+async function assertComplete (root: CID, repo: Repo, known: Map<string, Uint8Array>, options: AbortOptions): Promise<void> {
   const seen = new Set<string>()
   const stack = [root]
   while (stack.length > 0) {
@@ -123,27 +137,41 @@ async function assertComplete (root: CID, repo: Repo, options: AbortOptions): Pr
     const key = mhKey(cid)
     if (seen.has(key) || cid.multihash.code === IDENTITY) continue
     seen.add(key)
-    if (!(await repo.blockstore.has(cid))) {
-      throw new NotFoundError(`the CAR is incomplete: root ${root} needs block ${cid}, which is neither in the CAR nor in the repo`)
+    let bytes = known.get(blockKey(cid))
+    if (bytes == null) {
+      if (!(await repo.blockstore.has(cid))) {
+        throw new NotFoundError(`the CAR is incomplete: root ${root} needs block ${cid}, which is neither in the CAR nor in the repo`)
+      }
+      if (cid.code === RAW) continue
+      const parts: Uint8Array[] = []
+      for await (const p of repo.blockstore.get(cid, options)) parts.push(p)
+      bytes = Buffer.concat(parts)
     }
-    const parts: Uint8Array[] = []
-    for await (const p of repo.blockstore.get(cid, options)) parts.push(p)
-    const links = blockLinks(cid, Buffer.concat(parts))
+    if (cid.code === RAW) continue
+    const links = blockLinks(cid, bytes)
     for (let i = links.length - 1; i >= 0; i--) stack.push(links[i])
   }
 }
 
-/** Adds a root to the article index when it is an ipfs-publish bundle. */
-async function indexIfBundle (root: CID, repo: Repo, sourceName: string, options: AbortOptions): Promise<boolean> {
-  const entry = await resolveEntry(root, repo.blockstore, options).catch(() => undefined)
-  if (entry?.type !== 'directory') return false
-  const metadata = await loadBundle(entry, repo.blockstore, options).catch(() => undefined)
-  if (metadata == null) return false
-  const files: Array<{ name: string, cid: string, bytes: number }> = []
-  for await (const e of entry.entries(options)) {
-    const file = await resolveEntry(e.cid, repo.blockstore, options)
-    files.push({ name: e.name, cid: e.cid.toString(), bytes: Number(file.size) })
+/** Adds a root to the article index when it is an ipfs-publish bundle (a folder of an article and its metadata.json). */
+async function indexIfBundle (root: CID, repo: Repo, known: Map<string, Uint8Array>, sourceName: string, options: AbortOptions): Promise<boolean> {
+  if (root.code !== dagPb.code) return false
+  const rootBytes = known.get(blockKey(root))
+  let node: dagPb.PBNode
+  try {
+    node = dagPb.decode(rootBytes ?? Buffer.concat(await all(repo.blockstore.get(root, options))))
+  } catch {
+    return false
   }
+  const metaLink = node.Links.find(l => l.Name === 'metadata.json')
+  if (metaLink == null || node.Links.length > 2) return false
+  const metaEntry = await resolveEntry(metaLink.Hash, repo.blockstore, options).catch(() => undefined)
+  if (metaEntry == null || (metaEntry.type !== 'file' && metaEntry.type !== 'raw') || metaEntry.size > 1_048_576n) return false
+  const metaBytes = Buffer.concat(await all(metaEntry.content(options)))
+  const metadata = (() => { try { return parseBundleMetadata(metaBytes, root) } catch { return undefined } })()
+  const articleLink = node.Links.find(l => l.Name === metadata?.file.name)
+  if (metadata == null || articleLink == null) return false
+  const files = node.Links.map(l => ({ name: l.Name ?? '', cid: l.Hash.toString(), bytes: l === metaLink ? metaBytes.byteLength : metadata.file.bytes }))
   await putArticle(repo.datastore, {
     path: sourceName,
     cid: root.toString(),

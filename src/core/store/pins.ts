@@ -28,9 +28,9 @@ export async function isPinRoot (repo: Repo, cid: CID, options: AbortOptions = {
 }
 
 /** Pins a root with Helia's pinning API (a no-op when already pinned). Missing blocks: NotFoundError naming the CID. */
-export async function pinRoot (repo: Repo, cid: CID, metadata: Record<string, string | number | boolean>, options: AbortOptions = {}): Promise<boolean> {
+export async function pinRoot (repo: Repo, cid: CID, metadata: Record<string, string | number | boolean>, options: AbortOptions & { known?: Map<string, Uint8Array> } = {}): Promise<boolean> {
   if (await isPinRoot(repo, cid, options)) return false
-  for await (const _ of repo.helia.pins.add(cid, { signal: options.signal, walker: stackWalker(), metadata, offline: true } as any)) {}
+  for await (const _ of repo.helia.pins.add(cid, { signal: options.signal, walker: stackWalker(options.known), metadata, offline: true } as any)) {}
   return true
 }
 
