@@ -1,19 +1,21 @@
-import { readFileSync, statSync } from 'node:fs'
-import { basename } from 'node:path'
+import { statSync } from 'node:fs'
 import { CustomProgressEvent } from 'progress-events'
 import { InvalidArticleError, PublishError } from '../errors.js'
-import { buildBundle, METADATA_SCHEMA } from './article/bundle.js'
+import { METADATA_SCHEMA } from './article/bundle.js'
+import { asArticleError, buildArticle } from './build/build-article.js'
+import { BuildPool, findWorkerScript } from './build/build-pool.js'
+import type { BuiltArticle } from './build/build-article.js'
+import type { ArticleSource } from './find-articles.js'
+import type { BigIntStats } from 'node:fs'
 import { DEFAULT_MAX_ARTICLE_BYTES } from './defaults.js'
 import { isFresh, loadStatCache, putStatEntry, statFields } from './store/stat-cache.js'
 import type { StatEntry } from './store/stat-cache.js'
-import type { Block } from './unixfs/build-small-dir.js'
 import type { CidProfile, CidProfileName } from './unixfs/profiles.js'
 import { findArticles } from './find-articles.js'
 import { writeLinkIntoSource } from './write-link.js'
 import { buildLink } from './link.js'
 import { putArticle } from './store/article-index.js'
 import { recordOf } from './store/record.js'
-import { buildDirDag } from './unixfs/bundle-dag.js'
 import { blockKey, stackWalker } from './store/dag-walker.js'
 import { getProfile } from './unixfs/profiles.js'
 import type { ArticleMetadata } from './article/bundle.js'
@@ -41,6 +43,8 @@ export interface PublishOptions extends AbortOptions, ProgressOptions<PublishPro
   writeLink?: boolean
   /** Largest article accepted, in bytes. @default 16 MiB */
   maxBytes?: number
+  /** Build bundles of large runs (512 articles or more) on a worker thread. @default true */
+  workers?: boolean
 }
 
 /** One article published. */
@@ -71,13 +75,8 @@ const LINK_CHECK_CID = CID.parse('bafkqaaa')
 /** How many articles are read, built and committed together. */
 const GROUP = 128
 
-function asPublishError (err: unknown, path: string): PublishError {
-  if (err instanceof PublishError) return err
-  const e = err as NodeJS.ErrnoException
-  if (e?.code === 'EISDIR') return new InvalidArticleError(`${path}: is a directory`)
-  if (e?.code === 'EACCES') return new InvalidArticleError(`${path}: permission denied`)
-  return new InvalidArticleError(`${path}: ${e?.message ?? String(err)}`, { cause: err })
-}
+/** Runs of at least this many articles build bundles on a worker thread. */
+const WORKER_MIN_ARTICLES = 512
 
 /**
  * Publishes articles: each path is an article file or a folder searched for
@@ -115,50 +114,98 @@ export async function * publishArticles (paths: string[], repo: Repo | undefined
     }
   }
 
-  for (let start = 0; start < sources.length; start += GROUP) {
-    options.signal?.throwIfAborted()
-    const group = sources.slice(start, start + GROUP)
-    const outcomes: PublishOutcome[] = []
-    const toLink: LinkJob[] = []
-    for (const source of group) {
-      options.signal?.throwIfAborted()
-      if (source.error != null) { outcomes.push({ ok: false, path: source.path, error: source.error }); continue }
-      try {
-        // an unchanged file already published and pinned here: no need to read or hash it
-        const st = statSync(source.path, { bigint: true })
-        const cached = statCache.get(source.path)
-        if (store != null && pins != null && cached != null && st.size <= BigInt(maxBytes) && options.writeLink !== true &&
-          isFresh(cached, st, profile.name, METADATA_SCHEMA) && await pins.has(CID.parse(cached.record.cid))) {
-          outcomes.push(fromCache(cached, source.path, options))
-          continue
+  // large runs build bundles on a worker thread while this thread stores the previous group
+  const script = total >= WORKER_MIN_ARTICLES && options.workers !== false ? findWorkerScript() : undefined
+  const pool = script != null ? new BuildPool(script) : undefined
+  try {
+    const groups: ArticleSource[][] = []
+    for (let start = 0; start < sources.length; start += GROUP) groups.push(sources.slice(start, start + GROUP))
+    // stat and look each article up in the stat cache; send the rest to be built
+    const prepare = (group: ArticleSource[]): PreparedGroup => {
+      const items: PreparedItem[] = group.map(source => {
+        if (source.error != null) return { source, error: source.error }
+        try {
+          const st = statSync(source.path, { bigint: true })
+          const cached = statCache.get(source.path)
+          const usable = store != null && cached != null && st.size <= BigInt(maxBytes) && options.writeLink !== true && isFresh(cached, st, profile.name, METADATA_SCHEMA)
+          return { source, st, cached: usable ? cached : undefined }
+        } catch (err) {
+          return { source, error: asArticleError(err, source.path) }
         }
-        // articles are small: a synchronous read costs a tenth of a promise-based one
-        const content = readFileSync(source.path)
-        const { result, blocks } = await buildArticle(content, source.path, profile, options)
-        if (store != null && pins != null) {
-          if (!await pins.has(result.root)) {
-            for (const block of blocks) await store.blockstore.put(block.cid, block.bytes, options)
-            for await (const _ of store.helia.pins.add(result.root, { signal: options.signal, walker: stackWalker(new Map(blocks.map(b => [blockKey(b.cid), b.bytes]))), metadata: { source: 'ipfs-publish', slug: result.metadata.slug }, offline: true } as any)) {}
-            pins.add(result.root)
-            result.stored = true
-          }
-          await putArticle(store.datastore, recordOf(result), options)
-          await putStatEntry(store.datastore, source.path, { stat: statFields(st), profile: profile.name, schema: METADATA_SCHEMA, recordedAt: Date.now(), record: recordOf(result), metadata: result.metadata, warnings: result.warnings }, options)
-        }
-        if (options.writeLink === true) toLink.push({ result, source: content })
-        outcomes.push(result)
-      } catch (err) {
-        if ((err as Error)?.name === 'AbortError') throw err
-        outcomes.push({ ok: false, path: source.path, error: asPublishError(err, source.path) })
-      }
+      })
+      const paths = items.filter(i => i.error == null && i.cached == null).map(i => i.source.path)
+      const built = pool != null
+        ? pool.build(paths, profile.name, options.maxBytes)
+        : buildInline(paths, profile, options)
+      built.catch(() => {})
+      return { items, built }
     }
-    // a printed CID is always a stored one: report a group only once its batch is on disk
-    const committed = store?.flush() ?? Promise.resolve()
-    committed.catch(() => {}) // awaited in report()
+    let ahead = groups.length > 0 ? prepare(groups[0]) : undefined
+    for (let g = 0; g < groups.length; g++) {
+      options.signal?.throwIfAborted()
+      const current = ahead!
+      ahead = g + 1 < groups.length ? prepare(groups[g + 1]) : undefined
+      const built = await current.built
+      let b = 0
+      const outcomes: PublishOutcome[] = []
+      const toLink: LinkJob[] = []
+      for (const item of current.items) {
+        options.signal?.throwIfAborted()
+        const path = item.source.path
+        if (item.error != null) { outcomes.push({ ok: false, path, error: item.error }); continue }
+        try {
+          if (item.cached != null && pins != null && await pins.has(CID.parse(item.cached.record.cid))) {
+            // unchanged, already published and pinned here: not read, not hashed
+            outcomes.push(fromCache(item.cached, path, options))
+            continue
+          }
+          let article = item.cached != null ? await buildInline([path], profile, options).then(r => r[0]) : built[b++]
+          if (article instanceof PublishError) { outcomes.push({ ok: false, path, error: article }); continue }
+          article = article as BuiltArticle
+          const result = toResult(article, options)
+          if (store != null && pins != null) {
+            if (!await pins.has(result.root)) {
+              for (const block of article.blocks) await store.blockstore.put(block.cid, block.bytes, options)
+              for await (const _ of store.helia.pins.add(result.root, { signal: options.signal, walker: stackWalker(new Map(article.blocks.map(bl => [blockKey(bl.cid), bl.bytes]))), metadata: { source: 'ipfs-publish', slug: result.metadata.slug }, offline: true } as any)) {}
+              pins.add(result.root)
+              result.stored = true
+            }
+            await putArticle(store.datastore, recordOf(result), options)
+            await putStatEntry(store.datastore, path, { stat: statFields(item.st!), profile: profile.name, schema: METADATA_SCHEMA, recordedAt: Date.now(), record: recordOf(result), metadata: result.metadata, warnings: result.warnings }, options)
+          }
+          if (options.writeLink === true) toLink.push({ result, source: article.source })
+          outcomes.push(result)
+        } catch (err) {
+          if ((err as Error)?.name === 'AbortError') throw err
+          outcomes.push({ ok: false, path, error: asArticleError(err, path) })
+        }
+      }
+      // a printed CID is always a stored one: report a group only once its batch is on disk
+      const committed = store?.flush() ?? Promise.resolve()
+      committed.catch(() => {}) // awaited in report()
+      if (previous != null) yield * report(previous)
+      previous = { committed, outcomes, toLink }
+    }
     if (previous != null) yield * report(previous)
-    previous = { committed, outcomes, toLink }
+  } finally {
+    await pool?.close()
   }
-  if (previous != null) yield * report(previous)
+}
+
+interface PreparedItem { source: ArticleSource, error?: PublishError, st?: BigIntStats, cached?: StatEntry }
+interface PreparedGroup { items: PreparedItem[], built: Promise<Array<BuiltArticle | PublishError>> }
+
+/** Builds articles on this thread (small runs, or where no built worker script exists). */
+async function buildInline (paths: string[], profile: CidProfile, options: PublishOptions): Promise<Array<BuiltArticle | PublishError>> {
+  const out: Array<BuiltArticle | PublishError> = []
+  for (const path of paths) {
+    try {
+      out.push(await buildArticle(path, profile, { signal: options.signal, maxBytes: options.maxBytes }))
+    } catch (err) {
+      out.push(asArticleError(err, path))
+    }
+  }
+  return out
 }
 
 interface LinkJob { result: PublishResult, source: Uint8Array }
@@ -170,32 +217,29 @@ async function writeLinks (batch: { outcomes: PublishOutcome[], toLink: LinkJob[
       result.linkWritten = await writeLinkIntoSource(result.path, source, result.link)
     } catch (err) {
       const i = batch.outcomes.indexOf(result)
-      batch.outcomes[i] = { ok: false, path: result.path, error: asPublishError(err, result.path) }
+      batch.outcomes[i] = { ok: false, path: result.path, error: asArticleError(err, result.path) }
     }
   }
 }
 
-/** Reads, bundles and hashes one article (nothing is stored). */
-async function buildArticle (content: Uint8Array, path: string, profile: CidProfile, options: PublishOptions): Promise<{ result: PublishResult, blocks: Block[] }> {
-  const bundle = buildBundle(content, basename(path), { maxBytes: options.maxBytes })
-  const dag = await buildDirDag(bundle.files, profile, options)
-  const link = buildLink({ cid: dag.root, file: bundle.files[0].name, slug: bundle.metadata.slug }, options.gateway, options.linkTemplate)
-  const result: PublishResult = {
+/** A publish result from a built article; the link follows the current options. */
+function toResult (a: BuiltArticle, options: PublishOptions): PublishResult {
+  const link = buildLink({ cid: a.root, file: a.files[0].name, slug: a.metadata.slug }, options.gateway, options.linkTemplate)
+  return {
     ok: true,
-    path,
-    cid: dag.root.toString(),
+    path: a.path,
+    cid: a.root.toString(),
     link,
-    title: bundle.metadata.title,
-    date: bundle.metadata.date,
-    categories: bundle.metadata.categories,
-    files: dag.files.map(f => ({ name: f.name, cid: f.cid.toString(), bytes: f.bytes })),
-    root: dag.root,
-    metadata: bundle.metadata,
-    warnings: bundle.article.warnings,
+    title: a.metadata.title,
+    date: a.metadata.date,
+    categories: a.metadata.categories,
+    files: a.files.map(f => ({ name: f.name, cid: f.cid.toString(), bytes: f.bytes })),
+    root: a.root,
+    metadata: a.metadata,
+    warnings: a.warnings,
     stored: false,
     linkWritten: false
   }
-  return { result, blocks: dag.blocks }
 }
 
 /** The result of an unchanged, already published article, from the stat cache; the link follows the current options. */

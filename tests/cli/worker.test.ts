@@ -1,0 +1,23 @@
+import { execFileSync } from 'node:child_process'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { publish } from '../../src/index.js'
+import { cli, ROOT, tempDir } from '../helpers/cli.js'
+
+describe('large runs build bundles on a worker thread', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>
+  beforeAll(async () => {
+    tmp = await tempDir()
+    execFileSync(process.execPath, [join(ROOT, 'tests', 'fixtures', 'gen-articles.mjs'), '--out', join(tmp.path, 'corpus'), '--count', '600', '--seed', '3'], { stdio: 'ignore' })
+  })
+  afterAll(async () => { await tmp.cleanup() })
+
+  it('and give exactly the results of building on the main thread', async () => {
+    const viaWorker = await cli(['--json', 'publish', join(tmp.path, 'corpus'), '-n'], { timeout: 60_000 })
+    expect(viaWorker.code).toBe(0)
+    const inline = await publish([join(tmp.path, 'corpus')], { onlyHash: true, workers: false })
+    const a = viaWorker.stdout.trim().split('\n').map(l => JSON.parse(l))
+    expect(a).toHaveLength(600)
+    expect(a.map(r => [r.cid, r.link, r.title, r.date, r.categories, r.files])).toEqual(inline.map(r => r.ok ? [r.cid, r.link, r.title, r.date, r.categories, r.files] : r.error.message))
+  })
+})
