@@ -89,7 +89,7 @@ export async function addPath (path: string, repo: Repo | undefined, options: Ad
   // a top-level name keeps the importer from wrapping, and lets a folder be the root
   const name = basename(full) === '' ? 'root' : basename(full)
   let root: CID | undefined
-  for await (const entry of importer(candidates(full, name, options, counter), blockstore, { ...importerOptions(profile), signal: options.signal } as ImporterOptions)) {
+  for await (const entry of importer(candidates(full, name, options, counter), blockstore, { ...importerOptions(profile), blockWriteConcurrency: 4, signal: options.signal } as ImporterOptions)) {
     if (entry.path === name) root = entry.cid
   }
   if (root == null) throw new InvalidArgumentError(`${path}: nothing to add`)
