@@ -3,8 +3,7 @@ import { CustomProgressEvent } from 'progress-events'
 import { InvalidArgumentError } from '../../errors.js'
 import { parseCid } from '../cid.js'
 import { toReadError } from '../read/resolve.js'
-import { IDENTITY } from '../unixfs/hash.js'
-import { blockLinks } from '../unixfs/links.js'
+import { multihashKey, readAll, walkDag } from '../unixfs/walk.js'
 import type { Blockstore } from 'interface-blockstore'
 import type { AbortOptions } from 'abort-error'
 import type { CID } from 'multiformats/cid'
@@ -31,29 +30,23 @@ export async function * exportCar (rootsInput: Array<CID | string>, blockstore: 
   const summary: ExportSummary = { roots, blocks: 0, bytes: 0 }
   const producing = (async () => {
     try {
-      const seen = new Set<string>()
+      const written = new Set<string>()
       for (const root of roots) {
-        const stack: CID[] = [root]
-        while (stack.length > 0) {
-          options.signal?.throwIfAborted()
-          const cid = stack.pop()!
-          const key = Buffer.from(cid.multihash.bytes).toString('base64')
-          if (seen.has(key)) continue
-          seen.add(key)
-          if (cid.multihash.code === IDENTITY) continue
-          const parts: Uint8Array[] = []
+        const read = async (cid: CID): Promise<Uint8Array> => {
           try {
-            for await (const p of blockstore.get(cid, { signal: options.signal })) parts.push(p)
+            return await readAll(blockstore.get(cid, { signal: options.signal }))
           } catch (err) {
             throw toReadError(err, root)
           }
-          const bytes = parts.length === 1 ? parts[0] : Buffer.concat(parts)
-          await writer.put({ cid, bytes })
+        }
+        for await (const { cid, bytes } of walkDag(root, read, options)) {
+          // each block once, even when roots share blocks
+          if (written.has(multihashKey(cid))) continue
+          written.add(multihashKey(cid))
+          await writer.put({ cid, bytes: bytes! })
           summary.blocks++
-          summary.bytes += bytes.byteLength
+          summary.bytes += bytes!.byteLength
           options.onProgress?.(new CustomProgressEvent('article:export:block', { cid, blocks: summary.blocks, bytes: summary.bytes }))
-          const links = blockLinks(cid, bytes)
-          for (let i = links.length - 1; i >= 0; i--) stack.push(links[i])
         }
       }
     } finally {

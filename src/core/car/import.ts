@@ -7,11 +7,10 @@ import { verifyBlock } from '../store/verifying-blockstore.js'
 import { parseBundleMetadata } from '../read/bundle-check.js'
 import { blockKey } from '../store/dag-walker.js'
 import * as dagPb from '@ipld/dag-pb'
-import all from 'it-all'
 import { resolveEntry } from '../read/resolve.js'
 import { buildLink } from '../link.js'
 import { IDENTITY } from '../unixfs/hash.js'
-import { blockLinks } from '../unixfs/links.js'
+import { readAll, walkDag } from '../unixfs/walk.js'
 import type { Repo } from '../store/repo.js'
 import type { AbortOptions } from 'abort-error'
 import type { CID } from 'multiformats/cid'
@@ -43,7 +42,6 @@ const MAX_KNOWN_BYTES = 64 * 1024 * 1024
 /** A CAR section (header, or CID plus block) larger than this is refused: no block is this big, and the reader would buffer it whole. */
 export const MAX_CAR_SECTION_BYTES = 8 * 1024 * 1024
 
-const mhKey = (cid: CID): string => Buffer.from(cid.multihash.bytes).toString('base64')
 
 /** Passes the CAR's bytes on, refusing a section that would make the reader buffer more than MAX_CAR_SECTION_BYTES. */
 class SectionGuard {
@@ -129,28 +127,15 @@ function asCarError (err: unknown): unknown {
 
 /** Walks a root's DAG over what the CAR brought and the store; NotFoundError names the first missing block. */
 async function assertComplete (root: CID, repo: Repo, known: Map<string, Uint8Array>, options: AbortOptions): Promise<void> {
-  const seen = new Set<string>()
-  const stack = [root]
-  while (stack.length > 0) {
-    options.signal?.throwIfAborted()
-    const cid = stack.pop()!
-    const key = mhKey(cid)
-    if (seen.has(key) || cid.multihash.code === IDENTITY) continue
-    seen.add(key)
-    let bytes = known.get(blockKey(cid))
-    if (bytes == null) {
-      if (!(await repo.blockstore.has(cid))) {
-        throw new NotFoundError(`the CAR is incomplete: root ${root} needs block ${cid}, which is neither in the CAR nor in the repo`)
-      }
-      if (cid.code === RAW) continue
-      const parts: Uint8Array[] = []
-      for await (const p of repo.blockstore.get(cid, options)) parts.push(p)
-      bytes = Buffer.concat(parts)
+  const read = async (cid: CID): Promise<Uint8Array | undefined> => {
+    const bytes = known.get(blockKey(cid))
+    if (bytes != null) return cid.code === RAW ? undefined : bytes
+    if (!(await repo.blockstore.has(cid))) {
+      throw new NotFoundError(`the CAR is incomplete: root ${root} needs block ${cid}, which is neither in the CAR nor in the repo`)
     }
-    if (cid.code === RAW) continue
-    const links = blockLinks(cid, bytes)
-    for (let i = links.length - 1; i >= 0; i--) stack.push(links[i])
+    return cid.code === RAW ? undefined : readAll(repo.blockstore.get(cid, options))
   }
+  for await (const _ of walkDag(root, read, options)) {}
 }
 
 /** Adds a root to the article index when it is an ipfs-publish bundle (a folder of an article and its metadata.json). */
@@ -159,7 +144,7 @@ async function indexIfBundle (root: CID, repo: Repo, known: Map<string, Uint8Arr
   const rootBytes = known.get(blockKey(root))
   let node: dagPb.PBNode
   try {
-    node = dagPb.decode(rootBytes ?? Buffer.concat(await all(repo.blockstore.get(root, options))))
+    node = dagPb.decode(rootBytes ?? await readAll(repo.blockstore.get(root, options)))
   } catch {
     return false
   }
@@ -167,7 +152,7 @@ async function indexIfBundle (root: CID, repo: Repo, known: Map<string, Uint8Arr
   if (metaLink == null || node.Links.length > 2) return false
   const metaEntry = await resolveEntry(metaLink.Hash, repo.blockstore, options).catch(() => undefined)
   if (metaEntry == null || (metaEntry.type !== 'file' && metaEntry.type !== 'raw') || metaEntry.size > 1_048_576n) return false
-  const metaBytes = Buffer.concat(await all(metaEntry.content(options)))
+  const metaBytes = await readAll(metaEntry.content(options))
   const metadata = (() => { try { return parseBundleMetadata(metaBytes, root) } catch { return undefined } })()
   const articleLink = node.Links.find(l => l.Name === metadata?.file.name)
   if (metadata == null || articleLink == null) return false

@@ -1,7 +1,6 @@
 import { CustomProgressEvent } from 'progress-events'
 import { VerificationError } from '../../errors.js'
-import { IDENTITY } from '../unixfs/hash.js'
-import { blockLinks } from '../unixfs/links.js'
+import { readAll, walkDag } from '../unixfs/walk.js'
 import { ArticleChecker, loadBundle } from './bundle-check.js'
 import { parseCid, resolveEntry, toReadError } from './resolve.js'
 import type { Blockstore } from 'interface-blockstore'
@@ -22,12 +21,6 @@ export interface VerifyResult {
   bundle: boolean
 }
 
-async function getBlock (blockstore: Pick<Blockstore, 'get'>, cid: CID, options: AbortOptions): Promise<Uint8Array> {
-  const parts: Uint8Array[] = []
-  for await (const c of blockstore.get(cid, options)) parts.push(c)
-  return parts.length === 1 ? parts[0] : Buffer.concat(parts)
-}
-
 /**
  * Hashes every block reachable from a CID again (the blockstore given must
  * verify on read, as the repo's does) and, for an ipfs-publish bundle, checks the
@@ -37,22 +30,12 @@ async function getBlock (blockstore: Pick<Blockstore, 'get'>, cid: CID, options:
 export async function verifyCid (cidInput: CID | string, blockstore: Pick<Blockstore, 'get'>, options: VerifyOptions = {}): Promise<VerifyResult> {
   const cid = parseCid(cidInput)
   const result: VerifyResult = { cid, blocks: 0, bytes: 0, bundle: false }
-  const seen = new Set<string>()
-  const stack: CID[] = [cid]
   const read = { signal: options.signal }
   try {
-    while (stack.length > 0) {
-      options.signal?.throwIfAborted()
-      const next = stack.pop()!
-      const key = Buffer.from(next.multihash.bytes).toString('base64')
-      if (seen.has(key)) continue
-      seen.add(key)
-      const bytes = next.multihash.code === IDENTITY ? next.multihash.digest : await getBlock(blockstore, next, read)
+    for await (const { cid: next, bytes } of walkDag(cid, async c => readAll(blockstore.get(c, read)), read)) {
       result.blocks++
-      result.bytes += bytes.byteLength
+      result.bytes += bytes!.byteLength
       options.onProgress?.(new CustomProgressEvent('article:verify:block', { cid: next, blocks: result.blocks, bytes: result.bytes }))
-      const links = blockLinks(next, bytes)
-      for (let i = links.length - 1; i >= 0; i--) stack.push(links[i])
     }
     const root = await resolveEntry(cid, blockstore, read)
     if (root.type === 'directory') {

@@ -1,6 +1,6 @@
 import { CustomProgressEvent } from 'progress-events'
 import { IDENTITY, sha256Multihash, SHA2_256 } from '../unixfs/hash.js'
-import { blockLinks } from '../unixfs/links.js'
+import { readAll, walkDag } from '../unixfs/walk.js'
 import { deleteArticle, listArticles } from './article-index.js'
 import type { Repo } from './repo.js'
 import type { AbortOptions } from 'abort-error'
@@ -83,37 +83,26 @@ export async function verifyAll (repo: Repo, options: AbortOptions & ProgressOpt
   }
   // every block was just hashed: walk the pins over the raw store, without hashing again
   for await (const pin of repo.helia.pins.ls(options)) {
-    const seen = new Set<string>()
-    const stack: CID[] = [pin.cid]
-    while (stack.length > 0) {
-      options.signal?.throwIfAborted()
-      const cid = stack.pop()!
+    const read = async (cid: CID): Promise<Uint8Array | undefined> => {
       const key = mhKey(cid.multihash.bytes)
-      if (seen.has(key) || cid.multihash.code === IDENTITY) continue
-      seen.add(key)
-      if (bad.has(key)) { report.broken.push({ root: pin.cid.toString(), block: cid.toString(), reason: 'corrupt' }); break }
-      if (!present.has(key)) { report.broken.push({ root: pin.cid.toString(), block: cid.toString(), reason: 'missing' }); break }
+      if (bad.has(key)) throw new BrokenRoot(cid, 'corrupt')
+      if (!present.has(key)) throw new BrokenRoot(cid, 'missing')
       // a raw leaf has no links: knowing it is present (and hashed above) is enough
-      if (cid.code === 0x55) continue
-      let bytes: Uint8Array
-      try {
-        const parts: Uint8Array[] = []
-        for await (const p of repo.stores.blockstore.get(cid, options)) parts.push(p)
-        bytes = parts.length === 1 ? parts[0] : Buffer.concat(parts)
-      } catch {
-        report.broken.push({ root: pin.cid.toString(), block: cid.toString(), reason: 'missing' })
-        break
-      }
-      let links: CID[]
-      try {
-        links = blockLinks(cid, bytes)
-      } catch {
-        report.broken.push({ root: pin.cid.toString(), block: cid.toString(), reason: 'corrupt' })
-        break
-      }
-      for (let i = links.length - 1; i >= 0; i--) stack.push(links[i])
+      if (cid.code === 0x55) return undefined
+      return readAll(repo.stores.blockstore.get(cid, options))
+    }
+    try {
+      for await (const _ of walkDag(pin.cid, read, options)) {}
+    } catch (err) {
+      if (err instanceof BrokenRoot) report.broken.push({ root: pin.cid.toString(), block: err.block.toString(), reason: err.reason })
+      else if ((err as Error)?.name === 'VerificationError') report.broken.push({ root: pin.cid.toString(), block: pin.cid.toString(), reason: 'corrupt' })
+      else throw err
     }
   }
   report.seconds = (performance.now() - started) / 1000
   return report
+}
+
+class BrokenRoot extends Error {
+  constructor (readonly block: CID, readonly reason: 'corrupt' | 'missing') { super(`block ${block} is ${reason}`) }
 }

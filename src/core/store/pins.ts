@@ -3,8 +3,7 @@ import { Key } from 'interface-datastore'
 import { base36 } from 'multiformats/bases/base36'
 import { equals } from 'uint8arrays/equals'
 import { NotFoundError } from '../../errors.js'
-import { blockLinks } from '../unixfs/links.js'
-import { IDENTITY } from '../unixfs/hash.js'
+import { readAll, walkDag } from '../unixfs/walk.js'
 import { stackWalker } from './dag-walker.js'
 import type { Repo } from './repo.js'
 import type { AbortOptions } from 'abort-error'
@@ -37,19 +36,7 @@ export async function pinRoot (repo: Repo, cid: CID, metadata: Record<string, st
 /** Every block of a DAG (identity blocks excluded), each once. */
 async function dagBlocks (repo: Repo, root: CID, options: AbortOptions): Promise<CID[]> {
   const out: CID[] = []
-  const seen = new Set<string>()
-  const stack = [root]
-  while (stack.length > 0) {
-    options.signal?.throwIfAborted()
-    const cid = stack.pop()!
-    const key = base36.encode(cid.multihash.bytes)
-    if (seen.has(key) || cid.multihash.code === IDENTITY) continue
-    seen.add(key)
-    out.push(cid)
-    const parts: Uint8Array[] = []
-    for await (const p of repo.blockstore.get(cid, options)) parts.push(p)
-    stack.push(...blockLinks(cid, Buffer.concat(parts)).reverse())
-  }
+  for await (const { cid } of walkDag(root, async c => readAll(repo.blockstore.get(c, options)), options)) out.push(cid)
   return out
 }
 
