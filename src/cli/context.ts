@@ -1,4 +1,4 @@
-import type { Repo } from '../core/store/repo.js'
+import type { OpenRepoOptions, Repo } from '../core/store/repo.js'
 
 /** What a command handler gets: where to write, the global options and the repo. Handlers never touch `process` or `console`. */
 export interface Context {
@@ -31,8 +31,8 @@ export interface Context {
   /** Aborted on SIGINT/SIGTERM or when --timeout passes. */
   readonly signal: AbortSignal
   readonly cwd: string
-  /** Opens the repo named by --repo / IPFS_PUBLISH_REPO / the default, once; closed when the command ends. */
-  repo(): Promise<Repo>
+  /** Opens the repo named by --repo / IPFS_PUBLISH_REPO / the default, once; closed when the command ends. `configure` adds networking. */
+  repo(options?: { configure?: OpenRepoOptions['configure'] }): Promise<Repo>
   /** The exit code the command asks for when it does not throw (e.g. 1 when some articles failed). */
   exitCode: number
 }

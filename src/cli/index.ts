@@ -12,6 +12,7 @@ import * as importCmd from './commands/import.js'
 import * as pin from './commands/pin.js'
 import * as gc from './commands/gc.js'
 import * as statCmd from './commands/stat.js'
+import * as serve from './commands/serve.js'
 import type { Context } from './context.js'
 import type { Repo } from '../core/store/repo.js'
 import type { Readable, Writable } from 'node:stream'
@@ -22,7 +23,7 @@ import { NotFoundError } from '../errors.js'
 import { syncDir, tempPathFor } from '../core/fs/atomic-write.js'
 
 /** Every command, listed explicitly. */
-export const commands = [publish, add, get, cat, verify, ls, exportCmd, importCmd, pin, gc, statCmd]
+export const commands = [publish, add, get, cat, verify, ls, exportCmd, importCmd, pin, gc, statCmd, serve]
 
 /** What `run` needs from the process; tests pass their own. */
 export interface RunIO {
@@ -126,11 +127,11 @@ export async function run (argv: string[], io: RunIO): Promise<number> {
     signal: controller.signal,
     cwd: io.cwd,
     exitCode: 0,
-    repo: async () => {
+    repo: async (repoOptions) => {
       if (repo != null) return repo
       opening ??= (async () => {
         const { openRepo } = await import('../core/store/repo.js')
-        const r = await openRepo(globals.repo ?? defaultRepoPath(io.env), { signal: controller.signal })
+        const r = await openRepo(globals.repo ?? defaultRepoPath(io.env), { signal: controller.signal, configure: repoOptions?.configure })
         repo = r
         return r
       })()

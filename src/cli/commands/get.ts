@@ -1,5 +1,6 @@
 import { resolve } from 'node:path'
 import { parseCid } from '../../core/cid.js'
+import { parseDuration } from '../parse-size.js'
 import type { Context } from '../context.js'
 import type { Argv } from 'yargs'
 
@@ -9,15 +10,30 @@ export const describe = 'Write the files of a CID (a bundle, any UnixFS folder, 
 export const builder = (y: Argv) => y
   .positional('cid', { type: 'string', describe: 'CID to fetch', demandOption: true })
   .option('output', { type: 'string', alias: 'o', describe: 'where to write (default ./<cid>)' })
+  .option('peer', { type: 'string', array: true, describe: 'fetch over libp2p (bitswap) from this peer multiaddr (repeatable)' })
+  .option('online', { type: 'boolean', default: false, describe: 'fetch over libp2p from peers found by content routing' })
+  .option('net', { type: 'string', choices: ['public', 'local'], default: 'public', describe: 'with --peer/--online: local = loopback only, no bootstrap or routing' })
+  .option('gateway-url', { type: 'string', array: true, describe: 'fetch from this trustless HTTP gateway (repeatable); every block verified' })
+  .option('timeout', { type: 'string', describe: 'give up a network fetch after this long (e.g. 30s): exit 3' })
 
-interface GetArgs { cid: string, output?: string }
+interface GetArgs { cid: string, output?: string, peer?: string[], online: boolean, net: 'public' | 'local', gatewayUrl?: string[], timeout?: string }
 
 export async function handler (args: GetArgs, ctx: Context): Promise<void> {
   const cid = parseCid(args.cid)
   const output = resolve(ctx.cwd, args.output ?? cid.toString())
-  const repo = await ctx.repo()
+  const peers = args.peer ?? []
+  const gateways = args.gatewayUrl ?? []
+  const networked = peers.length > 0 || args.online || gateways.length > 0
   const { getToPath } = await import('../../core/read/get.js')
-  const result = await getToPath(cid, output, repo.blockstore, { signal: ctx.signal })
+  let result
+  if (!networked) {
+    const repo = await ctx.repo()
+    result = await getToPath(cid, output, repo.blockstore, { signal: ctx.signal })
+  } else {
+    const { fetchToPath } = await import('../../net/fetch.js')
+    const timeoutMs = args.timeout != null ? parseDuration(args.timeout, '--timeout') : undefined
+    result = await fetchToPath(ctx, cid, output, { peers, online: args.online, net: args.net, gateways, timeoutMs })
+  }
   if (ctx.json) {
     await ctx.out(JSON.stringify({ cid: cid.toString(), output: result.output, files: result.files, bytes: result.bytes, bundle: result.bundle }) + '\n')
   } else {

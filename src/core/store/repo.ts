@@ -14,6 +14,8 @@ import type { AbortOptions } from 'abort-error'
 export interface OpenRepoOptions extends AbortOptions {
   /** How long to wait for another process to release the repo, in ms. @default 30000 */
   lockTimeout?: number
+  /** Adds to the Helia node before it starts (networking: see src/net). Offline when absent. */
+  configure?: (helia: Helia) => Helia
 }
 
 /** An open repo: the Helia node over the on-disk store. Close it when done. */
@@ -74,12 +76,13 @@ export async function openRepo (path: string, options: OpenRepoOptions = {}): Pr
   const stores = new LevelStores(db, join(dir, 'blocks'))
   await stores.open()
   const blockstore = new VerifyingBlockstore(stores.blockstore)
-  const helia = createHeliaLight({ blockstore, datastore: stores.datastore })
+  const light = createHeliaLight({ blockstore, datastore: stores.datastore })
+  const helia = options.configure?.(light as unknown as Helia) ?? light
   await helia.start()
   let closed = false
   return {
     path: dir,
-    helia,
+    helia: helia as unknown as Helia,
     blockstore,
     datastore: stores.datastore,
     stores,

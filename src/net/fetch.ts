@@ -1,0 +1,55 @@
+import { NotFoundError, VerificationError } from '../errors.js'
+import { getToPath } from '../core/read/get.js'
+import { VerifyingBlockstore } from '../core/store/verifying-blockstore.js'
+import { withNetwork } from './node.js'
+import { withGateways } from './gateways.js'
+import { dialPeers } from './dial.js'
+import type { NetMode } from './node.js'
+import type { Context } from '../cli/context.js'
+import type { GetResult } from '../core/read/get.js'
+import type { Helia } from '@helia/interface'
+import type { CID } from 'multiformats/cid'
+
+export interface FetchOptions { peers: string[], online: boolean, net: NetMode, gateways: string[], timeoutMs?: number }
+
+/** Why a network fetch failed, as our error: bytes that did not verify are exit 4, nothing found exit 3. */
+function fetchError (err: any, cid: CID, timedOut: boolean): unknown {
+  if (timedOut) return new NotFoundError(`timed out fetching ${cid}`, { cause: err })
+  if (err?.code != null && /^ERR_/.test(err.code) && err.name !== 'AbortError') return err
+  const inner: any[] = err?.errors ?? err?.cause?.errors ?? []
+  const text = [err?.message, ...inner.map(e => e?.message)].join(' ')
+  if (/hash|digest|verif|did not match|mismatch/i.test(text)) return new VerificationError(`${cid}: a block from the network did not match its CID`, { cause: err })
+  if (err?.name === 'AbortError') return err
+  return new NotFoundError(`${cid}: could not fetch it from the network (${err?.message ?? err})`, { cause: err })
+}
+
+/**
+ * Fetches a CID's DAG from peers (bitswap) or trustless gateways into the repo,
+ * each block verified by Helia as it arrives and again as it is read, then
+ * writes it out exactly as a local `get` does.
+ */
+export async function fetchToPath (ctx: Context, cid: CID, output: string, options: FetchOptions): Promise<GetResult> {
+  const withNet = options.peers.length > 0 || options.online
+  const repo = await ctx.repo({
+    configure: (helia: Helia) => {
+      let h = helia
+      if (withNet) h = withNetwork(h, { net: options.net })
+      if (options.gateways.length > 0) h = withGateways(h, options.gateways)
+      return h
+    }
+  })
+  const timeout = options.timeoutMs != null ? AbortSignal.timeout(options.timeoutMs) : undefined
+  const signal = timeout != null ? AbortSignal.any([ctx.signal, timeout]) : ctx.signal
+  try {
+    if (options.peers.length > 0) await dialPeers((repo.helia as any).libp2p, options.peers, { signal })
+    const helia = repo.helia
+    // reads go through Helia's networked blockstore (it fetches and checks missing blocks) and are hashed again here
+    const networked = new VerifyingBlockstore({
+      get: (c: CID, o?: any) => helia.blockstore.get(c, { ...o, signal }),
+      has: async (c: CID) => helia.blockstore.has(c)
+    } as any)
+    return await getToPath(cid, output, networked, { signal })
+  } catch (err) {
+    throw fetchError(err, cid, timeout?.aborted === true && !ctx.signal.aborted)
+  }
+}

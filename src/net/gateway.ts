@@ -1,0 +1,216 @@
+import { createServer } from 'node:http'
+import { extname } from 'node:path'
+import { isUtf8 } from 'node:buffer'
+import { exporter } from 'ipfs-unixfs-exporter'
+import { CID } from 'multiformats/cid'
+import { exportCar } from '../core/car/export.js'
+import { listArticles } from '../core/store/article-index.js'
+import { readAll } from '../core/unixfs/walk.js'
+import type { Blockstore } from 'interface-blockstore'
+import type { Datastore } from 'interface-datastore'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+/** What the gateway serves from: the repo's verifying blockstore and its article index. */
+export interface GatewayStore {
+  blockstore: Pick<Blockstore, 'get' | 'has'>
+  datastore: Datastore
+}
+
+export interface GatewayOptions {
+  /** `host:port`; port 0 picks a free one. @default '127.0.0.1:8080' */
+  listen?: string
+}
+
+export interface Gateway {
+  /** `http://host:port` */
+  url: string
+  server: Server
+  /** Stops accepting connections and waits for open requests to finish. */
+  close(): Promise<void>
+}
+
+const IMMUTABLE = 'public, max-age=29030400, immutable'
+const MAX_PATH = 4096
+const TYPES: Record<string, string> = {
+  '.txt': 'text/plain; charset=utf-8',
+  '.md': 'text/markdown; charset=utf-8',
+  '.json': 'application/json',
+  '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.svg': 'image/svg+xml',
+  '.pdf': 'application/pdf',
+  '.car': 'application/vnd.ipld.car'
+}
+
+class HttpError extends Error {
+  constructor (readonly status: number, message: string) { super(message) }
+}
+
+const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]!))
+
+/** `filename*` per RFC 6266 plus an ASCII fallback. */
+function disposition (kind: 'attachment' | 'inline', filename: string): string {
+  const ascii = filename.replace(/[^\x20-\x7e]|["\\]/g, '_')
+  return `${kind}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`
+}
+
+/** Splits `/ipfs/<cid>/<path…>`, refusing segments that would climb out of the CID (also when encoded). */
+function parsePath (pathname: string): { cid: CID, segments: string[] } {
+  if (pathname.length > MAX_PATH) throw new HttpError(414, 'path too long')
+  const raw = pathname.split('/').slice(2)
+  let cid: CID
+  try {
+    cid = CID.parse(decodeURIComponent(raw[0] ?? ''))
+  } catch {
+    throw new HttpError(400, `invalid CID "${raw[0] ?? ''}"`)
+  }
+  const segments: string[] = []
+  for (const part of raw.slice(1)) {
+    if (part === '') continue
+    let seg: string
+    try { seg = decodeURIComponent(part) } catch { throw new HttpError(400, 'malformed path') }
+    if (seg === '.' || seg === '..' || seg.includes('/') || seg.includes('\\') || seg.includes('\0')) throw new HttpError(400, `invalid path segment "${part}"`)
+    segments.push(seg)
+  }
+  return { cid, segments }
+}
+
+function wants (req: IncomingMessage, url: URL, format: 'raw' | 'car'): boolean {
+  if (url.searchParams.get('format') === format) return true
+  return (req.headers.accept ?? '').includes(`application/vnd.ipld.${format}`)
+}
+
+/**
+ * An HTTP gateway over the repo, following the IPFS path and trustless gateway
+ * specifications for what it serves: `/ipfs/<cid>[/<path>]` (a folder lists its
+ * entries; a file is sent with a media type from its name or its bytes),
+ * `?filename=…&download=true`, raw blocks and CARs (`?format=` or `Accept`),
+ * `HEAD`, `ETag`, immutable caching, `nosniff`. It serves only what is in the
+ * store: it never fetches other CIDs. `/` lists the published articles with
+ * their Download IPFS links.
+ */
+export async function startGateway (store: GatewayStore, options: GatewayOptions = {}): Promise<Gateway> {
+  const [host, portText] = splitHostPort(options.listen ?? '127.0.0.1:8080')
+  const server = createServer((req, res) => {
+    handle(req, res, store).catch((err: any) => {
+      const status = err instanceof HttpError ? err.status : err?.code === 'ERR_NOT_FOUND' ? 404 : err?.code === 'ERR_INVALID_CID' ? 400 : 500
+      if (!res.headersSent) {
+        res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' })
+        res.end(req.method === 'HEAD' ? undefined : `${status === 500 ? 'internal error' : err.message}\n`)
+      } else {
+        res.destroy(err)
+      }
+    })
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(Number(portText), host, () => { server.off('error', reject); resolve() })
+  })
+  const addr = server.address() as AddressInfo
+  const url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`
+  return {
+    url,
+    server,
+    close: async () => new Promise<void>(resolve => {
+      server.close(() => resolve())
+      server.closeIdleConnections()
+    })
+  }
+}
+
+function splitHostPort (listen: string): [string, string] {
+  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(listen)
+  if (m == null) throw new HttpError(400, `--gateway-listen "${listen}" is not host:port`)
+  return [m[1], m[2]]
+}
+
+async function handle (req: IncomingMessage, res: ServerResponse, store: GatewayStore): Promise<void> {
+  const common = { 'X-Content-Type-Options': 'nosniff' }
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { ...common, Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' })
+    res.end('method not allowed\n')
+    return
+  }
+  const url = new URL(req.url ?? '/', 'http://gateway.invalid')
+  const head = req.method === 'HEAD'
+  if (url.pathname === '/') {
+    const rows: string[] = []
+    for await (const r of listArticles(store.datastore)) {
+      const file = r.files.find(f => f.name !== 'metadata.json')?.name ?? 'article.txt'
+      const slug = (r.link.match(/filename=([^&]+)/)?.[1]) ?? `${r.cid}.txt`
+      rows.push(`<li><strong>${escapeHtml(r.title ?? '(untitled)')}</strong> <small>${escapeHtml(r.date ?? '')}</small> <a href="/ipfs/${r.cid}/${encodeURIComponent(file)}?filename=${slug}&amp;download=true">Download IPFS</a> <code>${r.cid}</code></li>`)
+    }
+    const html = `<!doctype html><html><head><meta charset="utf-8"><title>Articles</title></head><body><h1>Articles</h1><ul>${rows.join('\n')}</ul></body></html>\n`
+    res.writeHead(200, { ...common, 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache' })
+    res.end(head ? undefined : html)
+    return
+  }
+  if (!url.pathname.startsWith('/ipfs/')) throw new HttpError(404, 'not found: this gateway serves /ipfs/<cid>')
+  const { cid, segments } = parsePath(url.pathname)
+  if (!(await store.blockstore.has(cid))) throw new HttpError(404, `${cid} is not in this node's store`)
+  const entry = await exporter(segments.length > 0 ? `${cid}/${segments.join('/')}` : cid, store.blockstore).catch((err: any) => {
+    if (err?.name === 'NotFoundError' || err?.code === 'ERR_NOT_FOUND') throw new HttpError(404, `${url.pathname} not found`)
+    throw err
+  })
+  const target = entry.cid
+  const headers: Record<string, string> = { ...common, 'Cache-Control': IMMUTABLE, 'X-Ipfs-Path': url.pathname }
+  if (wants(req, url, 'raw')) {
+    const bytes = await readAll(store.blockstore.get(target))
+    const etag = `"${target}.raw"`
+    if (req.headers['if-none-match'] === etag) { res.writeHead(304, { ...headers, ETag: etag }); res.end(); return }
+    res.writeHead(200, { ...headers, ETag: etag, 'Content-Type': 'application/vnd.ipld.raw', 'Content-Length': String(bytes.byteLength), 'Content-Disposition': disposition('attachment', `${target}.bin`) })
+    res.end(head ? undefined : bytes)
+    return
+  }
+  if (wants(req, url, 'car')) {
+    const etag = `"${target}.car"`
+    res.writeHead(200, { ...headers, ETag: etag, 'Content-Type': 'application/vnd.ipld.car; version=1', 'Content-Disposition': disposition('attachment', `${target}.car`) })
+    if (head) { res.end(); return }
+    const car = exportCar([target], store.blockstore)
+    for (;;) {
+      const { value, done } = await car.next()
+      if (done === true) break
+      if (!res.write(value)) await new Promise(resolve => res.once('drain', resolve))
+    }
+    res.end()
+    return
+  }
+  const etag = `"${target}"`
+  if (req.headers['if-none-match'] === etag) { res.writeHead(304, { ...headers, ETag: etag }); res.end(); return }
+  if (entry.type === 'directory') {
+    const base = url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`
+    const items: string[] = []
+    for await (const e of entry.entries()) items.push(`<li><a href="${base}${encodeURIComponent(e.name)}">${escapeHtml(e.name)}</a></li>`)
+    res.writeHead(200, { ...headers, ETag: etag, 'Content-Type': 'text/html; charset=utf-8' })
+    res.end(head ? undefined : `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(url.pathname)}</title></head><body><h1>${escapeHtml(url.pathname)}</h1><ul>${items.join('')}</ul></body></html>\n`)
+    return
+  }
+  if (entry.type !== 'file' && entry.type !== 'raw' && entry.type !== 'identity') throw new HttpError(400, 'not a file or folder')
+  const name = segments.at(-1) ?? ''
+  let type = TYPES[extname(name).toLowerCase()]
+  const first: Uint8Array[] = []
+  const content = entry.content()
+  if (type == null) {
+    // sniff: text when the first bytes are UTF-8 without NUL, else octet-stream
+    const { value } = await content.next()
+    if (value != null) first.push(value)
+    const sample = first[0]?.subarray(0, 4096) ?? new Uint8Array()
+    type = sample.length === 0 || (isUtf8(sample.subarray(0, Math.max(0, sample.length - 3))) && !sample.includes(0)) ? 'text/plain; charset=utf-8' : 'application/octet-stream'
+  }
+  const filename = url.searchParams.get('filename')
+  const download = url.searchParams.get('download') === 'true'
+  if (filename != null || download) headers['Content-Disposition'] = disposition(download ? 'attachment' : 'inline', filename ?? (name !== '' ? name : target.toString()))
+  res.writeHead(200, { ...headers, ETag: etag, 'Content-Type': type, 'Content-Length': String(entry.size) })
+  if (head) { res.end(); return }
+  for (const chunk of first) res.write(chunk)
+  for await (const chunk of content) {
+    if (!res.write(chunk)) await new Promise(resolve => res.once('drain', resolve))
+  }
+  res.end()
+}
