@@ -12,12 +12,19 @@ import type { CID } from 'multiformats/cid'
 
 export interface FetchOptions { peers: string[], online: boolean, net: NetMode, gateways: string[], timeoutMs?: number }
 
+/** Every message in an error and the errors it aggregates or wraps, flattened. */
+function describeErrors (err: any, depth = 0): string {
+  if (err == null || depth > 5) return ''
+  const inner: any[] = [...(err.errors ?? []), ...(err.cause != null ? [err.cause] : [])]
+  return [String(err.message ?? ''), String(err.name ?? ''), ...inner.map(e => describeErrors(e, depth + 1))].join(' ')
+}
+
 /** Why a network fetch failed, as our error: bytes that did not verify are exit 4, nothing found exit 3. */
-function fetchError (err: any, cid: CID, timedOut: boolean): unknown {
+function fetchError (err: any, cid: CID, timedOut: boolean, rejected: Set<string>): unknown {
+  if (rejected.size > 0) return new VerificationError(`${cid}: block ${[...rejected][0]} from the gateway did not match its CID`, { cause: err })
   if (timedOut) return new NotFoundError(`timed out fetching ${cid}`, { cause: err })
   if (err?.code != null && /^ERR_/.test(err.code) && err.name !== 'AbortError') return err
-  const inner: any[] = err?.errors ?? err?.cause?.errors ?? []
-  const text = [err?.message, ...inner.map(e => e?.message)].join(' ')
+  const text = describeErrors(err)
   if (/hash|digest|verif|did not match|mismatch/i.test(text)) return new VerificationError(`${cid}: a block from the network did not match its CID`, { cause: err })
   if (err?.name === 'AbortError') return err
   return new NotFoundError(`${cid}: could not fetch it from the network (${err?.message ?? err})`, { cause: err })
@@ -30,11 +37,12 @@ function fetchError (err: any, cid: CID, timedOut: boolean): unknown {
  */
 export async function fetchToPath (ctx: Context, cid: CID, output: string, options: FetchOptions): Promise<GetResult> {
   const withNet = options.peers.length > 0 || options.online
+  const rejected = new Set<string>()
   const repo = await ctx.repo({
     configure: (helia: Helia) => {
       let h = helia
       if (withNet) h = withNetwork(h, { net: options.net })
-      if (options.gateways.length > 0) h = withGateways(h, options.gateways)
+      if (options.gateways.length > 0) h = withGateways(h, options.gateways, rejected)
       return h
     }
   })
@@ -50,6 +58,6 @@ export async function fetchToPath (ctx: Context, cid: CID, output: string, optio
     } as any)
     return await getToPath(cid, output, networked, { signal })
   } catch (err) {
-    throw fetchError(err, cid, timeout?.aborted === true && !ctx.signal.aborted)
+    throw fetchError(err, cid, timeout?.aborted === true && !ctx.signal.aborted, rejected)
   }
 }

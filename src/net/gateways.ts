@@ -18,9 +18,10 @@ export function urlToMultiaddr (url: string): ReturnType<typeof multiaddr> {
 /**
  * Fetches blocks from the given trustless gateways with Helia's trustless-gateway
  * block broker (raw block requests, each block hashed and checked before use):
- * a router that names the gateways as providers of every CID.
+ * a router that names the gateways as providers of every CID. CIDs whose bytes
+ * from a gateway failed verification are added to `rejected`.
  */
-export function withGateways (helia: Helia, urls: string[]): Helia {
+export function withGateways (helia: Helia, urls: string[], rejected: Set<string> = new Set()): Helia {
   const addrs = urls.map(urlToMultiaddr)
   helia.addRouter({
     name: 'gateway-urls',
@@ -30,6 +31,26 @@ export function withGateways (helia: Helia, urls: string[]): Helia {
       }
     }
   } as any)
-  helia.addBlockBroker(trustlessGatewayBlockBroker({ allowInsecure: true, allowLocal: true }) as any)
+  const factory = trustlessGatewayBlockBroker({ allowInsecure: true, allowLocal: true }) as any
+  // the broker reports only "unable to fetch" when a gateway's bytes fail their hash: note
+  // those CIDs, so that a lying gateway is told apart from an absent block
+  helia.addBlockBroker((components: any) => {
+    const broker = factory(components)
+    return {
+      name: broker.name,
+      createSession: broker.createSession?.bind(broker),
+      retrieve: async (cid: CID, options: any = {}) => broker.retrieve(cid, {
+        ...options,
+        validateFn: async (block: Uint8Array) => {
+          try {
+            await options.validateFn?.(block)
+          } catch (err) {
+            rejected.add(cid.toString())
+            throw err
+          }
+        }
+      })
+    }
+  })
   return helia
 }

@@ -1,0 +1,116 @@
+import { createServer } from 'node:http'
+import { existsSync } from 'node:fs'
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { CarBufferReader } from '@ipld/car/buffer-reader'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cli, SAMPLE, tempDir } from '../helpers/cli.js'
+import { detBytes } from '../helpers/fixtures.js'
+import { serve } from '../helpers/serve.js'
+import type { Served } from '../helpers/serve.js'
+import type { AddressInfo } from 'node:net'
+
+describe('two nodes on loopback: A publishes and serves, B fetches', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>
+  let a: Served
+  let cid: string
+  let bigCid: string
+  let big: Buffer
+  beforeAll(async () => {
+    tmp = await tempDir()
+    const repoA = join(tmp.path, 'A')
+    cid = (await cli(['--repo', repoA, 'publish', SAMPLE, '-q'])).stdout.trim()
+    big = detBytes(5 * 1024 * 1024 + 3, 'network')
+    await writeFile(join(tmp.path, 'big.bin'), big)
+    bigCid = (await cli(['--repo', repoA, 'add', join(tmp.path, 'big.bin'), '-q'])).stdout.trim()
+    a = await serve(repoA)
+  })
+  afterAll(async () => { await a?.stop('SIGKILL'); await tmp.cleanup() })
+
+  it('serve prints its peer ID, multiaddrs ending in /p2p/<id>, and the gateway URL', () => {
+    expect(a.peerId).toMatch(/^12D3Koo/)
+    expect(a.multiaddrs.length).toBeGreaterThan(0)
+    for (const m of a.multiaddrs) expect(m).toMatch(new RegExp(`^/ip4/127\\.0\\.0\\.1/tcp/\\d+(/ws)?/p2p/${a.peerId}$`))
+    expect(a.gateway).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+  })
+
+  it('get --peer fetches over bitswap: byte-identical files, verified', async () => {
+    const out = join(tmp.path, 'via-peer')
+    const res = await cli(['--repo', join(tmp.path, 'B1'), 'get', cid, '--peer', a.multiaddrs[0], '--net', 'local', '-o', out, '--timeout', '20s'])
+    expect(res.stderr).toMatch(/article checked against metadata\.json/)
+    expect(res.code).toBe(0)
+    expect(await readFile(join(out, 'article.txt'))).toEqual(await readFile(SAMPLE))
+  })
+
+  it('get --peer of a 5 MiB file', async () => {
+    const out = join(tmp.path, 'big-via-peer.bin')
+    const res = await cli(['--repo', join(tmp.path, 'B2'), 'get', bigCid, '--peer', a.multiaddrs[0], '--net', 'local', '-o', out, '--timeout', '30s'], { timeout: 40_000 })
+    expect(res.code).toBe(0)
+    expect(Buffer.compare(await readFile(out), big)).toBe(0)
+  })
+
+  it('get --gateway-url fetches trustlessly from A\'s gateway: identical again', async () => {
+    const out = join(tmp.path, 'via-gateway')
+    const res = await cli(['--repo', join(tmp.path, 'B3'), 'get', cid, '--gateway-url', a.gateway, '-o', out, '--timeout', '20s'])
+    expect(res.code).toBe(0)
+    expect(await readFile(join(out, 'article.txt'))).toEqual(await readFile(SAMPLE))
+  })
+
+  it('a lying gateway (one block altered) makes get exit 4 and write nothing', async () => {
+    const liar = createServer((req, res) => {
+      void (async () => {
+        const upstream = await fetch(a.gateway + (req.url ?? '/'), { headers: { accept: req.headers.accept ?? '*/*' } })
+        const body = Buffer.from(await upstream.arrayBuffer())
+        if (body.includes('coalition of the willing')) body[body.indexOf('coalition')] ^= 0x20
+        res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/octet-stream' })
+        res.end(body)
+      })().catch(() => { res.writeHead(500); res.end() })
+    })
+    await new Promise<void>(resolve => liar.listen(0, '127.0.0.1', resolve))
+    try {
+      const port = (liar.address() as AddressInfo).port
+      const out = join(tmp.path, 'via-liar')
+      const res = await cli(['--repo', join(tmp.path, 'B4'), 'get', cid, '--gateway-url', `http://127.0.0.1:${port}`, '-o', out, '--timeout', '20s'])
+      expect(res.code).toBe(4)
+      expect(res.stderr).toMatch(new RegExp(`^error: ${cid}: `))
+      expect(existsSync(out)).toBe(false)
+    } finally {
+      liar.closeAllConnections()
+      await new Promise(resolve => liar.close(resolve))
+    }
+  })
+
+  it('--timeout ends a hopeless fetch with exit 3 naming the CID', async () => {
+    const missing = 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'
+    const started = Date.now()
+    const res = await cli(['--repo', join(tmp.path, 'B5'), 'get', missing, '--peer', a.multiaddrs[0], '--net', 'local', '--timeout', '2s', '-o', join(tmp.path, 'never')])
+    expect(res.code).toBe(3)
+    expect(res.stderr).toMatch(new RegExp(`^error: .*${missing}`))
+    expect(Date.now() - started).toBeLessThan(15_000)
+  })
+
+  it('bad network arguments are usage errors', async () => {
+    expect((await cli(['--repo', join(tmp.path, 'B6'), 'get', cid, '--peer', 'not-a-multiaddr', '--net', 'local'])).code).toBe(2)
+    expect((await cli(['--repo', join(tmp.path, 'B6'), 'get', cid, '--gateway-url', 'ftp://x'])).code).toBe(2)
+    expect((await cli(['--repo', join(tmp.path, 'B6'), 'serve', '--net', 'local', '--listen', '/ip4/10.0.0.1/tcp/0'])).code).toBe(2)
+  })
+})
+
+describe('serve shuts down cleanly', () => {
+  it('on SIGTERM: exits 0-or-130, and the store verifies afterwards', async () => {
+    const tmp = await tempDir()
+    try {
+      const repo = join(tmp.path, 'A')
+      await cli(['--repo', repo, 'publish', SAMPLE, '-q'])
+      const s = await serve(repo)
+      const inflight = fetch(`${s.gateway}/ipfs/${(await cli(['publish', SAMPLE, '-n', '-q'])).stdout.trim()}/article.txt`).then(r => r.text()).catch(() => '')
+      const code = await s.stop('SIGTERM')
+      await inflight
+      expect([0, 130]).toContain(code)
+      expect(s.stderr()).not.toMatch(/Error|at /)
+      expect((await cli(['--repo', repo, 'verify', '--all'])).code).toBe(0)
+    } finally {
+      await tmp.cleanup()
+    }
+  })
+})
