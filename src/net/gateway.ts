@@ -137,6 +137,10 @@ async function handle (req: IncomingMessage, res: ServerResponse, store: Gateway
     res.end('method not allowed\n')
     return
   }
+  // read the path as sent: URL parsing would resolve `..` before we could refuse it
+  const rawPath = (req.url ?? '/').split('?')[0]
+  if (rawPath.length > MAX_PATH) throw new HttpError(414, 'path too long')
+  if (rawPath.split('/').some(seg => seg === '.' || seg === '..')) throw new HttpError(400, 'a path may not contain . or .. segments')
   const url = new URL(req.url ?? '/', 'http://gateway.invalid')
   const head = req.method === 'HEAD'
   if (url.pathname === '/') {

@@ -1,0 +1,121 @@
+import { request } from 'node:http'
+import { join } from 'node:path'
+import { CarBufferReader } from '@ipld/car/buffer-reader'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { publish, openRepo } from '../../src/index.js'
+import { startGateway } from '../../src/net/gateway.js'
+import { verifyBlock } from '../../src/core/store/verifying-blockstore.js'
+import { SAMPLE, tempDir } from '../helpers/cli.js'
+import type { Gateway } from '../../src/net/gateway.js'
+import type { Repo } from '../../src/index.js'
+
+/** A raw HTTP request (fetch would normalise `..` out of the path before sending it). */
+async function raw (gw: Gateway, method: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number, headers: Record<string, any>, body: Buffer }> {
+  const u = new URL(gw.url)
+  return new Promise((resolve, reject) => {
+    const req = request({ host: u.hostname, port: u.port, method, path, headers, timeout: 10_000 }, res => {
+      const parts: Buffer[] = []
+      res.on('data', (d: Buffer) => parts.push(d))
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(parts) }))
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+describe('the HTTP gateway', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>
+  let repo: Repo
+  let gw: Gateway
+  let cid: string
+  let articleCid: string
+  beforeAll(async () => {
+    tmp = await tempDir()
+    repo = await openRepo(join(tmp.path, 'repo'))
+    const [r] = await publish([SAMPLE], { repo })
+    if (!r.ok) throw r.error
+    cid = r.cid
+    articleCid = r.files[0].cid
+    gw = await startGateway(repo, { listen: '127.0.0.1:0' })
+  })
+  afterAll(async () => { await gw?.close(); await repo?.close(); await tmp.cleanup() })
+
+  it('lists a folder and serves a file with its media type, ETag, immutable caching and nosniff', async () => {
+    const dir = await raw(gw, 'GET', `/ipfs/${cid}`)
+    expect(dir.status).toBe(200)
+    expect(dir.headers['content-type']).toBe('text/html; charset=utf-8')
+    expect(dir.body.toString()).toContain(`/ipfs/${cid}/article.txt`)
+    const file = await raw(gw, 'GET', `/ipfs/${cid}/article.txt`)
+    expect(file.status).toBe(200)
+    expect(file.headers['content-type']).toBe('text/plain; charset=utf-8')
+    expect(file.headers.etag).toBe(`"${articleCid}"`)
+    expect(file.headers['cache-control']).toBe('public, max-age=29030400, immutable')
+    expect(file.headers['x-content-type-options']).toBe('nosniff')
+    expect(file.body.toString()).toContain('coalition of the willing')
+    const json = await raw(gw, 'GET', `/ipfs/${cid}/metadata.json`)
+    expect(json.headers['content-type']).toBe('application/json')
+    const bare = await raw(gw, 'GET', `/ipfs/${articleCid}`)
+    expect(bare.headers['content-type']).toBe('text/plain; charset=utf-8')
+  })
+
+  it('?filename=…&download=true asks the browser to save the file', async () => {
+    const r = await raw(gw, 'GET', `/ipfs/${cid}/article.txt?filename=story.txt&download=true`)
+    expect(r.headers['content-disposition']).toBe('attachment; filename="story.txt"; filename*=UTF-8\'\'story.txt')
+    const inline = await raw(gw, 'GET', `/ipfs/${cid}/article.txt?filename=story.txt`)
+    expect(inline.headers['content-disposition']).toMatch(/^inline; /)
+  })
+
+  it('HEAD sends the headers without a body; If-None-Match gives 304', async () => {
+    const h = await raw(gw, 'HEAD', `/ipfs/${cid}/article.txt`)
+    expect(h.status).toBe(200)
+    expect(h.headers['content-length']).toBe('3501')
+    expect(h.body.length).toBe(0)
+    const again = await raw(gw, 'GET', `/ipfs/${cid}/article.txt`, { 'if-none-match': `"${articleCid}"` })
+    expect(again.status).toBe(304)
+  })
+
+  it('serves trustless raw blocks (?format=raw and Accept) that hash to their CID', async () => {
+    for (const [path, headers] of [[`/ipfs/${cid}?format=raw`, {}], [`/ipfs/${cid}`, { accept: 'application/vnd.ipld.raw' }]] as const) {
+      const r = await raw(gw, 'GET', path, headers)
+      expect(r.status).toBe(200)
+      expect(r.headers['content-type']).toBe('application/vnd.ipld.raw')
+      const { CID } = await import('multiformats/cid')
+      expect(() => verifyBlock(CID.parse(cid), r.body)).not.toThrow()
+    }
+  })
+
+  it('serves CARs (?format=car and Accept) holding the whole DAG, each block verifiable', async () => {
+    for (const [path, headers] of [[`/ipfs/${cid}?format=car`, {}], [`/ipfs/${cid}`, { accept: 'application/vnd.ipld.car' }]] as const) {
+      const r = await raw(gw, 'GET', path, headers)
+      expect(r.status).toBe(200)
+      expect(r.headers['content-type']).toBe('application/vnd.ipld.car; version=1')
+      const car = CarBufferReader.fromBytes(r.body)
+      expect(car.getRoots().map(String)).toEqual([cid])
+      const blocks = [...car.blocks()]
+      expect(blocks).toHaveLength(3)
+      for (const b of blocks) verifyBlock(b.cid, b.bytes)
+    }
+  })
+
+  it('answers 400, 404, 405 and 414 where it should, and never climbs out of a CID', async () => {
+    expect((await raw(gw, 'GET', '/ipfs/not-a-cid')).status).toBe(400)
+    expect((await raw(gw, 'GET', '/ipfs/bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy')).status).toBe(404)
+    expect((await raw(gw, 'GET', `/ipfs/${cid}/nope.txt`)).status).toBe(404)
+    expect((await raw(gw, 'GET', '/elsewhere')).status).toBe(404)
+    const post = await raw(gw, 'POST', `/ipfs/${cid}`)
+    expect(post.status).toBe(405)
+    expect(post.headers.allow).toBe('GET, HEAD')
+    for (const path of [`/ipfs/${cid}/../${articleCid}`, `/ipfs/${cid}/%2e%2e/x`, `/ipfs/${cid}/a%2Fb`, `/ipfs/${cid}/..%5c..%5cx`]) {
+      const r = await raw(gw, 'GET', path)
+      expect(r.status, path).toBe(400)
+    }
+    expect((await raw(gw, 'GET', `/ipfs/${cid}/${'a'.repeat(10_000)}`)).status).toBe(414)
+  })
+
+  it('the index page lists the articles with their Download IPFS links', async () => {
+    const r = await raw(gw, 'GET', '/')
+    expect(r.status).toBe(200)
+    expect(r.body.toString()).toContain('US Joins Ukraine Peace Force Talks')
+    expect(r.body.toString()).toMatch(new RegExp(`href="/ipfs/${cid}/article\\.txt\\?filename=[^"]+&amp;download=true">Download IPFS</a>`))
+  })
+})
