@@ -4,13 +4,13 @@ import { VerifyingBlockstore } from '../core/store/verifying-blockstore.js'
 import { withNetwork } from './node.js'
 import { withGateways } from './gateways.js'
 import { dialPeers } from './dial.js'
-import type { NetMode } from './node.js'
+import type { NetOptions } from './node.js'
 import type { Context } from '../cli/context.js'
 import type { GetResult } from '../core/read/get.js'
 import type { Helia } from '@helia/interface'
 import type { CID } from 'multiformats/cid'
 
-export interface FetchOptions { peers: string[], online: boolean, net: NetMode, gateways: string[], timeoutMs?: number }
+export interface FetchOptions { peers: string[], online: boolean, net: NetOptions, gateways: string[], timeoutMs?: number }
 
 /** Every message in an error and the errors it aggregates or wraps, flattened. */
 function describeErrors (err: any, depth = 0): string {
@@ -41,7 +41,7 @@ export async function fetchToPath (ctx: Context, cid: CID, output: string, optio
   const repo = await ctx.repo({
     configure: (helia: Helia) => {
       let h = helia
-      if (withNet) h = withNetwork(h, { net: options.net })
+      if (withNet) h = withNetwork(h, options.net)
       if (options.gateways.length > 0) h = withGateways(h, options.gateways, rejected)
       return h
     }

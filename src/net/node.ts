@@ -1,5 +1,6 @@
 import { withBitswap } from '@helia/bitswap'
 import { withLibp2pLight, libp2pDefaults } from '@helia/libp2p'
+import { bootstrap } from '@libp2p/bootstrap'
 import { identify } from '@libp2p/identify'
 import { noise } from '@libp2p/noise'
 import { tcp } from '@libp2p/tcp'
@@ -14,6 +15,16 @@ import type { Libp2pOptions } from 'libp2p'
 export type NetMode = 'local' | 'public'
 
 export interface NetOptions {
+  /** Bootstrap peer multiaddrs (`public` only); empty: none. @default Helia's public bootstrap list */
+  bootstrap?: string[]
+  /** The Amino DHT for content and peer routing (`public` only). @default true */
+  dht?: boolean
+  /** Delegated routing over HTTP (`public` only). @default true */
+  delegatedRouting?: boolean
+  /** mDNS discovery on the local network (`public` only). @default true */
+  mdns?: boolean
+  /** UPnP port mapping on the router (`public` only). @default true */
+  upnp?: boolean
   /**
    * `local`: listen on 127.0.0.1 only, no bootstrap peers, no content routing (no DHT, no delegated
    * routing), no mDNS, no UPnP: nothing leaves the machine but dials to peers named with `--peer`.
@@ -32,9 +43,27 @@ export function libp2pOptions (options: NetOptions = {}): Libp2pOptions {
     try { multiaddr(addr) } catch { throw new InvalidArgumentError(`--listen "${addr}" is not a multiaddr (try /ip4/127.0.0.1/tcp/0)`) }
   }
   if ((options.net ?? 'public') === 'public') {
-    const defaults = libp2pDefaults() as unknown as Libp2pOptions
+    const defaults = libp2pDefaults() as any
     if (listen.length > 0) defaults.addresses = { ...defaults.addresses, listen }
-    return defaults
+    // Helia's defaults list [mdns, bootstrap] in that order
+    const [mdnsDiscovery, defaultBootstrap] = defaults.peerDiscovery
+    const discovery = []
+    if (options.mdns !== false) discovery.push(mdnsDiscovery)
+    if (options.bootstrap == null) discovery.push(defaultBootstrap)
+    else if (options.bootstrap.length > 0) {
+      for (const b of options.bootstrap) {
+        try { multiaddr(b) } catch { throw new InvalidArgumentError(`--bootstrap "${b}" is not a multiaddr`) }
+      }
+      discovery.push(bootstrap({ list: options.bootstrap }))
+    }
+    defaults.peerDiscovery = discovery
+    if (options.dht === false) delete defaults.services.dht
+    if (options.delegatedRouting === false) { delete defaults.services.delegatedPeerRouting; delete defaults.services.delegatedContentRouting }
+    if (options.upnp === false) delete defaults.services.upnp
+    return defaults as Libp2pOptions
+  }
+  for (const [flag, on] of [['--bootstrap', (options.bootstrap?.length ?? 0) > 0], ['--dht', options.dht === true], ['--delegated-routing', options.delegatedRouting === true], ['--mdns', options.mdns === true], ['--upnp', options.upnp === true]] as const) {
+    if (on) throw new InvalidArgumentError(`${flag} does not go with --net local, which stays on loopback`)
   }
   for (const addr of listen) {
     if (!/^\/ip4\/127\.|^\/ip6\/::1\//.test(addr)) throw new InvalidArgumentError(`--net local listens on loopback only; "${addr}" is not a loopback address`)
@@ -54,4 +83,25 @@ export function libp2pOptions (options: NetOptions = {}): Libp2pOptions {
 /** Adds libp2p and bitswap to a Helia node that has not started yet. */
 export function withNetwork (helia: Helia, options: NetOptions = {}): Helia {
   return withBitswap(withLibp2pLight(helia as any, libp2pOptions(options)) as any) as unknown as Helia
+}
+
+/** Whether a configuration announces and finds content through routing (the DHT or delegated routing). */
+export function hasContentRouting (options: NetOptions): boolean {
+  return (options.net ?? 'public') === 'public' && (options.dht !== false || options.delegatedRouting !== false)
+}
+
+/** Reads a JSON config file of NetOptions (`net`, `listen`, `bootstrap`, `dht`, `delegatedRouting`, `mdns`, `upnp`). */
+export async function readNetConfig (path: string): Promise<NetOptions> {
+  const { readFile } = await import('node:fs/promises')
+  let data: any
+  try {
+    data = JSON.parse(await readFile(path, 'utf8'))
+  } catch (err: any) {
+    throw new InvalidArgumentError(`--config ${path}: ${err.code === 'ENOENT' ? 'no such file' : 'not valid JSON'}`)
+  }
+  if (data == null || typeof data !== 'object' || Array.isArray(data)) throw new InvalidArgumentError(`--config ${path}: not a JSON object`)
+  const known = ['net', 'listen', 'bootstrap', 'dht', 'delegatedRouting', 'mdns', 'upnp']
+  for (const k of Object.keys(data)) if (!known.includes(k)) throw new InvalidArgumentError(`--config ${path}: unknown key "${k}" (known: ${known.join(', ')})`)
+  if (data.net != null && data.net !== 'public' && data.net !== 'local') throw new InvalidArgumentError(`--config ${path}: "net" is "public" or "local"`)
+  return data as NetOptions
 }

@@ -6,7 +6,9 @@ export interface Served { child: ChildProcess, peerId: string, multiaddrs: strin
 
 /** Starts `ipfs-publish serve --net local` on loopback (random ports) and waits for its ready line; killed after `limitMs` whatever happens. */
 export async function serve (repo: string, extra: string[] = [], limitMs = 60_000): Promise<Served> {
-  const child = spawn(process.execPath, [BIN, '--repo', repo, '--json', 'serve', '--net', 'local', '--gateway-listen', '127.0.0.1:0', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] })
+  // --net local unless a --config says where to go (a config in tests always says local)
+  const net = extra.includes('--config') ? [] : ['--net', 'local']
+  const child = spawn(process.execPath, [BIN, '--repo', repo, '--json', 'serve', ...net, '--gateway-listen', '127.0.0.1:0', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] })
   const killer = setTimeout(() => child.kill('SIGKILL'), limitMs)
   let err = ''
   child.stderr.on('data', (d: Buffer) => { err += d.toString() })

@@ -1,22 +1,22 @@
 import { resolve } from 'node:path'
 import { parseCid } from '../../core/cid.js'
 import { parseDuration } from '../parse-size.js'
+import { netOptions, resolveNetOptions } from '../net-options.js'
 import type { Context } from '../context.js'
 import type { Argv } from 'yargs'
 
 export const command = 'get <cid>'
 export const describe = 'Write the files of a CID (a bundle, any UnixFS folder, or a file) to disk, every block verified'
 
-export const builder = (y: Argv) => y
+export const builder = (y: Argv) => netOptions(y)
   .positional('cid', { type: 'string', describe: 'CID to fetch', demandOption: true })
   .option('output', { type: 'string', alias: 'o', describe: 'where to write (default ./<cid>)' })
   .option('peer', { type: 'string', array: true, describe: 'fetch over libp2p (bitswap) from this peer multiaddr (repeatable)' })
   .option('online', { type: 'boolean', default: false, describe: 'fetch over libp2p from peers found by content routing' })
-  .option('net', { type: 'string', choices: ['public', 'local'], default: 'public', describe: 'with --peer/--online: local = loopback only, no bootstrap or routing' })
   .option('gateway-url', { type: 'string', array: true, describe: 'fetch from this trustless HTTP gateway (repeatable); every block verified' })
   .option('timeout', { type: 'string', describe: 'give up a network fetch after this long (e.g. 30s): exit 3' })
 
-interface GetArgs { cid: string, output?: string, peer?: string[], online: boolean, net: 'public' | 'local', gatewayUrl?: string[], timeout?: string }
+interface GetArgs { cid: string, output?: string, peer?: string[], online: boolean, gatewayUrl?: string[], timeout?: string }
 
 export async function handler (args: GetArgs, ctx: Context): Promise<void> {
   const cid = parseCid(args.cid)
@@ -32,7 +32,8 @@ export async function handler (args: GetArgs, ctx: Context): Promise<void> {
   } else {
     const { fetchToPath } = await import('../../net/fetch.js')
     const timeoutMs = args.timeout != null ? parseDuration(args.timeout, '--timeout') : undefined
-    result = await fetchToPath(ctx, cid, output, { peers, online: args.online, net: args.net, gateways, timeoutMs })
+    const net = await resolveNetOptions(args)
+    result = await fetchToPath(ctx, cid, output, { peers, online: args.online, net, gateways, timeoutMs })
   }
   if (ctx.json) {
     await ctx.out(JSON.stringify({ cid: cid.toString(), output: result.output, files: result.files, bytes: result.bytes, bundle: result.bundle }) + '\n')

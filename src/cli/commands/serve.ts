@@ -1,28 +1,36 @@
 import { InvalidArgumentError } from '../../errors.js'
+import { netOptions, resolveNetOptions } from '../net-options.js'
 import type { Context } from '../context.js'
 import type { Argv } from 'yargs'
 
 export const command = 'serve'
 export const describe = 'Run the node online until SIGINT/SIGTERM: serve the store over libp2p (bitswap) and an HTTP gateway'
 
-export const builder = (y: Argv) => y
-  .option('net', { type: 'string', choices: ['public', 'local'], default: 'public', describe: 'public: the IPFS network; local: loopback only, no bootstrap, routing, mDNS or UPnP' })
-  .option('listen', { type: 'string', array: true, describe: 'libp2p listen multiaddr (repeatable; port 0 allowed)' })
+export const builder = (y: Argv) => netOptions(y)
   .option('gateway-listen', { type: 'string', default: '127.0.0.1:8080', describe: 'HTTP gateway host:port (port 0 allowed)' })
   .option('peer', { type: 'string', array: true, describe: 'multiaddr of a peer to dial at start (repeatable)' })
 
-interface ServeArgs { net: 'public' | 'local', listen?: string[], gatewayListen: string, peer?: string[] }
+interface ServeArgs { gatewayListen: string, peer?: string[] }
 
 export async function handler (args: ServeArgs, ctx: Context): Promise<void> {
   if (!/^\[?[^\]]+\]?:\d+$/.test(args.gatewayListen)) throw new InvalidArgumentError(`--gateway-listen "${args.gatewayListen}" is not host:port`)
-  const { withNetwork, libp2pOptions } = await import('../../net/node.js')
-  libp2pOptions({ net: args.net, listen: args.listen }) // validates the addresses before the repo opens
-  const repo = await ctx.repo({ configure: helia => withNetwork(helia, { net: args.net, listen: args.listen }) })
+  const net = await resolveNetOptions(args)
+  const { withNetwork, libp2pOptions, hasContentRouting } = await import('../../net/node.js')
+  libp2pOptions(net) // validates the settings before the repo opens
+  const repo = await ctx.repo({ configure: helia => withNetwork(helia, net) })
   const libp2p = (repo.helia as any).libp2p
   const { dialPeers } = await import('../../net/dial.js')
   await dialPeers(libp2p, args.peer ?? [], { signal: ctx.signal })
   const { startGateway } = await import('../../net/gateway.js')
   const gateway = await startGateway(repo, { listen: args.gatewayListen })
+  if (hasContentRouting(net)) {
+    // announce the pinned roots to content routing, in the background: failures are only logged
+    void (async () => {
+      for await (const pin of repo.helia.pins.ls({ signal: ctx.signal })) {
+        await repo.helia.routing.provide(pin.cid, { signal: ctx.signal }).catch((err: Error) => { if (!ctx.signal.aborted) ctx.warn(`could not announce ${pin.cid}: ${err.message}`) })
+      }
+    })().catch(() => {})
+  }
   try {
     const ready = { peerId: libp2p.peerId.toString(), multiaddrs: libp2p.getMultiaddrs().map(String), gateway: gateway.url }
     if (ctx.json) await ctx.out(JSON.stringify(ready) + '\n')

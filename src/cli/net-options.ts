@@ -1,0 +1,30 @@
+import type { NetOptions } from '../net/node.js'
+import type { Argv } from 'yargs'
+
+/** The network options of online commands (`serve`, `get --peer/--online`). */
+export function netOptions (y: Argv): Argv {
+  return y
+    .option('net', { type: 'string', choices: ['public', 'local'], describe: 'public (default): the IPFS network; local: loopback only, no bootstrap, routing, mDNS or UPnP' })
+    .option('listen', { type: 'string', array: true, describe: 'libp2p listen multiaddr (repeatable; port 0 allowed)' })
+    .option('bootstrap', { type: 'string', array: true, describe: 'bootstrap peer multiaddr (repeatable; --no-bootstrap for none)' })
+    .option('dht', { type: 'boolean', describe: 'the Amino DHT for content and peer routing (default on with --net public)' })
+    .option('delegated-routing', { type: 'boolean', describe: 'delegated routing over HTTP (default on with --net public)' })
+    .option('mdns', { type: 'boolean', describe: 'mDNS discovery on the local network (default on with --net public)' })
+    .option('upnp', { type: 'boolean', describe: 'UPnP port mapping (default on with --net public)' })
+    .option('config', { type: 'string', describe: 'JSON file with the same settings (net, listen, bootstrap, dht, delegatedRouting, mdns, upnp); flags win' })
+}
+
+/** The network options from a config file (if any) with flags over them. */
+export async function resolveNetOptions (args: any): Promise<NetOptions> {
+  const { readNetConfig } = await import('../net/node.js')
+  const base: NetOptions = args.config != null ? await readNetConfig(args.config) : {}
+  const out: NetOptions = { ...base }
+  if (args.net != null) out.net = args.net
+  if (args.listen != null) out.listen = args.listen
+  // yargs turns --no-bootstrap into bootstrap: false
+  if (args.bootstrap === false) out.bootstrap = []
+  else if (Array.isArray(args.bootstrap)) out.bootstrap = args.bootstrap
+  for (const k of ['dht', 'delegatedRouting', 'mdns', 'upnp'] as const) if (typeof args[k] === 'boolean') out[k] = args[k]
+  out.net ??= 'public'
+  return out
+}
