@@ -2,7 +2,7 @@
 // npm run bench: measures ipfs-publish against its peer, ipfs-car, in the same run,
 // and writes BENCHMARKS.md. Whole-process wall times (medians) and peak RSS.
 // Everything runs locally on files under a temporary folder: no network.
-import { spawnSync, execFileSync } from 'node:child_process'
+import { spawn, spawnSync, execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync, readFileSync } from 'node:fs'
 import { cpus, totalmem, tmpdir, release } from 'node:os'
@@ -34,6 +34,45 @@ function measure (n, cmd, args, before) {
   for (let i = 0; i < n; i++) { before?.(i); runs.push(run(cmd, args)) }
   const ms = runs.map(r => r.ms).sort((a, b) => a - b)
   return { median: ms[Math.floor(ms.length / 2)], min: ms[0], rss: Math.max(...runs.map(r => r.rss)), n }
+}
+
+/** Starts `serve --net local` on a repo and resolves with its ready line and a stop function (killed after 5 minutes regardless). */
+async function startServe (node, repo) {
+  const child = spawn(node, [BIN, '--repo', repo, '--json', 'serve', '--net', 'local', '--gateway-listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const killer = setTimeout(() => child.kill('SIGKILL'), 300_000)
+  const ready = await new Promise((resolve, reject) => {
+    let out = ''
+    child.stdout.on('data', d => { out += d; const nl = out.indexOf('\n'); if (nl !== -1) resolve(JSON.parse(out.slice(0, nl))) })
+    child.on('close', () => reject(new Error('serve exited')))
+  })
+  return { ...ready, stop: async () => { clearTimeout(killer); child.kill('SIGTERM'); await new Promise(r => child.on('close', r)) } }
+}
+
+async function networkBench (node, quick) {
+  const out = []
+  const repo = join(work, 'served')
+  const cid = run(node, [BIN, '--repo', repo, 'publish', '-q', SAMPLE]).stdout.trim()
+  const big = join(work, 'net-64.bin')
+  writeRandom(big, 64)
+  const bigCid = run(node, [BIN, '--repo', repo, 'add', '-q', big]).stdout.trim()
+  const served = await startServe(node, repo)
+  try {
+    const n = quick ? 3 : 7
+    const peer = served.multiaddrs[0]
+    const small = measure(n, node, [BIN, '--repo', join(work, 'fetch-small'), 'get', cid, '--peer', peer, '--net', 'local', '-o', join(work, 'got-small'), '--timeout', '30s'], () => { rmSync(join(work, 'fetch-small'), { recursive: true, force: true }); rmSync(join(work, 'got-small'), { recursive: true, force: true }) })
+    out.push({ what: '`get --peer` of the sample article over loopback (whole process)', ours: small, peer: null, ratio: null, target: null, met: null, note: 'bitswap from a `serve --net local` node' })
+    const large = measure(quick ? 1 : 3, node, [BIN, '--repo', join(work, 'fetch-big'), 'get', bigCid, '--peer', peer, '--net', 'local', '-o', join(work, 'got-big'), '--timeout', '120s'], () => { rmSync(join(work, 'fetch-big'), { recursive: true, force: true }); rmSync(join(work, 'got-big'), { force: true }) })
+    out.push({ what: '`get --peer` of a 64 MiB file over loopback', ours: large, peer: null, ratio: null, target: null, met: null, note: `${(64 * 1.048576 / (large.median / 1000)).toFixed(0)} MB/s` })
+    console.log(`get --peer: sample ${fmtMs(small.median)}, 64 MiB ${fmtMs(large.median)}`)
+    const { default: autocannon } = await import('autocannon')
+    const result = await autocannon({ url: `${served.gateway}/ipfs/${cid}/article.txt`, connections: 50, amount: quick ? 2000 : 20000, timeout: 10 })
+    const p99 = result.latency.p99
+    out.push({ what: 'gateway: the sample article at concurrency 50 (autocannon)', ours: { median: result.latency.p50, rss: NaN, n: result.requests.sent }, peer: null, ratio: null, target: null, met: result.errors === 0 && result.non2xx === 0, note: `${result.requests.average.toFixed(0)} requests/s, p50 ${result.latency.p50} ms, p99 ${p99} ms, ${result.errors} errors, ${result.non2xx} non-2xx` })
+    console.log(`gateway: ${result.requests.average.toFixed(0)} req/s, p99 ${p99} ms, errors ${result.errors}`)
+  } finally {
+    await served.stop()
+  }
+  return out
 }
 
 /** Writes `mib` MiB of random bytes, 16 MiB at a time. */
@@ -118,6 +157,10 @@ try {
     rmSync(file, { force: true })
     rmSync(repo, { recursive: true, force: true })
   }
+
+  // network, on loopback only (--net local): get --peer and the gateway under load
+  const net = await networkBench(node, quick)
+  for (const r of net) rows.push(r)
 
   const cpu = cpus()[0]?.model ?? 'unknown'
   const lines = [
