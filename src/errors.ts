@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'ERR_MANIFEST_MISMATCH'
   | 'ERR_BATCH_FAILED'
   | 'ERR_ABORTED'
+  | 'ERR_REMOTE_PIN'
 
 /** Base class of every error ipfs-publish throws on purpose. */
 export class PublishError extends Error {
@@ -114,6 +115,14 @@ export class BatchFailedError extends PublishError {
   static readonly code = 'ERR_BATCH_FAILED'
   constructor (message = 'some articles failed', public readonly failures: Array<{ path: string, error: PublishError }> = [], options?: { cause?: unknown }) {
     super(message, 'BatchFailedError', 'ERR_BATCH_FAILED', options)
+  }
+}
+
+/** A remote pinning service failed, refused, or could not be reached. Messages never contain the access token. */
+export class RemotePinError extends PublishError {
+  static readonly code = 'ERR_REMOTE_PIN'
+  constructor (message = 'remote pinning failed', options?: { cause?: unknown }) {
+    super(message, 'RemotePinError', 'ERR_REMOTE_PIN', options)
   }
 }
 

@@ -31,6 +31,8 @@ export interface Context {
   /** Aborted on SIGINT/SIGTERM or when --timeout passes. */
   readonly signal: AbortSignal
   readonly cwd: string
+  /** The environment (tokens of remote services come from here, never from arguments). */
+  readonly env: NodeJS.ProcessEnv
   /** Opens the repo named by --repo / IPFS_PUBLISH_REPO / the default, once; closed when the command ends. `configure` adds networking. */
   repo(options?: { configure?: OpenRepoOptions['configure'] }): Promise<Repo>
   /** The exit code the command asks for when it does not throw (e.g. 1 when some articles failed). */

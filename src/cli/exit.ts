@@ -23,7 +23,8 @@ const CODE_TO_EXIT: Record<ErrorCode, number> = {
   ERR_REPO: EXIT.FAILURE,
   ERR_MANIFEST_MISMATCH: EXIT.FAILURE,
   ERR_BATCH_FAILED: EXIT.FAILURE,
-  ERR_ABORTED: EXIT.INTERRUPTED
+  ERR_ABORTED: EXIT.INTERRUPTED,
+  ERR_REMOTE_PIN: EXIT.FAILURE
 }
 
 /** A usage error from the argument parser (yargs) rather than from the library. */

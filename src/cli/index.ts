@@ -126,6 +126,7 @@ export async function run (argv: string[], io: RunIO): Promise<number> {
     debug,
     signal: controller.signal,
     cwd: io.cwd,
+    env: io.env,
     exitCode: 0,
     repo: async (repoOptions) => {
       if (repo != null) return repo

@@ -1,4 +1,5 @@
 import { parseCid } from '../../core/cid.js'
+import { remoteBuilder } from './pin-remote.js'
 import type { Context } from '../context.js'
 import type { CID } from 'multiformats/cid'
 import type { Argv } from 'yargs'
@@ -10,7 +11,8 @@ export const builder = (y: Argv, ctx: Context) => y
   .command('add <cids..>', 'pin roots whose blocks are in the store', (b: Argv) => b.positional('cids', { type: 'string', array: true }), async (a: any) => { await add(a, ctx) })
   .command('rm <cids..>', 'unpin roots (gc then frees their blocks)', (b: Argv) => b.positional('cids', { type: 'string', array: true }), async (a: any) => { await rm(a, ctx) })
   .command('ls [cids..]', 'list pinned roots, with the article title where there is one', (b: Argv) => b.positional('cids', { type: 'string', array: true }), async (a: any) => { await ls(a, ctx) })
-  .demandCommand(1, 'name a pin command: add, rm or ls')
+  .command('remote <command>', 'pin on remote pinning services (the IPFS Pinning Service API)', (b: Argv) => remoteBuilder(b, ctx), async () => {})
+  .demandCommand(1, 'name a pin command: add, rm, ls or remote')
 
 export async function handler (): Promise<void> {}
 

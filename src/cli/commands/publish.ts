@@ -1,5 +1,7 @@
 import { exitCodeFor } from '../exit.js'
 import { shownPath } from '../paths.js'
+import { netOptions } from '../net-options.js'
+import { openOnline, remoteAdd } from './pin-remote.js'
 import { BatchFailedError, InvalidArgumentError, ManifestMismatchError } from '../../errors.js'
 import { recordOf } from '../../core/store/record.js'
 import { compareManifest, manifestKey, readManifest, writeManifest } from '../../core/manifest.js'
@@ -15,7 +17,7 @@ import type { Argv } from 'yargs'
 export const command = 'publish <paths..>'
 export const describe = 'Publish articles (files, or folders searched for *.txt and *.md): bundle, add, pin, print CID and link'
 
-export const builder = (y: Argv) => y
+export const builder = (y: Argv) => netOptions(y)
   .positional('paths', { type: 'string', array: true, describe: 'article files or folders', demandOption: true })
   .option('cid-profile', { type: 'string', choices: Object.keys(CID_PROFILES), default: DEFAULT_CID_PROFILE, describe: 'CID profile (IPIP-499)' })
   .option('gateway', { type: 'string', default: DEFAULT_GATEWAY, describe: 'gateway for the Download IPFS link (a host name gives a subdomain link)' })
@@ -25,6 +27,11 @@ export const builder = (y: Argv) => y
   .option('check', { type: 'boolean', default: false, describe: 'with --manifest: recompute CIDs and compare, write nothing; exit 1 if any differ' })
   .option('only-hash', { type: 'boolean', default: false, alias: 'n', describe: 'compute and print CIDs; store nothing' })
   .option('max-size', { type: 'string', default: String(DEFAULT_MAX_ARTICLE_BYTES), describe: 'largest article accepted (bytes, or with KiB/MiB)' })
+  .option('pin-remote', { type: 'string', describe: 'then pin each article on this remote service (see pin remote service add), serving it until pinned' })
+  .option('pin-remote-url', { type: 'string', describe: 'the same with a service endpoint given inline (token from $IPFS_PINNING_TOKEN)' })
+  .option('pin-timeout', { type: 'string', describe: 'with --pin-remote: stop waiting after this long (exit 1)' })
+  .option('background', { type: 'boolean', default: false, describe: 'with --pin-remote: return once each request is queued' })
+  .option('delegates', { type: 'boolean', default: true, describe: 'with --pin-remote: dial the delegates the service names' })
 
 interface PublishArgs {
   paths: string[]
@@ -50,7 +57,10 @@ export async function handler (args: PublishArgs, ctx: Context): Promise<void> {
   const onlyHash = args.onlyHash || args.check
   if (args.check && args.writeLink) throw new InvalidArgumentError('--check writes nothing, so it cannot be combined with --write-link')
   const manifest = args.manifest != null ? await readManifest(args.manifest) : undefined
-  const repo = onlyHash ? undefined : await ctx.repo()
+  const remote = (args as any).pinRemote != null || (args as any).pinRemoteUrl != null
+  if (remote && onlyHash) throw new InvalidArgumentError('--pin-remote stores and serves the articles: it does not go with --only-hash or --check')
+  // remote pinning waits while the service fetches from this node: open the repo online
+  const repo = onlyHash ? undefined : remote && (args as any).background !== true ? await openOnline(args, ctx) : await ctx.repo()
   const { publishArticles } = await import('../../core/publish.js')
   const progress = await progressRenderer(ctx, 'publishing')
   const failures: PublishFailure[] = []
@@ -93,6 +103,10 @@ export async function handler (args: PublishArgs, ctx: Context): Promise<void> {
       manifest[manifestKey(args.manifest, r.path)] = { cid: r.cid, link: r.link, title: r.title, date: r.date }
     }
     if (await writeManifest(args.manifest, manifest)) ctx.info(`updated ${args.manifest}`)
+  }
+  if (remote && results.length > 0) {
+    const a = args as any
+    await remoteAdd({ ...a, service: a.pinRemote, serviceUrl: a.pinRemoteUrl, timeout: a.pinTimeout, name: undefined }, results.map(r => r.cid), ctx, new Map(results.map(r => [r.cid, r.metadata.slug])))
   }
   if (failures.length === 1 && results.length === 0) {
     // a single article: it was reported; exit with its own code (3 for a missing file, …)

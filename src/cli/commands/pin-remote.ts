@@ -1,0 +1,138 @@
+import { InvalidArgumentError, NotFoundError, RemotePinError } from '../../errors.js'
+import { parseCid } from '../../core/cid.js'
+import { parseDuration } from '../parse-size.js'
+import { netOptions, resolveNetOptions } from '../net-options.js'
+import type { Context } from '../context.js'
+import type { PinningClient, PinState } from '../../net/pinning/client.js'
+import type { Argv } from 'yargs'
+
+/** `--service <name>` or `--service-url <url>` with IPFS_PINNING_TOKEN: the options every remote command takes. */
+export function serviceOptions (y: Argv): Argv {
+  return y
+    .option('service', { type: 'string', describe: 'a service added with `pin remote service add`' })
+    .option('service-url', { type: 'string', describe: 'a service endpoint given inline (token from $IPFS_PINNING_TOKEN), e.g. for CI' })
+}
+
+/** A client for the service the arguments name; the token comes from the environment or a file, never from an argument. */
+export async function clientFor (args: { service?: string, serviceUrl?: string }, ctx: Context): Promise<PinningClient> {
+  const { PinningClient } = await import('../../net/pinning/client.js')
+  const { checkEndpoint, getService, readToken } = await import('../../net/pinning/services.js')
+  if ((args.service == null) === (args.serviceUrl == null)) throw new InvalidArgumentError('name the pinning service with exactly one of --service <name> or --service-url <url>')
+  if (args.serviceUrl != null) {
+    const endpoint = checkEndpoint(args.serviceUrl)
+    return new PinningClient({ endpoint, token: await readToken({ name: endpoint, tokenEnv: 'IPFS_PINNING_TOKEN' }, ctx.env) })
+  }
+  const repo = await ctx.repo()
+  const service = await getService(repo.datastore, args.service!)
+  return new PinningClient({ endpoint: service.endpoint, token: await readToken(service, ctx.env) })
+}
+
+export const remoteBuilder = (y: Argv, ctx: Context): Argv => y
+  .command('service <command>', 'configure remote pinning services', (s: Argv) => s
+    .command('add <name> <endpoint>', 'add a service; the token is read from --token-env or --token-file when used', (b: Argv) => b
+      .positional('name', { type: 'string' }).positional('endpoint', { type: 'string' })
+      .option('token-env', { type: 'string', describe: 'environment variable that holds the access token' })
+      .option('token-file', { type: 'string', describe: 'file that holds the access token' }),
+    async (a: any) => {
+      const repo = await ctx.repo()
+      const { addService } = await import('../../net/pinning/services.js')
+      await addService(repo.datastore, { name: a.name, endpoint: a.endpoint, tokenEnv: a.tokenEnv, tokenFile: a.tokenFile != null ? ctx.resolve(a.tokenFile) : undefined })
+      await repo.flush()
+      await ctx.out(`added service ${a.name}\n`)
+    })
+    .command('ls', 'list services (never their tokens)', (b: Argv) => b, async () => {
+      const repo = await ctx.repo()
+      const { listServices } = await import('../../net/pinning/services.js')
+      for await (const s of listServices(repo.datastore)) {
+        const source = s.tokenEnv != null ? `$${s.tokenEnv}` : s.tokenFile
+        if (ctx.json) await ctx.out(JSON.stringify({ name: s.name, endpoint: s.endpoint, token: source }) + '\n')
+        else await ctx.out(`${s.name}  ${s.endpoint}  token from ${source}\n`)
+      }
+    })
+    .command('rm <name>', 'remove a service', (b: Argv) => b.positional('name', { type: 'string' }), async (a: any) => {
+      const repo = await ctx.repo()
+      const { removeService } = await import('../../net/pinning/services.js')
+      await removeService(repo.datastore, a.name)
+      await repo.flush()
+      await ctx.out(`removed service ${a.name}\n`)
+    })
+    .demandCommand(1, 'name a service command: add, ls or rm'))
+  .command('add <cids..>', 'ask a remote service to pin CIDs, serving them until it reports pinned', (b: Argv) => netOptions(serviceOptions(b))
+    .positional('cids', { type: 'string', array: true })
+    .option('name', { type: 'string', describe: 'the pin\'s name (default: the article\'s slug, else the CID)' })
+    .option('background', { type: 'boolean', default: false, describe: 'return once the request is queued' })
+    .option('delegates', { type: 'boolean', default: true, describe: 'dial the delegates the service names (--no-delegates to skip)' })
+    .option('timeout', { type: 'string', describe: 'stop waiting after this long (e.g. 10m): exit 1' }),
+  async (a: any) => { await remoteAdd(a, a.cids.map((c: string) => parseCid(c).toString()), ctx) })
+  .command('ls', 'list the pin requests of a service (all pages)', (b: Argv) => serviceOptions(b)
+    .option('status', { type: 'string', array: true, choices: ['queued', 'pinning', 'pinned', 'failed'], describe: 'only these statuses (default: all)' })
+    .option('cid', { type: 'string', array: true, describe: 'only these CIDs' }),
+  async (a: any) => {
+    const client = await clientFor(a, ctx)
+    for await (const p of client.list({ cid: a.cid?.map((c: string) => parseCid(c).toString()), status: a.status }, { signal: ctx.signal })) {
+      if (ctx.json) await ctx.out(JSON.stringify({ cid: p.pin.cid, status: p.status, name: p.pin.name ?? null, requestid: p.requestid, created: p.created }) + '\n')
+      else await ctx.out(`${p.pin.cid}  ${p.status}  ${p.pin.name ?? ''}\n`)
+    }
+  })
+  .command('rm <cids..>', 'remove the pin requests of CIDs from a service', (b: Argv) => serviceOptions(b).positional('cids', { type: 'string', array: true }), async (a: any) => {
+    const client = await clientFor(a, ctx)
+    for (const c of a.cids.map((x: string) => parseCid(x).toString())) {
+      let removed = 0
+      for await (const p of client.list({ cid: [c] }, { signal: ctx.signal })) { await client.remove(p.requestid, { signal: ctx.signal }); removed++ }
+      if (removed === 0) throw new NotFoundError(`${c} is not pinned on that service`)
+      await ctx.out(`removed ${c}\n`)
+    }
+  })
+  .demandCommand(1, 'name a remote command: service, add, ls or rm')
+
+/**
+ * Pins CIDs remotely. Unless `--background`, this node goes online (so the
+ * service can fetch from its origins), dials the delegates, and waits for
+ * `pinned`. Shared with `publish --pin-remote`.
+ */
+export async function remoteAdd (a: any, cids: string[], ctx: Context, names: Map<string, string> = new Map()): Promise<void> {
+  const timeout = a.timeout != null ? AbortSignal.timeout(parseDuration(a.timeout, '--timeout')) : undefined
+  const signal = timeout != null ? AbortSignal.any([ctx.signal, timeout]) : ctx.signal
+  let origins: string[] = []
+  let libp2p: any
+  if (a.background !== true) {
+    // online first: the repo is opened once per command, with the network or without
+    const repo = await openOnline(a, ctx)
+    libp2p = (repo.helia as any).libp2p
+    origins = libp2p.getMultiaddrs().map(String)
+  }
+  const client = await clientFor(a, ctx)
+  const { pinRemote } = await import('../../net/pinning/remote-pin.js')
+  for (const cid of cids) {
+    let last: PinState = 'queued'
+    try {
+      const status = await pinRemote(client, cid, {
+        name: a.name ?? names.get(cid) ?? cid,
+        origins,
+        background: a.background === true,
+        signal,
+        onProgress: (e) => { last = e.detail.status; if (ctx.isTTY && !ctx.quiet) ctx.info(`${cid}: ${e.detail.status}`) },
+        onDelegates: async (delegates) => {
+          if (a.delegates === false || libp2p == null) return
+          const { multiaddr } = await import('@multiformats/multiaddr')
+          for (const d of delegates) {
+            try { await libp2p.dial(multiaddr(d), { signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]) }) } catch (err: any) { ctx.warn(`could not dial delegate ${d}: ${err.message}`) }
+          }
+        }
+      })
+      if (ctx.json) await ctx.out(JSON.stringify({ cid, status: status.status, requestid: status.requestid }) + '\n')
+      else await ctx.out(`${cid} ${status.status}\n`)
+    } catch (err: any) {
+      if (timeout?.aborted === true && !ctx.signal.aborted) throw new RemotePinError(`timed out waiting for the service to pin ${cid} (last status: ${last})`)
+      throw err
+    }
+  }
+}
+
+/** Opens the repo with this node online (the network options of the command). */
+export async function openOnline (a: any, ctx: Context): ReturnType<Context['repo']> {
+  const net = await resolveNetOptions(a)
+  const { withNetwork, libp2pOptions } = await import('../../net/node.js')
+  libp2pOptions(net)
+  return ctx.repo({ configure: h => withNetwork(h, net) })
+}

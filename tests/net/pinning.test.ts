@@ -1,0 +1,169 @@
+import { createServer } from 'node:http'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { createRequire } from 'node:module'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { PinningClient } from '../../src/net/pinning/client.js'
+import { cli, SAMPLE, tempDir } from '../helpers/cli.js'
+import { serve } from '../helpers/serve.js'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+const { setup } = createRequire(import.meta.url)('mock-ipfs-pinning-service')
+const TOKEN = 'tok-3f9a1c-secret-do-not-print'
+
+/** The reference mock of the Pinning Service API on 127.0.0.1, with loopback delegates only. */
+async function startMock (delegates: string[]): Promise<{ url: string, server: Server }> {
+  const app = await setup({ token: TOKEN, delegates: delegates.join(','), loglevel: 'error' })
+  const server: Server = await new Promise(resolve => { const s = app.listen(0, '127.0.0.1', () => resolve(s)) })
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server }
+}
+
+describe('remote pinning against mock-ipfs-pinning-service', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>
+  let mock: { url: string, server: Server }
+  let repo: string
+  let cid: string
+  const outputs: string[] = []
+  const run = async (args: string[], env: NodeJS.ProcessEnv = {}): Promise<Awaited<ReturnType<typeof cli>>> => {
+    const r = await cli(['--repo', repo, ...args], { env: { PIN_TOKEN: TOKEN, ...env }, timeout: 30_000 })
+    outputs.push(r.stdout, r.stderr)
+    return r
+  }
+  beforeAll(async () => {
+    tmp = await tempDir()
+    // a delegate that answers: a node of ours serving on loopback
+    const delegate = await serve(join(tmp.path, 'delegate'))
+    mock = await startMock([delegate.multiaddrs[0]])
+    ;(mock as any).delegate = delegate
+    repo = join(tmp.path, 'repo')
+    cid = (await cli(['--repo', repo, 'publish', SAMPLE, '-q'])).stdout.trim()
+  })
+  afterAll(async () => {
+    await (mock as any)?.delegate?.stop('SIGKILL')
+    mock?.server.closeAllConnections()
+    await new Promise(resolve => mock?.server.close(resolve))
+    await tmp.cleanup()
+  })
+
+  it('service add/ls/rm keep the token\'s source, never the token', async () => {
+    expect((await run(['pin', 'remote', 'service', 'add', 'mock', mock.url, '--token-env', 'PIN_TOKEN'])).code).toBe(0)
+    const tokenFile = join(tmp.path, 'token')
+    await writeFile(tokenFile, TOKEN + '\n')
+    expect((await run(['pin', 'remote', 'service', 'add', 'mock-file', mock.url, '--token-file', tokenFile])).code).toBe(0)
+    const ls = await run(['pin', 'remote', 'service', 'ls'])
+    expect(ls.stdout).toContain(`mock  ${mock.url}  token from $PIN_TOKEN`)
+    expect(ls.stdout).toContain(`token from ${tokenFile}`)
+    expect((await run(['pin', 'remote', 'service', 'rm', 'mock-file'])).code).toBe(0)
+    expect((await run(['pin', 'remote', 'service', 'rm', 'mock-file'])).code).toBe(3)
+    expect((await run(['pin', 'remote', 'service', 'add', 'x', mock.url])).code).toBe(2)
+    expect((await run(['pin', 'remote', 'service', 'add', 'x', 'not a url', '--token-env', 'PIN_TOKEN'])).code).toBe(2)
+  })
+
+  it('add waits for pinned, dialing the delegates; adding again reuses the request', async () => {
+    const r = await run(['pin', 'remote', 'add', cid, '--service', 'mock', '--name', 'pinned-one', '--net', 'local', '--timeout', '20s'])
+    expect(r.stderr).not.toMatch(/could not dial delegate/)
+    expect(r.code).toBe(0)
+    expect(r.stdout.trim()).toBe(`${cid} pinned`)
+    expect((await run(['pin', 'remote', 'add', cid, '--service', 'mock', '--name', 'pinned-one', '--net', 'local'])).code).toBe(0)
+    const ls = await run(['pin', 'remote', 'ls', '--service', 'mock', '--cid', cid, '--json'])
+    expect(ls.stdout.trim().split('\n')).toHaveLength(1)
+  })
+
+  it('--background returns once queued; a queued pin with --timeout exits 1', async () => {
+    const other = (await cli(['--repo', repo, 'add', SAMPLE, '-q'])).stdout.trim()
+    const bg = await run(['pin', 'remote', 'add', other, '--service', 'mock', '--name', 'queued-two', '--background'])
+    expect(bg.code).toBe(0)
+    expect(bg.stdout.trim()).toBe(`${other} queued`)
+    const started = Date.now()
+    const wait = await run(['pin', 'remote', 'add', other, '--service', 'mock', '--net', 'local', '--no-delegates', '--timeout', '1s'])
+    expect(wait.code).toBe(1)
+    expect(wait.stderr).toMatch(/^error: timed out waiting for the service to pin \S+ \(last status: queued\)$/m)
+    expect(Date.now() - started).toBeLessThan(15_000)
+  })
+
+  it('failed: exit 1 naming the CID', async () => {
+    const f = (await cli(['--repo', repo, 'add', '-n', SAMPLE, '--cid-profile', 'unixfs-v0-2015', '-q'])).stdout.trim()
+    const r = await run(['pin', 'remote', 'add', f, '--service', 'mock', '--name', 'failed-three', '--background'])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(new RegExp(`^error: the pinning service failed to pin ${f}`, 'm'))
+  })
+
+  it('ls filters by status and follows pagination past one page; rm removes', async () => {
+    const client = new PinningClient({ endpoint: mock.url, token: TOKEN, pageSize: 2 })
+    const { rawCid } = await import('../../src/core/unixfs/hash.js')
+    for (let i = 0; i < 5; i++) {
+      await client.add({ cid: rawCid(Buffer.from(`page ${i}`)).toString(), name: `queued-page-${i}` })
+      await new Promise(resolve => setTimeout(resolve, 5)) // distinct creation times
+    }
+    const all = []
+    for await (const p of client.list()) all.push(p.requestid)
+    expect(all.length).toBeGreaterThanOrEqual(8)
+    expect(new Set(all).size).toBe(all.length)
+    const pinned = await run(['pin', 'remote', 'ls', '--service', 'mock', '--status', 'pinned'])
+    expect(pinned.stdout).toContain(`${cid}  pinned  pinned-one`)
+    expect(pinned.stdout).not.toContain('queued')
+    expect((await run(['pin', 'remote', 'rm', cid, '--service', 'mock'])).code).toBe(0)
+    expect((await run(['pin', 'remote', 'ls', '--service', 'mock', '--cid', cid])).stdout).toBe('')
+    expect((await run(['pin', 'remote', 'rm', cid, '--service', 'mock'])).code).toBe(3)
+  })
+
+  it('a wrong token: exit 1, a clear error without the token in it', async () => {
+    const r = await run(['pin', 'remote', 'ls', '--service', 'mock'], { PIN_TOKEN: 'wrong-token' })
+    expect(r.code).toBe(1)
+    expect(r.stderr.trim()).toBe(`error: the pinning service at ${mock.url} refused the access token (401); check the token`)
+  })
+
+  it('inline --service-url with IPFS_PINNING_TOKEN, for CI; a missing token is a usage error', async () => {
+    expect((await run(['pin', 'remote', 'ls', '--service-url', mock.url], { IPFS_PINNING_TOKEN: TOKEN })).code).toBe(0)
+    const none = await run(['pin', 'remote', 'ls', '--service-url', mock.url], { IPFS_PINNING_TOKEN: '' })
+    expect(none.code).toBe(2)
+    expect(none.stderr).toMatch(/IPFS_PINNING_TOKEN, which is not set/)
+  })
+
+  it('a service that is down: exit 1 with a clear error', async () => {
+    // a port that was free a moment ago: nothing listens there
+    const probe = createServer()
+    await new Promise<void>(resolve => probe.listen(0, '127.0.0.1', resolve))
+    const port = (probe.address() as AddressInfo).port
+    await new Promise(resolve => probe.close(resolve))
+    const r = await run(['pin', 'remote', 'ls', '--service-url', `http://127.0.0.1:${port}`], { IPFS_PINNING_TOKEN: TOKEN })
+    expect(r.code).toBe(1)
+    expect(r.stderr.trim()).toBe(`error: the pinning service at http://127.0.0.1:${port} cannot be reached: ECONNREFUSED`)
+  })
+
+  it('5xx answers are retried with backoff', async () => {
+    let hits = 0
+    const flaky = createServer((req, res) => {
+      hits++
+      if (hits <= 2) { res.writeHead(503, { 'content-type': 'application/json' }); res.end(JSON.stringify({ error: { reason: 'BUSY' } })); return }
+      void fetch(mock.url + (req.url ?? '/'), { headers: { authorization: req.headers.authorization ?? '' } }).then(async up => {
+        res.writeHead(up.status, { 'content-type': 'application/json' }); res.end(await up.text())
+      })
+    })
+    await new Promise<void>(resolve => flaky.listen(0, '127.0.0.1', resolve))
+    try {
+      const url = `http://127.0.0.1:${(flaky.address() as AddressInfo).port}`
+      const r = await run(['pin', 'remote', 'ls', '--service-url', url], { IPFS_PINNING_TOKEN: TOKEN })
+      expect(r.code).toBe(0)
+      expect(hits).toBe(3)
+    } finally {
+      flaky.closeAllConnections()
+      await new Promise(resolve => flaky.close(resolve))
+    }
+  })
+
+  it('publish --pin-remote pins each article remotely (named by its slug)', async () => {
+    const article = join(tmp.path, 'pinned-story.txt')
+    await writeFile(article, '## Pinned Story\n\nJuly 1, 2025\n\n— Categories: CI\n\nText.\n\n[Download IPFS](#)')
+    const r = await run(['publish', article, '--pin-remote', 'mock', '--net', 'local', '--pin-timeout', '20s'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/ pinned$/m)
+    const ls = await run(['pin', 'remote', 'ls', '--service', 'mock', '--json'])
+    expect(ls.stdout).toContain('"name":"pinned-story"')
+  })
+
+  it('the token never appears in any output', () => {
+    expect(outputs.join('\n')).not.toContain(TOKEN)
+  })
+})
