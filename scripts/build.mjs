@@ -29,7 +29,10 @@ await build({
 })
 await build({
   ...common,
-  entryPoints: { index: 'src/index.ts' },
+  entryPoints: { index: 'src/index.ts', net: 'src/net/index.ts' },
   outdir: 'dist',
+  // one copy of shared modules (error classes) for both entries
+  splitting: true,
+  chunkNames: 'lib/[name]-[hash]',
   packages: 'external'
 })
