@@ -10,7 +10,15 @@ import type { GetResult } from '../core/read/get.js'
 import type { Helia } from '@helia/interface'
 import type { CID } from 'multiformats/cid'
 
-export interface FetchOptions { peers: string[], online: boolean, net: NetOptions, gateways: string[], timeoutMs?: number }
+export interface FetchOptions {
+  peers: string[]
+  online: boolean
+  net: NetOptions
+  gateways: string[]
+  timeoutMs?: number
+  /** Called after each block is read (fetched or local): blocks and bytes so far. */
+  onBlock?: (progress: { blocks: number, bytes: number }) => void
+}
 
 /** Every message in an error and the errors it aggregates or wraps, flattened. */
 function describeErrors (err: any, depth = 0): string {
@@ -52,12 +60,22 @@ export async function fetchToPath (ctx: Context, cid: CID, output: string, optio
     if (options.peers.length > 0) await dialPeers((repo.helia as any).libp2p, options.peers, { signal })
     const helia = repo.helia
     // reads go through Helia's networked blockstore (it fetches and checks missing blocks) and are hashed again here
+    const progress = { blocks: 0, bytes: 0 }
     const networked = new VerifyingBlockstore({
-      get: (c: CID, o?: any) => helia.blockstore.get(c, { ...o, signal }),
+      get: async function * (c: CID, o?: any) {
+        for await (const chunk of helia.blockstore.get(c, { ...o, signal })) {
+          progress.bytes += chunk.byteLength
+          yield chunk
+        }
+        progress.blocks++
+        options.onBlock?.(progress)
+      },
       has: async (c: CID) => helia.blockstore.has(c)
     } as any)
     return await getToPath(cid, output, networked, { signal })
   } catch (err) {
-    throw fetchError(err, cid, timeout?.aborted === true && !ctx.signal.aborted, rejected)
+    // interrupted (SIGINT/SIGTERM): whatever Helia wrapped the abort in, it is an abort
+    if (ctx.signal.aborted) throw Object.assign(new Error('interrupted'), { name: 'AbortError', cause: err })
+    throw fetchError(err, cid, timeout?.aborted === true, rejected)
   }
 }

@@ -114,3 +114,38 @@ describe('serve shuts down cleanly', () => {
     }
   })
 })
+
+describe('SIGTERM during a transfer', () => {
+  it('ends the fetching process cleanly with nothing written, and both stores verify', async () => {
+    const tmp = await tempDir()
+    const { spawn } = await import('node:child_process')
+    const { BIN } = await import('../helpers/cli.js')
+    try {
+      const repoA = join(tmp.path, 'A')
+      await writeFile(join(tmp.path, 'big.bin'), detBytes(48 * 1024 * 1024, 'sigterm'))
+      const cid = (await cli(['--repo', repoA, 'add', join(tmp.path, 'big.bin'), '-q'])).stdout.trim()
+      const a = await serve(repoA)
+      const repoB = join(tmp.path, 'B')
+      const out = join(tmp.path, 'out.bin')
+      const getter = spawn(process.execPath, [BIN, '--repo', repoB, 'get', cid, '--peer', a.multiaddrs[0], '--net', 'local', '-o', out], { stdio: ['ignore', 'pipe', 'pipe'] })
+      let err = ''
+      getter.stderr.on('data', (d: Buffer) => { err += d.toString() })
+      const killer = setTimeout(() => getter.kill('SIGKILL'), 30_000)
+      // wait until blocks are arriving, then stop the fetch
+      for (let i = 0; i < 100 && !existsSync(join(repoB, 'blocks')); i++) await new Promise(resolve => setTimeout(resolve, 50))
+      getter.kill('SIGTERM')
+      const code = await new Promise<number | null>(resolve => getter.on('close', resolve))
+      clearTimeout(killer)
+      expect(code).toBe(130)
+      expect(err.trim()).toBe('error: interrupted')
+      expect(existsSync(out)).toBe(false)
+      expect(await a.stop('SIGTERM')).toBe(0)
+      expect((await cli(['--repo', repoA, 'verify', '--all'])).code).toBe(0)
+      const verifyB = await cli(['--repo', repoB, 'verify', '--all'])
+      expect(verifyB.stderr).toBe('')
+      expect(verifyB.code).toBe(0)
+    } finally {
+      await tmp.cleanup()
+    }
+  }, 60_000)
+})

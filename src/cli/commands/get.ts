@@ -2,6 +2,7 @@ import { resolve } from 'node:path'
 import { parseCid } from '../../core/cid.js'
 import { parseDuration } from '../parse-size.js'
 import { netOptions, resolveNetOptions } from '../net-options.js'
+import { progressRenderer } from '../render-progress.js'
 import type { Context } from '../context.js'
 import type { Argv } from 'yargs'
 
@@ -33,7 +34,12 @@ export async function handler (args: GetArgs, ctx: Context): Promise<void> {
     const { fetchToPath } = await import('../../net/fetch.js')
     const timeoutMs = args.timeout != null ? parseDuration(args.timeout, '--timeout') : undefined
     const net = await resolveNetOptions(args)
-    result = await fetchToPath(ctx, cid, output, { peers, online: args.online, net, gateways, timeoutMs })
+    const progress = await progressRenderer(ctx, 'fetching')
+    try {
+      result = await fetchToPath(ctx, cid, output, { peers, online: args.online, net, gateways, timeoutMs, onBlock: p => progress.onProgress?.({ type: 'article:fetch:block', detail: p }) })
+    } finally {
+      progress.done()
+    }
   }
   if (ctx.json) {
     await ctx.out(JSON.stringify({ cid: cid.toString(), output: result.output, files: result.files, bytes: result.bytes, bundle: result.bundle }) + '\n')
