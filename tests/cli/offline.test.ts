@@ -50,3 +50,26 @@ describe('the bin on an old Node', () => {
     expect(r.stdout.trim()).toMatch(/^bafybei/)
   })
 })
+
+describe('offline commands do not load the network stack', () => {
+  it('publish, add, get, cat, verify and ls load neither libp2p nor its native modules, and little code', async () => {
+    const tmp = await tempDir()
+    try {
+      const { readFile: read, stat } = await import('node:fs/promises')
+      const repo = join(tmp.path, 'repo')
+      const record = join(tmp.path, 'modules.txt')
+      const cid = spawnSync(process.execPath, [BIN, '--repo', repo, 'publish', SAMPLE, '-q'], { encoding: 'utf8' }).stdout.trim()
+      for (const args of [['publish', SAMPLE], ['add', SAMPLE], ['get', cid, '-o', join(tmp.path, 'o')], ['cat', cid], ['verify', cid], ['ls']]) {
+        const r = spawnSync(process.execPath, ['--import', join(ROOT, 'tests', 'fixtures', 'record-modules.mjs'), BIN, '--repo', repo, ...args], { encoding: 'utf8', env: { ...process.env, RECORD_MODULES: record } })
+        expect(r.status, args.join(' ')).toBe(0)
+      }
+      const loaded = [...new Set((await read(record, 'utf8')).split('\n').filter(Boolean))]
+      expect(loaded.filter(u => /libp2p|datachannel|bufferutil|webrtc/i.test(u))).toEqual([])
+      let bytes = 0
+      for (const u of loaded.filter(u => u.startsWith('file://') && u.includes('/dist/'))) bytes += (await stat(new URL(u))).size
+      expect(bytes).toBeLessThan(1_500_000)
+    } finally {
+      await tmp.cleanup()
+    }
+  })
+})
