@@ -52,11 +52,10 @@ async function * coalesce<R> (source: AsyncGenerator<Uint8Array, R>, size = 1024
   }
 }
 
+/** Writes and waits until the stream has taken the bytes (so that exiting right after loses nothing). */
 function write (stream: Writable, data: string | Uint8Array): Promise<void> {
   return new Promise((resolve, reject) => {
-    const ok = stream.write(data, err => { if (err != null) reject(err) })
-    if (ok) resolve()
-    else stream.once('drain', resolve)
+    stream.write(data, err => { if (err != null) reject(err); else resolve() })
   })
 }
 

@@ -12,5 +12,8 @@ export async function main (argv: string[]): Promise<void> {
   process.on('SIGTERM', onSignal)
   process.stdout.on('error', (err: NodeJS.ErrnoException) => { if (err.code === 'EPIPE') process.exit(0) })
   const code = await run(argv, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd(), signal: controller.signal })
-  process.exitCode = code
+  // the command is done and its output written: exit now, rather than wait for timers that
+  // libraries leave behind (libp2p's linger about a second after a node has stopped)
+  await new Promise<void>(resolve => process.stderr.write('', () => resolve()))
+  process.exit(code)
 }

@@ -1,13 +1,10 @@
 import { request } from 'node:http'
-import { join } from 'node:path'
 import { CarBufferReader } from '@ipld/car/buffer-reader'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { publish, openRepo } from '../../src/index.js'
-import { startGateway } from '../../src/net/gateway.js'
 import { verifyBlock } from '../../src/core/store/verifying-blockstore.js'
-import { SAMPLE, tempDir } from '../helpers/cli.js'
+import { gatewayWithSample } from '../helpers/gateway.js'
+import type { GatewayFixture } from '../helpers/gateway.js'
 import type { Gateway } from '../../src/net/gateway.js'
-import type { Repo } from '../../src/index.js'
 
 /** A raw HTTP request (fetch would normalise `..` out of the path before sending it). */
 async function raw (gw: Gateway, method: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number, headers: Record<string, any>, body: Buffer }> {
@@ -24,21 +21,17 @@ async function raw (gw: Gateway, method: string, path: string, headers: Record<s
 }
 
 describe('the HTTP gateway', () => {
-  let tmp: Awaited<ReturnType<typeof tempDir>>
-  let repo: Repo
+  let fixture: GatewayFixture
   let gw: Gateway
   let cid: string
   let articleCid: string
   beforeAll(async () => {
-    tmp = await tempDir()
-    repo = await openRepo(join(tmp.path, 'repo'))
-    const [r] = await publish([SAMPLE], { repo })
-    if (!r.ok) throw r.error
-    cid = r.cid
-    articleCid = r.files[0].cid
-    gw = await startGateway(repo, { listen: '127.0.0.1:0' })
+    fixture = await gatewayWithSample()
+    gw = fixture.gw
+    cid = fixture.article.cid
+    articleCid = fixture.article.files[0].cid
   })
-  afterAll(async () => { await gw?.close(); await repo?.close(); await tmp.cleanup() })
+  afterAll(async () => { await fixture?.close() })
 
   it('lists a folder and serves a file with its media type, ETag, immutable caching and nosniff', async () => {
     const dir = await raw(gw, 'GET', `/ipfs/${cid}`)
