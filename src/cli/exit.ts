@@ -47,7 +47,7 @@ export function errorMessage (err: unknown): string {
   if (e?.name === 'AbortError') return 'interrupted'
   let msg = e?.message ?? String(err)
   if (e?.code === 'ERR_REPO_LOCKED') msg += ' (another ipfs-publish is using this repo; wait for it, or use --repo for another)'
-  if (e?.code === 'ERR_NOT_FOUND' && / not in the store$/.test(msg)) msg += " (publish or import it first, or fetch it from peers once networking is available)"
+  if (e?.code === 'ERR_NOT_FOUND' && / not in the store$/.test(msg)) msg += " (publish or import it first, or fetch it with get --peer, --online or --gateway-url)"
   // one line, no control characters (names can come from a DAG)
   return msg.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '?').replace(/\s*\n\s*/g, ' ')
 }

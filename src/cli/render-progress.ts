@@ -41,7 +41,8 @@ export async function progressRenderer (ctx: Context, label: string): Promise<Pr
         bar.setTotal(d.blocks); bar.update(d.blocks, { unit: `blocks, ${(d.bytes / 1e6).toFixed(1)} MB` })
       }
     },
-    clear () { if (started) (bar as any).terminal?.clearLine?.() },
+    // only needed when results go to the same terminal as the bar
+    clear () { if (started && ctx.stdoutIsTTY) (bar as any).terminal?.clearLine?.() },
     done () { if (started) bar.stop() }
   }
 }
