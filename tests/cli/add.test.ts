@@ -1,0 +1,67 @@
+import { mkdir, readlink, symlink, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cli, tempDir } from '../helpers/cli.js'
+
+describe('add', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>
+  let dir: string
+  beforeAll(async () => {
+    tmp = await tempDir()
+    dir = join(tmp.path, 'site')
+    await mkdir(join(dir, '.git'), { recursive: true })
+    await writeFile(join(dir, 'index.html'), '<h1>hi</h1>')
+    await writeFile(join(dir, '.env'), 'SECRET=1')
+    await writeFile(join(dir, '.git', 'HEAD'), 'ref: x')
+    await symlink('index.html', join(dir, 'link.html'))
+  })
+  afterAll(async () => { await tmp.cleanup() })
+
+  it('skips hidden entries unless --hidden, as Kubo does', async () => {
+    const plain = await cli(['add', dir, '-n', '-q'])
+    const hidden = await cli(['add', dir, '-n', '-q', '--hidden'])
+    expect(plain.code).toBe(0)
+    expect(hidden.code).toBe(0)
+    expect(hidden.stdout).not.toBe(plain.stdout)
+    const repo = join(tmp.path, 'repo')
+    const cid = (await cli(['--repo', repo, 'add', dir, '-q', '--hidden'])).stdout.trim()
+    expect(cid).toBe(hidden.stdout.trim())
+    const out = join(tmp.path, 'out')
+    expect((await cli(['--repo', repo, 'get', cid, '-o', out])).code).toBe(0)
+    expect(await readlink(join(out, 'link.html'))).toBe('index.html')
+    const { readFile } = await import('node:fs/promises')
+    expect(await readFile(join(out, '.env'), 'utf8')).toBe('SECRET=1')
+  })
+
+  it('keeps symlinks as symlinks: the link, not what it points to', async () => {
+    const linked = join(tmp.path, 'linked')
+    const copied = join(tmp.path, 'copied')
+    await mkdir(linked, { recursive: true })
+    await mkdir(copied, { recursive: true })
+    await writeFile(join(tmp.path, 'target.txt'), 'target bytes')
+    await symlink(join(tmp.path, 'target.txt'), join(linked, 'f'))
+    await writeFile(join(copied, 'f'), 'target bytes')
+    const a = (await cli(['add', linked, '-n', '-q'])).stdout.trim()
+    const b = (await cli(['add', copied, '-n', '-q'])).stdout.trim()
+    expect(a).toMatch(/^bafybei/)
+    expect(a).not.toBe(b)
+  })
+
+  it('pins unless --no-pin; --json gives {path, cid, bytes}', async () => {
+    const repo = join(tmp.path, 'repo-pins')
+    const pinned = JSON.parse((await cli(['--repo', repo, '--json', 'add', join(dir, 'index.html')])).stdout)
+    expect(pinned).toEqual({ path: join(dir, 'index.html'), cid: expect.stringMatching(/^bafkrei/), bytes: 11 })
+    await writeFile(join(tmp.path, 'unpinned.txt'), 'loose bytes')
+    const loose = (await cli(['--repo', repo, 'add', join(tmp.path, 'unpinned.txt'), '--no-pin', '-q'])).stdout.trim()
+    const pins = (await cli(['--repo', repo, 'pin', 'ls', '-q'])).stdout.trim().split('\n')
+    expect(pins).toEqual([pinned.cid])
+    expect(pins).not.toContain(loose)
+    expect(JSON.parse((await cli(['--repo', repo, 'gc', '--json'])).stdout).blocks).toBe(1)
+  })
+
+  it('a missing path: exit 3, one line', async () => {
+    const r = await cli(['add', join(tmp.path, 'nope'), '-n'])
+    expect(r.code).toBe(3)
+    expect(r.stderr.trim()).toMatch(/^error: .*nope: no such file or directory$/)
+  })
+})
