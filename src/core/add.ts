@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs'
 import { lstat, readdir, readlink } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
 import { BlackHoleBlockstore } from 'blockstore-core/black-hole'
-import { importer } from 'ipfs-unixfs-importer'
+import { unixfs } from '@helia/unixfs'
 import { CustomProgressEvent } from 'progress-events'
 import { InvalidArgumentError, NotFoundError } from '../errors.js'
 import { pinRoot } from './store/pins.js'
@@ -89,7 +89,10 @@ export async function addPath (path: string, repo: Repo | undefined, options: Ad
   // a top-level name keeps the importer from wrapping, and lets a folder be the root
   const name = basename(full) === '' ? 'root' : basename(full)
   let root: CID | undefined
-  for await (const entry of importer(candidates(full, name, options, counter), blockstore, { ...importerOptions(profile), blockWriteConcurrency: 4, signal: options.signal } as ImporterOptions)) {
+  // @helia/unixfs spreads its own defaults (CIDv1, raw leaves, 1 MiB, 1024 links) under ours:
+  // every profile parameter is given, so the profile decides, not those defaults
+  const fs = unixfs({ blockstore })
+  for await (const entry of fs.addAll(candidates(full, name, options, counter) as any, { ...importerOptions(profile), blockWriteConcurrency: 4, signal: options.signal } as ImporterOptions as any)) {
     if (entry.path === name) root = entry.cid
   }
   if (root == null) throw new InvalidArgumentError(`${path}: nothing to add`)
