@@ -16,7 +16,7 @@ import { writeLinkIntoSource } from './write-link.js'
 import { buildLink } from './link.js'
 import { putArticle } from './store/article-index.js'
 import { recordOf } from './store/record.js'
-import { blockKey, stackWalker } from './store/dag-walker.js'
+import { blockKey, knownDagWalker, stackWalker } from './store/dag-walker.js'
 import { getProfile } from './unixfs/profiles.js'
 import type { ArticleMetadata } from './article/bundle.js'
 import type { ArticleRecord } from './store/article-index.js'
@@ -74,6 +74,9 @@ const LINK_CHECK_CID = CID.parse('bafkqaaa')
 
 /** How many articles are read, built and committed together. */
 const GROUP = 128
+
+/** How many groups are sent to be built before the store reaches them. */
+const LOOKAHEAD = 3
 
 /** Runs of at least this many articles build bundles on a worker thread. */
 const WORKER_MIN_ARTICLES = 512
@@ -140,11 +143,13 @@ export async function * publishArticles (paths: string[], repo: Repo | undefined
       built.catch(() => {})
       return { items, built }
     }
-    let ahead = groups.length > 0 ? prepare(groups[0]) : undefined
+    // keep the builder LOOKAHEAD groups ahead of the store, so neither thread waits on the other
+    const ahead: PreparedGroup[] = []
+    for (let g = 0; g < Math.min(LOOKAHEAD, groups.length); g++) ahead.push(prepare(groups[g]))
     for (let g = 0; g < groups.length; g++) {
       options.signal?.throwIfAborted()
-      const current = ahead!
-      ahead = g + 1 < groups.length ? prepare(groups[g + 1]) : undefined
+      const current = ahead.shift()!
+      if (g + LOOKAHEAD < groups.length) ahead.push(prepare(groups[g + LOOKAHEAD]))
       const built = await current.built
       let b = 0
       const outcomes: PublishOutcome[] = []
@@ -166,7 +171,7 @@ export async function * publishArticles (paths: string[], repo: Repo | undefined
           if (store != null && pins != null) {
             if (!await pins.has(result.root)) {
               for (const block of article.blocks) await store.blockstore.put(block.cid, block.bytes, options)
-              for await (const _ of store.helia.pins.add(result.root, { signal: options.signal, walker: stackWalker(new Map(article.blocks.map(bl => [blockKey(bl.cid), bl.bytes]))), metadata: { source: 'ipfs-publish', slug: result.metadata.slug }, offline: true } as any)) {}
+              for await (const _ of store.helia.pins.add(result.root, { signal: options.signal, walker: walkerFor(article), metadata: { source: 'ipfs-publish', slug: result.metadata.slug }, offline: true } as any)) {}
               pins.add(result.root)
               result.stored = true
             }
@@ -220,6 +225,13 @@ async function writeLinks (batch: { outcomes: PublishOutcome[], toLink: LinkJob[
       batch.outcomes[i] = { ok: false, path: result.path, error: asArticleError(err, result.path) }
     }
   }
+}
+
+/** The pin walk of a built article: nothing to read when the bundle is a root and one block per file, else a walk over the blocks in hand. */
+function walkerFor (a: BuiltArticle): ReturnType<typeof stackWalker> {
+  return a.blocks.length === a.files.length + 1
+    ? knownDagWalker(a.root, a.files.map(f => f.cid))
+    : stackWalker(new Map(a.blocks.map(b => [blockKey(b.cid), b.bytes])))
 }
 
 /** A publish result from a built article; the link follows the current options. */

@@ -70,6 +70,16 @@ describe('pin, gc, verify --all, stat', () => {
     expect((await cli(['--repo', r, 'pin'])).code).toBe(2)
   })
 
+  it('an article over one chunk is pinned whole: gc frees none of its blocks', async () => {
+    const r = join(tmp.path, 'big-article')
+    const file = join(tmp.path, 'long.txt')
+    await writeFile(file, '## A long read\n\nJuly 1, 2025\n\n— Categories: Long\n\n' + 'All work and no play. '.repeat(80_000))
+    const cid = (await cli(['--repo', r, 'publish', file, '-q', '--max-size', '4MiB'])).stdout.trim()
+    expect((await statOf(r)).blocks).toBeGreaterThan(3)
+    expect(JSON.parse((await cli(['--repo', r, 'gc', '--json'])).stdout).blocks).toBe(0)
+    expect((await cli(['--repo', r, 'verify', cid])).code).toBe(0)
+  })
+
   it('verify --all reports each corrupt block and the pinned roots it breaks: exit 4', async () => {
     const r = join(tmp.path, 'corrupt')
     const cid = (await cli(['--repo', r, 'publish', SAMPLE, '-q'])).stdout.trim()

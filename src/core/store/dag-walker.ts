@@ -61,3 +61,18 @@ export function stackWalker (known?: Map<string, Uint8Array>): GraphWalkerFactor
     }
   })
 }
+
+/**
+ * A walker over a DAG the caller has just built: a root and the leaves it links
+ * to. Nothing is read or decoded; Helia's pins use only the CIDs of what the walk
+ * yields. For bundles that `buildSmallDir` made (root plus single-block files)
+ * this is the whole DAG; anything else must use {@link stackWalker}.
+ */
+export function knownDagWalker (root: CID, leaves: CID[]): GraphWalkerFactory {
+  return (): GraphWalker => ({
+    async * walk<T = any>(): AsyncGenerator<GraphNode<T>> {
+      yield { block: { cid: root } as any, depth: 0, path: [root] }
+      for (const leaf of leaves) yield { block: { cid: leaf } as any, depth: 1, path: [root, leaf] }
+    }
+  })
+}
