@@ -103,3 +103,28 @@ describe('pin, gc, verify --all, stat', () => {
     expect(bad.stderr).toMatch(/^error: 1 corrupt block\(s\), 1 broken pinned root\(s\)$/m)
   })
 })
+
+describe('gc sweeps block files a killed process left behind', () => {
+  it('removes temporary files and files no marker names, and keeps pinned ones', async () => {
+    const tmp = await tempDir()
+    try {
+      const { readdir: rd, stat } = await import('node:fs/promises')
+      const { detBytes } = await import('../helpers/fixtures.js')
+      const repo = join(tmp.path, 'repo')
+      await writeFile(join(tmp.path, 'big.bin'), detBytes(2 * 1024 * 1024 + 5, 'sweep'))
+      const cid = (await cli(['--repo', repo, 'add', join(tmp.path, 'big.bin'), '-q'])).stdout.trim()
+      const shard = (await rd(join(repo, 'blocks')))[0]
+      const kept = (await rd(join(repo, 'blocks', shard)))[0]
+      await writeFile(join(repo, 'blocks', shard, `${kept}.1234.tmp`), 'half a block')
+      // a complete-looking file with a valid name but no committed marker
+      await writeFile(join(repo, 'blocks', shard, 'ciqorphanorphanorphanorphanorphanorphanorphanorphanorpha'), 'orphan')
+      const gc = JSON.parse((await cli(['--repo', repo, 'gc', '--json'])).stdout)
+      expect(gc.blocks).toBe(2)
+      expect((await rd(join(repo, 'blocks', shard))).filter(n => n.endsWith('.tmp') || n.startsWith('ciqorphan'))).toEqual([])
+      expect((await stat(join(repo, 'blocks', shard, kept))).size).toBeGreaterThan(0)
+      expect((await cli(['--repo', repo, 'verify', cid])).code).toBe(0)
+    } finally {
+      await tmp.cleanup()
+    }
+  })
+})

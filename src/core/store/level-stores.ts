@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { BaseBlockstore } from 'blockstore-core'
 import { base32 } from 'multiformats/bases/base32'
@@ -150,6 +150,39 @@ export class LevelStores {
     const pending = this.pendingBlocks.get(mapKey(multihash)) ?? this.inflightBlocks.get(mapKey(multihash))
     if (pending != null) return pending.kind !== 'del'
     return this.files.getSync(multihash) !== undefined || this.blocks.getSync(multihash) !== undefined
+  }
+
+  /**
+   * Removes files in the blocks folder that no committed marker names: temporary
+   * files, and complete files whose marker a killed process never committed.
+   * Call with no writes pending (after a flush).
+   */
+  async sweepBlockFiles (): Promise<{ files: number, bytes: number }> {
+    await this.flush()
+    const out = { files: 0, bytes: 0 }
+    let shards: string[]
+    try { shards = await readdir(this.dir) } catch { return out }
+    for (const shard of shards) {
+      let names: string[]
+      try { names = await readdir(join(this.dir, shard)) } catch { continue }
+      for (const name of names) {
+        let orphan = name.endsWith('.tmp')
+        if (!orphan) {
+          try {
+            orphan = this.files.getSync(base32.decode('b' + name)) === undefined
+          } catch {
+            continue // not a block file of ours: leave it alone
+          }
+        }
+        if (!orphan) continue
+        const path = join(this.dir, shard, name)
+        const size = (await stat(path).catch(() => undefined))?.size ?? 0
+        await rm(path, { force: true })
+        out.files++
+        out.bytes += size
+      }
+    }
+    return out
   }
 
   private readFileBlock (multihash: Bytes): Bytes | undefined {

@@ -46,6 +46,11 @@ export async function collectGarbage (repo: Repo, options: AbortOptions & Progre
     if (!(await repo.blockstore.has(CID.parse(record.cid)))) await deleteArticle(repo.datastore, record.cid, options)
   }
   await repo.flush()
+  // files a killed process left in blocks/: a temporary file, or a complete file whose marker
+  // was never committed (nothing refers to either)
+  const stray = await repo.stores.sweepBlockFiles()
+  freed.blocks += stray.files
+  freed.bytes += stray.bytes
   return freed
 }
 
