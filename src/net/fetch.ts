@@ -5,19 +5,35 @@ import { withNetwork } from './node.js'
 import { withGateways } from './gateways.js'
 import { dialPeers } from './dial.js'
 import type { NetOptions } from './node.js'
-import type { Context } from '../cli/context.js'
+import type { Repo } from '../core/store/repo.js'
 import type { GetResult } from '../core/read/get.js'
 import type { Helia } from '@helia/interface'
 import type { CID } from 'multiformats/cid'
 
-export interface FetchOptions {
+/** Where to fetch from. */
+export interface FetchSources {
+  /** Peers to dial and fetch from over bitswap. */
   peers: string[]
+  /** Also find providers through content routing. */
   online: boolean
   net: NetOptions
+  /** Trustless HTTP gateways. */
   gateways: string[]
+}
+
+export interface FetchOptions {
+  /** Aborting it interrupts the fetch (an AbortError). */
+  signal?: AbortSignal
+  /** Give up after this long: NotFoundError naming the CID. */
   timeoutMs?: number
   /** Called after each block is read (fetched or local): blocks and bytes so far. */
   onBlock?: (progress: { blocks: number, bytes: number }) => void
+}
+
+/** A network fetch: `configure` adds what the sources need to a repo's Helia before it starts; `toPath` fetches into that repo and writes out. */
+export interface NetworkFetch {
+  configure(helia: Helia): Helia
+  toPath(repo: Repo, cid: CID, output: string, options?: FetchOptions): Promise<GetResult>
 }
 
 /** Every message in an error and the errors it aggregates or wraps, flattened. */
@@ -43,39 +59,41 @@ function fetchError (err: any, cid: CID, timedOut: boolean, rejected: Set<string
  * each block verified by Helia as it arrives and again as it is read, then
  * writes it out exactly as a local `get` does.
  */
-export async function fetchToPath (ctx: Context, cid: CID, output: string, options: FetchOptions): Promise<GetResult> {
-  const withNet = options.peers.length > 0 || options.online
+export function networkFetch (sources: FetchSources): NetworkFetch {
   const rejected = new Set<string>()
-  const repo = await ctx.repo({
-    configure: (helia: Helia) => {
+  return {
+    configure (helia) {
       let h = helia
-      if (withNet) h = withNetwork(h, options.net)
-      if (options.gateways.length > 0) h = withGateways(h, options.gateways, rejected)
+      if (sources.peers.length > 0 || sources.online) h = withNetwork(h, sources.net)
+      if (sources.gateways.length > 0) h = withGateways(h, sources.gateways, rejected)
       return h
+    },
+    async toPath (repo, cid, output, options = {}) {
+      const timeout = options.timeoutMs != null ? AbortSignal.timeout(options.timeoutMs) : undefined
+      const signals = [options.signal, timeout].filter((s): s is AbortSignal => s != null)
+      const signal = signals.length > 0 ? AbortSignal.any(signals) : undefined
+      try {
+        if (sources.peers.length > 0) await dialPeers((repo.helia as any).libp2p, sources.peers, { signal })
+        const helia = repo.helia
+        // reads go through Helia's networked blockstore (it fetches and checks missing blocks) and are hashed again here
+        const progress = { blocks: 0, bytes: 0 }
+        const networked = new VerifyingBlockstore({
+          get: async function * (c: CID, o?: any) {
+            for await (const chunk of helia.blockstore.get(c, { ...o, signal })) {
+              progress.bytes += chunk.byteLength
+              yield chunk
+            }
+            progress.blocks++
+            options.onBlock?.(progress)
+          },
+          has: async (c: CID) => helia.blockstore.has(c)
+        } as any)
+        return await getToPath(cid, output, networked, { signal })
+      } catch (err) {
+        // interrupted: whatever Helia wrapped the abort in, it is an abort
+        if (options.signal?.aborted === true) throw Object.assign(new Error('interrupted'), { name: 'AbortError', cause: err })
+        throw fetchError(err, cid, timeout?.aborted === true, rejected)
+      }
     }
-  })
-  const timeout = options.timeoutMs != null ? AbortSignal.timeout(options.timeoutMs) : undefined
-  const signal = timeout != null ? AbortSignal.any([ctx.signal, timeout]) : ctx.signal
-  try {
-    if (options.peers.length > 0) await dialPeers((repo.helia as any).libp2p, options.peers, { signal })
-    const helia = repo.helia
-    // reads go through Helia's networked blockstore (it fetches and checks missing blocks) and are hashed again here
-    const progress = { blocks: 0, bytes: 0 }
-    const networked = new VerifyingBlockstore({
-      get: async function * (c: CID, o?: any) {
-        for await (const chunk of helia.blockstore.get(c, { ...o, signal })) {
-          progress.bytes += chunk.byteLength
-          yield chunk
-        }
-        progress.blocks++
-        options.onBlock?.(progress)
-      },
-      has: async (c: CID) => helia.blockstore.has(c)
-    } as any)
-    return await getToPath(cid, output, networked, { signal })
-  } catch (err) {
-    // interrupted (SIGINT/SIGTERM): whatever Helia wrapped the abort in, it is an abort
-    if (ctx.signal.aborted) throw Object.assign(new Error('interrupted'), { name: 'AbortError', cause: err })
-    throw fetchError(err, cid, timeout?.aborted === true, rejected)
   }
 }

@@ -31,12 +31,13 @@ export async function handler (args: GetArgs, ctx: Context): Promise<void> {
     const repo = await ctx.repo()
     result = await getToPath(cid, output, repo.blockstore, { signal: ctx.signal })
   } else {
-    const { fetchToPath } = await import('../../net/fetch.js')
+    const { networkFetch } = await import('../../net/fetch.js')
     const timeoutMs = args.timeout != null ? parseDuration(args.timeout, '--timeout') : undefined
-    const net = await resolveNetOptions(args)
+    const fetcher = networkFetch({ peers, online: args.online, net: await resolveNetOptions(args), gateways })
+    const repo = await ctx.repo({ configure: h => fetcher.configure(h) })
     const progress = await progressRenderer(ctx, 'fetching')
     try {
-      result = await fetchToPath(ctx, cid, output, { peers, online: args.online, net, gateways, timeoutMs, onBlock: p => progress.onProgress?.({ type: 'article:fetch:block', detail: p }) })
+      result = await fetcher.toPath(repo, cid, output, { signal: ctx.signal, timeoutMs, onBlock: p => progress.onProgress?.({ type: 'article:fetch:block', detail: p }) })
     } finally {
       progress.done()
     }
