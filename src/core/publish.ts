@@ -16,7 +16,8 @@ import { writeLinkIntoSource } from './write-link.js'
 import { buildLink } from './link.js'
 import { putArticle } from './store/article-index.js'
 import { recordOf } from './store/record.js'
-import { blockKey, knownDagWalker, stackWalker } from './store/dag-walker.js'
+import { knownDagWalker, stackWalker } from './store/dag-walker.js'
+import { multihashKey } from './unixfs/multihash-key.js'
 import { getProfile } from './unixfs/profiles.js'
 import type { ArticleMetadata } from './article/bundle.js'
 import type { ArticleRecord } from './store/article-index.js'
@@ -231,7 +232,7 @@ async function writeLinks (batch: { outcomes: PublishOutcome[], toLink: LinkJob[
 function walkerFor (a: BuiltArticle): ReturnType<typeof stackWalker> {
   return a.blocks.length === a.files.length + 1
     ? knownDagWalker(a.root, a.files.map(f => f.cid))
-    : stackWalker(new Map(a.blocks.map(b => [blockKey(b.cid), b.bytes])))
+    : stackWalker(new Map(a.blocks.map(b => [multihashKey(b.cid), b.bytes])))
 }
 
 /** A publish result from a built article; the link follows the current options. */

@@ -16,7 +16,6 @@ export async function handler (args: ImportArgs, ctx: Context): Promise<void> {
   const files = args.files == null || args.files.length === 0 ? ['-'] : args.files
   const repo = await ctx.repo()
   const { importCar } = await import('../../core/car/import.js')
-  let failures = 0
   for (const file of files) {
     try {
       const source = file === '-' ? ctx.stdin() : await ctx.readFile(file)
@@ -28,12 +27,10 @@ export async function handler (args: ImportArgs, ctx: Context): Promise<void> {
       }
     } catch (err) {
       if ((err as Error)?.name === 'AbortError' || files.length === 1) throw prefix(err, file)
-      failures++
       ctx.error(`${file}: ${(err as Error).message}`)
       ctx.exitCode = ctx.exitCode === 0 ? exitCodeFor(err) : ctx.exitCode
     }
   }
-  void failures
 }
 
 function prefix (err: unknown, file: string): unknown {

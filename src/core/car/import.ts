@@ -5,7 +5,7 @@ import { putArticle } from '../store/article-index.js'
 import { pinRoot } from '../store/pins.js'
 import { verifyBlock } from '../store/verifying-blockstore.js'
 import { parseBundleMetadata } from '../read/bundle-check.js'
-import { blockKey } from '../store/dag-walker.js'
+import { multihashKey } from '../unixfs/multihash-key.js'
 import * as dagPb from '@ipld/dag-pb'
 import { resolveEntry } from '../read/resolve.js'
 import { buildLink } from '../link.js'
@@ -88,8 +88,8 @@ export async function importCar (source: AsyncIterable<Uint8Array>, repo: Repo, 
         options.signal?.throwIfAborted()
         guard.pulled = 0
         verifyBlock(cid, bytes)
-        if (cid.code === RAW) known.set(blockKey(cid), NO_BYTES)
-        else if (knownBytes < MAX_KNOWN_BYTES) { known.set(blockKey(cid), bytes); knownBytes += bytes.byteLength }
+        if (cid.code === RAW) known.set(multihashKey(cid), NO_BYTES)
+        else if (knownBytes < MAX_KNOWN_BYTES) { known.set(multihashKey(cid), bytes); knownBytes += bytes.byteLength }
         if (cid.multihash.code !== IDENTITY && !(await repo.stores.blockstore.has(cid))) {
           await repo.stores.blockstore.put(cid, bytes, options)
           added.push(cid)
@@ -128,7 +128,7 @@ function asCarError (err: unknown): unknown {
 /** Walks a root's DAG over what the CAR brought and the store; NotFoundError names the first missing block. */
 async function assertComplete (root: CID, repo: Repo, known: Map<string, Uint8Array>, options: AbortOptions): Promise<void> {
   const read = async (cid: CID): Promise<Uint8Array | undefined> => {
-    const bytes = known.get(blockKey(cid))
+    const bytes = known.get(multihashKey(cid))
     if (bytes != null) return cid.code === RAW ? undefined : bytes
     if (!(await repo.blockstore.has(cid))) {
       throw new NotFoundError(`the CAR is incomplete: root ${root} needs block ${cid}, which is neither in the CAR nor in the repo`)
@@ -141,7 +141,7 @@ async function assertComplete (root: CID, repo: Repo, known: Map<string, Uint8Ar
 /** Adds a root to the article index when it is an ipfs-publish bundle (a folder of an article and its metadata.json). */
 async function indexIfBundle (root: CID, repo: Repo, known: Map<string, Uint8Array>, sourceName: string, options: AbortOptions): Promise<boolean> {
   if (root.code !== dagPb.code) return false
-  const rootBytes = known.get(blockKey(root))
+  const rootBytes = known.get(multihashKey(root))
   let node: dagPb.PBNode
   try {
     node = dagPb.decode(rootBytes ?? await readAll(repo.blockstore.get(root, options)))

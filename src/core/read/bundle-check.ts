@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { VerificationError } from '../../errors.js'
 import { METADATA_SCHEMA } from '../article/bundle.js'
 import { resolveEntry } from './resolve.js'
+import { readAll } from '../read-all.js'
 import type { ArticleMetadata } from '../article/bundle.js'
 import type { Blockstore } from 'interface-blockstore'
 import type { AbortOptions } from 'abort-error'
@@ -70,7 +71,5 @@ export async function loadBundle (dir: UnixFSDirectory, blockstore: Pick<Blockst
   const entry = await resolveEntry(meta.cid, blockstore, options)
   if (entry.type !== 'file' && entry.type !== 'raw') return undefined
   if (entry.size > BigInt(MAX_METADATA_BYTES)) return undefined
-  const parts: Uint8Array[] = []
-  for await (const c of entry.content(options)) parts.push(c)
-  return parseBundleMetadata(Buffer.concat(parts), dir.cid)
+  return parseBundleMetadata(await readAll(entry.content(options)), dir.cid)
 }

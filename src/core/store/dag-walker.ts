@@ -1,16 +1,13 @@
 import { createUnsafe } from 'multiformats/block'
 import { NotFoundError } from '../../errors.js'
+import { readAll } from '../read-all.js'
+import { multihashKey } from '../unixfs/multihash-key.js'
 import type { GraphNode, GraphWalker, GraphWalkerComponents, GraphWalkerFactory, WalkOptions } from '@helia/interface'
 import type { CID } from 'multiformats/cid'
 
 const RAW = 0x55
 const NO_BYTES = new Uint8Array(0)
 
-/** A map key for a block: its multihash bytes as a latin1 string. */
-export function blockKey (cid: CID): string {
-  const mh = cid.multihash.bytes
-  return Buffer.from(mh.buffer, mh.byteOffset, mh.byteLength).toString('latin1')
-}
 
 /**
  * A depth-first graph walker for Helia's pinning API (`pins.add(cid, { walker })`).
@@ -18,7 +15,7 @@ export function blockKey (cid: CID): string {
  * millisecond of idle time per DAG, which made pinning 10,000 three-block bundles
  * take 13 s; this one walks with a plain stack and visits each block once.
  * `known` holds blocks the caller has just built and hashed itself (keyed by
- * {@link blockKey}); they are not read back from the store. Raw leaves are only
+ * {@link multihashKey}); they are not read back from the store. Raw leaves are only
  * checked for presence: they have no links, and Helia's pins only use the CID of
  * each block the walk yields (its bytes are empty for raw leaves).
  */
@@ -31,21 +28,19 @@ export function stackWalker (known?: Map<string, Uint8Array>): GraphWalkerFactor
       while (stack.length > 0) {
         options.signal?.throwIfAborted()
         const { cid, depth, path } = stack.pop()!
-        const key = blockKey(cid)
+        const key = multihashKey(cid)
         if (seen.has(key)) continue
         seen.add(key)
         let bytes = known?.get(key)
         // a raw leaf links to nothing: pinning needs to know it is there, not to read it
         if (bytes == null && cid.code === RAW && await components.blockstore.has(cid, options)) bytes = NO_BYTES
         if (bytes == null) {
-          const parts: Uint8Array[] = []
           try {
-            for await (const chunk of components.blockstore.get(cid, options)) parts.push(chunk)
+            bytes = await readAll(components.blockstore.get(cid, options))
           } catch (err: any) {
             if (err?.name === 'BlockNotFoundWhileOfflineError' || err?.name === 'NotFoundError') throw new NotFoundError(`block ${cid} is not in the store`, { cause: err })
             throw err
           }
-          bytes = parts.length === 1 ? parts[0] : Buffer.concat(parts)
         }
         const block = createUnsafe({ cid, bytes, codec: await components.getCodec(cid.code) }) as any
         if (depth < maxDepth) {

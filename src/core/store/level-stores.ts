@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs'
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { BaseBlockstore } from 'blockstore-core'
+import { bytesKey } from '../unixfs/multihash-key.js'
+import { readAll } from '../read-all.js'
 import { base32 } from 'multiformats/bases/base32'
 import { BaseDatastore } from 'datastore-core'
 import { Key } from 'interface-datastore'
@@ -31,9 +33,6 @@ interface PendingBlock { key: Bytes, kind: 'put' | 'file' | 'del', value: Bytes 
 /** Flush pending writes once they hold this many bytes. */
 const DEFAULT_FLUSH_BYTES = 64 * 1024 * 1024
 
-function mapKey (bytes: Bytes): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
-}
 
 /** A NotFoundError without a stack trace: misses are routine (Helia probes pin records) and stacks are costly. */
 function notFound (message: string): Error {
@@ -42,12 +41,6 @@ function notFound (message: string): Error {
   try { return new StoreNotFoundError(message) } finally { Error.stackTraceLimit = limit }
 }
 
-async function collect (value: Bytes | Iterable<Bytes> | AsyncIterable<Bytes>): Promise<Bytes> {
-  if (value instanceof Uint8Array) return value
-  const parts: Bytes[] = []
-  for await (const part of value) parts.push(part)
-  return parts.length === 1 ? parts[0] : Buffer.concat(parts)
-}
 
 /**
  * The repo's blocks and datastore in one LevelDB database (two sublevels), with a
@@ -119,7 +112,7 @@ export class LevelStores {
   }
 
   private async queueBlock (multihash: Bytes, entry: PendingBlock): Promise<void> {
-    this.pendingBlocks.set(mapKey(multihash), entry)
+    this.pendingBlocks.set(bytesKey(multihash), entry)
     this.pendingBytes += (entry.value?.byteLength ?? 0) + 64
     if (this.pendingBytes >= this.flushBytes) await this.flush()
   }
@@ -133,7 +126,7 @@ export class LevelStores {
 
   /** A block's bytes as the store holds them (pending writes included), or undefined. Synchronous: no thread-pool round trip. */
   readBlock (multihash: Bytes): Bytes | undefined {
-    const k = mapKey(multihash)
+    const k = bytesKey(multihash)
     const pending = this.pendingBlocks.get(k) ?? this.inflightBlocks.get(k)
     if (pending != null) {
       if (pending.kind === 'del') return undefined
@@ -147,7 +140,7 @@ export class LevelStores {
 
   /** Whether a block is in the store (pending writes included). */
   hasBlock (multihash: Bytes): boolean {
-    const pending = this.pendingBlocks.get(mapKey(multihash)) ?? this.inflightBlocks.get(mapKey(multihash))
+    const pending = this.pendingBlocks.get(bytesKey(multihash)) ?? this.inflightBlocks.get(bytesKey(multihash))
     if (pending != null) return pending.kind !== 'del'
     return this.files.getSync(multihash) !== undefined || this.blocks.getSync(multihash) !== undefined
   }
@@ -241,7 +234,7 @@ export class LevelBlockstore extends BaseBlockstore {
 
   async put (cid: CID, bytes: Bytes | Iterable<Bytes> | AsyncIterable<Bytes>, options?: AbortOptions): Promise<CID> {
     options?.signal?.throwIfAborted()
-    await this.stores.putBlock(cid.multihash.bytes, await collect(bytes))
+    await this.stores.putBlock(cid.multihash.bytes, await readAll(bytes))
     return cid
   }
 

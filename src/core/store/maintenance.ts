@@ -1,13 +1,13 @@
 import { CustomProgressEvent } from 'progress-events'
 import { IDENTITY, sha256Multihash, SHA2_256 } from '../unixfs/hash.js'
 import { readAll, walkDag } from '../unixfs/walk.js'
+import { bytesKey } from '../unixfs/multihash-key.js'
 import { deleteArticle, listArticles } from './article-index.js'
 import type { Repo } from './repo.js'
 import type { AbortOptions } from 'abort-error'
 import { CID } from 'multiformats/cid'
 import type { ProgressEvent, ProgressOptions } from 'progress-events'
 
-const mhKey = (mh: Uint8Array): string => Buffer.from(mh.buffer, mh.byteOffset, mh.byteLength).toString('base64')
 
 /** Counts of what a repo holds. */
 export interface RepoStat { blocks: number, bytes: number, pins: number, articles: number }
@@ -29,14 +29,14 @@ export type GcProgressEvents = ProgressEvent<'article:gc:deleted', { multihash: 
  */
 export async function collectGarbage (repo: Repo, options: AbortOptions & ProgressOptions<GcProgressEvents> = {}): Promise<{ blocks: number, bytes: number }> {
   const sizes = new Map<string, number>()
-  for await (const { multihash, bytes } of repo.stores.blockstore.entries(options)) sizes.set(mhKey(multihash), bytes.byteLength)
+  for await (const { multihash, bytes } of repo.stores.blockstore.entries(options)) sizes.set(bytesKey(multihash), bytes.byteLength)
   const freed = { blocks: 0, bytes: 0 }
   await repo.helia.gc({
     signal: options.signal,
     onProgress: (evt: any) => {
       if (evt.type !== 'helia:gc:deleted') return
       const cid = evt.detail as CID
-      const bytes = sizes.get(mhKey(cid.multihash.bytes)) ?? 0
+      const bytes = sizes.get(bytesKey(cid.multihash.bytes)) ?? 0
       freed.blocks++
       freed.bytes += bytes
       options.onProgress?.(new CustomProgressEvent('article:gc:deleted', { multihash: cid.multihash.bytes, bytes }))
@@ -78,18 +78,18 @@ export async function verifyAll (repo: Repo, options: AbortOptions & ProgressOpt
   const bad = new Set<string>()
   const present = new Set<string>()
   for await (const { multihash, bytes } of repo.stores.blockstore.entries(options)) {
-    present.add(mhKey(multihash))
+    present.add(bytesKey(multihash))
     report.blocks++
     report.bytes += bytes.byteLength
     const code = multihash[0]
     const ok = code === SHA2_256 ? Buffer.compare(sha256Multihash(bytes).bytes, multihash) === 0 : code === IDENTITY
-    if (!ok) { bad.add(mhKey(multihash)); report.corrupt.push({ multihash: Buffer.from(multihash).toString('hex') }) }
+    if (!ok) { bad.add(bytesKey(multihash)); report.corrupt.push({ multihash: Buffer.from(multihash).toString('hex') }) }
     if (report.blocks % 1024 === 0) options.onProgress?.(new CustomProgressEvent('article:verify-all:block', { blocks: report.blocks, bytes: report.bytes }))
   }
   // every block was just hashed: walk the pins over the raw store, without hashing again
   for await (const pin of repo.helia.pins.ls(options)) {
     const read = async (cid: CID): Promise<Uint8Array | undefined> => {
-      const key = mhKey(cid.multihash.bytes)
+      const key = bytesKey(cid.multihash.bytes)
       if (bad.has(key)) throw new BrokenRoot(cid, 'corrupt')
       if (!present.has(key)) throw new BrokenRoot(cid, 'missing')
       // a raw leaf has no links: knowing it is present (and hashed above) is enough

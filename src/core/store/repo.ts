@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { createHeliaLight } from 'helia'
@@ -38,11 +39,6 @@ function isLocked (err: any): boolean {
   return err?.code === 'LEVEL_LOCKED' || err?.cause?.code === 'LEVEL_LOCKED'
 }
 
-const sleep = async (ms: number, signal?: AbortSignal): Promise<void> => new Promise((resolve, reject) => {
-  const t = setTimeout(resolve, ms)
-  signal?.addEventListener('abort', () => { clearTimeout(t); reject(signal.reason) }, { once: true })
-})
-
 /**
  * Opens (creating when needed) the repo at `path`. One process at a time holds a
  * repo: LevelDB's lock file is held by the kernel, so a killed process never
@@ -69,7 +65,7 @@ export async function openRepo (path: string, options: OpenRepoOptions = {}): Pr
         const pid = await readFile(join(dir, 'owner.pid'), 'utf8').catch(() => '?')
         throw new RepoLockedError(`repo ${dir} locked by pid ${pid.trim()}`, { cause: err })
       }
-      await sleep(delay, options.signal)
+      await sleep(delay, undefined, { signal: options.signal })
     }
   }
   await writeFile(join(dir, 'owner.pid'), `${process.pid}\n`).catch(() => {})

@@ -1,5 +1,6 @@
 import { equals } from 'uint8arrays/equals'
 import { NotFoundError, VerificationError } from '../../errors.js'
+import { readAll } from '../read-all.js'
 import { IDENTITY, sha256Multihash, SHA2_256 } from '../unixfs/hash.js'
 import type { Blockstore, InputPair, Pair } from 'interface-blockstore'
 import type { AbortOptions } from 'abort-error'
@@ -20,11 +21,6 @@ export function verifyBlock (cid: CID, bytes: Uint8Array): void {
   }
 }
 
-async function concat (chunks: Generator<Uint8Array> | AsyncGenerator<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = []
-  for await (const c of chunks) parts.push(c)
-  return parts.length === 1 ? parts[0] : Buffer.concat(parts)
-}
 
 /**
  * The one place where "verify on every read" lives: a blockstore wrapper whose
@@ -43,7 +39,7 @@ export class VerifyingBlockstore implements Blockstore {
     }
     let bytes: Uint8Array
     try {
-      bytes = await concat(this.child.get(cid, options))
+      bytes = await readAll(this.child.get(cid, options))
     } catch (err: any) {
       if (err?.name === 'NotFoundError') throw new NotFoundError(`block ${cid} is not in the store`, { cause: err })
       throw err

@@ -1,15 +1,13 @@
 import { blockLinks } from './links.js'
 import { IDENTITY } from './hash.js'
+import { multihashKey } from './multihash-key.js'
 import type { AbortOptions } from 'abort-error'
 import type { CID } from 'multiformats/cid'
 
 const RAW = 0x55
 
-/** A map key for a block: its multihash, whatever the CID's version and codec. */
-export function multihashKey (cid: CID): string {
-  const mh = cid.multihash.bytes
-  return Buffer.from(mh.buffer, mh.byteOffset, mh.byteLength).toString('latin1')
-}
+export { multihashKey }
+export { readAll } from '../read-all.js'
 
 /**
  * Walks a DAG depth first with a stack (a DAG nested thousands of levels deep
@@ -33,11 +31,4 @@ export async function * walkDag (root: CID, read: (cid: CID) => Promise<Uint8Arr
     const links = blockLinks(cid, bytes)
     for (let i = links.length - 1; i >= 0; i--) stack.push(links[i])
   }
-}
-
-/** All of a block's bytes from a blockstore's `get`. */
-export async function readAll (chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = []
-  for await (const p of chunks) parts.push(p)
-  return parts.length === 1 ? parts[0] : Buffer.concat(parts)
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { RemotePinError } from '../../errors.js'
 import type { AbortOptions } from 'abort-error'
 
@@ -26,11 +27,6 @@ export interface PinningClientInit {
   /** Results asked for per page when listing. @default 1000 (the API's maximum) */
   pageSize?: number
 }
-
-const sleep = async (ms: number, signal?: AbortSignal): Promise<void> => new Promise((resolve, reject) => {
-  const t = setTimeout(resolve, ms)
-  signal?.addEventListener('abort', () => { clearTimeout(t); reject(signal.reason) }, { once: true })
-})
 
 /**
  * A client of the IPFS Pinning Service API (POST /pins, GET /pins and
@@ -62,7 +58,7 @@ export class PinningClient {
     let lastError: unknown
     for (let attempt = 0; attempt < this.attempts; attempt++) {
       options.signal?.throwIfAborted()
-      if (attempt > 0) await sleep(this.backoffMs * 2 ** (attempt - 1), options.signal)
+      if (attempt > 0) await sleep(this.backoffMs * 2 ** (attempt - 1), undefined, { signal: options.signal })
       let res: Response
       try {
         res = await fetch(this.endpoint + path, {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { CustomProgressEvent } from 'progress-events'
 import { RemotePinError } from '../../errors.js'
 import type { PinningClient, PinState, PinStatus } from './client.js'
@@ -20,11 +21,6 @@ export interface RemotePinOptions extends AbortOptions, ProgressOptions<RemotePi
   /** @default 2000 */
   maxPollMs?: number
 }
-
-const sleep = async (ms: number, signal?: AbortSignal): Promise<void> => new Promise((resolve, reject) => {
-  const t = setTimeout(resolve, ms)
-  signal?.addEventListener('abort', () => { clearTimeout(t); reject(signal.reason) }, { once: true })
-})
 
 /**
  * Asks a remote pinning service to pin `cid` and waits until it reports
@@ -50,7 +46,7 @@ export async function pinRemote (client: PinningClient, cid: string, options: Re
       throw new RemotePinError(`the pinning service failed to pin ${cid}: ${reason}`)
     }
     if (options.background === true) return status
-    await sleep(wait, options.signal)
+    await sleep(wait, undefined, { signal: options.signal })
     wait = Math.min(wait * 2, options.maxPollMs ?? 2000)
     const next = await client.status(status.requestid, options)
     if (next == null) throw new RemotePinError(`the pinning service lost the request for ${cid}`)
