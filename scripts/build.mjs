@@ -4,6 +4,8 @@
 import { build } from 'esbuild'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import { lazyStringWidth } from './lazy-string-width.mjs'
+import { classicLevelBinding } from './classic-level-binding.mjs'
 
 await rm('dist', { recursive: true, force: true })
 
@@ -43,10 +45,10 @@ await build({
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
   minifyWhitespace: process.env.NO_MINIFY == null,
-  plugins: [heliaLight],
+  plugins: [heliaLight, lazyStringWidth, classicLevelBinding],
   minifySyntax: true,
-  // native addon: loaded from node_modules at run time
-  external: ['classic-level']
+  // the native addon's loader: it looks for the addon in node_modules at run time
+  external: ['node-gyp-build']
 })
 await build({
   ...common,

@@ -3,7 +3,7 @@ import { CustomProgressEvent } from 'progress-events'
 import { InvalidArticleError, PublishError } from '../errors.js'
 import { METADATA_SCHEMA } from './article/bundle.js'
 import { asArticleError, buildArticle } from './build/build-article.js'
-import { BuildPool, findWorkerScript } from './build/build-pool.js'
+import type { BuildPool } from './build/build-pool.js'
 import type { BuiltArticle } from './build/build-article.js'
 import type { ArticleSource } from './find-articles.js'
 import type { BigIntStats } from 'node:fs'
@@ -119,8 +119,13 @@ export async function * publishArticles (paths: string[], repo: Repo | undefined
   }
 
   // large runs build bundles on a worker thread while this thread stores the previous group
-  const script = total >= WORKER_MIN_ARTICLES && options.workers !== false ? findWorkerScript() : undefined
-  const pool = script != null ? new BuildPool(script) : undefined
+  // (loaded only then: worker_threads costs a small publish about a millisecond)
+  let pool: BuildPool | undefined
+  if (total >= WORKER_MIN_ARTICLES && options.workers !== false) {
+    const { BuildPool, findWorkerScript } = await import('./build/build-pool.js')
+    const script = findWorkerScript()
+    if (script != null) pool = new BuildPool(script)
+  }
   try {
     const groups: ArticleSource[][] = []
     for (let start = 0; start < sources.length; start += GROUP) groups.push(sources.slice(start, start + GROUP))

@@ -1,0 +1,53 @@
+// The build's esbuild plugins change how dependencies load, not what they compute.
+import { build } from 'esbuild'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+// @ts-expect-error plain JavaScript build scripts
+import { lazyStringWidth } from '../../scripts/lazy-string-width.mjs'
+// @ts-expect-error plain JavaScript build scripts
+import { classicLevelBinding } from '../../scripts/classic-level-binding.mjs'
+import stringWidth from 'string-width'
+
+let dir: string
+// inside node_modules, so that the bundles resolve node-gyp-build and classic-level as dist/ does
+beforeAll(async () => { dir = await mkdtemp(join(process.cwd(), 'node_modules', '.ipfs-publish-plugins-')) })
+afterAll(async () => { await rm(dir, { recursive: true, force: true }) })
+
+async function bundle (name: string, source: string, plugins: unknown[]): Promise<any> {
+  const entry = join(dir, `${name}.mjs`)
+  await writeFile(entry, source)
+  const outfile = join(dir, `${name}.out.mjs`)
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    external: ['node-gyp-build'],
+    plugins: plugins as any,
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    logLevel: 'silent'
+  })
+  return await import(pathToFileURL(outfile).href)
+}
+
+describe('lazy-string-width', () => {
+  it('measures every kind of string exactly as string-width does', async () => {
+    const mod = await bundle('sw', "export { default } from 'string-width'", [lazyStringWidth])
+    const samples = ['', 'abc', 'ipfs-publish publish <paths..>', 'é', 'naïve café', '古池や', '👍🏽', 'a\u0301', '\u001b[31mred\u001b[39m', 'tab\there', '→ …', 'ｗｉｄｅ']
+    for (const s of samples) expect(mod.default(s), JSON.stringify(s)).toBe(stringWidth(s))
+    expect(mod.default('\u001b[31mred\u001b[39m', { countAnsiEscapeCodes: true })).toBe(stringWidth('\u001b[31mred\u001b[39m', { countAnsiEscapeCodes: true }))
+  })
+})
+
+describe('classic-level-binding', () => {
+  it('bundled classic-level finds its native addon and stores and reads', async () => {
+    const mod = await bundle('level', "export { ClassicLevel } from 'classic-level'", [classicLevelBinding])
+    const db = new mod.ClassicLevel(join(dir, 'db'))
+    await db.put('k', 'v')
+    expect(await db.get('k')).toBe('v')
+    await db.close()
+  })
+})
