@@ -6,6 +6,7 @@ import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { lazyStringWidth } from './lazy-string-width.mjs'
 import { classicLevelBinding } from './classic-level-binding.mjs'
+import { fastBase36 } from './fast-base36.mjs'
 
 await rm('dist', { recursive: true, force: true })
 
@@ -45,7 +46,7 @@ await build({
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
   minifyWhitespace: process.env.NO_MINIFY == null,
-  plugins: [heliaLight, lazyStringWidth, classicLevelBinding],
+  plugins: [heliaLight, lazyStringWidth, classicLevelBinding, fastBase36],
   minifySyntax: true,
   // the native addon's loader: it looks for the addon in node_modules at run time
   external: ['node-gyp-build']

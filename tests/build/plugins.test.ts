@@ -7,8 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 // @ts-expect-error plain JavaScript build scripts
 import { lazyStringWidth } from '../../scripts/lazy-string-width.mjs'
 // @ts-expect-error plain JavaScript build scripts
+import { fastBase36 } from '../../scripts/fast-base36.mjs'
+// @ts-expect-error plain JavaScript build scripts
 import { classicLevelBinding } from '../../scripts/classic-level-binding.mjs'
 import stringWidth from 'string-width'
+import { base36 } from 'multiformats/bases/base36'
+import { randomBytes } from 'node:crypto'
 
 let dir: string
 // inside node_modules, so that the bundles resolve node-gyp-build and classic-level as dist/ does
@@ -49,5 +53,24 @@ describe('classic-level-binding', () => {
     await db.put('k', 'v')
     expect(await db.get('k')).toBe('v')
     await db.close()
+  })
+})
+
+describe('fast-base36', () => {
+  it('encodes and decodes exactly as multiformats does, leading zero bytes included', async () => {
+    const mod = await bundle('b36', "export { base36, base36upper } from 'multiformats/bases/base36'", [fastBase36])
+    const inputs = [new Uint8Array(0), new Uint8Array(1), new Uint8Array(3), Uint8Array.of(0, 0, 1), Uint8Array.of(255), Uint8Array.of(0, 255, 0)]
+    for (let i = 0; i < 2000; i++) {
+      const b = new Uint8Array(randomBytes(1 + (i % 40)))
+      if (i % 5 === 0) b[0] = 0
+      if (i % 10 === 0 && b.length > 1) b[1] = 0
+      inputs.push(b)
+    }
+    for (const b of inputs) {
+      const text = mod.base36.encode(b)
+      expect(text, Buffer.from(b).toString('hex')).toBe(base36.encode(b))
+      expect(mod.base36.decode(text)).toEqual(b)
+      expect(mod.base36upper.encode(b)).toBe('K' + text.slice(1).toUpperCase())
+    }
   })
 })

@@ -17,38 +17,50 @@ function isWordChar (c: number): boolean {
 
 const SPACE = 1
 const WORD = 2
-/** Class of each ASCII byte: 0 other, SPACE, WORD. */
-const ASCII = new Uint8Array(128).map((_, c) => isSpace(c) ? SPACE : isWordChar(c) ? WORD : 0)
+const MULTI = 3
+/** Class of each byte: 0 other, SPACE, WORD, or MULTI (the lead byte of a multi-byte character). */
+const CLASS = new Uint8Array(256).map((_, c) => c >= 128 ? MULTI : isSpace(c) ? SPACE : isWordChar(c) ? WORD : 0)
+
+/** Class of the multi-byte character that starts at `bytes[i]`. */
+function classOfMultiByte (bytes: Uint8Array, i: number): number {
+  let c = bytes[i]
+  if (c < 0xe0) c = ((c & 0x1f) << 6) | (bytes[i + 1] & 0x3f)
+  else if (c < 0xf0) c = ((c & 0x0f) << 12) | ((bytes[i + 1] & 0x3f) << 6) | (bytes[i + 2] & 0x3f)
+  else c = ((c & 0x07) << 18) | ((bytes[i + 1] & 0x3f) << 12) | ((bytes[i + 2] & 0x3f) << 6) | (bytes[i + 3] & 0x3f)
+  return isSpace(c) ? SPACE : isWordChar(c) ? WORD : 0
+}
 
 /**
  * Counts words in `bytes[start:end]`: whitespace-separated tokens holding at least
  * one letter or digit (a lone "—" or "&" is not a word). Part of the bundle
  * format: changing it changes CIDs, so it only changes with the schema version.
+ *
+ * The state update is arithmetic, not branches: in real text whether the next
+ * byte is a space is unpredictable, and mispredicted branches made this loop
+ * three times slower (about 330 against 1,000 MB/s).
  */
 export function countWords (bytes: Uint8Array, start = 0, end = bytes.length): number {
+  // literals, not the module's constants, in the loop: V8 reloads those on every byte
+  const table = CLASS
   let count = 0
-  let inToken = false
-  let hasWord = false
-  for (let i = start; i < end; i++) {
-    let c = bytes[i]
-    let k: number
-    if (c < 128) {
-      k = ASCII[c]
-    } else {
-      if (c < 0xe0) { c = ((c & 0x1f) << 6) | (bytes[i + 1] & 0x3f); i += 1 } else if (c < 0xf0) { c = ((c & 0x0f) << 12) | ((bytes[i + 1] & 0x3f) << 6) | (bytes[i + 2] & 0x3f); i += 2 } else { c = ((c & 0x07) << 18) | ((bytes[i + 1] & 0x3f) << 12) | ((bytes[i + 2] & 0x3f) << 6) | (bytes[i + 3] & 0x3f); i += 3 }
-      k = isSpace(c) ? SPACE : isWordChar(c) ? WORD : 0
+  let token = 0 // 2 (WORD) once the current token holds a letter or digit, else 0
+  let i = start
+  while (i < end) {
+    // runs of ASCII: a tight loop (decoding a multi-byte character in it halves its speed)
+    for (; i < end; i++) {
+      const k = table[bytes[i]]
+      if (k === 3) break // MULTI
+      count += (token >> 1) & k // a space (1) ends a token that held a word
+      token = (k | token) & ((k & 1) - 1) & 2 // a space resets; a word character sets
     }
-    if (k === SPACE) {
-      if (inToken && hasWord) count++
-      inToken = false
-      hasWord = false
-    } else {
-      inToken = true
-      if (k === WORD) hasWord = true
-    }
+    if (i >= end) break
+    const b = bytes[i]
+    const k = classOfMultiByte(bytes, i)
+    count += (token >> 1) & k
+    token = (k | token) & ((k & 1) - 1) & 2
+    i += b < 0xe0 ? 2 : b < 0xf0 ? 3 : 4
   }
-  if (inToken && hasWord) count++
-  return count
+  return count + (token >> 1)
 }
 
 /** Where a `[Download IPFS](target)` link sits in the source: byte offsets of the whole link and of its target. */
