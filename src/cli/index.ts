@@ -67,10 +67,19 @@ export async function run (argv: string[], io: RunIO): Promise<number> {
   let repo: Repo | undefined
   let opening: Promise<Repo> | undefined
   let debug = argv.includes('--debug')
+  let outError: Error | undefined
   const controller = new AbortController()
   io.signal?.addEventListener('abort', () => controller.abort(io.signal?.reason), { once: true })
   const ctx: Context & { setGlobals(a: any): void } = {
-    out: async (data) => { await write(io.stdout, data) },
+    out: async (data) => {
+      // results are written without waiting for each one (thousands of lines per
+      // publish); a full stream (backpressure) is waited for, and run() waits for
+      // the last write before it returns
+      if (outError != null) throw outError
+      const ok = io.stdout.write(data, (err) => { if (err != null) outError ??= err })
+      if (!ok) await write(io.stdout, '')
+      if (outError != null) throw outError
+    },
     info: (line) => { if (!ctx.quiet && !ctx.json) io.stderr.write(line + '\n') },
     warn: (line) => { if (!ctx.quiet) io.stderr.write(`warning: ${line}\n`) },
     error: (line) => { io.stderr.write(`error: ${line}\n`) },
@@ -181,6 +190,8 @@ export async function run (argv: string[], io: RunIO): Promise<number> {
   try {
     await parser.parseAsync(argv, {}, (err, _argv, out) => { if (err == null) output = out })
     if (output !== '') await write(io.stdout, output + '\n')
+    await write(io.stdout, '') // every result line taken by the stream
+    if (outError != null) throw outError
     return ctx.exitCode
   } catch (err) {
     if (output !== '' && !(err instanceof UsageError)) await write(io.stdout, output + '\n')
@@ -188,6 +199,7 @@ export async function run (argv: string[], io: RunIO): Promise<number> {
     ctx.error(errorMessage(err))
     return exitCodeFor(err)
   } finally {
+    await write(io.stdout, '').catch(() => {}) // a failed run's result lines, too, reach the stream before exit
     if (opening != null) {
       await opening.then(async r => r.close()).catch(() => {})
     }

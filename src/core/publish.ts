@@ -128,9 +128,12 @@ export async function * publishArticles (paths: string[], repo: Repo | undefined
   }
   try {
     const groups: ArticleSource[][] = []
-    for (let start = 0; start < sources.length; start += GROUP) groups.push(sources.slice(start, start + GROUP))
+    // the first groups are smaller, so that the store starts while the worker warms up
+    for (let start = 0, size = pool != null ? GROUP / 8 : GROUP; start < sources.length; start += size, size = Math.min(GROUP, size * 2)) {
+      groups.push(sources.slice(start, start + size))
+    }
     // stat and look each article up in the stat cache; send the rest to be built
-    const prepare = (group: ArticleSource[]): PreparedGroup => {
+    const prepare = (group: ArticleSource[], inline = false): PreparedGroup => {
       const items: PreparedItem[] = group.map(source => {
         if (source.error != null) return { source, error: source.error }
         try {
@@ -143,7 +146,7 @@ export async function * publishArticles (paths: string[], repo: Repo | undefined
         }
       })
       const paths = items.filter(i => i.error == null && i.cached == null).map(i => i.source.path)
-      const built = pool != null
+      const built = pool != null && !inline
         ? pool.build(paths, profile.name, options.maxBytes)
         : buildInline(paths, profile, options)
       built.catch(() => {})

@@ -78,3 +78,37 @@ describe('repo store', () => {
     await second.close()
   })
 })
+
+describe('root-level keys', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>
+  beforeEach(async () => { tmp = await tempDir() })
+  afterEach(async () => { await tmp.cleanup() })
+
+  it('writes and reads by key are the keys the sublevels iterate, both ways', async () => {
+    const repo = await openRepo(join(tmp.path, 'r'))
+    try {
+      const stores = repo.stores
+      // written with root-level keys, found by the sublevels' iterators
+      const small = Buffer.from('small block')
+      const cid = rawCid(small)
+      await repo.blockstore.put(cid, small)
+      await repo.datastore.put(new Key('/ipfs-publish/x/é'), Buffer.from('v'))
+      await stores.flush()
+      const blockKeys: Buffer[] = []
+      for await (const k of stores.blocks.keys()) blockKeys.push(Buffer.from(k))
+      expect(blockKeys).toContainEqual(Buffer.from(cid.multihash.bytes))
+      const dataKeys: string[] = []
+      for await (const k of stores.data.keys()) dataKeys.push(k)
+      expect(dataKeys).toContain('/ipfs-publish/x/é')
+      // written through the sublevels, found by key
+      const other = Buffer.from('written through the sublevel')
+      const otherCid = rawCid(other)
+      await stores.blocks.put(otherCid.multihash.bytes, other)
+      await stores.data.put('/ipfs-publish/y', Buffer.from('w'))
+      expect((await bytesOf(repo.blockstore.get(otherCid))).toString()).toBe('written through the sublevel')
+      expect(Buffer.from(await repo.datastore.get(new Key('/ipfs-publish/y'))).toString()).toBe('w')
+    } finally {
+      await repo.close()
+    }
+  })
+})
