@@ -1,7 +1,7 @@
-import { mkdir, readlink, symlink, writeFile } from 'node:fs/promises'
+import { mkdir, open, readlink, symlink, truncate, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cli, tempDir } from '../helpers/cli.js'
+import { cli, ROOT, tempDir } from '../helpers/cli.js'
 
 describe('add', () => {
   let tmp: Awaited<ReturnType<typeof tempDir>>
@@ -58,6 +58,29 @@ describe('add', () => {
     expect(pins).not.toContain(loose)
     expect(JSON.parse((await cli(['--repo', repo, 'gc', '--json'])).stdout).blocks).toBe(1)
   })
+
+  it('streams: peak memory does not grow with the file (64 MiB against 512 MiB), and stays under 150 MB', async () => {
+    const rssOf = async (mib: number): Promise<number> => {
+      // mostly zeros (a sparse file: no disk to read), but each MiB starts with its
+      // number, so that every chunk is a block of its own
+      const file = join(tmp.path, `sparse-${mib}`)
+      await writeFile(file, '')
+      await truncate(file, mib * 1024 * 1024)
+      const fh = await open(file, 'r+')
+      for (let i = 0; i < mib; i++) await fh.write(Buffer.from(`chunk ${i}`), 0, undefined, i * 1024 * 1024)
+      await fh.close()
+      const r = await cli(['--repo', join(tmp.path, `repo-rss-${mib}`), '-q', 'add', file], {
+        env: { NODE_OPTIONS: `--import ${join(ROOT, 'tests', 'fixtures', 'report-rss.mjs')}` },
+        timeout: 60_000
+      })
+      expect(r.code, r.stderr).toBe(0)
+      return Number(/peak-rss-kib (\d+)/.exec(r.stderr)![1]) / 1024
+    }
+    const small = await rssOf(64)
+    const large = await rssOf(512)
+    expect(large - small).toBeLessThan(15)
+    expect(large).toBeLessThan(150)
+  }, 90_000)
 
   it('a missing path: exit 3, one line', async () => {
     const r = await cli(['add', join(tmp.path, 'nope'), '-n'])

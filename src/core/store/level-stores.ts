@@ -86,6 +86,9 @@ export class LevelStores {
   private pendingBytes = 0
   private flushing: Promise<void> | null = null
   private readonly shards = new Set<string>()
+  /** Block files being written, by multihash key. */
+  private readonly writingFiles = new Map<string, Promise<void>>()
+  private tmpFiles = 0
 
   /**
    * @param db the LevelDB database
@@ -120,13 +123,25 @@ export class LevelStores {
       await this.queueBlock(multihash, { key: multihash, kind: 'put', value: bytes })
       return
     }
-    const path = this.blockPath(multihash)
-    const shard = dirname(path)
-    if (!this.shards.has(shard)) { await mkdir(shard, { recursive: true }); this.shards.add(shard) }
-    const tmp = `${path}.${process.pid}.tmp`
-    await writeFile(tmp, bytes)
-    await rename(tmp, path)
-    await this.queueBlock(multihash, { key: multihash, kind: 'file', value: null })
+    // the same block twice at once (a file that repeats a chunk): one write serves both
+    const k = bytesKey(multihash)
+    const running = this.writingFiles.get(k)
+    if (running != null) return await running
+    const write = (async () => {
+      const path = this.blockPath(multihash)
+      const shard = dirname(path)
+      if (!this.shards.has(shard)) { await mkdir(shard, { recursive: true }); this.shards.add(shard) }
+      const tmp = `${path}.${process.pid}.${++this.tmpFiles}.tmp`
+      await writeFile(tmp, bytes)
+      await rename(tmp, path)
+      await this.queueBlock(multihash, { key: multihash, kind: 'file', value: null })
+    })()
+    this.writingFiles.set(k, write)
+    try {
+      await write
+    } finally {
+      this.writingFiles.delete(k)
+    }
   }
 
   async deleteBlock (multihash: Bytes): Promise<void> {
