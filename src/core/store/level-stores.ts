@@ -110,7 +110,10 @@ export class LevelStores {
   /** The file that holds a large block. */
   blockPath (multihash: Bytes): string {
     const name = base32.encode(multihash).slice(1)
-    return join(this.dir, name.slice(-3, -1), name)
+    // 32 shards, by the next-to-last character (flatfs's next-to-last/1): flatfs's
+    // default of two characters means up to 1,024 folders, and making one took about
+    // a millisecond here, a fifth of the time of adding a 512 MiB file to a new repo
+    return join(this.dir, name.slice(-2, -1), name)
   }
 
   /**
