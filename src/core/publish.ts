@@ -79,6 +79,9 @@ const GROUP = 128
 /** How many groups are sent to be built before the store reaches them. */
 const LOOKAHEAD = 3
 
+/** How many committed groups may wait to be reported while the next are stored. */
+const REPORT_LAG = 2
+
 /** Runs of at least this many articles build bundles on a worker thread. */
 const WORKER_MIN_ARTICLES = 512
 
@@ -106,8 +109,9 @@ export async function * publishArticles (paths: string[], repo: Repo | undefined
 
   // each group is committed in one batch while the next group is built; its
   // results are reported once the batch has landed
-  let previous: { committed: Promise<void>, outcomes: PublishOutcome[], toLink: LinkJob[] } | undefined
-  const report = async function * (batch: NonNullable<typeof previous>): AsyncGenerator<PublishOutcome> {
+  interface Committing { committed: Promise<void>, outcomes: PublishOutcome[], toLink: LinkJob[] }
+  const committing: Committing[] = []
+  const report = async function * (batch: Committing): AsyncGenerator<PublishOutcome> {
     await batch.committed
     await writeLinks(batch)
     for (const outcome of batch.outcomes) {
@@ -197,10 +201,12 @@ export async function * publishArticles (paths: string[], repo: Repo | undefined
       // a printed CID is always a stored one: report a group only once its batch is on disk
       const committed = store?.flush() ?? Promise.resolve()
       committed.catch(() => {}) // awaited in report()
-      if (previous != null) yield * report(previous)
-      previous = { committed, outcomes, toLink }
+      committing.push({ committed, outcomes, toLink })
+      // a group is reported REPORT_LAG groups later, so its commit (a pack write, then a
+      // LevelDB batch, each a trip to another thread) overlaps storing the next ones
+      while (committing.length > REPORT_LAG) yield * report(committing.shift()!)
     }
-    if (previous != null) yield * report(previous)
+    while (committing.length > 0) yield * report(committing.shift()!)
   } finally {
     await pool?.close()
   }

@@ -2,6 +2,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cli, SAMPLE, tempDir } from '../helpers/cli.js'
+import { flipStoredByte } from '../helpers/fixtures.js'
 
 const statOf = async (repo: string): Promise<any> => JSON.parse((await cli(['--repo', repo, 'stat', '--json'])).stdout)
 
@@ -86,16 +87,7 @@ describe('pin, gc, verify --all, stat', () => {
     const ok = await cli(['--repo', r, 'verify', '--all'])
     expect(ok.code).toBe(0)
     expect(ok.stdout).toMatch(/^ok: 3 block\(s\)/)
-    await cli(['--repo', r, 'stat']) // reopen: the log becomes a table file
-    const store = join(r, 'store')
-    for (const name of await readdir(store)) {
-      if (!/\.(ldb|log)$/.test(name)) continue
-      const bytes = await readFile(join(store, name))
-      const at = bytes.indexOf('coalition of the willing')
-      if (at === -1) continue
-      bytes[at] ^= 0x20
-      await writeFile(join(store, name), bytes)
-    }
+    await flipStoredByte(r, 'coalition of the willing')
     const bad = await cli(['--repo', r, 'verify', '--all'])
     expect(bad.code).toBe(4)
     expect(bad.stderr).toMatch(/^error: corrupt block with multihash 1220[0-9a-f]{64}$/m)

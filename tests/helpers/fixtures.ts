@@ -36,3 +36,24 @@ export async function writeTree (dir: string, options: { empty?: boolean } = {})
   await writeFile(join(dir, 'a', 'b', 'c', 'deep.bin'), detBytes(1_048_577, 'deep'))
   await writeFile(join(dir, 'ünïcødé', 'zürich.txt'), 'Zürich\n')
 }
+
+/** Flips one bit of a stored block, found by a string it holds, where the repo keeps it on disk (a pack, or LevelDB's files); returns the file's name. */
+export async function flipStoredByte (repo: string, needle: string): Promise<string> {
+  const { readdir, readFile, writeFile } = await import('node:fs/promises')
+  const { join } = await import('node:path')
+  for (const folder of ['packs', 'store']) {
+    let names: string[]
+    try { names = await readdir(join(repo, folder)) } catch { continue }
+    for (const name of names) {
+      if (!/\.(pack|ldb|log)$/.test(name)) continue
+      const path = join(repo, folder, name)
+      const bytes = await readFile(path)
+      const at = bytes.indexOf(needle)
+      if (at === -1) continue
+      bytes[at] ^= 0x20
+      await writeFile(path, bytes)
+      return name
+    }
+  }
+  throw new Error('needle not found in the repo\'s files')
+}

@@ -8,6 +8,8 @@ import { base32 } from 'multiformats/bases/base32'
 import { BaseDatastore } from 'datastore-core'
 import { Key } from 'interface-datastore'
 import { NotFoundError as StoreNotFoundError } from 'interface-store'
+import { decodeLocation, encodeLocation, PackFiles } from './packs.js'
+import type { PackLocation } from './packs.js'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import * as Digest from 'multiformats/hashes/digest'
@@ -49,7 +51,7 @@ function notFound (message: string): Error {
  * key encoding per call, which was a third of a bulk publish's store time.
  * Iterators still go through the sublevels. A test checks that both agree.
  */
-const BLOCKS_PREFIX = Buffer.from('!b!')
+const PACKED_PREFIX = Buffer.from('!p!')
 const FILES_PREFIX = Buffer.from('!f!')
 
 function prefixed (prefix: Buffer, key: Bytes): Buffer {
@@ -65,17 +67,23 @@ function dataKey (key: string): Buffer {
 }
 
 /**
- * The repo's blocks and datastore in one LevelDB database (two sublevels), with a
- * write buffer: puts and deletes are held in memory (and served to reads) until
- * {@link LevelStores.flush} writes them in one atomic LevelDB batch. Publishing
+ * The repo's blocks and datastore: small blocks in pack files (packs.ts), large
+ * ones in files of their own, and in one LevelDB database where each block is
+ * (sublevels `p` and `f`) and Helia's datastore (`d`). A write buffer holds puts
+ * and deletes in memory (and serves them to reads) until {@link LevelStores.flush}
+ * appends the small blocks to the pack and then commits the rest in one atomic
+ * LevelDB batch. Publishing
  * thousands of articles then costs a handful of batches instead of tens of
  * thousands of separate writes, and a process killed mid-run leaves the store as
  * it was after the last flush: never half a bundle.
  */
 export class LevelStores {
-  readonly blocks: Sub<Bytes>
+  /** Where each small block sits in the packs: multihash → location (see packs.ts). */
+  readonly packed: Sub<Bytes>
   /** Markers of the blocks kept in files: multihash → empty value. */
   readonly files: Sub<Bytes>
+  /** The pack files that hold the small blocks. */
+  readonly packs: PackFiles
   readonly data: Sub<string>
   readonly blockstore: LevelBlockstore
   readonly datastore: LevelDatastore
@@ -93,9 +101,11 @@ export class LevelStores {
   /**
    * @param db the LevelDB database
    * @param dir the folder for blocks kept in files (`<dir>/<shard>/<base32 multihash>`)
+   * @param packDir the folder of the pack files
    */
-  constructor (readonly db: Level<Bytes, Bytes>, readonly dir: string, readonly flushBytes = DEFAULT_FLUSH_BYTES) {
-    this.blocks = db.sublevel<Bytes, Bytes>('b', { keyEncoding: 'view', valueEncoding: 'view' })
+  constructor (readonly db: Level<Bytes, Bytes>, readonly dir: string, packDir: string, readonly flushBytes = DEFAULT_FLUSH_BYTES) {
+    this.packed = db.sublevel<Bytes, Bytes>('p', { keyEncoding: 'view', valueEncoding: 'view' })
+    this.packs = new PackFiles(packDir)
     this.files = db.sublevel<Bytes, Bytes>('f', { keyEncoding: 'view', valueEncoding: 'view' })
     this.data = db.sublevel<string, Bytes>('d', { keyEncoding: 'utf8', valueEncoding: 'view' })
     this.blockstore = new LevelBlockstore(this)
@@ -104,7 +114,7 @@ export class LevelStores {
 
   /** Waits until the sublevels are open (synchronous reads need it). */
   async open (): Promise<void> {
-    await Promise.all([this.blocks.open(), this.files.open(), this.data.open()])
+    await Promise.all([this.packed.open(), this.files.open(), this.data.open()])
   }
 
   /** The file that holds a large block. */
@@ -172,8 +182,8 @@ export class LevelStores {
       if (pending.kind === 'del') return undefined
       return pending.kind === 'put' ? pending.value! : this.readFileBlock(multihash)
     }
-    const small = this.db.getSync(prefixed(BLOCKS_PREFIX, multihash))
-    if (small !== undefined) return small
+    const loc = this.db.getSync(prefixed(PACKED_PREFIX, multihash))
+    if (loc !== undefined) return this.packs.read(decodeLocation(loc))
     if (this.db.getSync(prefixed(FILES_PREFIX, multihash)) !== undefined) return this.readFileBlock(multihash)
     return undefined
   }
@@ -182,7 +192,7 @@ export class LevelStores {
   hasBlock (multihash: Bytes): boolean {
     const pending = this.pendingBlocks.get(bytesKey(multihash)) ?? this.inflightBlocks.get(bytesKey(multihash))
     if (pending != null) return pending.kind !== 'del'
-    return this.db.getSync(prefixed(FILES_PREFIX, multihash)) !== undefined || this.db.getSync(prefixed(BLOCKS_PREFIX, multihash)) !== undefined
+    return this.db.getSync(prefixed(PACKED_PREFIX, multihash)) !== undefined || this.db.getSync(prefixed(FILES_PREFIX, multihash)) !== undefined
   }
 
   /** A committed datastore value (pending writes not included), or undefined. */
@@ -223,6 +233,52 @@ export class LevelStores {
     return out
   }
 
+  /**
+   * Reclaims the space of deleted small blocks (gc): a pack that no location
+   * names is deleted; one whose live blocks fill less than half of it has them
+   * copied into a new pack (their new locations committed in batches) and is
+   * then deleted. A process killed midway leaves the old pack in place and still
+   * named, or no longer named and deleted by the next run. Call with nothing else
+   * writing. Returns how many packs went and the bytes of dead blocks reclaimed.
+   */
+  async compactPacks (options?: AbortOptions): Promise<{ packs: number, bytes: number }> {
+    await this.flush()
+    const named = new Map<number, Array<{ key: Bytes, loc: PackLocation }>>()
+    for await (const [key, value] of this.packed.iterator(BULK)) {
+      const loc = decodeLocation(value)
+      let list = named.get(loc.pack)
+      if (list == null) named.set(loc.pack, list = [])
+      list.push({ key, loc })
+    }
+    const out = { packs: 0, bytes: 0 }
+    const packs = await this.packs.list()
+    await this.packs.roll() // copies go to a new pack, never into one being compacted
+    for (const { pack, size } of packs) {
+      options?.signal?.throwIfAborted()
+      const blocks = named.get(pack) ?? []
+      let live = 0
+      for (const b of blocks) live += b.loc.length
+      if (blocks.length > 0 && live * 2 >= size) continue
+      for (let start = 0; start < blocks.length;) {
+        // slices of up to 64 MiB
+        const slice: typeof blocks = []
+        for (let bytes = 0; start < blocks.length && bytes < DEFAULT_FLUSH_BYTES; start++) { slice.push(blocks[start]); bytes += blocks[start].loc.length }
+        const values = slice.map(b => this.packs.read(b.loc))
+        const kept = slice.filter((_, i) => values[i] !== undefined)
+        const locations = await this.packs.append(values.filter((v): v is Bytes => v !== undefined))
+        await this.db.batch([
+          ...kept.map((b, i) => ({ type: 'put' as const, key: prefixed(PACKED_PREFIX, b.key), value: encodeLocation(locations[i]) })),
+          // a location past the end of its pack names no block: drop it with the pack
+          ...slice.filter((_, i) => values[i] === undefined).map(b => ({ type: 'del' as const, key: prefixed(PACKED_PREFIX, b.key) }))
+        ])
+      }
+      await this.packs.remove(pack)
+      out.packs++
+      out.bytes += Math.max(0, size - live)
+    }
+    return out
+  }
+
   private readFileBlock (multihash: Bytes): Bytes | undefined {
     try {
       return readFileSync(this.blockPath(multihash))
@@ -248,18 +304,24 @@ export class LevelStores {
     this.pendingBytes = 0
     const ops: Array<{ type: 'put', key: Bytes, value: Bytes } | { type: 'del', key: Bytes }> = []
     const unlink: string[] = []
-    for (const { key, kind, value } of blocks.values()) {
-      if (kind === 'put') ops.push({ type: 'put', key: prefixed(BLOCKS_PREFIX, key), value: value! })
+    const small: PendingBlock[] = []
+    for (const entry of blocks.values()) {
+      const { key, kind } = entry
+      if (kind === 'put') small.push(entry)
       else if (kind === 'file') ops.push({ type: 'put', key: prefixed(FILES_PREFIX, key), value: EMPTY })
       else {
-        ops.push({ type: 'del', key: prefixed(BLOCKS_PREFIX, key) }, { type: 'del', key: prefixed(FILES_PREFIX, key) })
+        ops.push({ type: 'del', key: prefixed(PACKED_PREFIX, key) }, { type: 'del', key: prefixed(FILES_PREFIX, key) })
         unlink.push(this.blockPath(key))
       }
     }
     for (const [key, value] of data) {
       ops.push(value == null ? { type: 'del', key: dataKey(key) } : { type: 'put', key: dataKey(key), value })
     }
-    this.flushing = this.db.batch(ops).then(async () => {
+    // small blocks go to the pack first: a committed location always names bytes on disk
+    this.flushing = (small.length === 0 ? Promise.resolve([]) : this.packs.append(small.map(b => b.value!))).then(async (locations) => {
+      for (let i = 0; i < small.length; i++) ops.push({ type: 'put', key: prefixed(PACKED_PREFIX, small[i].key), value: encodeLocation(locations[i]) })
+      await this.db.batch(ops)
+    }).then(async () => {
       // a deleted block's file goes once its marker is gone
       await Promise.all(unlink.map(async path => rm(path, { force: true })))
     }).finally(() => {
@@ -308,9 +370,11 @@ export class LevelBlockstore extends BaseBlockstore {
   /** Every stored block with its multihash: those in LevelDB, then those in files (a missing file is skipped). */
   async * entries (options?: AbortOptions): AsyncGenerator<{ multihash: Bytes, bytes: Bytes }> {
     await this.stores.flush()
-    for await (const [key, value] of this.stores.blocks.iterator(BULK)) {
+    for await (const [key, value] of this.stores.packed.iterator(BULK)) {
       options?.signal?.throwIfAborted()
-      yield { multihash: key, bytes: value }
+      const bytes = this.stores.packs.read(decodeLocation(value))
+      if (bytes === undefined) continue // its pack is gone or short: the block is missing
+      yield { multihash: key, bytes }
     }
     for await (const key of this.stores.files.keys(BULK)) {
       options?.signal?.throwIfAborted()

@@ -51,6 +51,8 @@ export async function collectGarbage (repo: Repo, options: AbortOptions & Progre
   const stray = await repo.stores.sweepBlockFiles()
   freed.blocks += stray.files
   freed.bytes += stray.bytes
+  // the deleted small blocks' bytes leave their packs (counted above, as blocks)
+  await repo.stores.compactPacks(options)
   return freed
 }
 

@@ -69,7 +69,7 @@ export async function openRepo (path: string, options: OpenRepoOptions = {}): Pr
     }
   }
   await writeFile(join(dir, 'owner.pid'), `${process.pid}\n`).catch(() => {})
-  const stores = new LevelStores(db, join(dir, 'blocks'))
+  const stores = new LevelStores(db, join(dir, 'blocks'), join(dir, 'packs'))
   await stores.open()
   const blockstore = new VerifyingBlockstore(stores.blockstore)
   const light = createHeliaLight({ blockstore, datastore: stores.datastore })
@@ -90,6 +90,7 @@ export async function openRepo (path: string, options: OpenRepoOptions = {}): Pr
         await stores.flush()
         await helia.stop()
       } finally {
+        await stores.packs.close()
         await db.close()
       }
     }
