@@ -6,16 +6,14 @@ import { asArticleError, buildArticle } from './build/build-article.js'
 import type { BuildPool } from './build/build-pool.js'
 import type { BuiltArticle } from './build/build-article.js'
 import type { ArticleSource } from './find-articles.js'
-import type { BigIntStats } from 'node:fs'
 import { DEFAULT_MAX_ARTICLE_BYTES } from './defaults.js'
-import { isFresh, loadStatCache, putStatEntry, statFields } from './store/stat-cache.js'
+import { isFresh, loadStatCache, putEncodedStatEntry } from './store/stat-cache.js'
 import type { StatEntry } from './store/stat-cache.js'
 import type { CidProfile, CidProfileName } from './unixfs/profiles.js'
 import { findArticles } from './find-articles.js'
 import { writeLinkIntoSource } from './write-link.js'
 import { buildLink } from './link.js'
-import { putArticle } from './store/article-index.js'
-import { recordOf } from './store/record.js'
+import { putEncodedArticle } from './store/article-index.js'
 import { knownDagWalker, stackWalker } from './store/dag-walker.js'
 import { multihashKey } from './unixfs/multihash-key.js'
 import { getProfile } from './unixfs/profiles.js'
@@ -137,21 +135,23 @@ export async function * publishArticles (paths: string[], repo: Repo | undefined
       groups.push(sources.slice(start, start + size))
     }
     // stat and look each article up in the stat cache; send the rest to be built
-    const prepare = (group: ArticleSource[], inline = false): PreparedGroup => {
+    const prepare = (group: ArticleSource[]): PreparedGroup => {
       const items: PreparedItem[] = group.map(source => {
         if (source.error != null) return { source, error: source.error }
         try {
-          const st = statSync(source.path, { bigint: true })
+          // only a file the stat cache knows is looked at here; the rest are stat-ed as they are read
           const cached = statCache.get(source.path)
-          const usable = store != null && cached != null && st.size <= BigInt(maxBytes) && options.writeLink !== true && isFresh(cached, st, profile.name, METADATA_SCHEMA)
-          return { source, st, cached: usable ? cached : undefined }
+          if (cached == null || store == null || options.writeLink === true) return { source }
+          const st = statSync(source.path, { bigint: true })
+          const usable = st.size <= BigInt(maxBytes) && isFresh(cached, st, profile.name, METADATA_SCHEMA)
+          return { source, cached: usable ? cached : undefined }
         } catch (err) {
           return { source, error: asArticleError(err, source.path) }
         }
       })
       const paths = items.filter(i => i.error == null && i.cached == null).map(i => i.source.path)
-      const built = pool != null && !inline
-        ? pool.build(paths, profile.name, options.maxBytes)
+      const built = pool != null
+        ? pool.build(paths, profile.name, options)
         : buildInline(paths, profile, options)
       built.catch(() => {})
       return { items, built }
@@ -180,7 +180,7 @@ export async function * publishArticles (paths: string[], repo: Repo | undefined
           let article = item.cached != null ? await buildInline([path], profile, options).then(r => r[0]) : built[b++]
           if (article instanceof PublishError) { outcomes.push({ ok: false, path, error: article }); continue }
           article = article as BuiltArticle
-          const result = toResult(article, options)
+          const result = toResult(article)
           if (store != null && pins != null) {
             if (!await pins.has(result.root)) {
               for (const block of article.blocks) await store.blockstore.put(block.cid, block.bytes, options)
@@ -188,8 +188,8 @@ export async function * publishArticles (paths: string[], repo: Repo | undefined
               pins.add(result.root)
               result.stored = true
             }
-            await putArticle(store.datastore, recordOf(result), options)
-            await putStatEntry(store.datastore, path, { stat: statFields(item.st!), profile: profile.name, schema: METADATA_SCHEMA, recordedAt: Date.now(), record: recordOf(result), metadata: result.metadata, warnings: result.warnings }, options)
+            await putEncodedArticle(store.datastore, result.cid, article.encoded.record, options)
+            await putEncodedStatEntry(store.datastore, path, article.encoded.statEntry, options)
           }
           if (options.writeLink === true) toLink.push({ result, source: article.source })
           outcomes.push(result)
@@ -212,7 +212,7 @@ export async function * publishArticles (paths: string[], repo: Repo | undefined
   }
 }
 
-interface PreparedItem { source: ArticleSource, error?: PublishError, st?: BigIntStats, cached?: StatEntry }
+interface PreparedItem { source: ArticleSource, error?: PublishError, cached?: StatEntry }
 interface PreparedGroup { items: PreparedItem[], built: Promise<Array<BuiltArticle | PublishError>> }
 
 /** Builds articles on this thread (small runs, or where no built worker script exists). */
@@ -220,7 +220,7 @@ async function buildInline (paths: string[], profile: CidProfile, options: Publi
   const out: Array<BuiltArticle | PublishError> = []
   for (const path of paths) {
     try {
-      out.push(await buildArticle(path, profile, { signal: options.signal, maxBytes: options.maxBytes }))
+      out.push(await buildArticle(path, profile, { signal: options.signal, maxBytes: options.maxBytes, gateway: options.gateway, linkTemplate: options.linkTemplate }))
     } catch (err) {
       out.push(asArticleError(err, path))
     }
@@ -249,24 +249,9 @@ function walkerFor (a: BuiltArticle): ReturnType<typeof stackWalker> {
     : stackWalker(new Map(a.blocks.map(b => [multihashKey(b.cid), b.bytes])))
 }
 
-/** A publish result from a built article; the link follows the current options. */
-function toResult (a: BuiltArticle, options: PublishOptions): PublishResult {
-  const link = buildLink({ cid: a.root, file: a.files[0].name, slug: a.metadata.slug }, options.gateway, options.linkTemplate)
-  return {
-    ok: true,
-    path: a.path,
-    cid: a.root.toString(),
-    link,
-    title: a.metadata.title,
-    date: a.metadata.date,
-    categories: a.metadata.categories,
-    files: a.files.map(f => ({ name: f.name, cid: f.cid.toString(), bytes: f.bytes })),
-    root: a.root,
-    metadata: a.metadata,
-    warnings: a.warnings,
-    stored: false,
-    linkWritten: false
-  }
+/** A publish result from a built article (its record was made with the current link options). */
+function toResult (a: BuiltArticle): PublishResult {
+  return { ok: true, ...a.record, root: a.root, metadata: a.metadata, warnings: a.warnings, stored: false, linkWritten: false }
 }
 
 /** The result of an unchanged, already published article, from the stat cache; the link follows the current options. */

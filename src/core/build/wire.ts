@@ -6,11 +6,11 @@ import type { CidProfileName } from '../unixfs/profiles.js'
 import type { BuiltArticle } from './build-article.js'
 
 /** What the main thread asks a build worker. */
-export interface BuildRequest { id: number, paths: string[], profile: CidProfileName, maxBytes?: number }
+export interface BuildRequest { id: number, paths: string[], profile: CidProfileName, maxBytes?: number, gateway?: string, linkTemplate?: string }
 
 /** One article as it crosses from the worker: CIDs as bytes, errors as plain fields. */
 export type WireResult =
-  | { ok: true, path: string, root: Uint8Array, blocks: Array<[Uint8Array, Uint8Array]>, files: Array<[string, Uint8Array, number]>, metadata: ArticleMetadata, warnings: string[], source: Uint8Array }
+  | { ok: true, path: string, root: Uint8Array, blocks: Array<[Uint8Array, Uint8Array]>, files: Array<[string, Uint8Array, number]>, metadata: ArticleMetadata, warnings: string[], source: Uint8Array, stat: BuiltArticle['stat'], record: BuiltArticle['record'], encoded: BuiltArticle['encoded'] }
   | { ok: false, path: string, error: { name: string, code: ErrorCode, message: string } }
 
 /** Back to a BuiltArticle or a PublishError. */
@@ -23,6 +23,9 @@ export function fromWire (r: WireResult): BuiltArticle | PublishError {
     files: r.files.map(([name, cid, bytes]) => ({ name, cid: CID.decode(cid), bytes })),
     metadata: r.metadata,
     warnings: r.warnings,
-    source: r.source
+    source: r.source,
+    stat: r.stat,
+    record: r.record,
+    encoded: r.encoded
   }
 }

@@ -10,7 +10,7 @@ parentPort?.on('message', (req: BuildRequest) => {
     const results: WireResult[] = []
     for (const path of req.paths) {
       try {
-        const a = await buildArticle(path, profile, { maxBytes: req.maxBytes })
+        const a = await buildArticle(path, profile, { maxBytes: req.maxBytes, gateway: req.gateway, linkTemplate: req.linkTemplate })
         results.push({
           ok: true,
           path,
@@ -19,7 +19,10 @@ parentPort?.on('message', (req: BuildRequest) => {
           files: a.files.map(f => [f.name, f.cid.bytes, f.bytes]),
           metadata: a.metadata,
           warnings: a.warnings,
-          source: a.source
+          source: a.source,
+          stat: a.stat,
+          record: a.record,
+          encoded: a.encoded
         })
       } catch (err) {
         const e = asArticleError(err, path)

@@ -27,6 +27,11 @@ export async function putArticle (datastore: Datastore, record: ArticleRecord, o
   await datastore.put(key(record.cid), encoder.encode(JSON.stringify(record)), options)
 }
 
+/** Records an article whose entry is already encoded (by {@link buildArticle}, perhaps on a worker). */
+export async function putEncodedArticle (datastore: Datastore, cid: string, encoded: Uint8Array, options?: AbortOptions): Promise<void> {
+  await datastore.put(key(cid), encoded, options)
+}
+
 /** Removes an article from the index (when its pin is removed). */
 export async function deleteArticle (datastore: Datastore, cid: string, options?: AbortOptions): Promise<void> {
   await datastore.delete(key(cid), options)

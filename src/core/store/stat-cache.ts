@@ -53,5 +53,10 @@ export async function loadStatCache (datastore: Datastore, options?: AbortOption
 }
 
 export async function putStatEntry (datastore: Datastore, path: string, entry: StatEntry, options?: AbortOptions): Promise<void> {
-  await datastore.put(new Key(PREFIX + path, false), encoder.encode(JSON.stringify(entry)), options)
+  await putEncodedStatEntry(datastore, path, encoder.encode(JSON.stringify(entry)), options)
+}
+
+/** Stores an entry already encoded (by buildArticle, perhaps on a worker). */
+export async function putEncodedStatEntry (datastore: Datastore, path: string, encoded: Uint8Array, options?: AbortOptions): Promise<void> {
+  await datastore.put(new Key(PREFIX + path, false), encoded, options)
 }
