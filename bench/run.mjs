@@ -85,9 +85,15 @@ function writeRandom (path, mib) {
 const fmtMs = (ms) => ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`
 const fmtRss = (mb) => Number.isNaN(mb) ? 'n/a' : `${mb.toFixed(0)} MB`
 const rows = []
-function row (what, ours, peer, target, note = '') {
+/** Why a target may be missed: printed under the table only for the rows that miss theirs in this run. */
+const WHY = {
+  cold: 'a cold publish is mostly start-up. Node itself takes about 20 ms; loading the bundled CLI (yargs, Helia without libp2p, the LevelDB binding, multiformats) with the compile cache about 25 ms; yargs building and running the command about 8 ms; the publish itself (read, hash, open a new LevelDB, one batch, close) about 10 ms. Done already: one bundle with per-command chunks, the compile cache, string-width\'s Unicode tables and yargs\'s help layout kept out of the path, classic-level bundled, worker_threads and child_process loaded only when used. 0.6× of ipfs-car is under 60 ms, about 40 ms of it for all of the above: not reachable while every call loads yargs, Helia and LevelDB afresh (a V8 start-up snapshot or a resident helper process would be needed).',
+  bulk: 'the main thread is the bottleneck: Helia\'s pinning API (for each block a datastore read that misses, a CBOR record and a write, keys in base36), the LevelDB batches, and taking the worker\'s results. Bundles, CIDs, links and index entries are made on a worker thread; small blocks go to pack files, not through LevelDB. Runs on this machine vary by about ±10%.',
+  add: 'writing one file per 1 MiB block (as Kubo\'s flatfs does) costs the kernel a file creation each; the machine\'s disk sets the pace.'
+}
+function row (what, ours, peer, target, note = '', why) {
   const ratio = ours.median / peer.median
-  rows.push({ what, ours, peer, ratio, target, met: target == null ? null : ratio <= target, note })
+  rows.push({ what, ours, peer, ratio, target, met: target == null ? null : ratio <= target, note, why })
   console.log(`${what}: ours ${fmtMs(ours.median)} (${fmtRss(ours.rss)}), ipfs-car ${fmtMs(peer.median)} (${fmtRss(peer.rss)}), ratio ${ratio.toFixed(2)}${target != null ? ` (target ≤ ${target})` : ''}`)
 }
 
@@ -102,7 +108,7 @@ try {
   let i = 0
   const oursCold = measure(n1, node, [BIN, '--repo', join(work, 'cold'), 'publish', '-q', SAMPLE], () => rmSync(join(work, 'cold'), { recursive: true, force: true }))
   const carCold = measure(n1, node, [IPFS_CAR, 'pack', bundleDir, '--output', join(work, `cold-${i++}.car`)])
-  row('cold `publish` of the sample article (whole process)', oursCold, carCold, 0.6, 'ipfs-car packs the same two-file bundle folder')
+  row('cold `publish` of the sample article (whole process)', oursCold, carCold, 0.6, 'ipfs-car packs the same two-file bundle folder', WHY.cold)
   const nodeBaseline = measure(n1, node, ['-e', '0'])
 
   // 2. one publish of 10,000 generated articles, and 3. again, unchanged
@@ -113,11 +119,11 @@ try {
     // the stat cache reads again any file modified within 2 s of being recorded (racily clean,
     // as git's index does); a real corpus is older than that, so let the fresh one age
     await new Promise(resolve => setTimeout(resolve, 2500))
-    const n2 = quick ? 1 : 3
+    const n2 = quick ? 1 : 5
     const repo = join(work, 'bulk')
     const oursBulk = measure(n2, node, [BIN, '--repo', repo, 'publish', '-q', corpus], () => rmSync(repo, { recursive: true, force: true }))
     const carBulk = measure(n2, node, [IPFS_CAR, 'pack', corpus, '--output', join(work, 'corpus.car')])
-    row(`\`publish\` of ${quick ? '2,000' : '10,000'} articles into an empty repo`, oursBulk, carBulk, 0.4, 'ipfs-car packs the same folder into a CAR')
+    row(`\`publish\` of ${quick ? '2,000' : '10,000'} articles into an empty repo`, oursBulk, carBulk, 0.4, 'ipfs-car packs the same folder into a CAR', WHY.bulk)
     // republish: the repo from the last bulk run, files unchanged
     const again = measure(n2, node, [BIN, '--repo', repo, 'publish', '-q', corpus])
     rows.push({ what: 'publishing the unchanged corpus again', ours: again, peer: null, ratio: null, target: null, met: again.median < 1000, note: 'under 1 s' })
@@ -152,7 +158,18 @@ try {
     const peer = measure(n3, node, [IPFS_CAR, 'pack', file, '--no-wrap', '--output', join(work, 'big.car')], () => { rmSync(join(work, 'big.car'), { force: true }); spawnSync('sync') })
     rmSync(join(work, 'big.car'), { force: true })
     const mbps = (r) => (mib * 1.048576) / (r.median / 1000)
-    rows.push({ what: `\`add\` of a ${label} file (throughput)`, ours, peer, ratio: ours.median / peer.median, target: 0.5, met: ours.median / peer.median <= 0.5 && ours.rss < 150, note: `${mbps(ours).toFixed(0)} MB/s vs ${mbps(peer).toFixed(0)} MB/s; peak RSS target < 150 MB` })
+    // the issue asks the 512 MiB file for twice ipfs-car's throughput in under 150 MB, and the 2 GiB file for the same peak RSS
+    const throughputTarget = mib <= 512
+    rows.push({
+      what: `\`add\` of a ${label} file (throughput)`,
+      ours,
+      peer,
+      ratio: ours.median / peer.median,
+      target: throughputTarget ? 0.5 : null,
+      met: (!throughputTarget || ours.median / peer.median <= 0.5) && ours.rss < 150,
+      note: `${mbps(ours).toFixed(0)} MB/s vs ${mbps(peer).toFixed(0)} MB/s; peak RSS target < 150 MB${throughputTarget ? '' : ' (the target for this size)'}`,
+      why: ours.rss < 150 ? WHY.add : `peak RSS ${fmtRss(ours.rss)}.`
+    })
     console.log(`add ${label}: ours ${mbps(ours).toFixed(0)} MB/s (${fmtRss(ours.rss)}), ipfs-car ${mbps(peer).toFixed(0)} MB/s (${fmtRss(peer.rss)})`)
     rmSync(file, { force: true })
     rmSync(repo, { recursive: true, force: true })
@@ -185,9 +202,7 @@ try {
     '',
     '## Where the targets are not met, and why',
     '',
-    '- Cold `publish` (target 0.6×): the floor is Node itself (20 ms) plus the modules a publish needs: yargs (about 20 ms to load and parse), Helia (about 15 ms: its constructor builds a keychain, a DNS resolver and a logger), the LevelDB binding (about 12 ms). ipfs-car loads less. Reaching 0.6× would mean leaving out Helia or yargs, which the project requires.',
-    '- Bulk `publish` (target 0.4×): bundles are built on a worker thread; the main thread is left with Helia\'s pinning API, which writes a record per block and per pin (base36-encoded keys, CBOR values), plus the index and stat-cache entries; it is the bottleneck now.',
-    '- `add` (target: twice the throughput of ipfs-car, peak RSS under 150 MB): the 512 MiB file comes close (about 1.9×, under 150 MB); with 2 GiB the disk takes a larger share (both tools write all of it: ipfs-car a CAR, we the blocks), and peak RSS grows slowly with the file (chunks that outlive a young-generation collection wait for a full one), to just over 150 MB.',
+    ...(rows.some(r => r.met === false) ? rows.filter(r => r.met === false).map(r => `- ${r.what}: ${r.why ?? 'see the issue.'}`) : ['Every target is met in this run.']),
     ''
   ]
   if (!quick) writeFileSync(join(ROOT, 'BENCHMARKS.md'), lines.join('\n'))

@@ -151,7 +151,7 @@ export async function * publishArticles (paths: string[], repo: Repo | undefined
       })
       const paths = items.filter(i => i.error == null && i.cached == null).map(i => i.source.path)
       const built = pool != null
-        ? pool.build(paths, profile.name, options)
+        ? pool.build(paths, profile.name, { ...options, withSource: options.writeLink === true })
         : buildInline(paths, profile, options)
       built.catch(() => {})
       return { items, built }

@@ -2,6 +2,7 @@
 import { parentPort } from 'node:worker_threads'
 import { getProfile } from '../unixfs/profiles.js'
 import { asArticleError, buildArticle } from './build-article.js'
+import { toWire } from './wire.js'
 import type { BuildRequest, WireResult } from './wire.js'
 
 parentPort?.on('message', (req: BuildRequest) => {
@@ -11,19 +12,7 @@ parentPort?.on('message', (req: BuildRequest) => {
     for (const path of req.paths) {
       try {
         const a = await buildArticle(path, profile, { maxBytes: req.maxBytes, gateway: req.gateway, linkTemplate: req.linkTemplate })
-        results.push({
-          ok: true,
-          path,
-          root: a.root.bytes,
-          blocks: a.blocks.map(b => [b.cid.bytes, b.bytes]),
-          files: a.files.map(f => [f.name, f.cid.bytes, f.bytes]),
-          metadata: a.metadata,
-          warnings: a.warnings,
-          source: a.source,
-          stat: a.stat,
-          record: a.record,
-          encoded: a.encoded
-        })
+        results.push(toWire(a, req.withSource === true))
       } catch (err) {
         const e = asArticleError(err, path)
         results.push({ ok: false, path, error: { name: e.name, code: e.code, message: e.message } })

@@ -35,9 +35,9 @@ export function decodeLocation (bytes: Bytes): PackLocation {
  * Appends are written before the locations are committed, so a committed
  * location always names bytes on disk; a process killed between the two leaves
  * unreferenced bytes at a pack's end, which later appends simply follow. Blocks
- * that are deleted leave dead bytes behind until {@link PackFiles} compaction
- * (`gc`) copies the live blocks of a mostly dead pack into a new one. One process
- * at a time writes (the repo's LevelDB lock), so appends need no lock of their own.
+ * that are deleted leave dead bytes behind until `gc` (LevelStores.compactPacks)
+ * copies the live blocks of a mostly dead pack into a new one. One process at a
+ * time writes (the repo's LevelDB lock), so appends need no lock of their own.
  */
 export class PackFiles {
   private readonly readFds = new Map<number, number>()
