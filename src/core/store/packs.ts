@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs'
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, writeSync, writev } from 'node:fs'
 import { readdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 
@@ -11,6 +11,15 @@ export interface PackLocation { pack: number, offset: number, length: number }
 export const PACK_MAX_BYTES = 1024 * 1024 * 1024
 
 const NAME = /^(\d{8})\.pack$/
+
+/** Buffers per writev call (the usual IOV_MAX). */
+const IOV_MAX = 1024
+
+async function writevAt (fd: number, buffers: Bytes[], position: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    writev(fd, buffers as NodeJS.ArrayBufferView[], position, (err, written) => { if (err != null) reject(err); else resolve(written) })
+  })
+}
 
 /** A location as the 12 bytes LevelDB keeps: pack, offset, length (big-endian 32-bit each). */
 export function encodeLocation (loc: PackLocation): Bytes {
@@ -68,24 +77,37 @@ export class PackFiles {
   }
 
   /**
-   * Appends `values` to the current pack in one write; resolves with each one's
-   * location once it is on disk (in the page cache). The write is synchronous: a
-   * flush's worth of small blocks (a couple of MB) takes a fraction of a
-   * millisecond, less than a round trip to the thread pool would cost the flush.
+   * Appends `values` to the current pack, gathered into one `writev` per 1,024 blocks
+   * on the thread pool (no copy into one buffer first, no copy on this thread);
+   * resolves with each one's location once all are on disk (in the page cache).
+   * The space is taken before the write starts, so a failed write leaves a gap
+   * that nothing names and later appends go after it.
    */
   async append (values: Bytes[]): Promise<PackLocation[]> {
     let total = 0
     for (const v of values) total += v.byteLength
     const cur = await this.writable(total)
+    const start = cur.size
+    cur.size += total
     const locations: PackLocation[] = []
-    let offset = cur.size
+    let offset = start
     for (const v of values) {
       locations.push({ pack: cur.pack, offset, length: v.byteLength })
       offset += v.byteLength
     }
-    const data = values.length === 1 ? values[0] : Buffer.concat(values, total)
-    for (let done = 0; done < total;) done += writeSync(cur.fd, data, done, total - done, cur.size + done)
-    cur.size += total
+    offset = start
+    for (let i = 0; i < values.length; i += IOV_MAX) {
+      const slice = values.slice(i, i + IOV_MAX)
+      let bytes = 0
+      for (const v of slice) bytes += v.byteLength
+      const written = await writevAt(cur.fd, slice, offset)
+      if (written < bytes) {
+        // a short write (rare on a regular file): the rest, plainly
+        const rest = Buffer.concat(slice, bytes)
+        for (let done = written; done < bytes;) done += writeSync(cur.fd, rest, done, bytes - done, offset + done)
+      }
+      offset += bytes
+    }
     return locations
   }
 
