@@ -68,22 +68,47 @@ export async function run (argv: string[], io: RunIO): Promise<number> {
   let opening: Promise<Repo> | undefined
   let debug = argv.includes('--debug')
   let outError: Error | undefined
+  // result lines gathered for one write (see ctx.out)
+  const gather = io.stdout.isTTY !== true && io.stderr.isTTY !== true
+  let gathered: string[] = []
+  let gatheredBytes = 0
+  let sendScheduled = false
+  const sendGathered = (): boolean => {
+    sendScheduled = false
+    if (gathered.length === 0) return true
+    const text = gathered.length === 1 ? gathered[0] : gathered.join('')
+    gathered = []
+    gatheredBytes = 0
+    return io.stdout.write(text, (err) => { if (err != null) outError ??= err })
+  }
   const controller = new AbortController()
   io.signal?.addEventListener('abort', () => controller.abort(io.signal?.reason), { once: true })
   const ctx: Context & { setGlobals(a: any): void } = {
     out: async (data) => {
-      // results are written without waiting for each one (thousands of lines per
-      // publish); a full stream (backpressure) is waited for, and run() waits for
-      // the last write before it returns
+      // Results are written without waiting for each one, and when no terminal is
+      // involved, lines are gathered into one write per turn of the event loop (or
+      // per 64 KiB): a publish of thousands of articles made one system call per
+      // line. Anything written to stderr first sends what is gathered, so the two
+      // streams keep their order. A full stream (backpressure) is waited for, and
+      // run() waits for the last write before it returns.
       if (outError != null) throw outError
-      const ok = io.stdout.write(data, (err) => { if (err != null) outError ??= err })
+      let ok = true
+      if (typeof data === 'string' && gather) {
+        gathered.push(data)
+        gatheredBytes += data.length
+        if (gatheredBytes >= 64 * 1024) ok = sendGathered()
+        else if (!sendScheduled) { sendScheduled = true; setImmediate(sendGathered) }
+      } else {
+        sendGathered()
+        ok = io.stdout.write(data, (err) => { if (err != null) outError ??= err })
+      }
       if (!ok) await write(io.stdout, '')
       if (outError != null) throw outError
     },
-    info: (line) => { if (!ctx.quiet && !ctx.json) io.stderr.write(line + '\n') },
-    warn: (line) => { if (!ctx.quiet) io.stderr.write(`warning: ${line}\n`) },
-    error: (line) => { io.stderr.write(`error: ${line}\n`) },
-    trace: (err) => { if (debug && (err as Error)?.stack != null) io.stderr.write(String((err as Error).stack) + '\n') },
+    info: (line) => { if (!ctx.quiet && !ctx.json) { sendGathered(); io.stderr.write(line + '\n') } },
+    warn: (line) => { if (!ctx.quiet) { sendGathered(); io.stderr.write(`warning: ${line}\n`) } },
+    error: (line) => { sendGathered(); io.stderr.write(`error: ${line}\n`) },
+    trace: (err) => { if (debug && (err as Error)?.stack != null) { sendGathered(); io.stderr.write(String((err as Error).stack) + '\n') } },
     isTTY: io.stderr.isTTY === true,
     stdoutIsTTY: io.stdout.isTTY === true,
     resolve: (path) => resolvePath(io.cwd, path),
@@ -189,6 +214,7 @@ export async function run (argv: string[], io: RunIO): Promise<number> {
   let output = ''
   try {
     await parser.parseAsync(argv, {}, (err, _argv, out) => { if (err == null) output = out })
+    sendGathered()
     if (output !== '') await write(io.stdout, output + '\n')
     await write(io.stdout, '') // every result line taken by the stream
     if (outError != null) throw outError
@@ -199,6 +225,7 @@ export async function run (argv: string[], io: RunIO): Promise<number> {
     ctx.error(errorMessage(err))
     return exitCodeFor(err)
   } finally {
+    sendGathered()
     await write(io.stdout, '').catch(() => {}) // a failed run's result lines, too, reach the stream before exit
     if (opening != null) {
       await opening.then(async r => r.close()).catch(() => {})
