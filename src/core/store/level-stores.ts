@@ -293,6 +293,20 @@ export class LevelStores {
     return this.pendingData.has(key) ? this.pendingData.get(key) : this.inflightData.get(key)
   }
 
+  /**
+   * Flushes if a pending datastore write (or one being flushed) falls under
+   * `prefix`, so that a query sees it; a query for other keys does not wait for a
+   * batch (opening a repo writes Helia's version key, which no query reads).
+   */
+  async flushDataUnder (prefix: string | undefined): Promise<void> {
+    const touches = (keys: Iterable<string>): boolean => {
+      if (prefix == null) return true
+      for (const k of keys) if (k.startsWith(prefix)) return true
+      return false
+    }
+    if (touches(this.pendingData.keys()) || (this.flushing != null && touches(this.inflightData.keys()))) await this.flush()
+  }
+
   /** Writes every pending put and delete in one atomic batch. */
   async flush (): Promise<void> {
     while (this.flushing != null) await this.flushing
@@ -423,7 +437,7 @@ export class LevelDatastore extends BaseDatastore {
   }
 
   async * _all (q: Query, options?: AbortOptions): AsyncGenerator<DatastorePair> {
-    await this.stores.flush()
+    await this.stores.flushDataUnder(q.prefix)
     const range = q.prefix != null ? { gte: q.prefix, lt: q.prefix + '\xFF' } : {}
     for await (const [key, value] of this.stores.data.iterator({ ...range, ...BULK })) {
       options?.signal?.throwIfAborted()
@@ -432,7 +446,7 @@ export class LevelDatastore extends BaseDatastore {
   }
 
   async * _allKeys (q: KeyQuery, options?: AbortOptions): AsyncGenerator<Key> {
-    await this.stores.flush()
+    await this.stores.flushDataUnder(q.prefix)
     const range = q.prefix != null ? { gte: q.prefix, lt: q.prefix + '\xFF' } : {}
     for await (const key of this.stores.data.keys({ ...range, ...BULK })) {
       options?.signal?.throwIfAborted()
