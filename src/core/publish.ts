@@ -172,7 +172,7 @@ export async function * publishArticles (paths: string[], repo: Repo | undefined
         const path = item.source.path
         if (item.error != null) { outcomes.push({ ok: false, path, error: item.error }); continue }
         try {
-          if (item.cached != null && pins != null && await pins.has(CID.parse(item.cached.record.cid))) {
+          if (item.cached != null && pins != null && await pins.has(CID.parse(item.cached.record.cid), item.cached.record.cid)) {
             // unchanged, already published and pinned here: not read, not hashed
             outcomes.push(fromCache(item.cached, path, options))
             continue
@@ -182,10 +182,10 @@ export async function * publishArticles (paths: string[], repo: Repo | undefined
           article = article as BuiltArticle
           const result = toResult(article)
           if (store != null && pins != null) {
-            if (!await pins.has(result.root)) {
+            if (!await pins.has(result.root, result.cid)) {
               for (const block of article.blocks) await store.blockstore.put(block.cid, block.bytes, options)
               for await (const _ of store.helia.pins.add(result.root, { signal: options.signal, walker: walkerFor(article), metadata: { source: 'ipfs-publish', slug: result.metadata.slug }, offline: true } as any)) {}
-              pins.add(result.root)
+              pins.add(result.root, result.cid)
               result.stored = true
             }
             await putEncodedArticle(store.datastore, result.cid, article.encoded.record, options)
@@ -272,12 +272,13 @@ class PinnedRoots {
   static async load (repo: Repo, batchSize: number, options: AbortOptions): Promise<PinnedRoots> {
     if (batchSize < 256) return new PinnedRoots(repo, undefined, options)
     const set = new Set<string>()
-    for await (const pin of repo.helia.pins.ls(options)) set.add(pin.cid.toV1().toString())
+    for await (const pin of repo.helia.pins.ls(options)) set.add(keyOf(pin.cid))
     return new PinnedRoots(repo, set, options)
   }
 
-  async has (cid: CID): Promise<boolean> {
-    if (this.set != null) return this.set.has(cid.toV1().toString())
+  /** `text` is the CID as printed, when known: a CIDv1's text is its key here, with no encoding again. */
+  async has (cid: CID, text?: string): Promise<boolean> {
+    if (this.set != null) return this.set.has(keyOf(cid, text))
     try {
       await this.repo.helia.pins.get(cid, this.options)
       return true
@@ -286,8 +287,13 @@ class PinnedRoots {
     }
   }
 
-  add (cid: CID): void {
-    this.set?.add(cid.toV1().toString())
+  add (cid: CID, text?: string): void {
+    this.set?.add(keyOf(cid, text))
   }
+}
+
+/** A root's key in {@link PinnedRoots}: its CIDv1 in base32. */
+function keyOf (cid: CID, text?: string): string {
+  return cid.version === 1 && text != null && text.startsWith('b') ? text : cid.toV1().toString()
 }
 
