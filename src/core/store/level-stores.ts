@@ -234,6 +234,20 @@ export class LevelStores {
   }
 
   /**
+   * Moves small blocks kept elsewhere in the database (`from`, by multihash) into
+   * the pack: appended first, then their locations committed and the old entries
+   * dropped in one batch (used to migrate repos of an earlier layout).
+   */
+  async movePackedIn (entries: Array<[Bytes, Bytes]>, from: Sub<Bytes>): Promise<void> {
+    await this.flush()
+    const locations = await this.packs.append(entries.map(([, value]) => value))
+    await this.db.batch([
+      ...entries.map(([key], i) => ({ type: 'put' as const, key: prefixed(PACKED_PREFIX, key), value: encodeLocation(locations[i]) })),
+      ...entries.map(([key]) => ({ type: 'del' as const, key, sublevel: from }))
+    ] as any)
+  }
+
+  /**
    * Reclaims the space of deleted small blocks (gc): a pack that no location
    * names is deleted; one whose live blocks fill less than half of it has them
    * copied into a new pack (their new locations committed in batches) and is

@@ -5,6 +5,7 @@ import { createHeliaLight } from 'helia'
 import { Level } from 'level'
 import { RepoError, RepoLockedError } from '../../errors.js'
 import { LevelStores } from './level-stores.js'
+import { migrateRepo } from './migrate.js'
 import { VerifyingBlockstore } from './verifying-blockstore.js'
 import type { Helia } from '@helia/interface'
 import type { Blockstore } from 'interface-blockstore'
@@ -71,6 +72,7 @@ export async function openRepo (path: string, options: OpenRepoOptions = {}): Pr
   await writeFile(join(dir, 'owner.pid'), `${process.pid}\n`).catch(() => {})
   const stores = new LevelStores(db, join(dir, 'blocks'), join(dir, 'packs'))
   await stores.open()
+  await migrateRepo(stores)
   const blockstore = new VerifyingBlockstore(stores.blockstore)
   const light = createHeliaLight({ blockstore, datastore: stores.datastore })
   const helia = options.configure?.(light as unknown as Helia) ?? light

@@ -181,3 +181,49 @@ describe('pack files', () => {
     }
   })
 })
+
+describe('a repo of the earlier layout', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>
+  beforeEach(async () => { tmp = await tempDir() })
+  afterEach(async () => { await tmp.cleanup() })
+
+  it('is moved to packs and one-character shards when opened, losing nothing', async () => {
+    const { mkdir, readdir, writeFile } = await import('node:fs/promises')
+    const { Level } = await import('level')
+    const { base32 } = await import('multiformats/bases/base32')
+    const path = join(tmp.path, 'r')
+    // what the earlier version left: small blocks as LevelDB values, large ones in two-character shards
+    const small = Array.from({ length: 50 }, (_, i) => Buffer.from(`small block ${i}`))
+    const large = Buffer.alloc(200 * 1024, 7)
+    const largeCid = rawCid(large)
+    const largeName = base32.encode(largeCid.multihash.bytes).slice(1)
+    const db = new Level<Uint8Array, Uint8Array>(join(path, 'store'), { keyEncoding: 'view', valueEncoding: 'view' })
+    await db.open()
+    for (const b of small) await db.sublevel<Uint8Array, Uint8Array>('b', { keyEncoding: 'view', valueEncoding: 'view' }).put(rawCid(b).multihash.bytes, b)
+    await db.sublevel<Uint8Array, Uint8Array>('f', { keyEncoding: 'view', valueEncoding: 'view' }).put(largeCid.multihash.bytes, new Uint8Array(0))
+    await db.close()
+    await mkdir(join(path, 'blocks', largeName.slice(-3, -1)), { recursive: true })
+    await writeFile(join(path, 'blocks', largeName.slice(-3, -1), largeName), large)
+
+    const repo = await openRepo(path)
+    try {
+      for (const b of small) expect(Buffer.compare(await bytesOf(repo.blockstore.get(rawCid(b))), b)).toBe(0)
+      expect(Buffer.compare(await bytesOf(repo.blockstore.get(largeCid)), large)).toBe(0)
+      const left: unknown[] = []
+      for await (const k of repo.stores.db.sublevel('b', { keyEncoding: 'view' }).keys()) left.push(k)
+      expect(left).toEqual([])
+      expect(await readdir(join(path, 'blocks'))).toEqual([largeName.slice(-2, -1)])
+      expect(await readdir(join(path, 'packs'))).toEqual(['00000001.pack'])
+    } finally {
+      await repo.close()
+    }
+    // and once moved, opening again changes nothing
+    const again = await openRepo(path)
+    try {
+      expect(Buffer.compare(await bytesOf(again.blockstore.get(rawCid(small[0]))), small[0])).toBe(0)
+      expect(await readdir(join(path, 'packs'))).toEqual(['00000001.pack'])
+    } finally {
+      await again.close()
+    }
+  })
+})
