@@ -22,15 +22,7 @@ export interface LinkFields {
  * `{slug}` and `{filename}`.
  */
 export function buildLink (fields: LinkFields, gateway = DEFAULT_GATEWAY, template?: string): string {
-  let url: URL
-  try {
-    url = new URL(gateway)
-  } catch {
-    throw new InvalidArgumentError(`--gateway "${gateway}" is not a URL (try https://dweb.link)`)
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new InvalidArgumentError(`--gateway "${gateway}" must be an http or https URL`)
-  }
+  const url = gatewayUrl(gateway)
   const ext = fields.file.endsWith('.md') ? '.md' : '.txt'
   const values: Record<string, string> = {
     cid: fields.cid.toString(),
@@ -54,4 +46,22 @@ export function buildLink (fields: LinkFields, gateway = DEFAULT_GATEWAY, templa
     if (v == null) throw new InvalidArgumentError(`--link-template uses unknown placeholder ${whole} (known: ${Object.keys(values).map(k => `{${k}}`).join(' ')})`)
     return v
   })
+}
+
+/** The last gateway parsed: a publish builds thousands of links with one gateway. */
+let lastGateway: { text: string, url: URL } | undefined
+
+function gatewayUrl (gateway: string): URL {
+  if (lastGateway?.text === gateway) return lastGateway.url
+  let url: URL
+  try {
+    url = new URL(gateway)
+  } catch {
+    throw new InvalidArgumentError(`--gateway "${gateway}" is not a URL (try https://dweb.link)`)
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new InvalidArgumentError(`--gateway "${gateway}" must be an http or https URL`)
+  }
+  lastGateway = { text: gateway, url }
+  return url
 }
