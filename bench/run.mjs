@@ -36,6 +36,21 @@ function measure (n, cmd, args, before) {
   return { median: ms[Math.floor(ms.length / 2)], min: ms[0], rss: Math.max(...runs.map(r => r.rss)), n }
 }
 
+/**
+ * Like measure() for two commands, run alternately (ours, peer, ours, peer, …), so
+ * that both see the same state of a noisy machine; returns [ours, peer].
+ */
+function measurePair (n, a, b) {
+  const runs = [[], []]
+  for (let i = 0; i < n; i++) {
+    for (const [k, m] of [[0, a], [1, b]]) { m.before?.(i); runs[k].push(run(m.cmd, m.args)) }
+  }
+  return runs.map(rs => {
+    const ms = rs.map(r => r.ms).sort((x, y) => x - y)
+    return { median: ms[Math.floor(ms.length / 2)], min: ms[0], rss: Math.max(...rs.map(r => r.rss)), n }
+  })
+}
+
 /** Starts `serve --net local` on a repo and resolves with its ready line and a stop function (killed after 5 minutes regardless). */
 async function startServe (node, repo) {
   const child = spawn(node, [BIN, '--repo', repo, '--json', 'serve', '--net', 'local', '--gateway-listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] })
@@ -105,9 +120,9 @@ try {
   const bundleDir = join(work, 'bundle')
   run(node, [BIN, '--repo', bundleRepo, 'get', cid, '-o', bundleDir])
   const n1 = quick ? 5 : 15
-  let i = 0
-  const oursCold = measure(n1, node, [BIN, '--repo', join(work, 'cold'), 'publish', '-q', SAMPLE], () => rmSync(join(work, 'cold'), { recursive: true, force: true }))
-  const carCold = measure(n1, node, [IPFS_CAR, 'pack', bundleDir, '--output', join(work, `cold-${i++}.car`)])
+  const [oursCold, carCold] = measurePair(n1,
+    { cmd: node, args: [BIN, '--repo', join(work, 'cold'), 'publish', '-q', SAMPLE], before: () => rmSync(join(work, 'cold'), { recursive: true, force: true }) },
+    { cmd: node, args: [IPFS_CAR, 'pack', bundleDir, '--output', join(work, 'cold.car')], before: () => rmSync(join(work, 'cold.car'), { force: true }) })
   row('cold `publish` of the sample article (whole process)', oursCold, carCold, 0.6, 'ipfs-car packs the same two-file bundle folder', WHY.cold)
   const nodeBaseline = measure(n1, node, ['-e', '0'])
 
@@ -121,8 +136,9 @@ try {
     await new Promise(resolve => setTimeout(resolve, 2500))
     const n2 = quick ? 1 : 5
     const repo = join(work, 'bulk')
-    const oursBulk = measure(n2, node, [BIN, '--repo', repo, 'publish', '-q', corpus], () => rmSync(repo, { recursive: true, force: true }))
-    const carBulk = measure(n2, node, [IPFS_CAR, 'pack', corpus, '--output', join(work, 'corpus.car')])
+    const [oursBulk, carBulk] = measurePair(n2,
+      { cmd: node, args: [BIN, '--repo', repo, 'publish', '-q', corpus], before: () => rmSync(repo, { recursive: true, force: true }) },
+      { cmd: node, args: [IPFS_CAR, 'pack', corpus, '--output', join(work, 'corpus.car')] })
     row(`\`publish\` of ${quick ? '2,000' : '10,000'} articles into an empty repo`, oursBulk, carBulk, 0.4, 'ipfs-car packs the same folder into a CAR', WHY.bulk)
     // republish: the repo from the last bulk run, files unchanged
     const again = measure(n2, node, [BIN, '--repo', repo, 'publish', '-q', corpus])
@@ -195,7 +211,7 @@ try {
     corpusRows ? '' : '\nThe corpus rows need tests/fixtures/gen-articles.mjs, which was not found.',
     '## How it is measured',
     '',
-    '- Each figure is a whole process started from the shell (`spawnSync`), the median of the runs; peak RSS is the largest of the runs.',
+    '- Each figure is a whole process started from the shell (`spawnSync`), the median of the runs; peak RSS is the largest of the runs. Cold and bulk publish alternate our runs with ipfs-car\'s, so that both see the same state of the machine (its speed drifts by 10–20% over minutes).',
     '- Cold publish: a fresh repo for every run; the bundled CLI and Node\'s compile cache as a user has them after the first call. ipfs-car packs the same two-file bundle folder (`article.txt`, `metadata.json`) into a CAR file.',
     '- Corpus: `tests/fixtures/gen-articles.mjs --count 10000 --seed 1` (about 125 MB), aged 2.5 s before publishing: the stat cache reads again any file modified within 2 s of being recorded, and a real corpus is older than that. ipfs-car packs the same folder.',
     '- add: a file of random bytes written just before and flushed (`sync`), as is the output of each run before the next; the page cache holds the input. ipfs-car packs the same file with `--no-wrap`.',

@@ -268,7 +268,7 @@ export class LevelStores {
       list.push({ key, loc })
     }
     const out = { packs: 0, bytes: 0 }
-    const packs = await this.packs.list()
+    const packs = this.packs.list()
     await this.packs.roll() // copies go to a new pack, never into one being compacted
     for (const { pack, size } of packs) {
       options?.signal?.throwIfAborted()

@@ -14,14 +14,16 @@ const VERSION_KEY = '/ipfs-publish/repo-version'
  * nothing: small blocks that LevelDB held themselves move into a pack (each
  * batch commits their locations and drops the old values together), and large
  * block files move from two-character shard folders into one-character ones.
- * A killed migration is taken up again by the next open. A new or current repo
- * costs one read.
+ * A killed migration is taken up again by the next open. A current repo costs
+ * one read; a new one (`fresh`: its database did not exist) none.
  */
-export async function migrateRepo (stores: LevelStores): Promise<void> {
-  const version = stores.getData(VERSION_KEY)
-  if (version !== undefined && Number(Buffer.from(version).toString()) >= REPO_VERSION) return
-  await moveInlineBlocks(stores)
-  await moveShardedFiles(stores.dir)
+export async function migrateRepo (stores: LevelStores, options: { fresh?: boolean } = {}): Promise<void> {
+  if (options.fresh !== true) {
+    const version = stores.getData(VERSION_KEY)
+    if (version !== undefined && Number(Buffer.from(version).toString()) >= REPO_VERSION) return
+    await moveInlineBlocks(stores)
+    await moveShardedFiles(stores.dir)
+  }
   await stores.queue(VERSION_KEY, Buffer.from(String(REPO_VERSION)))
 }
 

@@ -1,5 +1,5 @@
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, writeSync, writev } from 'node:fs'
-import { readdir, rm, stat } from 'node:fs/promises'
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, statSync, writeSync, writev } from 'node:fs'
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 
 type Bytes = Uint8Array
@@ -11,6 +11,9 @@ export interface PackLocation { pack: number, offset: number, length: number }
 export const PACK_MAX_BYTES = 1024 * 1024 * 1024
 
 const NAME = /^(\d{8})\.pack$/
+
+/** Appends up to this size are written on the calling thread. */
+const SMALL_APPEND = 64 * 1024
 
 /** Buffers per writev call (the usual IOV_MAX). */
 const IOV_MAX = 1024
@@ -62,16 +65,17 @@ export class PackFiles {
     return join(this.dir, `${String(pack).padStart(8, '0')}.pack`)
   }
 
-  /** Every pack file with its size, in order. */
-  async list (): Promise<Array<{ pack: number, size: number }>> {
+  /** Every pack file with its size, in order (synchronous: a repo has a handful). */
+  list (): Array<{ pack: number, size: number }> {
     let names: string[]
-    try { names = await readdir(this.dir) } catch { return [] }
+    try { names = readdirSync(this.dir) } catch { return [] }
     const out: Array<{ pack: number, size: number }> = []
     for (const name of names) {
       const m = NAME.exec(name)
       if (m == null) continue
-      const size = (await stat(join(this.dir, name)).catch(() => undefined))?.size
-      if (size != null) out.push({ pack: Number(m[1]), size })
+      try {
+        out.push({ pack: Number(m[1]), size: statSync(join(this.dir, name)).size })
+      } catch {}
     }
     return out.sort((a, b) => a.pack - b.pack)
   }
@@ -96,6 +100,12 @@ export class PackFiles {
       offset += v.byteLength
     }
     offset = start
+    if (total <= SMALL_APPEND) {
+      // a publish of one article: a few KB, cheaper written here than sent to the thread pool
+      const data = values.length === 1 ? values[0] : Buffer.concat(values, total)
+      for (let done = 0; done < total;) done += writeSync(cur.fd, data, done, total - done, start + done)
+      return locations
+    }
     for (let i = 0; i < values.length; i += IOV_MAX) {
       const slice = values.slice(i, i + IOV_MAX)
       let bytes = 0
@@ -165,7 +175,7 @@ export class PackFiles {
     if (this.current != null && (this.current.size === 0 || this.current.size + bytes <= PACK_MAX_BYTES)) return this.current
     if (this.current != null) await this.roll()
     if (!this.made) { mkdirSync(this.dir, { recursive: true }); this.made = true }
-    const packs = await this.list()
+    const packs = this.list()
     const last = packs.at(-1)
     if (last != null && !this.rollNext && last.size + bytes <= PACK_MAX_BYTES) {
       const fd = openSync(this.path(last.pack), 'r+')

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path'
 import { createHeliaLight } from 'helia'
 import { Level } from 'level'
 import { RepoError, RepoLockedError } from '../../errors.js'
+import { existsSync } from 'node:fs'
 import { LevelStores } from './level-stores.js'
 import { migrateRepo } from './migrate.js'
 import { VerifyingBlockstore } from './verifying-blockstore.js'
@@ -53,6 +54,8 @@ export async function openRepo (path: string, options: OpenRepoOptions = {}): Pr
   } catch (err: any) {
     throw new RepoError(`cannot create the repo folder ${dir}: ${err.code ?? err.message}`, { cause: err })
   }
+  // a new repo has nothing to migrate
+  const fresh = !existsSync(join(dir, 'store', 'CURRENT'))
   const db = new Level<Uint8Array, Uint8Array>(join(dir, 'store'), { keyEncoding: 'view', valueEncoding: 'view' })
   const deadline = Date.now() + (options.lockTimeout ?? 30_000)
   for (let delay = 10; ; delay = Math.min(delay * 2, 250)) {
@@ -72,7 +75,7 @@ export async function openRepo (path: string, options: OpenRepoOptions = {}): Pr
   await writeFile(join(dir, 'owner.pid'), `${process.pid}\n`).catch(() => {})
   const stores = new LevelStores(db, join(dir, 'blocks'), join(dir, 'packs'))
   await stores.open()
-  await migrateRepo(stores)
+  await migrateRepo(stores, { fresh })
   const blockstore = new VerifyingBlockstore(stores.blockstore)
   const light = createHeliaLight({ blockstore, datastore: stores.datastore })
   const helia = options.configure?.(light as unknown as Helia) ?? light
