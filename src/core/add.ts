@@ -29,6 +29,13 @@ export interface AddOptions extends AbortOptions, ProgressOptions<AddProgressEve
   hidden?: boolean
   /** Pin the root. @default true */
   pin?: boolean
+  /**
+   * Keep memory flat on large files: a young-generation collection every 16 MiB
+   * read frees the chunks already stored (see collectYoung). It turns on V8's
+   * `--expose-gc` in this process, so a library leaves it to the application; the
+   * CLI sets it. @default false
+   */
+  collectChunks?: boolean
 }
 
 export interface AddResult {
@@ -84,7 +91,7 @@ async function * candidates (root: string, name: string, options: AddOptions, co
         for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024, signal: options.signal })) {
           counter.bytes += chunk.length
           sinceGc += chunk.length
-          if (sinceGc >= GC_EVERY_BYTES) { sinceGc = 0; collectYoung() }
+          if (sinceGc >= GC_EVERY_BYTES && options.collectChunks === true) { sinceGc = 0; collectYoung() }
           options.onProgress?.(new CustomProgressEvent('article:add:bytes', { bytes: counter.bytes, path }))
           yield chunk as Uint8Array
         }
