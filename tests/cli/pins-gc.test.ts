@@ -96,6 +96,49 @@ describe('pin, gc, verify --all, stat', () => {
   })
 })
 
+describe('packs', () => {
+  it('a lost pack file: verify --all names the pinned roots it breaks (exit 4), cat says not in the store (exit 3)', async () => {
+    const tmp = await tempDir()
+    try {
+      const { rm } = await import('node:fs/promises')
+      const r = join(tmp.path, 'lost')
+      const cid = (await cli(['--repo', r, 'publish', SAMPLE, '-q'])).stdout.trim()
+      await rm(join(r, 'packs'), { recursive: true })
+      const v = await cli(['--repo', r, 'verify', '--all'])
+      expect(v.code).toBe(4)
+      expect(v.stderr).toMatch(new RegExp(`^error: pinned root ${cid} is broken: block \\S+ is missing$`, 'm'))
+      const c = await cli(['--repo', r, 'cat', cid])
+      expect(c.code).toBe(3)
+      expect(c.stderr).toMatch(/is not in the store/)
+    } finally {
+      await tmp.cleanup()
+    }
+  })
+
+  it('gc gives the space of unpinned articles back: their pack goes once nothing in it is pinned', async () => {
+    const tmp = await tempDir()
+    try {
+      const { readdir, writeFile } = await import('node:fs/promises')
+      const r = join(tmp.path, 'reclaim')
+      await writeFile(join(tmp.path, 'other.txt'), '## Other\n\nJuly 1, 2025\n\nA second article, for a second pack.\n')
+      const first = (await cli(['--repo', r, 'publish', SAMPLE, '-q'])).stdout.trim()
+      const second = (await cli(['--repo', r, 'publish', join(tmp.path, 'other.txt'), '-q'])).stdout.trim()
+      expect((await readdir(join(r, 'packs'))).length).toBeGreaterThanOrEqual(1)
+      expect((await cli(['--repo', r, 'pin', 'rm', first])).code).toBe(0)
+      expect((await cli(['--repo', r, 'gc'])).code).toBe(0)
+      expect((await cli(['--repo', r, 'verify', second])).code).toBe(0)
+      expect((await cli(['--repo', r, 'cat', first])).code).toBe(3)
+      const { stat } = await import('node:fs/promises')
+      let bytes = 0
+      for (const name of await readdir(join(r, 'packs'))) bytes += (await stat(join(r, 'packs', name))).size
+      expect(bytes).toBeLessThan(2000) // the sample's ~4 KB went; the short article's bundle stays
+      expect((await cli(['--repo', r, 'verify', '--all'])).code).toBe(0)
+    } finally {
+      await tmp.cleanup()
+    }
+  })
+})
+
 describe('gc sweeps block files a killed process left behind', () => {
   it('removes temporary files and files no marker names, and keeps pinned ones', async () => {
     const tmp = await tempDir()
