@@ -220,7 +220,7 @@ async function buildInline (paths: string[], profile: CidProfile, options: Publi
   const out: Array<BuiltArticle | PublishError> = []
   for (const path of paths) {
     try {
-      out.push(await buildArticle(path, profile, { signal: options.signal, maxBytes: options.maxBytes, gateway: options.gateway, linkTemplate: options.linkTemplate }))
+      out.push(await buildArticle(path, profile, options))
     } catch (err) {
       out.push(asArticleError(err, path))
     }

@@ -94,8 +94,7 @@ function readWithStat (path: string): { source: Buffer, stat: StatEntry['stat'] 
   const fd = openSync(path, 'r')
   try {
     const st = fstatSync(fd, { bigint: true })
-    if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' })
-    return { source: readFileSync(fd), stat: statFields(st) }
+    return { source: readFileSync(fd), stat: statFields(st) } // a directory: EISDIR
   } finally {
     closeSync(fd)
   }

@@ -56,6 +56,11 @@ function notFound (message: string): Error {
 const PACKED_PREFIX = Buffer.from('!p!')
 const FILES_PREFIX = Buffer.from('!f!')
 
+/** The batch puts that name where each block now sits in the packs. */
+function locationPuts (keys: Bytes[], locations: PackLocation[]): Array<{ type: 'put', key: Bytes, value: Bytes }> {
+  return keys.map((key, i) => ({ type: 'put', key: prefixed(PACKED_PREFIX, key), value: encodeLocation(locations[i]) }))
+}
+
 function prefixed (prefix: Buffer, key: Bytes): Buffer {
   const out = Buffer.allocUnsafe(prefix.length + key.byteLength)
   prefix.copy(out, 0)
@@ -179,8 +184,7 @@ export class LevelStores {
 
   /** A block's bytes as the store holds them (pending writes included), or undefined. Synchronous: no thread-pool round trip. */
   readBlock (multihash: Bytes): Bytes | undefined {
-    const k = bytesKey(multihash)
-    const pending = this.pendingBlocks.get(k) ?? this.inflightBlocks.get(k)
+    const pending = this.pendingBlock(multihash)
     if (pending != null) {
       if (pending.kind === 'del') return undefined
       return pending.kind === 'put' ? pending.value! : this.readFileBlock(multihash)
@@ -193,9 +197,15 @@ export class LevelStores {
 
   /** Whether a block is in the store (pending writes included). */
   hasBlock (multihash: Bytes): boolean {
-    const pending = this.pendingBlocks.get(bytesKey(multihash)) ?? this.inflightBlocks.get(bytesKey(multihash))
+    const pending = this.pendingBlock(multihash)
     if (pending != null) return pending.kind !== 'del'
     return this.db.getSync(prefixed(PACKED_PREFIX, multihash)) !== undefined || this.db.getSync(prefixed(FILES_PREFIX, multihash)) !== undefined
+  }
+
+  /** A block write not yet committed (waiting, or in the batch being written). */
+  private pendingBlock (multihash: Bytes): PendingBlock | undefined {
+    const k = bytesKey(multihash)
+    return this.pendingBlocks.get(k) ?? this.inflightBlocks.get(k)
   }
 
   /** A committed datastore value (pending writes not included), or undefined. */
@@ -245,7 +255,7 @@ export class LevelStores {
     await this.flush()
     const locations = await this.packs.append(entries.map(([, value]) => value))
     await this.db.batch([
-      ...entries.map(([key], i) => ({ type: 'put' as const, key: prefixed(PACKED_PREFIX, key), value: encodeLocation(locations[i]) })),
+      ...locationPuts(entries.map(([key]) => key), locations),
       ...entries.map(([key]) => ({ type: 'del' as const, key, sublevel: from }))
     ] as any)
   }
@@ -269,7 +279,7 @@ export class LevelStores {
     }
     const out = { packs: 0, bytes: 0 }
     const packs = this.packs.list()
-    await this.packs.roll() // copies go to a new pack, never into one being compacted
+    this.packs.roll() // copies go to a new pack, never into one being compacted
     for (const { pack, size } of packs) {
       options?.signal?.throwIfAborted()
       const blocks = named.get(pack) ?? []
@@ -284,7 +294,7 @@ export class LevelStores {
         const kept = slice.filter((_, i) => values[i] !== undefined)
         const locations = await this.packs.append(values.filter((v): v is Bytes => v !== undefined))
         await this.db.batch([
-          ...kept.map((b, i) => ({ type: 'put' as const, key: prefixed(PACKED_PREFIX, b.key), value: encodeLocation(locations[i]) })),
+          ...locationPuts(kept.map(b => b.key), locations),
           // a location past the end of its pack names no block: drop it with the pack
           ...slice.filter((_, i) => values[i] === undefined).map(b => ({ type: 'del' as const, key: prefixed(PACKED_PREFIX, b.key) }))
         ])
@@ -350,7 +360,7 @@ export class LevelStores {
     }
     // small blocks go to the pack first: a committed location always names bytes on disk
     this.flushing = (small.length === 0 ? Promise.resolve([]) : this.packs.append(small.map(b => b.value!))).then(async (locations) => {
-      for (let i = 0; i < small.length; i++) ops.push({ type: 'put', key: prefixed(PACKED_PREFIX, small[i].key), value: encodeLocation(locations[i]) })
+      ops.push(...locationPuts(small.map(b => b.key), locations))
       await this.db.batch(ops)
     }).then(async () => {
       // a deleted block's file goes once its marker is gone

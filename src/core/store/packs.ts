@@ -90,7 +90,7 @@ export class PackFiles {
   async append (values: Bytes[]): Promise<PackLocation[]> {
     let total = 0
     for (const v of values) total += v.byteLength
-    const cur = await this.writable(total)
+    const cur = this.writable(total)
     const start = cur.size
     cur.size += total
     const locations: PackLocation[] = []
@@ -144,7 +144,7 @@ export class PackFiles {
   }
 
   /** Stops appending to the current pack: the next append starts a new one (compaction copies into it). */
-  async roll (): Promise<void> {
+  roll (): void {
     if (this.current != null) closeSync(this.current.fd)
     this.current = undefined
     this.rollNext = true
@@ -154,16 +154,11 @@ export class PackFiles {
   async remove (pack: number): Promise<void> {
     const fd = this.readFds.get(pack)
     if (fd != null) { closeSync(fd); this.readFds.delete(pack) }
-    if (this.current?.pack === pack) await this.roll()
+    if (this.current?.pack === pack) this.roll()
     await rm(this.path(pack), { force: true })
   }
 
-  /** The pack number appends go to now, if one is open. */
-  get writing (): number | undefined {
-    return this.current?.pack
-  }
-
-  async close (): Promise<void> {
+  close (): void {
     for (const fd of this.readFds.values()) closeSync(fd)
     this.readFds.clear()
     if (this.current != null) closeSync(this.current.fd)
@@ -171,9 +166,9 @@ export class PackFiles {
   }
 
   /** The pack to append `bytes` to: the newest one while it has room, else a new one. */
-  private async writable (bytes: number): Promise<{ pack: number, fd: number, size: number }> {
+  private writable (bytes: number): { pack: number, fd: number, size: number } {
     if (this.current != null && (this.current.size === 0 || this.current.size + bytes <= PACK_MAX_BYTES)) return this.current
-    if (this.current != null) await this.roll()
+    if (this.current != null) this.roll()
     if (!this.made) { mkdirSync(this.dir, { recursive: true }); this.made = true }
     const packs = this.list()
     const last = packs.at(-1)

@@ -95,7 +95,7 @@ export async function openRepo (path: string, options: OpenRepoOptions = {}): Pr
         await stores.flush()
         await helia.stop()
       } finally {
-        await stores.packs.close()
+        stores.packs.close()
         await db.close()
       }
     }

@@ -22,7 +22,6 @@ export interface StatEntry {
 }
 
 const PREFIX = '/ipfs-publish/stat/'
-const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
 /** A file modified this close (ms) to when its entry was written may have changed unseen within one timestamp tick: it is read again. */
@@ -50,10 +49,6 @@ export async function loadStatCache (datastore: Datastore, options?: AbortOption
     } catch {}
   }
   return out
-}
-
-export async function putStatEntry (datastore: Datastore, path: string, entry: StatEntry, options?: AbortOptions): Promise<void> {
-  await putEncodedStatEntry(datastore, path, encoder.encode(JSON.stringify(entry)), options)
 }
 
 /** Stores an entry already encoded (by buildArticle, perhaps on a worker). */
