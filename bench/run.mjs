@@ -28,12 +28,17 @@ function run (cmd, args, opts = {}) {
   return { ms, rss, stdout: r.stdout.toString() }
 }
 
-/** Median wall and max peak RSS of n runs; `before` prepares each run (not timed). */
+/** Median wall and max peak RSS of some runs. */
+function summarize (runs) {
+  const ms = runs.map(r => r.ms).sort((a, b) => a - b)
+  return { median: ms[Math.floor(ms.length / 2)], min: ms[0], rss: Math.max(...runs.map(r => r.rss)), n: runs.length }
+}
+
+/** n runs of one command; `before` prepares each run (not timed). */
 function measure (n, cmd, args, before) {
   const runs = []
   for (let i = 0; i < n; i++) { before?.(i); runs.push(run(cmd, args)) }
-  const ms = runs.map(r => r.ms).sort((a, b) => a - b)
-  return { median: ms[Math.floor(ms.length / 2)], min: ms[0], rss: Math.max(...runs.map(r => r.rss)), n }
+  return summarize(runs)
 }
 
 /**
@@ -45,10 +50,7 @@ function measurePair (n, a, b) {
   for (let i = 0; i < n; i++) {
     for (const [k, m] of [[0, a], [1, b]]) { m.before?.(i); runs[k].push(run(m.cmd, m.args)) }
   }
-  return runs.map(rs => {
-    const ms = rs.map(r => r.ms).sort((x, y) => x - y)
-    return { median: ms[Math.floor(ms.length / 2)], min: ms[0], rss: Math.max(...rs.map(r => r.rss)), n }
-  })
+  return runs.map(summarize)
 }
 
 /** Starts `serve --net local` on a repo and resolves with its ready line and a stop function (killed after 5 minutes regardless). */
