@@ -12,9 +12,15 @@ if (major < 22) {
     process.stderr.write(`error: ipfs-publish needs Node.js 22 or later, this is ${process.version} (run it through npx or npm scripts in the project, or install Node 24 LTS)\n`)
     process.exit(1)
   }
-  const { spawnSync } = await import('node:child_process') // only on this path: it costs 3 ms to load
-  const res = spawnSync(node, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, IPFS_PUBLISH_REEXEC: '1' } })
-  process.exit(res.status ?? 1)
+  // Run it there. Signals sent to this process go on to the child (a `serve` stopped
+  // with SIGTERM must not live on as an orphan), and the child's exit is ours.
+  const { spawn } = await import('node:child_process') // only on this path: it costs 3 ms to load
+  const { constants } = await import('node:os')
+  const child = spawn(node, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, IPFS_PUBLISH_REEXEC: '1' } })
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => { child.kill(sig) })
+  child.on('error', (err) => { process.stderr.write(`error: cannot start ${node}: ${err.message}\n`); process.exit(1) })
+  child.on('exit', (code, signal) => { process.exit(code ?? 128 + (constants.signals[signal] ?? 0)) })
+  await new Promise(() => {}) // the child's exit ends this process
 }
 module.enableCompileCache?.()
 const { main } = await import('../dist/cli.js')

@@ -11,9 +11,9 @@ export const SAMPLE = join(ROOT, 'articles', 'us-joins-ukraine-peace-force-talks
 export interface CliResult { code: number | null, stdout: string, stderr: string, stdoutBytes: Buffer }
 
 /** Runs the real bin in a child process (bounded in time), returning exit code and output. */
-export async function cli (args: string[], opts: { cwd?: string, env?: NodeJS.ProcessEnv, input?: string | Buffer, bin?: string, timeout?: number } = {}): Promise<CliResult> {
+export async function cli (args: string[], opts: { cwd?: string, env?: NodeJS.ProcessEnv, input?: string | Buffer, bin?: string, timeout?: number, node?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [opts.bin ?? BIN, ...args], {
+    const child = spawn(opts.node ?? process.execPath, [opts.bin ?? BIN, ...args], {
       cwd: opts.cwd ?? ROOT,
       env: { ...process.env, IPFS_PUBLISH_REPO: '', ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe']
