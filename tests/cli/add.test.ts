@@ -69,17 +69,23 @@ describe('add', () => {
       const fh = await open(file, 'r+')
       for (let i = 0; i < mib; i++) await fh.write(Buffer.from(`chunk ${i}`), 0, undefined, i * 1024 * 1024)
       await fh.close()
-      const r = await cli(['--repo', join(tmp.path, `repo-rss-${mib}`), '-q', 'add', file], {
-        env: { NODE_OPTIONS: `--import ${join(ROOT, 'tests', 'fixtures', 'report-rss.mjs')}` },
-        timeout: 60_000
-      })
-      expect(r.code, r.stderr).toBe(0)
-      return Number(/peak-rss-kib (\d+)/.exec(r.stderr)![1]) / 1024
+      // the lower of two runs, each into a new repo: one peak reading varies by a few MB with GC timing
+      const peaks: number[] = []
+      for (const run of [1, 2]) {
+        const r = await cli(['--repo', join(tmp.path, `repo-rss-${mib}-${run}`), '-q', 'add', file], {
+          env: { NODE_OPTIONS: `--import ${join(ROOT, 'tests', 'fixtures', 'report-rss.mjs')}` },
+          timeout: 60_000
+        })
+        expect(r.code, r.stderr).toBe(0)
+        peaks.push(Number(/peak-rss-kib (\d+)/.exec(r.stderr)![1]) / 1024)
+      }
+      return Math.min(...peaks)
     }
     const small = await rssOf(64)
     const large = await rssOf(512)
-    expect(large - small).toBeLessThan(15)
-    expect(large).toBeLessThan(150)
+    const peaks = `peak RSS: ${small.toFixed(0)} MB for 64 MiB, ${large.toFixed(0)} MB for 512 MiB`
+    expect(large - small, peaks).toBeLessThan(15)
+    expect(large, peaks).toBeLessThan(150)
   }, 90_000)
 
   it('a missing path: exit 3, one line', async () => {
