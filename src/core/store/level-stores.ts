@@ -429,6 +429,27 @@ export class LevelBlockstore extends BaseBlockstore {
       yield { multihash: key, bytes }
     }
   }
+
+  /**
+   * Every stored block with its size, as {@link entries} lists them, without
+   * reading any: a small block's size is in its location (kept if its pack holds
+   * it), a large one's is its file's (for stat and gc).
+   */
+  async * sizes (options?: AbortOptions): AsyncGenerator<{ multihash: Bytes, size: number }> {
+    await this.stores.flush()
+    const packSizes = new Map(this.stores.packs.list().map(p => [p.pack, p.size]))
+    for await (const [key, value] of this.stores.packed.iterator(BULK)) {
+      options?.signal?.throwIfAborted()
+      const loc = decodeLocation(value)
+      if (loc.offset + loc.length > (packSizes.get(loc.pack) ?? 0)) continue // its pack is gone or short
+      yield { multihash: key, size: loc.length }
+    }
+    for await (const key of this.stores.files.keys(BULK)) {
+      options?.signal?.throwIfAborted()
+      const size = (await stat(this.stores.blockPath(key)).catch(() => undefined))?.size
+      if (size != null) yield { multihash: key, size }
+    }
+  }
 }
 
 /** A datastore over the `d` sublevel, with string keys. */

@@ -15,7 +15,7 @@ export interface RepoStat { blocks: number, bytes: number, pins: number, article
 /** Blocks and bytes in the store, pinned roots, articles in the index. */
 export async function repoStat (repo: Repo, options: AbortOptions = {}): Promise<RepoStat> {
   const stat: RepoStat = { blocks: 0, bytes: 0, pins: 0, articles: 0 }
-  for await (const { bytes } of repo.stores.blockstore.entries(options)) { stat.blocks++; stat.bytes += bytes.byteLength }
+  for await (const { size } of repo.stores.blockstore.sizes(options)) { stat.blocks++; stat.bytes += size }
   for await (const _ of repo.helia.pins.ls(options)) stat.pins++
   for await (const _ of listArticles(repo.datastore, options)) stat.articles++
   return stat
@@ -29,7 +29,7 @@ export type GcProgressEvents = ProgressEvent<'article:gc:deleted', { multihash: 
  */
 export async function collectGarbage (repo: Repo, options: AbortOptions & ProgressOptions<GcProgressEvents> = {}): Promise<{ blocks: number, bytes: number }> {
   const sizes = new Map<string, number>()
-  for await (const { multihash, bytes } of repo.stores.blockstore.entries(options)) sizes.set(bytesKey(multihash), bytes.byteLength)
+  for await (const { multihash, size } of repo.stores.blockstore.sizes(options)) sizes.set(bytesKey(multihash), size)
   const freed = { blocks: 0, bytes: 0 }
   await repo.helia.gc({
     signal: options.signal,
