@@ -8,6 +8,9 @@ export default defineConfig({
     pool: 'forks',
     // two cores here: two test files at a time
     maxWorkers: 2,
-    reporters: ['default']
+    reporters: ['default'],
+    // every test file kills the processes it started (tests/setup.ts); the suite checks that none is left
+    setupFiles: ['tests/setup.ts'],
+    globalSetup: ['tests/global-teardown.ts']
   }
 })

@@ -5,7 +5,6 @@ import { build } from 'esbuild'
 import { rm } from 'node:fs/promises'
 import { heliaLight } from './helia-light.mjs'
 import { lazyStringWidth } from './lazy-string-width.mjs'
-import { classicLevelBinding } from './classic-level-binding.mjs'
 import { fastBase36 } from './fast-base36.mjs'
 
 await rm('dist', { recursive: true, force: true })
@@ -28,10 +27,12 @@ await build({
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
   minifyWhitespace: process.env.NO_MINIFY == null,
-  plugins: [heliaLight, lazyStringWidth, classicLevelBinding, fastBase36],
+  plugins: [heliaLight, lazyStringWidth, fastBase36],
   minifySyntax: true,
-  // the native addon's loader: it looks for the addon in node_modules at run time
-  external: ['node-gyp-build']
+  // the store's engine (a native addon whose loader finds its binary beside its own
+  // files) and LevelDB (loaded only to move a repo of the earlier layout) load from
+  // node_modules at run time
+  external: ['lmdb', 'level', 'classic-level', 'node-gyp-build']
 })
 await build({
   ...common,

@@ -33,8 +33,12 @@ export interface Context {
   readonly cwd: string
   /** The environment (tokens of remote services come from here, never from arguments). */
   readonly env: NodeJS.ProcessEnv
-  /** Opens the repo named by --repo / IPFS_PUBLISH_REPO / the default, once; closed when the command ends. `configure` adds networking. */
-  repo(options?: { configure?: OpenRepoOptions['configure'] }): Promise<Repo>
+  /**
+   * Opens the repo named by --repo / IPFS_PUBLISH_REPO / the default, once; closed when the command ends.
+   * `configure` adds networking; `access: 'write'` (commands that store blocks or pins) holds a writer
+   * lease and may create the repo, the default `read` does neither.
+   */
+  repo(options?: { configure?: OpenRepoOptions['configure'], access?: OpenRepoOptions['access'], create?: boolean }): Promise<Repo>
   /** The exit code the command asks for when it does not throw (e.g. 1 when some articles failed). */
   exitCode: number
 }

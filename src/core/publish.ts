@@ -19,6 +19,7 @@ import { multihashKey } from './unixfs/multihash-key.js'
 import { getProfile } from './unixfs/profiles.js'
 import type { ArticleMetadata } from './article/bundle.js'
 import type { ArticleRecord } from './store/article-index.js'
+import { engineOf } from './store/repo.js'
 import type { Repo } from './store/repo.js'
 import type { AbortOptions } from 'abort-error'
 import { CID } from 'multiformats/cid'
@@ -101,7 +102,11 @@ export async function * publishArticles (paths: string[], repo: Repo | undefined
   const total = sources.length
   options.onProgress?.(new CustomProgressEvent('article:publish:found', { total }))
   const pins = store != null ? await PinnedRoots.load(store, total, options) : undefined
-  const statCache = store != null ? await loadStatCache(store.datastore, options) : new Map<string, StatEntry>()
+  const engine = store != null ? engineOf(store) : undefined
+  // blocks recorded as damaged: every article is read again (not taken from the stat
+  // cache), so that the good bytes of a damaged one are written again
+  const repairing = engine != null && engine.damagedCount() > 0
+  const statCache = store != null && !repairing ? await loadStatCache(store.datastore, options) : new Map<string, StatEntry>()
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_ARTICLE_BYTES
   let done = 0
 
@@ -187,6 +192,11 @@ export async function * publishArticles (paths: string[], repo: Repo | undefined
               for await (const _ of store.helia.pins.add(result.root, { signal: options.signal, walker: walkerFor(article), metadata: { source: 'ipfs-publish', slug: result.metadata.slug }, offline: true } as any)) {}
               pins.add(result.root, result.cid)
               result.stored = true
+            } else {
+              // pinned already: a block whose stored bytes differ (damaged) or are gone is written again
+              for (const block of article.blocks) {
+                if (!(await engine!.holds(block.cid.multihash.bytes, block.bytes))) await store.blockstore.put(block.cid, block.bytes, options)
+              }
             }
             await putEncodedArticle(store.datastore, result.cid, article.encoded.record, options)
             await putEncodedStatEntry(store.datastore, path, article.encoded.statEntry, options)

@@ -8,14 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { lazyStringWidth } from '../../scripts/lazy-string-width.mjs'
 // @ts-expect-error plain JavaScript build scripts
 import { fastBase36 } from '../../scripts/fast-base36.mjs'
-// @ts-expect-error plain JavaScript build scripts
-import { classicLevelBinding } from '../../scripts/classic-level-binding.mjs'
 import stringWidth from 'string-width'
 import { base36 } from 'multiformats/bases/base36'
 import { randomBytes } from 'node:crypto'
 
 let dir: string
-// inside node_modules, so that the bundles resolve node-gyp-build and classic-level as dist/ does
+// inside node_modules, so that the bundles resolve their dependencies as dist/ does
 beforeAll(async () => { dir = await mkdtemp(join(process.cwd(), 'node_modules', '.ipfs-publish-plugins-')) })
 afterAll(async () => { await rm(dir, { recursive: true, force: true }) })
 
@@ -43,16 +41,6 @@ describe('lazy-string-width', () => {
     const samples = ['', 'abc', 'ipfs-publish publish <paths..>', 'é', 'naïve café', '古池や', '👍🏽', 'a\u0301', '\u001b[31mred\u001b[39m', 'tab\there', '→ …', 'ｗｉｄｅ']
     for (const s of samples) expect(mod.default(s), JSON.stringify(s)).toBe(stringWidth(s))
     expect(mod.default('\u001b[31mred\u001b[39m', { countAnsiEscapeCodes: true })).toBe(stringWidth('\u001b[31mred\u001b[39m', { countAnsiEscapeCodes: true }))
-  })
-})
-
-describe('classic-level-binding', () => {
-  it('bundled classic-level finds its native addon and stores and reads', async () => {
-    const mod = await bundle('level', "export { ClassicLevel } from 'classic-level'", [classicLevelBinding])
-    const db = new mod.ClassicLevel(join(dir, 'db'))
-    await db.put('k', 'v')
-    expect(await db.get('k')).toBe('v')
-    await db.close()
   })
 })
 

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BIN, cli, ROOT, tempDir } from '../helpers/cli.js'
+import { track } from '../helpers/processes.js'
 
 const GEN = join(ROOT, 'tests', 'fixtures', 'gen-articles.mjs')
 const KILLS = 20
@@ -17,7 +18,7 @@ function prng (seed: number): () => number {
 /** Starts a publish and SIGKILLs it after `ms`; resolves with what it printed before dying. */
 async function publishAndKill (args: string[], ms: number): Promise<{ stdout: string, killed: boolean }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = track(spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }))
     let stdout = ''
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
     const timer = setTimeout(() => child.kill('SIGKILL'), ms)
@@ -56,7 +57,7 @@ describe('crash safety: SIGKILL during a 2,000-article publish', () => {
       if (killed && printed.length > 0 && printed.length < 2000) midway++
       // what was printed before the kill is a prefix of the uninterrupted run
       expect(printed.slice(0, -1)).toEqual(expected.slice(0, Math.max(0, printed.length - 1)))
-      if (existsSync(join(repo, 'store'))) {
+      if (existsSync(join(repo, 'repo.json'))) {
         const verify = await cli(['--repo', repo, 'verify', '--all'], { timeout: 60_000 })
         expect(verify.stderr, `kill ${i} after ${delay} ms`).toBe('')
         expect(verify.code).toBe(0)

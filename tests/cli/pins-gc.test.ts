@@ -96,14 +96,17 @@ describe('pin, gc, verify --all, stat', () => {
   })
 })
 
-describe('packs', () => {
-  it('a lost pack file: verify --all names the pinned roots it breaks (exit 4), cat says not in the store (exit 3)', async () => {
+describe('space and lost files', () => {
+  it('a lost block file: verify --all names the pinned roots it breaks (exit 4), cat says not in the store (exit 3)', async () => {
     const tmp = await tempDir()
     try {
-      const { rm } = await import('node:fs/promises')
+      const { rm, readdir: rd } = await import('node:fs/promises')
+      const { detBytes } = await import('../helpers/fixtures.js')
       const r = join(tmp.path, 'lost')
-      const cid = (await cli(['--repo', r, 'publish', SAMPLE, '-q'])).stdout.trim()
-      await rm(join(r, 'packs'), { recursive: true })
+      await writeFile(join(tmp.path, 'big.bin'), detBytes(300_000, 'lost'))
+      const cid = (await cli(['--repo', r, 'add', join(tmp.path, 'big.bin'), '-q'])).stdout.trim()
+      const shard = (await rd(join(r, 'blocks')))[0]
+      await rm(join(r, 'blocks', shard, (await rd(join(r, 'blocks', shard)))[0]))
       const v = await cli(['--repo', r, 'verify', '--all'])
       expect(v.code).toBe(4)
       expect(v.stderr).toMatch(new RegExp(`^error: pinned root ${cid} is broken: block \\S+ is missing$`, 'm'))
@@ -115,24 +118,29 @@ describe('packs', () => {
     }
   })
 
-  it('gc gives the space of unpinned articles back: their pack goes once nothing in it is pinned', async () => {
+  it('gc removes the blocks of unpinned articles; the store then takes new ones into the freed pages', async () => {
     const tmp = await tempDir()
     try {
-      const { readdir, writeFile } = await import('node:fs/promises')
+      const { stat } = await import('node:fs/promises')
       const r = join(tmp.path, 'reclaim')
-      await writeFile(join(tmp.path, 'other.txt'), '## Other\n\nJuly 1, 2025\n\nA second article, for a second pack.\n')
+      await writeFile(join(tmp.path, 'other.txt'), '## Other\n\nJuly 1, 2025\n\nA second article.\n')
       const first = (await cli(['--repo', r, 'publish', SAMPLE, '-q'])).stdout.trim()
       const second = (await cli(['--repo', r, 'publish', join(tmp.path, 'other.txt'), '-q'])).stdout.trim()
-      expect((await readdir(join(r, 'packs'))).length).toBeGreaterThanOrEqual(1)
+      expect((await statOf(r)).blocks).toBe(6)
       expect((await cli(['--repo', r, 'pin', 'rm', first])).code).toBe(0)
-      expect((await cli(['--repo', r, 'gc'])).code).toBe(0)
+      expect(JSON.parse((await cli(['--repo', r, 'gc', '--json'])).stdout).blocks).toBe(3)
+      expect(await statOf(r)).toMatchObject({ blocks: 3, pins: 1, articles: 1 })
       expect((await cli(['--repo', r, 'verify', second])).code).toBe(0)
       expect((await cli(['--repo', r, 'cat', first])).code).toBe(3)
-      const { stat } = await import('node:fs/promises')
-      let bytes = 0
-      for (const name of await readdir(join(r, 'packs'))) bytes += (await stat(join(r, 'packs', name))).size
-      expect(bytes).toBeLessThan(2000) // the sample's ~4 KB went; the short article's bundle stays
       expect((await cli(['--repo', r, 'verify', '--all'])).code).toBe(0)
+      // publishing and removing the same article again and again does not grow the file
+      const size = (await stat(join(r, 'lmdb', 'data.mdb'))).size
+      for (let i = 0; i < 3; i++) {
+        await cli(['--repo', r, 'publish', SAMPLE, '-q'])
+        await cli(['--repo', r, 'pin', 'rm', first])
+        await cli(['--repo', r, 'gc'])
+      }
+      expect((await stat(join(r, 'lmdb', 'data.mdb'))).size).toBeLessThanOrEqual(size + 64 * 1024)
     } finally {
       await tmp.cleanup()
     }

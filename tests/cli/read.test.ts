@@ -123,7 +123,7 @@ describe('get, cat, verify', () => {
     const envRepo = join(tmp.path, 'env-repo')
     const res = await cli(['publish', SAMPLE, '-q'], { env: { IPFS_PUBLISH_REPO: envRepo } })
     expect(res.code).toBe(0)
-    expect(await readdir(envRepo)).toContain('store')
+    expect(await readdir(envRepo)).toContain('repo.json')
     const ls = await cli(['ls', '-q'], { env: { IPFS_PUBLISH_REPO: envRepo } })
     expect(ls.stdout.trim()).toBe(cid)
   })

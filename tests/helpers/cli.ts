@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { track } from './processes.js'
 
 export const ROOT = resolve(import.meta.dirname, '..', '..')
 export const BIN = join(ROOT, 'bin', 'ipfs-publish.js')
@@ -13,11 +14,11 @@ export interface CliResult { code: number | null, stdout: string, stderr: string
 /** Runs the real bin in a child process (bounded in time), returning exit code and output. */
 export async function cli (args: string[], opts: { cwd?: string, env?: NodeJS.ProcessEnv, input?: string | Buffer, bin?: string, timeout?: number, node?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(opts.node ?? process.execPath, [opts.bin ?? BIN, ...args], {
+    const child = track(spawn(opts.node ?? process.execPath, [opts.bin ?? BIN, ...args], {
       cwd: opts.cwd ?? ROOT,
       env: { ...process.env, IPFS_PUBLISH_REPO: '', ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe']
-    })
+    }))
     const out: Buffer[] = []
     const err: Buffer[] = []
     child.stdout.on('data', (d: Buffer) => out.push(d))

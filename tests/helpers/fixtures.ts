@@ -37,23 +37,15 @@ export async function writeTree (dir: string, options: { empty?: boolean } = {})
   await writeFile(join(dir, 'ünïcødé', 'zürich.txt'), 'Zürich\n')
 }
 
-/** Flips one bit of a stored block, found by a string it holds, where the repo keeps it on disk (a pack, or LevelDB's files); returns the file's name. */
+/** Flips one bit of a stored block, found by a string it holds, where the repo keeps it on disk (LMDB's data file); returns the file's name. No process may have the repo open. */
 export async function flipStoredByte (repo: string, needle: string): Promise<string> {
-  const { readdir, readFile, writeFile } = await import('node:fs/promises')
+  const { readFile, writeFile } = await import('node:fs/promises')
   const { join } = await import('node:path')
-  for (const folder of ['packs', 'store']) {
-    let names: string[]
-    try { names = await readdir(join(repo, folder)) } catch { continue }
-    for (const name of names) {
-      if (!/\.(pack|ldb|log)$/.test(name)) continue
-      const path = join(repo, folder, name)
-      const bytes = await readFile(path)
-      const at = bytes.indexOf(needle)
-      if (at === -1) continue
-      bytes[at] ^= 0x20
-      await writeFile(path, bytes)
-      return name
-    }
-  }
-  throw new Error('needle not found in the repo\'s files')
+  const path = join(repo, 'lmdb', 'data.mdb')
+  const bytes = await readFile(path)
+  const at = bytes.indexOf(needle)
+  if (at === -1) throw new Error('needle not found in the repo\'s files')
+  bytes[at] ^= 0x20
+  await writeFile(path, bytes)
+  return 'data.mdb'
 }

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { BIN } from './cli.js'
+import { track } from './processes.js'
 
 export interface Served { child: ChildProcess, peerId: string, multiaddrs: string[], gateway: string, stderr: () => string, stop: (signal?: NodeJS.Signals) => Promise<number | null> }
 
@@ -8,7 +9,7 @@ export interface Served { child: ChildProcess, peerId: string, multiaddrs: strin
 export async function serve (repo: string, extra: string[] = [], limitMs = 60_000, node = process.execPath): Promise<Served> {
   // --net local unless a --config says where to go (a config in tests always says local)
   const net = extra.includes('--config') ? [] : ['--net', 'local']
-  const child = spawn(node, [BIN, '--repo', repo, '--json', 'serve', ...net, '--gateway-listen', '127.0.0.1:0', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = track(spawn(node, [BIN, '--repo', repo, '--json', 'serve', ...net, '--gateway-listen', '127.0.0.1:0', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] }))
   const killer = setTimeout(() => child.kill('SIGKILL'), limitMs)
   let err = ''
   child.stderr.on('data', (d: Buffer) => { err += d.toString() })

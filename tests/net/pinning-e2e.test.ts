@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cli, ROOT, SAMPLE, tempDir } from '../helpers/cli.js'
 import type { ChildProcess } from 'node:child_process'
+import { track } from '../helpers/processes.js'
 
 const FIXTURE = join(ROOT, 'tests', 'fixtures', 'pinning-node.mjs')
 const TOKEN = 'e2e-token-7c1d'
@@ -14,7 +15,7 @@ describe('end to end: a real Helia node stands in for the pinning service', () =
   let ready: { url: string, multiaddrs: string[] }
   beforeAll(async () => {
     tmp = await tempDir()
-    service = spawn(process.execPath, [FIXTURE, '--repo', join(tmp.path, 'service'), '--token', TOKEN, '--ttl', '120'], { stdio: ['ignore', 'pipe', 'inherit'] })
+    service = track(spawn(process.execPath, [FIXTURE, '--repo', join(tmp.path, 'service'), '--token', TOKEN, '--ttl', '120'], { stdio: ['ignore', 'pipe', 'inherit'] }))
     ready = await new Promise((resolve, reject) => {
       let out = ''
       const t = setTimeout(() => reject(new Error('the pinning node did not start')), 30_000)

@@ -9,6 +9,7 @@ import { detBytes } from '../helpers/fixtures.js'
 import { serve } from '../helpers/serve.js'
 import type { Served } from '../helpers/serve.js'
 import type { AddressInfo } from 'node:net'
+import { track } from '../helpers/processes.js'
 
 describe('two nodes on loopback: A publishes and serves, B fetches', () => {
   let tmp: Awaited<ReturnType<typeof tempDir>>
@@ -127,12 +128,12 @@ describe('SIGTERM during a transfer', () => {
       const a = await serve(repoA)
       const repoB = join(tmp.path, 'B')
       const out = join(tmp.path, 'out.bin')
-      const getter = spawn(process.execPath, [BIN, '--repo', repoB, 'get', cid, '--peer', a.multiaddrs[0], '--net', 'local', '-o', out], { stdio: ['ignore', 'pipe', 'pipe'] })
+      const getter = track(spawn(process.execPath, [BIN, '--repo', repoB, 'get', cid, '--peer', a.multiaddrs[0], '--net', 'local', '-o', out], { stdio: ['ignore', 'pipe', 'pipe'] }))
       let err = ''
       getter.stderr.on('data', (d: Buffer) => { err += d.toString() })
       const killer = setTimeout(() => getter.kill('SIGKILL'), 30_000)
-      // wait until blocks are arriving, then stop the fetch
-      for (let i = 0; i < 100 && !existsSync(join(repoB, 'blocks')); i++) await new Promise(resolve => setTimeout(resolve, 50))
+      // wait until blocks are arriving (large ones wait in tmp/ until their commit), then stop the fetch
+      for (let i = 0; i < 100 && !existsSync(join(repoB, 'tmp')); i++) await new Promise(resolve => setTimeout(resolve, 50))
       getter.kill('SIGTERM')
       const code = await new Promise<number | null>(resolve => getter.on('close', resolve))
       clearTimeout(killer)

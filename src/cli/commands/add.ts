@@ -16,7 +16,7 @@ export const builder = (y: Argv) => y
 interface AddArgs { path: string, cidProfile: CidProfileName, onlyHash: boolean, hidden: boolean, pin: boolean }
 
 export async function handler (args: AddArgs, ctx: Context): Promise<void> {
-  const repo = args.onlyHash ? undefined : await ctx.repo()
+  const repo = args.onlyHash ? undefined : await ctx.repo({ access: 'write' })
   const { addPath } = await import('../../core/add.js')
   const result = await addPath(args.path, repo, { cidProfile: args.cidProfile, onlyHash: args.onlyHash, hidden: args.hidden, pin: args.pin, collectChunks: true, signal: ctx.signal })
   if (ctx.json) await ctx.out(JSON.stringify({ path: args.path, cid: result.cid.toString(), bytes: result.bytes }) + '\n')

@@ -14,7 +14,7 @@ interface ImportArgs { files?: string[], pin: boolean }
 
 export async function handler (args: ImportArgs, ctx: Context): Promise<void> {
   const files = args.files == null || args.files.length === 0 ? ['-'] : args.files
-  const repo = await ctx.repo()
+  const repo = await ctx.repo({ access: 'write' })
   const { importCar } = await import('../../core/car/import.js')
   for (const file of files) {
     try {

@@ -34,7 +34,7 @@ export const remoteBuilder = (y: Argv, ctx: Context): Argv => y
       .option('token-env', { type: 'string', describe: 'environment variable that holds the access token' })
       .option('token-file', { type: 'string', describe: 'file that holds the access token' }),
     async (a: any) => {
-      const repo = await ctx.repo()
+      const repo = await ctx.repo({ access: 'write' })
       const { addService } = await import('../../net/pinning/services.js')
       await addService(repo.datastore, { name: a.name, endpoint: a.endpoint, tokenEnv: a.tokenEnv, tokenFile: a.tokenFile != null ? ctx.resolve(a.tokenFile) : undefined })
       await repo.flush()
@@ -50,7 +50,7 @@ export const remoteBuilder = (y: Argv, ctx: Context): Argv => y
       }
     })
     .command('rm <name>', 'remove a service', (b: Argv) => b.positional('name', { type: 'string' }), async (a: any) => {
-      const repo = await ctx.repo()
+      const repo = await ctx.repo({ access: 'write' })
       const { removeService } = await import('../../net/pinning/services.js')
       await removeService(repo.datastore, a.name)
       await repo.flush()
@@ -130,9 +130,9 @@ export async function remoteAdd (a: any, cids: string[], ctx: Context, names: Ma
 }
 
 /** Opens the repo with this node online (the network options of the command). */
-export async function openOnline (a: any, ctx: Context): ReturnType<Context['repo']> {
+export async function openOnline (a: any, ctx: Context, access: 'read' | 'write' = 'read'): ReturnType<Context['repo']> {
   const net = await resolveNetOptions(a)
   const { withNetwork, libp2pOptions } = await import('../../net/node.js')
   libp2pOptions(net)
-  return ctx.repo({ configure: h => withNetwork(h, net) })
+  return ctx.repo({ configure: h => withNetwork(h, net), access })
 }

@@ -18,7 +18,7 @@ export async function handler (): Promise<void> {}
 
 async function add (args: { cids: string[] }, ctx: Context): Promise<void> {
   const cids = args.cids.map(c => parseCid(c))
-  const repo = await ctx.repo()
+  const repo = await ctx.repo({ access: 'write' })
   const { pinRoot } = await import('../../core/store/pins.js')
   for (const cid of cids) {
     const added = await pinRoot(repo, cid, { source: 'ipfs-publish pin add' }, { signal: ctx.signal })
@@ -30,7 +30,7 @@ async function add (args: { cids: string[] }, ctx: Context): Promise<void> {
 
 async function rm (args: { cids: string[] }, ctx: Context): Promise<void> {
   const cids = args.cids.map(c => parseCid(c))
-  const repo = await ctx.repo()
+  const repo = await ctx.repo({ access: 'write' })
   const { unpinRoot } = await import('../../core/store/pins.js')
   const { deleteArticle } = await import('../../core/store/article-index.js')
   for (const cid of cids) {

@@ -60,7 +60,7 @@ export async function handler (args: PublishArgs, ctx: Context): Promise<void> {
   const remote = (args as any).pinRemote != null || (args as any).pinRemoteUrl != null
   if (remote && onlyHash) throw new InvalidArgumentError('--pin-remote stores and serves the articles: it does not go with --only-hash or --check')
   // remote pinning waits while the service fetches from this node: open the repo online
-  const repo = onlyHash ? undefined : remote && (args as any).background !== true ? await openOnline(args, ctx) : await ctx.repo()
+  const repo = onlyHash ? undefined : remote && (args as any).background !== true ? await openOnline(args, ctx, 'write') : await ctx.repo({ access: 'write' })
   const { publishArticles } = await import('../../core/publish.js')
   const progress = await progressRenderer(ctx, 'publishing')
   const failures: PublishFailure[] = []

@@ -1,6 +1,6 @@
 import { CarBlockIterator } from '@ipld/car/iterator'
 import { CustomProgressEvent } from 'progress-events'
-import { NotFoundError, PublishError, VerificationError } from '../../errors.js'
+import { InvalidArgumentError, NotFoundError, PublishError, VerificationError } from '../../errors.js'
 import { putArticle } from '../store/article-index.js'
 import { pinRoot } from '../store/pins.js'
 import { verifyBlock } from '../store/verifying-blockstore.js'
@@ -11,6 +11,8 @@ import { resolveEntry } from '../read/resolve.js'
 import { buildLink } from '../link.js'
 import { IDENTITY } from '../unixfs/hash.js'
 import { readAll, walkDag } from '../unixfs/walk.js'
+import { engineOf } from '../store/repo.js'
+import { FILE_BLOCK_BYTES } from '../store/block-files.js'
 import type { Repo } from '../store/repo.js'
 import type { AbortOptions } from 'abort-error'
 import type { CID } from 'multiformats/cid'
@@ -36,6 +38,9 @@ export interface ImportSummary {
 
 const RAW = 0x55
 const NO_BYTES = new Uint8Array(0)
+/** An import holds its small blocks in memory until its one commit: at most this many bytes of them. */
+const MAX_HELD_BYTES = 1024 * 1024 * 1024
+
 /** Up to this many bytes of the CAR's dag-pb nodes are kept in memory while importing. */
 const MAX_KNOWN_BYTES = 64 * 1024 * 1024
 
@@ -62,18 +67,25 @@ class SectionGuard {
  * CID before it is stored, and every root must be complete in the CAR (each
  * block it reaches present in the CAR or already in the repo). A CAR with a bad
  * block, a truncated or malformed CAR (VerificationError), or an incomplete one
- * (NotFoundError naming the first missing CID) is refused, and the blocks it
- * brought are removed again: nothing from a refused CAR stays. Roots are pinned
- * unless `pin: false`; roots that are ipfs-publish bundles join the article index.
+ * (NotFoundError naming the first missing CID) is refused. Blocks, pins and
+ * index entries are committed together in one transaction at the end, so a
+ * refused or failed import leaves nothing (large blocks waited in temporary
+ * files, which are deleted). Roots are pinned unless `pin: false`; roots that
+ * are ipfs-publish bundles join the article index.
  */
 export async function importCar (source: AsyncIterable<Uint8Array>, repo: Repo, options: ImportOptions = {}): Promise<ImportSummary> {
+  const engine = engineOf(repo)
   const guard = new SectionGuard()
-  const added: CID[] = []
   // what the CAR brought: raw leaves by presence, dag-pb nodes with their bytes (small), so
   // that checking completeness and pinning need not read anything back
   const known = new Map<string, Uint8Array>()
   let knownBytes = 0
+  let heldBytes = 0
   const summary: ImportSummary = { roots: [], blocks: 0, bytes: 0, articles: [] }
+  // nothing is committed until every block is checked and every root pinned: one
+  // transaction takes all of it, or (on any failure) nothing is written at all
+  await repo.flush(options)
+  engine.hold(true)
   try {
     let iterator: CarBlockIterator
     try {
@@ -90,9 +102,12 @@ export async function importCar (source: AsyncIterable<Uint8Array>, repo: Repo, 
         verifyBlock(cid, bytes)
         if (cid.code === RAW) known.set(multihashKey(cid), NO_BYTES)
         else if (knownBytes < MAX_KNOWN_BYTES) { known.set(multihashKey(cid), bytes); knownBytes += bytes.byteLength }
-        if (cid.multihash.code !== IDENTITY && !(await repo.stores.blockstore.has(cid))) {
-          await repo.stores.blockstore.put(cid, bytes, options)
-          added.push(cid)
+        // a block stored with other (damaged) bytes counts as missing: the good bytes replace them
+        if (cid.multihash.code !== IDENTITY && !(await engine.holds(cid.multihash.bytes, bytes))) {
+          if (bytes.byteLength < FILE_BLOCK_BYTES && (heldBytes += bytes.byteLength) > MAX_HELD_BYTES) {
+            throw new InvalidArgumentError(`the CAR's small blocks exceed ${MAX_HELD_BYTES / 1048576} MiB, more than one import holds before its commit: split it`)
+          }
+          await repo.blockstore.put(cid, bytes, options)
         }
         summary.blocks++
         summary.bytes += bytes.byteLength
@@ -108,13 +123,14 @@ export async function importCar (source: AsyncIterable<Uint8Array>, repo: Repo, 
         if (await indexIfBundle(root, repo, known, options.sourceName ?? 'car', options)) summary.articles.push(root)
       }
     }
-    await repo.flush()
+    await repo.flush(options)
     return summary
   } catch (err) {
-    // nothing from a refused CAR stays
-    for (const cid of added) await repo.stores.blockstore.delete(cid)
-    await repo.flush()
+    // nothing from a refused CAR stays: none of it was committed
+    await engine.discard()
     throw err
+  } finally {
+    engine.hold(false)
   }
 }
 

@@ -1,4 +1,5 @@
 import { Key } from 'interface-datastore'
+import { RepoError } from '../../errors.js'
 import type { Datastore } from 'interface-datastore'
 import type { AbortOptions } from 'abort-error'
 
@@ -14,7 +15,9 @@ export interface ArticleRecord {
   files: Array<{ name: string, cid: string, bytes: number }>
 }
 
-const PREFIX = '/ipfs-publish/articles/'
+/** Where the index's entries live in the datastore. */
+export const ARTICLE_PREFIX = '/ipfs-publish/articles/'
+const PREFIX = ARTICLE_PREFIX
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
@@ -39,17 +42,30 @@ export async function deleteArticle (datastore: Datastore, cid: string, options?
 
 /** The index entry of a bundle CID, or undefined. */
 export async function getArticle (datastore: Datastore, cid: string, options?: AbortOptions): Promise<ArticleRecord | undefined> {
+  let value: Uint8Array
   try {
-    return JSON.parse(decoder.decode(await datastore.get(key(cid), options)))
+    value = await datastore.get(key(cid), options)
   } catch (err: any) {
     if (err?.name === 'NotFoundError') return undefined
     throw err
+  }
+  return decodeRecord(PREFIX + cid, value)
+}
+
+/** An index entry's record; a damaged one is a RepoError naming its key. */
+function decodeRecord (key: string, value: Uint8Array): ArticleRecord {
+  try {
+    const record = JSON.parse(decoder.decode(value))
+    if (record == null || typeof record !== 'object' || typeof record.cid !== 'string') throw new Error('not an article record')
+    return record
+  } catch (err: any) {
+    throw new RepoError(`the repo's article index is damaged at ${key} (${err.message}); run verify --all`)
   }
 }
 
 /** Every article in the index. */
 export async function * listArticles (datastore: Datastore, options?: AbortOptions): AsyncGenerator<ArticleRecord> {
-  for await (const { value } of datastore.query({ prefix: PREFIX }, options)) {
-    yield JSON.parse(decoder.decode(value))
+  for await (const { key, value } of datastore.query({ prefix: PREFIX }, options)) {
+    yield decodeRecord(key.toString(), value)
   }
 }

@@ -1,58 +1,157 @@
-import { mkdir, readdir, rename, rmdir } from 'node:fs/promises'
+import { closeSync, existsSync, openSync, readSync } from 'node:fs'
+import { mkdir, readdir, rename, rm, rmdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { LevelStores } from './level-stores.js'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { RepoError } from '../../errors.js'
+import type { Engine } from './engine.js'
+import type { OnWait } from './leases.js'
+import type { AbortOptions } from 'abort-error'
 
 type Bytes = Uint8Array
 
-/** The layout this version writes: 2 = small blocks in packs, large block files in 32 shards. */
-export const REPO_VERSION = 2
+/**
+ * Repos written before the LMDB store (layouts 1 and 2): one LevelDB database in
+ * `store/` with sublevels `d` (Helia's datastore), `p` (where each small block
+ * sits in `packs/NNNNNNNN.pack`: pack, offset, length as three big-endian u32),
+ * `f` (markers of large blocks kept in `blocks/`), and in layout 1 `b` (small
+ * blocks as values, large block files in two-character shards).
+ */
+export function isLegacyRepo (dir: string): boolean {
+  return existsSync(join(dir, 'store', 'CURRENT'))
+}
 
-const VERSION_KEY = '/ipfs-publish/repo-version'
+/** Commit the moved entries in batches of about this many bytes. */
+const BATCH_BYTES = 64 * 1024 * 1024
 
 /**
- * Brings a repo written by an earlier version to the current layout, losing
- * nothing: small blocks that LevelDB held themselves move into a pack (each
- * batch commits their locations and drops the old values together), and large
- * block files move from two-character shard folders into one-character ones.
- * A killed migration is taken up again by the next open. A current repo costs
- * one read; a new one (`fresh`: its database did not exist) none.
+ * Moves a legacy repo to the LMDB store, losing nothing. It holds LevelDB's lock
+ * throughout, so one process moves while others wait (told through `onWait`).
+ * Under that lock it starts a new store from scratch (`makeEngine`, discarding
+ * what an earlier, interrupted move left), copies every datastore entry and
+ * block into it, commits, and calls `markCurrent`; only then are the old files
+ * deleted. The old store is only read: a move that fails or is killed leaves it
+ * as it was, and the next open starts again. Resolves without doing anything when
+ * another process finished the move meanwhile.
  */
-export async function migrateRepo (stores: LevelStores, options: { fresh?: boolean } = {}): Promise<void> {
-  if (options.fresh !== true) {
-    const version = stores.getData(VERSION_KEY)
-    if (version !== undefined && Number(Buffer.from(version).toString()) >= REPO_VERSION) return
-    await moveInlineBlocks(stores)
-    await moveShardedFiles(stores.dir)
-  }
-  await stores.queue(VERSION_KEY, Buffer.from(String(REPO_VERSION)))
-}
-
-async function moveInlineBlocks (stores: LevelStores): Promise<void> {
-  const legacy = stores.db.sublevel<Bytes, Bytes>('b', { keyEncoding: 'view', valueEncoding: 'view' })
-  for (;;) {
-    const batch: Array<[Bytes, Bytes]> = []
-    let bytes = 0
-    for await (const entry of legacy.iterator({ limit: 4096 })) {
-      batch.push(entry)
-      bytes += entry[1].byteLength
-      if (bytes >= 64 * 1024 * 1024) break
+export async function migrateLegacyRepo (dir: string, makeEngine: () => Promise<Engine>, markCurrent: () => Promise<void>, options: AbortOptions & { onWait?: OnWait } = {}): Promise<void> {
+  // LevelDB is loaded only here: current repos never load it
+  const { Level } = await import('level')
+  const db = new Level<Bytes, Bytes>(join(dir, 'store'), { keyEncoding: 'view', valueEncoding: 'view' })
+  let said = false
+  for (let delay = 10; ; delay = Math.min(delay * 2, 250)) {
+    try {
+      await db.open({ createIfMissing: false })
+      break
+    } catch (err: any) {
+      if (!isLegacyRepo(dir)) return // moved by another process meanwhile
+      const locked = err?.code === 'LEVEL_LOCKED' || err?.cause?.code === 'LEVEL_LOCKED'
+      if (!locked) throw new RepoError(`cannot move the repo at ${dir} to the new store: its LevelDB store cannot be read (${err.cause?.message ?? err.message}); the old store is untouched`, { cause: err })
+      if (!said) { options.onWait?.('waiting for another process that is moving the repo to the new store'); said = true }
+      await sleep(delay, undefined, { signal: options.signal })
     }
-    if (batch.length === 0) return
-    await stores.movePackedIn(batch, legacy)
   }
+  let engine: Engine | undefined
+  const packs = new PackReader(join(dir, 'packs'))
+  try {
+    if (!isLegacyRepo(dir)) return
+    engine = await makeEngine()
+    await copyEntries(db, engine, packs, dir, options)
+    await engine.close()
+    engine = undefined
+    await markCurrent()
+  } catch (err: any) {
+    await engine?.discard().catch(() => {})
+    await engine?.env.close().catch(() => {})
+    if (err instanceof RepoError || err?.name === 'AbortError') throw err
+    throw new RepoError(`cannot move the repo at ${dir} to the new store: ${err.message}; the old store is untouched`, { cause: err })
+  } finally {
+    packs.close()
+    await db.close()
+  }
+  await removeLegacy(dir)
 }
 
-async function moveShardedFiles (dir: string): Promise<void> {
+async function copyEntries (db: any, engine: Engine, packs: PackReader, dir: string, options: AbortOptions): Promise<void> {
+  const sub = (name: string): any => db.sublevel(name, { keyEncoding: 'view', valueEncoding: 'view' })
+  let pending = 0
+  const step = async (bytes: number): Promise<void> => {
+    pending += bytes
+    if (pending >= BATCH_BYTES) { await engine.flush(options); pending = 0 }
+  }
+  for await (const [key, value] of sub('d').iterator()) {
+    options.signal?.throwIfAborted()
+    await engine.putData(Buffer.from(key).toString('utf8'), value)
+    await step(value.byteLength)
+  }
+  for await (const [key, value] of sub('b').iterator()) {
+    await engine.putBlock(key, value)
+    await step(value.byteLength)
+  }
+  for await (const [key, value] of sub('p').iterator()) {
+    const bytes = packs.read(value)
+    if (bytes == null) continue // its pack was already short: the block was missing before the move
+    await engine.putBlock(key, bytes)
+    await step(bytes.byteLength)
+  }
+  await moveTwoCharacterShards(join(dir, 'blocks'))
+  for await (const key of sub('f').keys()) {
+    const size = (await stat(engine.blockFiles.path(key)).catch(() => undefined))?.size
+    if (size == null) continue // the file was already gone
+    await engine.adoptFile(key, size)
+    await step(64)
+  }
+  await engine.flush(options)
+}
+
+/** Deletes what the legacy layout kept (after the repo is marked current). */
+export async function removeLegacy (dir: string): Promise<void> {
+  await rm(join(dir, 'store'), { recursive: true, force: true })
+  await rm(join(dir, 'packs'), { recursive: true, force: true })
+  await rm(join(dir, 'owner.pid'), { force: true })
+}
+
+/** Layout 1 kept large blocks in two-character shard folders; the current layout uses one. */
+async function moveTwoCharacterShards (dir: string): Promise<void> {
   let shards: string[]
   try { shards = await readdir(dir) } catch { return }
   for (const shard of shards.filter(s => s.length === 2)) {
     const from = join(dir, shard)
     for (const name of await readdir(from)) {
-      if (name.endsWith('.tmp')) continue // gc sweeps these
+      if (name.endsWith('.tmp')) continue
       const to = join(dir, name.slice(-2, -1))
       await mkdir(to, { recursive: true })
       await rename(join(from, name), join(to, name))
     }
     await rmdir(from).catch(() => {})
+  }
+}
+
+/** Reads small blocks out of layout 2's pack files. */
+class PackReader {
+  private readonly fds = new Map<number, number | null>()
+  constructor (private readonly dir: string) {}
+
+  read (location: Bytes): Bytes | undefined {
+    const b = Buffer.from(location.buffer, location.byteOffset, location.byteLength)
+    const pack = b.readUInt32BE(0)
+    const offset = b.readUInt32BE(4)
+    const length = b.readUInt32BE(8)
+    let fd = this.fds.get(pack)
+    if (fd === undefined) {
+      try { fd = openSync(join(this.dir, `${String(pack).padStart(8, '0')}.pack`), 'r') } catch { fd = null }
+      this.fds.set(pack, fd)
+    }
+    if (fd == null) return undefined
+    const out = Buffer.allocUnsafe(length)
+    for (let done = 0; done < length;) {
+      const n = readSync(fd, out, done, length - done, offset + done)
+      if (n === 0) return undefined
+      done += n
+    }
+    return out
+  }
+
+  close (): void {
+    for (const fd of this.fds.values()) if (fd != null) closeSync(fd)
   }
 }

@@ -5,15 +5,20 @@ import { equals } from 'uint8arrays/equals'
 import { NotFoundError } from '../../errors.js'
 import { readAll, walkDag } from '../unixfs/walk.js'
 import { stackWalker } from './dag-walker.js'
+import { PINNED_BLOCK_PREFIX } from './pin-merge.js'
+import { CID } from 'multiformats/cid'
+import * as Digest from 'multiformats/hashes/digest'
 import type { Repo } from './repo.js'
+import type { GraphNode, GraphWalkerFactory } from '@helia/interface'
 import type { AbortOptions } from 'abort-error'
-import type { CID } from 'multiformats/cid'
 
 /** Helia's record of which pins hold a block (its datastore layout, helia/src/pins.ts). */
 interface PinnedBlock { pinCount: number, pinnedBy: Uint8Array[] }
 
+const RAW = 0x55
+
 function pinnedBlockKey (cid: CID): Key {
-  return new Key(`/pinned-block/${base36.encode(cid.multihash.bytes)}`)
+  return new Key(`${PINNED_BLOCK_PREFIX}${base36.encode(cid.multihash.bytes)}`)
 }
 
 /** True when `cid` is a pin root (not merely a block inside a pinned DAG). */
@@ -33,11 +38,37 @@ export async function pinRoot (repo: Repo, cid: CID, metadata: Record<string, st
   return true
 }
 
-/** Every block of a DAG (identity blocks excluded), each once. */
-async function dagBlocks (repo: Repo, root: CID, options: AbortOptions): Promise<CID[]> {
+/**
+ * The blocks a pin holds: its DAG's blocks, walked over the verified store; when
+ * a block of it is missing or damaged, the blocks whose pin records name it
+ * instead (a scan of every record), so that a pin on damaged content can still be
+ * removed.
+ */
+async function pinnedBlocks (repo: Repo, root: CID, options: AbortOptions): Promise<CID[]> {
+  try {
+    const out: CID[] = []
+    for await (const { cid } of walkDag(root, async c => readAll(repo.blockstore.get(c, options)), options)) out.push(cid)
+    return out
+  } catch (err: any) {
+    if (err?.name !== 'VerificationError' && err?.name !== 'NotFoundError') throw err
+  }
   const out: CID[] = []
-  for await (const { cid } of walkDag(root, async c => readAll(repo.blockstore.get(c, options)), options)) out.push(cid)
+  for await (const { key, value } of repo.datastore.query({ prefix: PINNED_BLOCK_PREFIX }, options)) {
+    const record = cborg.decode(value) as PinnedBlock
+    if (!record.pinnedBy.some(c => equals(c, root.bytes))) continue
+    const multihash = base36.decode(key.toString().slice(PINNED_BLOCK_PREFIX.length))
+    out.push(CID.createV1(RAW, Digest.decode(multihash)))
+  }
   return out
+}
+
+/** A graph walker for Helia's pinning API that yields the blocks given, reading nothing. */
+function listWalker (blocks: CID[]): GraphWalkerFactory {
+  return () => ({
+    async * walk<T = any>(): AsyncGenerator<GraphNode<T>> {
+      for (const cid of blocks) yield { block: { cid } as any, depth: 0, path: [cid] }
+    }
+  })
 }
 
 /**
@@ -50,14 +81,14 @@ async function dagBlocks (repo: Repo, root: CID, options: AbortOptions): Promise
  */
 export async function unpinRoot (repo: Repo, cid: CID, options: AbortOptions = {}): Promise<void> {
   if (!(await isPinRoot(repo, cid, options))) throw new NotFoundError(`${cid} is not pinned`)
-  const blocks = await dagBlocks(repo, cid, options)
+  const blocks = await pinnedBlocks(repo, cid, options)
   const before = new Map<string, PinnedBlock>()
   for (const b of blocks) {
     try {
       before.set(pinnedBlockKey(b).toString(), cborg.decode(await repo.datastore.get(pinnedBlockKey(b), options)))
     } catch {}
   }
-  for await (const _ of repo.helia.pins.rm(cid, { signal: options.signal, walker: stackWalker(), offline: true } as any)) {}
+  for await (const _ of repo.helia.pins.rm(cid, { signal: options.signal, walker: listWalker(blocks), offline: true } as any)) {}
   for (const [key, record] of before) {
     const pinnedBy = record.pinnedBy.filter(c => !equals(c, cid.bytes))
     const pinCount = record.pinCount - (pinnedBy.length < record.pinnedBy.length ? 1 : 0)

@@ -1,22 +1,37 @@
-import { setTimeout as sleep } from 'node:timers/promises'
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { existsSync, readdirSync } from 'node:fs'
+import { mkdir, readFile, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { createHeliaLight } from 'helia'
-import { Level } from 'level'
-import { RepoError, RepoLockedError } from '../../errors.js'
-import { existsSync } from 'node:fs'
-import { LevelStores } from './level-stores.js'
-import { migrateRepo } from './migrate.js'
+import { RepoError } from '../../errors.js'
+import { writeFileAtomic } from '../fs/atomic-write.js'
+import { Engine, ENGINE_DIR } from './engine.js'
+import { EngineBlockstore, EngineDatastore } from './engine-stores.js'
+import { acquireGcLock, acquireWriterLease } from './leases.js'
+import { isLegacyRepo, migrateLegacyRepo } from './migrate.js'
 import { VerifyingBlockstore } from './verifying-blockstore.js'
+import type { OnWait } from './leases.js'
 import type { Helia } from '@helia/interface'
 import type { Blockstore } from 'interface-blockstore'
 import type { Datastore } from 'interface-datastore'
 import type { AbortOptions } from 'abort-error'
 
+/** The file that marks a folder as a repo of this layout. */
+export const REPO_MARKER = 'repo.json'
+/** The layout this version writes: 3 = LMDB (small blocks, datastore) plus one file per large block. */
+export const REPO_VERSION = 3
+
 /** Options for {@link openRepo}. */
 export interface OpenRepoOptions extends AbortOptions {
-  /** How long to wait for another process to release the repo, in ms. @default 30000 */
-  lockTimeout?: number
+  /**
+   * `write` (the default) holds a writer lease while open, so that `gc` in another
+   * process waits for this one; `read` takes none (for commands that only read,
+   * and `serve`), and must not store blocks.
+   */
+  access?: 'read' | 'write'
+  /** Make a new repo when the folder holds none. @default true for `write`, false for `read` */
+  create?: boolean
+  /** Told, once, when opening has to wait (for gc, or for another process moving the repo to the new store). */
+  onWait?: OnWait
   /** Adds to the Helia node before it starts (networking: see src/net). Offline when absent. */
   configure?: (helia: Helia) => Helia
 }
@@ -30,74 +45,183 @@ export interface Repo {
   /** The store's blocks, every read verified against its CID. */
   readonly blockstore: Blockstore
   readonly datastore: Datastore
-  readonly stores: LevelStores
-  /** Writes pending changes in one atomic batch. */
-  flush(): Promise<void>
-  /** Flushes, stops the node and releases the repo. */
+  /** True when the repo could only be opened read-only (a full disk): writes fail. */
+  readonly readOnly: boolean
+  /** Commits pending changes in one transaction, synced to disk before it resolves. */
+  flush(options?: AbortOptions): Promise<void>
+  /**
+   * Runs `fn` while no other process writes to the repo (the gc lock, see
+   * leases.ts): this process's own writer lease is given up for the time.
+   */
+  exclusive<T>(fn: () => Promise<T>, options?: AbortOptions & { onWait?: OnWait }): Promise<T>
+  /** A number that grows with every commit to the repo, by any process. */
+  generation(): number
+  /** Commits, stops the node and releases the repo. */
   close(): Promise<void>
 }
 
-function isLocked (err: any): boolean {
-  return err?.code === 'LEVEL_LOCKED' || err?.cause?.code === 'LEVEL_LOCKED'
+const engines = new WeakMap<Repo, Engine>()
+
+/** The store under a repo, for the store's own maintenance code (not part of the library's API). */
+export function engineOf (repo: Repo): Engine {
+  const engine = engines.get(repo)
+  if (engine == null) throw new RepoError('not a repo opened by openRepo')
+  return engine
 }
 
 /**
- * Opens (creating when needed) the repo at `path`. One process at a time holds a
- * repo: LevelDB's lock file is held by the kernel, so a killed process never
- * leaves a stale lock. Another process waits up to `lockTimeout`, then fails with
- * "repo locked by pid N".
+ * Opens (creating when allowed and needed) the repo at `path`. Any number of
+ * processes may have one repo open at once: LMDB serialises their commits and
+ * readers never wait. A repo of the earlier layout (LevelDB and pack files) is
+ * moved to this one first. A damaged repo is never replaced: the open fails
+ * naming what is missing or unreadable, and nothing is changed.
  */
 export async function openRepo (path: string, options: OpenRepoOptions = {}): Promise<Repo> {
   const dir = resolve(path)
+  const access = options.access ?? 'write'
+  const engine = await openEngine(dir, { create: options.create ?? access === 'write', signal: options.signal, onWait: options.onWait })
+  const locks = join(dir, 'locks')
+  let lease: (() => Promise<void>) | undefined
   try {
-    await mkdir(dir, { recursive: true })
-  } catch (err: any) {
-    throw new RepoError(`cannot create the repo folder ${dir}: ${err.code ?? err.message}`, { cause: err })
+    if (access === 'write' && !engine.readOnly) lease = await acquireWriterLease(locks, options)
+  } catch (err) {
+    await engine.close()
+    throw err
   }
-  // a new repo has nothing to migrate
-  const fresh = !existsSync(join(dir, 'store', 'CURRENT'))
-  const db = new Level<Uint8Array, Uint8Array>(join(dir, 'store'), { keyEncoding: 'view', valueEncoding: 'view' })
-  const deadline = Date.now() + (options.lockTimeout ?? 30_000)
-  for (let delay = 10; ; delay = Math.min(delay * 2, 250)) {
-    options.signal?.throwIfAborted()
-    try {
-      await db.open({ createIfMissing: true, compression: false, writeBufferSize: 64 * 1024 * 1024, maxFileSize: 32 * 1024 * 1024 } as any)
-      break
-    } catch (err: any) {
-      if (!isLocked(err)) throw new RepoError(`cannot open the repo at ${dir}: ${err.cause?.message ?? err.message}`, { cause: err })
-      if (Date.now() >= deadline) {
-        const pid = await readFile(join(dir, 'owner.pid'), 'utf8').catch(() => '?')
-        throw new RepoLockedError(`repo ${dir} locked by pid ${pid.trim()}`, { cause: err })
-      }
-      await sleep(delay, undefined, { signal: options.signal })
-    }
-  }
-  await writeFile(join(dir, 'owner.pid'), `${process.pid}\n`).catch(() => {})
-  const stores = new LevelStores(db, join(dir, 'blocks'), join(dir, 'packs'))
-  await stores.open()
-  await migrateRepo(stores, { fresh })
-  const blockstore = new VerifyingBlockstore(stores.blockstore)
-  const light = createHeliaLight({ blockstore, datastore: stores.datastore })
+  const blockstore = new VerifyingBlockstore(new EngineBlockstore(engine), async cid => { await engine.markDamaged(cid.multihash.bytes) })
+  const datastore = new EngineDatastore(engine)
+  const light = createHeliaLight({ blockstore, datastore })
   const helia = options.configure?.(light as unknown as Helia) ?? light
-  await helia.start()
+  try {
+    await helia.start()
+  } catch (err) {
+    await lease?.()
+    await engine.close().catch(() => {})
+    throw err
+  }
   let closed = false
-  return {
+  const repo: Repo = {
     path: dir,
     helia: helia as unknown as Helia,
     blockstore,
-    datastore: stores.datastore,
-    stores,
-    flush: async () => stores.flush(),
+    datastore,
+    readOnly: engine.readOnly,
+    flush: async (o) => { await engine.flush(o) },
+    generation: () => engine.generation(),
+    exclusive: async (fn, o = {}) => {
+      await engine.flush(o)
+      const hadLease = lease != null
+      if (lease != null) { await lease(); lease = undefined }
+      const release = await acquireGcLock(locks, { signal: o.signal, onWait: o.onWait })
+      try {
+        return await fn()
+      } finally {
+        await release()
+        if (hadLease && !closed) lease = await acquireWriterLease(locks, {})
+      }
+    },
     close: async () => {
       if (closed) return
       closed = true
       try {
-        await stores.flush()
         await helia.stop()
       } finally {
-        stores.packs.close()
-        await db.close()
+        try {
+          await engine.close()
+        } finally {
+          await lease?.()
+        }
       }
     }
   }
+  engines.set(repo, engine)
+  return repo
+}
+
+/** What a folder holds: a current repo, one of the earlier layout, nothing yet, or leftovers of a repo whose marker is gone. */
+async function openEngine (dir: string, options: AbortOptions & { create: boolean, onWait?: OnWait }): Promise<Engine> {
+  for (;;) {
+    const marker = await readMarker(dir)
+    if (marker === 'current') return openCurrent(dir)
+    if (isLegacyRepo(dir)) {
+      await migrateLegacyRepo(
+        dir,
+        async () => {
+          await rm(join(dir, ENGINE_DIR), { recursive: true, force: true })
+          return Engine.open(dir, { create: true })
+        },
+        async () => writeMarker(dir),
+        options
+      )
+      continue
+    }
+    const leftovers = ['lmdb', 'blocks', 'store', 'packs'].filter(name => existsSync(join(dir, name)) && !isEmptyDir(join(dir, name)))
+    if (leftovers.length > 0 && !(leftovers.length === 1 && leftovers[0] === ENGINE_DIR && isUnusedEngine(dir))) {
+      throw new RepoError(`the repo at ${dir} is damaged: ${REPO_MARKER} is missing but ${leftovers.join(', ')} ${leftovers.length === 1 ? 'is' : 'are'} there; nothing was changed`)
+    }
+    if (!options.create) throw new RepoError(`no repo at ${dir} (publish, add or import makes one)`)
+    // a new repo (or one whose creation was interrupted before its marker was written)
+    try {
+      await mkdir(dir, { recursive: true })
+    } catch (err: any) {
+      throw new RepoError(`cannot create the repo folder ${dir}: ${err.code ?? err.message}`, { cause: err })
+    }
+    const engine = Engine.open(dir, { create: true })
+    try {
+      await writeMarker(dir)
+    } catch (err) {
+      await engine.close()
+      throw err
+    }
+    return engine
+  }
+}
+
+function openCurrent (dir: string): Engine {
+  try {
+    return Engine.open(dir)
+  } catch (err: any) {
+    // a full disk: open read-only, so that reading, exporting and gc still work
+    if (/ENOSPC|No space left/i.test(String(err?.cause?.message ?? err?.message))) return Engine.open(dir, { readOnly: true })
+    throw err
+  }
+}
+
+function isEmptyDir (path: string): boolean {
+  try { return readdirSync(path).length === 0 } catch { return false }
+}
+
+/** An engine folder with no data in it: what a creation killed before writing the marker leaves. */
+function isUnusedEngine (dir: string): boolean {
+  let engine: Engine | undefined
+  try {
+    engine = Engine.open(dir)
+    const empty = engine.data.getKeysCount({}) === 0 && engine.blocks.getKeysCount({}) === 0 && engine.files.getKeysCount({}) === 0
+    return empty
+  } catch {
+    return false
+  } finally {
+    void engine?.env.close()
+  }
+}
+
+async function readMarker (dir: string): Promise<'current' | 'missing'> {
+  let text: string
+  try {
+    text = await readFile(join(dir, REPO_MARKER), 'utf8')
+  } catch (err: any) {
+    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return 'missing'
+    throw new RepoError(`cannot read ${join(dir, REPO_MARKER)}: ${err.code ?? err.message}`, { cause: err })
+  }
+  let marker: any
+  try { marker = JSON.parse(text) } catch {}
+  if (marker?.format !== 'ipfs-publish-repo' || typeof marker.version !== 'number') {
+    throw new RepoError(`the repo at ${dir} is damaged: ${REPO_MARKER} is not a repo marker; nothing was changed`)
+  }
+  if (marker.version > REPO_VERSION) throw new RepoError(`the repo at ${dir} has layout ${marker.version}, newer than this version of ipfs-publish reads (${REPO_VERSION})`)
+  return 'current'
+}
+
+async function writeMarker (dir: string): Promise<void> {
+  await writeFileAtomic(join(dir, REPO_MARKER), JSON.stringify({ format: 'ipfs-publish-repo', version: REPO_VERSION, engine: 'lmdb' }) + '\n')
 }

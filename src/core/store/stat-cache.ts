@@ -1,4 +1,5 @@
 import { Key } from 'interface-datastore'
+import { MAX_KEY_BYTES } from './limits.js'
 import type { ArticleMetadata } from '../article/bundle.js'
 import type { ArticleRecord } from './article-index.js'
 import type { AbortOptions } from 'abort-error'
@@ -21,7 +22,9 @@ export interface StatEntry {
   warnings: string[]
 }
 
-const PREFIX = '/ipfs-publish/stat/'
+/** Where the stat cache's entries live in the datastore. */
+export const STAT_PREFIX = '/ipfs-publish/stat/'
+const PREFIX = STAT_PREFIX
 const decoder = new TextDecoder()
 
 /** A file modified this close (ms) to when its entry was written may have changed unseen within one timestamp tick: it is read again. */
@@ -53,5 +56,7 @@ export async function loadStatCache (datastore: Datastore, options?: AbortOption
 
 /** Stores an entry already encoded (by buildArticle, perhaps on a worker). */
 export async function putEncodedStatEntry (datastore: Datastore, path: string, encoded: Uint8Array, options?: AbortOptions): Promise<void> {
+  // a path too long for a database key is simply not cached: it is read again next time
+  if (Buffer.byteLength(PREFIX + path) > MAX_KEY_BYTES) return
   await datastore.put(new Key(PREFIX + path, false), encoded, options)
 }

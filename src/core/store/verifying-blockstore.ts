@@ -6,6 +6,11 @@ import type { Blockstore, InputPair, Pair } from 'interface-blockstore'
 import type { AbortOptions } from 'abort-error'
 import type { CID } from 'multiformats/cid'
 
+/** True when `bytes` hash to the sha2-256 `multihash`: the one hash check that every read and every scan of the store goes through. */
+export function blockMatches (multihash: Uint8Array, bytes: Uint8Array): boolean {
+  return multihash[0] === SHA2_256 && Buffer.compare(sha256Multihash(bytes).bytes, multihash) === 0
+}
+
 /** Checks that `bytes` hash to `cid`'s multihash; throws VerificationError naming the CID if not. */
 export function verifyBlock (cid: CID, bytes: Uint8Array): void {
   const { code, digest } = cid.multihash
@@ -16,7 +21,7 @@ export function verifyBlock (cid: CID, bytes: Uint8Array): void {
   if (code !== SHA2_256) {
     throw new VerificationError(`block ${cid} uses hash function 0x${code.toString(16)}, which ipfs-publish cannot verify`)
   }
-  if (!equals(sha256Multihash(bytes).digest, digest)) {
+  if (!blockMatches(cid.multihash.bytes, bytes)) {
     throw new VerificationError(`block ${cid} does not match its hash: the stored bytes are corrupt`)
   }
 }
@@ -29,7 +34,12 @@ export function verifyBlock (cid: CID, bytes: Uint8Array): void {
  * Identity CIDs are answered from the CID itself.
  */
 export class VerifyingBlockstore implements Blockstore {
-  constructor (readonly child: Blockstore) {}
+  /**
+   * @param child the store read from
+   * @param onCorrupt told of each block whose stored bytes fail verification (the repo
+   * records it, so that publishing or importing the good bytes rewrites it)
+   */
+  constructor (readonly child: Blockstore, private readonly onCorrupt?: (cid: CID) => Promise<void>) {}
 
   async * get (cid: CID, options?: AbortOptions): AsyncGenerator<Uint8Array> {
     options?.signal?.throwIfAborted()
@@ -44,7 +54,12 @@ export class VerifyingBlockstore implements Blockstore {
       if (err?.name === 'NotFoundError') throw new NotFoundError(`block ${cid} is not in the store`, { cause: err })
       throw err
     }
-    verifyBlock(cid, bytes)
+    try {
+      verifyBlock(cid, bytes)
+    } catch (err) {
+      await this.onCorrupt?.(cid).catch(() => {})
+      throw err
+    }
     yield bytes
   }
 

@@ -1,0 +1,414 @@
+import { existsSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { open } from 'lmdb'
+import { RepoError } from '../../errors.js'
+import { bytesKey } from '../unixfs/multihash-key.js'
+import { BlockFiles, FILE_BLOCK_BYTES } from './block-files.js'
+import { checkDataFile } from './engine-check.js'
+import { MAX_KEY_BYTES } from './limits.js'
+import { mergePinnedBlock, PINNED_BLOCK_PREFIX } from './pin-merge.js'
+import type { Database, RootDatabase } from 'lmdb'
+import type { AbortOptions } from 'abort-error'
+
+type Bytes = Uint8Array
+
+/** The folder of the LMDB environment inside a repo. */
+export const ENGINE_DIR = 'lmdb'
+/** The files LMDB keeps there: the data, and the lock table of readers and the writer. */
+export const ENGINE_FILES = ['data.mdb', 'lock.mdb']
+
+/** A block write waiting for the next commit: a small block's bytes, a large block in its temporary file, or a deletion. */
+interface PendingBlock { multihash: Bytes, kind: 'put' | 'file' | 'del', bytes?: Bytes, tmp?: string, size: number }
+
+/** One batch of writes: what it changes, and the pin records' values as they were first read in it. */
+interface Batch {
+  blocks: Map<string, PendingBlock>
+  data: Map<string, Bytes | null>
+  /** Per pin-record key: the value this batch first saw (null: none), for the merge at commit. */
+  bases: Map<string, Bytes | null>
+}
+
+function emptyBatch (): Batch {
+  return { blocks: new Map(), data: new Map(), bases: new Map() }
+}
+
+/** Commit once pending writes hold this many bytes (large blocks count only their records). */
+const DEFAULT_FLUSH_BYTES = 64 * 1024 * 1024
+
+
+const GENERATION_KEY = 'generation'
+
+export interface EngineOptions {
+  /** Open without writing (a full disk, or a reader that must not write). */
+  readOnly?: boolean
+  flushBytes?: number
+}
+
+/**
+ * The repo's store: one LMDB environment (ACID transactions, one writer and many
+ * readers across processes, each value written once, memory-mapped reads) with
+ * three databases (`blocks`: small blocks by multihash; `files`: the sizes of the
+ * large blocks kept in files, see block-files.ts; `data`: Helia's datastore: pins,
+ * the article index, the stat cache), plus `meta` (a commit counter that readers
+ * in other processes watch).
+ *
+ * Writes wait in memory (and are served to reads) until {@link Engine.flush}
+ * commits them in one transaction and waits for it to be synced to disk. So a
+ * group of published articles costs one synced commit, a process killed midway
+ * leaves the store as it was after the last commit (never half a bundle), and a
+ * caller that reports a result after `flush()` resolves reports durable data.
+ *
+ * A commit that fails (a full disk) fails every later one too: writes queued
+ * after it may depend on it, and nothing after a lost write is acknowledged. The
+ * repo must be opened again.
+ */
+export class Engine {
+  readonly env: RootDatabase
+  readonly blocks: Database<Buffer, Buffer>
+  readonly files: Database<Buffer, Buffer>
+  readonly data: Database<Buffer, Buffer>
+  readonly meta: Database<Buffer, string>
+  /** Blocks whose stored bytes failed verification on a read: publishing or importing them rewrites them. */
+  readonly damaged: Database<Buffer, Buffer>
+  readonly blockFiles: BlockFiles
+  readonly readOnly: boolean
+  private pending: Batch = emptyBatch()
+  private inflight: Batch = emptyBatch()
+  private pendingBytes = 0
+  private flushing: Promise<void> | null = null
+  private failure: Error | undefined
+  private flushBytes: number
+  private readonly defaultFlushBytes: number
+  /** Large blocks being written to temporary files, by multihash key (a file repeating a chunk writes it once). */
+  private readonly writing = new Map<string, Promise<void>>()
+
+  private constructor (env: RootDatabase, readonly dir: string, options: EngineOptions) {
+    this.env = env
+    this.readOnly = options.readOnly === true
+    this.flushBytes = this.defaultFlushBytes = options.flushBytes ?? DEFAULT_FLUSH_BYTES
+    this.blocks = env.openDB({ name: 'blocks', encoding: 'binary', keyEncoding: 'binary' })
+    this.files = env.openDB({ name: 'files', encoding: 'binary', keyEncoding: 'binary' })
+    this.data = env.openDB({ name: 'data', encoding: 'binary', keyEncoding: 'binary' })
+    this.meta = env.openDB({ name: 'meta', encoding: 'binary', keyEncoding: 'ordered-binary' })
+    this.damaged = env.openDB({ name: 'damaged', encoding: 'binary', keyEncoding: 'binary' })
+    this.blockFiles = new BlockFiles(join(dir, 'blocks'), join(dir, 'tmp'))
+  }
+
+  /**
+   * Opens the environment in `<dir>/lmdb`. `create` allows making a new one;
+   * without it a missing data file is an error and nothing is created.
+   */
+  static open (dir: string, options: EngineOptions & { create?: boolean } = {}): Engine {
+    const path = join(dir, ENGINE_DIR)
+    if (options.create !== true && !existsSync(join(path, 'data.mdb'))) {
+      throw new RepoError(`the repo at ${dir} is damaged: ${ENGINE_DIR}/data.mdb is missing; nothing was changed`)
+    }
+    if (options.create !== true && !existsSync(join(path, 'lock.mdb'))) {
+      // LMDB would make a new one; while another process holds the old one, the two would not see each other's locks
+      throw new RepoError(`the repo at ${dir} is damaged: ${ENGINE_DIR}/lock.mdb is missing (when no process has the repo open, an empty file of that name lets it open again); nothing was changed`)
+    }
+    if (options.create !== true || existsSync(join(path, 'data.mdb'))) {
+      const wrong = checkDataFile(join(path, 'data.mdb'))
+      if (wrong != null) throw new RepoError(`the repo at ${dir} is damaged: ${ENGINE_DIR}/data.mdb ${wrong}; nothing was changed`)
+    }
+    let env: RootDatabase
+    try {
+      env = open({ path, compression: false, maxDbs: 8, readOnly: options.readOnly === true })
+    } catch (err: any) {
+      throw new RepoError(`the repo at ${dir} is damaged: ${ENGINE_DIR}/data.mdb cannot be opened (${err.message}); nothing was changed`, { cause: err })
+    }
+    try {
+      return new Engine(env, dir, options)
+    } catch (err: any) {
+      void env.close()
+      throw new RepoError(`the repo at ${dir} is damaged: ${ENGINE_DIR}/data.mdb cannot be read (${err.message}); nothing was changed`, { cause: err })
+    }
+  }
+
+  /** A number that grows with every commit, in any process (readers poll it to see new content). */
+  generation (): number {
+    return Number(this.meta.get(GENERATION_KEY)?.readUInt32BE(0) ?? 0)
+  }
+
+  // ---- blocks ----
+
+  /**
+   * While held, nothing is committed until {@link flush} is called (no commit when
+   * the pending writes grow large): an import's blocks and pins land together or
+   * not at all. Small blocks wait in memory, large ones in temporary files.
+   */
+  hold (on: boolean): void {
+    this.flushBytes = on ? Number.POSITIVE_INFINITY : this.defaultFlushBytes
+  }
+
+  /** Records that a block's stored bytes failed verification (a separate small commit). */
+  async markDamaged (multihash: Bytes): Promise<void> {
+    if (this.readOnly) return
+    await this.damaged.put(Buffer.from(multihash), Buffer.alloc(0))
+  }
+
+  /** How many blocks are recorded as damaged (and not rewritten since). */
+  damagedCount (): number {
+    return this.damaged.getKeysCount({})
+  }
+
+  /** Whether a block's stored bytes (pending writes included) are exactly `bytes`: a missing or damaged block is not. */
+  async holds (multihash: Bytes, bytes: Bytes): Promise<boolean> {
+    const p = this.pendingBlock(multihash)
+    let stored: Bytes | undefined
+    if (p != null || bytes.byteLength >= FILE_BLOCK_BYTES) {
+      stored = await this.readBlock(multihash)
+    } else {
+      // a small block of a publish or an import: read from the map directly (no trip to
+      // another thread per block; these commands serve no one while they run)
+      stored = this.blocks.get(Buffer.from(multihash))
+    }
+    return stored != null && Buffer.compare(stored, bytes) === 0
+  }
+
+  /** Queues a block; a large one is first written to a synced temporary file. */
+  async putBlock (multihash: Bytes, bytes: Bytes): Promise<void> {
+    this.assertWritable()
+    const k = bytesKey(multihash)
+    if (bytes.byteLength < FILE_BLOCK_BYTES) {
+      await this.queueBlock(k, { multihash, kind: 'put', bytes, size: bytes.byteLength })
+      return
+    }
+    const running = this.writing.get(k)
+    if (running != null) { await running; return }
+    const write = (async () => {
+      const tmp = await this.blockFiles.writeTemp(bytes)
+      const previous = this.pending.blocks.get(k)
+      if (previous?.tmp != null) await rm(previous.tmp, { force: true })
+      await this.queueBlock(k, { multihash, kind: 'file', tmp, size: bytes.byteLength })
+    })()
+    this.writing.set(k, write)
+    try { await write } finally { this.writing.delete(k) }
+  }
+
+  /** Queues the record of a large block whose file is already in place (moving a repo of the earlier layout). */
+  async adoptFile (multihash: Bytes, size: number): Promise<void> {
+    this.assertWritable()
+    await this.queueBlock(bytesKey(multihash), { multihash, kind: 'file', size })
+  }
+
+  async deleteBlock (multihash: Bytes): Promise<void> {
+    this.assertWritable()
+    await this.queueBlock(bytesKey(multihash), { multihash, kind: 'del', size: 0 })
+  }
+
+  private async queueBlock (k: string, entry: PendingBlock): Promise<void> {
+    this.pending.blocks.set(k, entry)
+    this.pendingBytes += (entry.bytes?.byteLength ?? 0) + 64
+    if (this.pendingBytes >= this.flushBytes) await this.flush()
+  }
+
+  private pendingBlock (multihash: Bytes): PendingBlock | undefined {
+    const k = bytesKey(multihash)
+    return this.pending.blocks.get(k) ?? this.inflight.blocks.get(k)
+  }
+
+  /** Whether a block is in the store (pending writes included). Looks only at the indexes. */
+  hasBlock (multihash: Bytes): boolean {
+    const p = this.pendingBlock(multihash)
+    if (p != null) return p.kind !== 'del'
+    const key = Buffer.from(multihash)
+    return this.blocks.doesExist(key) || this.files.doesExist(key)
+  }
+
+  /**
+   * A block's bytes as stored (pending writes included), or undefined. Never a
+   * synchronous read from disk: a small block's pages are faulted in on LMDB's
+   * thread first (`prefetch`), a large block's file is read asynchronously.
+   */
+  async readBlock (multihash: Bytes): Promise<Bytes | undefined> {
+    const p = this.pendingBlock(multihash)
+    if (p != null) {
+      if (p.kind === 'del') return undefined
+      if (p.kind === 'put') return p.bytes
+      return (p.tmp != null ? await this.blockFiles.readPath(p.tmp) : undefined) ?? await this.blockFiles.read(multihash)
+    }
+    const key = Buffer.from(multihash)
+    if (this.blocks.doesExist(key)) {
+      await this.blocks.prefetch([key])
+      const bytes = this.blocks.get(key)
+      if (bytes != null) return bytes
+    }
+    if (this.files.doesExist(key)) return await this.blockFiles.read(multihash)
+    return undefined
+  }
+
+  /** Every small block with its bytes, then every large block's multihash (read them with readBlock). */
+  * smallBlocks (): Generator<{ multihash: Bytes, bytes: Bytes }> {
+    for (const { key, value } of this.blocks.getRange({})) yield { multihash: key, bytes: value }
+  }
+
+  * largeBlocks (): Generator<{ multihash: Bytes, size: number }> {
+    for (const { key, value } of this.files.getRange({})) yield { multihash: key, size: Number(value.readBigUInt64BE(0)) }
+  }
+
+  /** Every block's multihash and size, from the indexes alone (nothing is read). */
+  * sizes (): Generator<{ multihash: Bytes, size: number }> {
+    for (const { key, value } of this.blocks.getRange({ values: true } as any)) yield { multihash: key, size: value.byteLength }
+    yield * this.largeBlocks()
+  }
+
+  // ---- datastore ----
+
+  /** Queues a datastore write (null: delete). */
+  async putData (key: string, value: Bytes | null): Promise<void> {
+    this.assertWritable()
+    if (Buffer.byteLength(key) > MAX_KEY_BYTES) throw new RepoError(`a datastore key longer than ${MAX_KEY_BYTES} bytes cannot be stored: ${key.slice(0, 80)}…`)
+    this.touch(key)
+    this.pending.data.set(key, value)
+    this.pendingBytes += (value?.byteLength ?? 0) + 64
+    if (this.pendingBytes >= this.flushBytes) await this.flush()
+  }
+
+  /** A datastore value (pending writes included), or undefined. */
+  getData (key: string): Bytes | undefined {
+    this.touch(key)
+    const pending = this.pendingData(key)
+    if (pending !== undefined) return pending ?? undefined
+    return this.data.get(Buffer.from(key))
+  }
+
+  /** A pending value: bytes, null (deleted), or undefined (nothing pending). */
+  private pendingData (key: string): Bytes | null | undefined {
+    return this.pending.data.has(key) ? this.pending.data.get(key) : this.inflight.data.get(key)
+  }
+
+  /** Records, for a pin record first touched in this batch, the value it had then (the base of the merge at commit). */
+  private touch (key: string): void {
+    if (!key.startsWith(PINNED_BLOCK_PREFIX) || this.pending.bases.has(key)) return
+    const pending = this.inflight.data.get(key)
+    this.pending.bases.set(key, pending !== undefined ? pending : (this.data.get(Buffer.from(key)) ?? null))
+  }
+
+  /** Committed datastore entries under a prefix (call {@link flushUnder} first to include pending ones). */
+  * dataRange (prefix: string | undefined, keysOnly = false): Generator<{ key: string, value: Bytes }> {
+    const start = Buffer.from(prefix ?? '')
+    const end = Buffer.concat([start, Buffer.from([0xff])])
+    for (const { key, value } of this.data.getRange({ start, end, values: !keysOnly } as any)) {
+      yield { key: key.toString('utf8'), value }
+    }
+  }
+
+  /** Commits if a pending datastore write falls under `prefix`, so that a query sees it. */
+  async flushUnder (prefix: string | undefined): Promise<void> {
+    const touches = (keys: Iterable<string>): boolean => {
+      if (prefix == null) return true
+      for (const k of keys) if (k.startsWith(prefix)) return true
+      return false
+    }
+    if (touches(this.pending.data.keys()) || (this.flushing != null && touches(this.inflight.data.keys()))) await this.flush()
+  }
+
+  // ---- commits ----
+
+  /** True when nothing waits to be committed. */
+  get idle (): boolean {
+    return this.flushing == null && this.pending.blocks.size === 0 && this.pending.data.size === 0 && this.writing.size === 0
+  }
+
+  /**
+   * Commits every pending write in one transaction and resolves once it is synced
+   * to disk. Large blocks' files are moved into place (and their folders synced)
+   * before the transaction that names them.
+   */
+  async flush (options: AbortOptions = {}): Promise<void> {
+    while (this.flushing != null) await this.flushing
+    if (this.failure != null) throw this.failure
+    await Promise.all(this.writing.values())
+    if (this.pending.blocks.size === 0 && this.pending.data.size === 0) return
+    options.signal?.throwIfAborted()
+    const batch = this.inflight = this.pending
+    this.pending = emptyBatch()
+    this.pendingBytes = 0
+    this.flushing = this.commit(batch).catch((err) => {
+      this.failure = commitError(err)
+      throw this.failure
+    }).finally(() => {
+      this.inflight = emptyBatch()
+      this.flushing = null
+    })
+    await this.flushing
+  }
+
+  private async commit (batch: Batch): Promise<void> {
+    const moves: Array<{ tmp: string, multihash: Bytes }> = []
+    for (const b of batch.blocks.values()) if (b.kind === 'file' && b.tmp != null) moves.push({ tmp: b.tmp, multihash: b.multihash })
+    await this.blockFiles.place(moves)
+    const unlinked: Bytes[] = []
+    await this.env.transaction(() => {
+      for (const b of batch.blocks.values()) {
+        const key = Buffer.from(b.multihash)
+        if (b.kind === 'put') {
+          void this.blocks.put(key, b.bytes as Buffer)
+        } else if (b.kind === 'file') {
+          const size = Buffer.allocUnsafe(8)
+          size.writeBigUInt64BE(BigInt(b.size))
+          void this.files.put(key, size)
+          if (this.blocks.doesExist(key)) void this.blocks.remove(key)
+        } else {
+          void this.blocks.remove(key)
+          if (this.files.doesExist(key)) { void this.files.remove(key); unlinked.push(b.multihash) }
+        }
+        if (this.damaged.doesExist(key)) void this.damaged.remove(key)
+      }
+      for (const [k, ours] of batch.data) {
+        const key = Buffer.from(k)
+        let value = ours
+        if (k.startsWith(PINNED_BLOCK_PREFIX)) {
+          value = mergePinnedBlock(batch.bases.get(k) ?? null, ours, this.data.get(key) ?? null)
+        }
+        if (value == null) void this.data.remove(key)
+        else void this.data.put(key, value as Buffer)
+      }
+      const gen = Buffer.allocUnsafe(4)
+      gen.writeUInt32BE((this.generation() + 1) >>> 0)
+      void this.meta.put(GENERATION_KEY, gen)
+    })
+    await this.env.flushed
+    // a deleted large block's file goes once no record names it, unless the same
+    // block has been put again since (its new record would name a missing file)
+    for (const multihash of unlinked) {
+      const again = this.pending.blocks.get(bytesKey(multihash))
+      if (again != null && again.kind !== 'del') continue
+      await this.blockFiles.remove(multihash)
+    }
+  }
+
+  /** Drops pending writes (their temporary files too); used when an operation fails before its commit. */
+  async discard (): Promise<void> {
+    await Promise.allSettled(this.writing.values())
+    const dropped = this.pending
+    this.pending = emptyBatch()
+    this.pendingBytes = 0
+    for (const b of dropped.blocks.values()) if (b.tmp != null) await rm(b.tmp, { force: true })
+  }
+
+  /** Commits what is pending (unless the store failed) and closes the environment. */
+  async close (): Promise<void> {
+    try {
+      if (this.failure == null && !this.readOnly) await this.flush()
+      else await this.discard()
+    } finally {
+      await this.env.close()
+    }
+  }
+
+  private assertWritable (): void {
+    if (this.readOnly) throw new RepoError('the repo is open read-only (the disk is full, or the command only reads): nothing can be written')
+    if (this.failure != null) throw this.failure
+  }
+}
+
+/** A failed commit as the repo's error, naming what failed. */
+function commitError (err: any): Error {
+  if (err instanceof RepoError) return err
+  const code = err?.code ?? (/No space left|MDB_MAP_FULL|ENOSPC/i.test(String(err?.message)) ? 'ENOSPC' : undefined)
+  const what = code === 'ENOSPC' ? 'the disk is full' : (err?.message ?? String(err))
+  return new RepoError(`cannot commit to the repo: ${what}; nothing since the last result was written`, { cause: err })
+}
