@@ -79,7 +79,7 @@ const GROUP = 128
 const LOOKAHEAD = 3
 
 /** How many committed groups may wait to be reported while the next are stored. */
-const REPORT_LAG = 2
+const REPORT_LAG = 8
 
 /** Runs of at least this many articles build bundles on a worker thread. */
 const WORKER_MIN_ARTICLES = 512
