@@ -6,6 +6,8 @@ export interface Context {
   out(data: string | Uint8Array): Promise<void>
   /** Writes a message line to stderr (suppressed with --quiet, except errors). */
   info(line: string): void
+  /** Writes a line about the run itself to stderr, also with --json (suppressed with --quiet): that it waits for another process, and for what. */
+  notice(line: string): void
   /** Writes a warning line to stderr: `warning: …` (suppressed with --quiet). */
   warn(line: string): void
   /** Writes an error line to stderr: `error: …`. */

@@ -106,6 +106,7 @@ export async function run (argv: string[], io: RunIO): Promise<number> {
       if (outError != null) throw outError
     },
     info: (line) => { if (!ctx.quiet && !ctx.json) { sendGathered(); io.stderr.write(line + '\n') } },
+    notice: (line) => { if (!ctx.quiet) { sendGathered(); io.stderr.write(line + '\n') } },
     warn: (line) => { if (!ctx.quiet) { sendGathered(); io.stderr.write(`warning: ${line}\n`) } },
     error: (line) => { sendGathered(); io.stderr.write(`error: ${line}\n`) },
     trace: (err) => { if (debug && (err as Error)?.stack != null) { sendGathered(); io.stderr.write(String((err as Error).stack) + '\n') } },
@@ -165,7 +166,7 @@ export async function run (argv: string[], io: RunIO): Promise<number> {
       if (repo != null) return repo
       opening ??= (async () => {
         const { openRepo } = await import('../core/store/repo.js')
-        const r = await openRepo(globals.repo ?? defaultRepoPath(io.env), { signal: controller.signal, configure: repoOptions?.configure, access: repoOptions?.access ?? 'read', create: repoOptions?.create, onWait: (m) => { ctx.info(m) } })
+        const r = await openRepo(globals.repo ?? defaultRepoPath(io.env), { signal: controller.signal, configure: repoOptions?.configure, access: repoOptions?.access ?? 'read', create: repoOptions?.create, onWait: (m) => { ctx.notice(m) } })
         repo = r
         return r
       })()

@@ -83,7 +83,7 @@ export async function acquireWriterLease (dir: string, options: LeaseOptions = {
     // so at least one of the two sees the other
     await (await open(lease, 'w')).close()
     const owner = await gcOwner(dir)
-    if (owner == null || owner === self) break
+    if (owner == null) break
     if (!alive(owner)) {
       await rm(join(dir, GC), { force: true })
       break
