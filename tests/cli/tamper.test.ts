@@ -60,3 +60,53 @@ describe('a byte flipped in a large block kept in its own file', () => {
     }
   })
 })
+
+describe('a damaged block is repaired by storing the good bytes again', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>
+  beforeAll(async () => { tmp = await tempDir() })
+  afterAll(async () => { await tmp.cleanup() })
+
+  it('publish of the good article, after a read found the damage: verify --all passes', async () => {
+    const repo = join(tmp.path, 'repo-publish')
+    const cid = (await cli(['--repo', repo, 'publish', SAMPLE, '-q'])).stdout.trim()
+    await flipStoredByte(repo, 'coalition of the willing')
+    const cat = await cli(['--repo', repo, 'cat', cid])
+    expect(cat.code).toBe(4)
+    expect(cat.stderr).toMatch(/publish or import the good bytes again|does not match its hash/)
+    const again = await cli(['--repo', repo, 'publish', SAMPLE, '-q'])
+    expect(again.code).toBe(0)
+    expect(again.stdout.trim()).toBe(cid)
+    const all = await cli(['--repo', repo, 'verify', '--all'])
+    expect(all.stderr).toBe('')
+    expect(all.code).toBe(0)
+    expect((await cli(['--repo', repo, 'cat', cid])).code).toBe(0)
+  })
+
+  it('import of a CAR with the good bytes, after verify --all found the damage: verify --all passes', async () => {
+    const repo = join(tmp.path, 'repo-import')
+    const car = join(tmp.path, 'good.car')
+    const cid = (await cli(['--repo', repo, 'publish', SAMPLE, '-q'])).stdout.trim()
+    expect((await cli(['--repo', repo, 'export', cid, '-o', car])).code).toBe(0)
+    await flipStoredByte(repo, 'coalition of the willing')
+    expect((await cli(['--repo', repo, 'verify', '--all'])).code).toBe(4)
+    const imported = await cli(['--repo', repo, 'import', car])
+    expect(imported.code).toBe(0)
+    const all = await cli(['--repo', repo, 'verify', '--all'])
+    expect(all.stderr).toBe('')
+    expect(all.code).toBe(0)
+  })
+
+  it('pin rm and gc work on damaged content', async () => {
+    const repo = join(tmp.path, 'repo-rm')
+    const cid = (await cli(['--repo', repo, 'publish', SAMPLE, '-q'])).stdout.trim()
+    await flipStoredByte(repo, 'coalition of the willing')
+    const rm = await cli(['--repo', repo, 'pin', 'rm', cid])
+    expect(rm.stderr).toBe('')
+    expect(rm.code).toBe(0)
+    const gc = await cli(['--repo', repo, 'gc', '--json'])
+    expect(gc.code).toBe(0)
+    expect(JSON.parse(gc.stdout).blocks).toBe(3)
+    expect(JSON.parse((await cli(['--repo', repo, 'stat', '--json'])).stdout)).toMatchObject({ blocks: 0, pins: 0, articles: 0 })
+    expect((await cli(['--repo', repo, 'verify', '--all'])).code).toBe(0)
+  })
+})
