@@ -333,8 +333,8 @@ export class Engine {
     const batch = this.inflight = this.pending
     this.pending = emptyBatch()
     this.pendingBytes = 0
-    this.flushing = this.commit(batch).catch((err) => {
-      this.failure = commitError(err)
+    this.flushing = this.commit(batch).catch(async (err) => {
+      this.failure = await commitError(err)
       throw this.failure
     }).finally(() => {
       this.inflight = emptyBatch()
@@ -347,7 +347,13 @@ export class Engine {
     const moves: Array<{ tmp: string, multihash: Bytes }> = []
     for (const b of batch.blocks.values()) if (b.kind === 'file' && b.tmp != null) moves.push({ tmp: b.tmp, multihash: b.multihash })
     await this.blockFiles.place(moves)
-    const unlinked: Bytes[] = []
+    // a deleted large block's file goes before the transaction that drops its record: the
+    // only deleter is gc, which holds the gc lock (no writer in any process), and freeing
+    // the bytes first lets gc make room on a full disk. A gc killed between the two leaves
+    // records of unpinned blocks whose files are gone; the next gc drops them.
+    for (const b of batch.blocks.values()) {
+      if (b.kind === 'del' && this.files.doesExist(Buffer.from(b.multihash))) await this.blockFiles.remove(b.multihash)
+    }
     await this.env.transaction(() => {
       for (const b of batch.blocks.values()) {
         const key = Buffer.from(b.multihash)
@@ -360,7 +366,7 @@ export class Engine {
           if (this.blocks.doesExist(key)) void this.blocks.remove(key)
         } else {
           void this.blocks.remove(key)
-          if (this.files.doesExist(key)) { void this.files.remove(key); unlinked.push(b.multihash) }
+          if (this.files.doesExist(key)) void this.files.remove(key)
         }
         if (this.damaged.doesExist(key)) void this.damaged.remove(key)
       }
@@ -382,13 +388,6 @@ export class Engine {
       void this.meta.put(GENERATION_KEY, gen)
     })
     await this.env.flushed
-    // a deleted large block's file goes once no record names it, unless the same
-    // block has been put again since (its new record would name a missing file)
-    for (const multihash of unlinked) {
-      const again = this.pending.blocks.get(bytesKey(multihash))
-      if (again != null && again.kind !== 'del') continue
-      await this.blockFiles.remove(multihash)
-    }
   }
 
   /** Drops pending writes (their temporary files too); used when an operation fails before its commit. */
@@ -417,9 +416,12 @@ export class Engine {
 }
 
 /** A failed commit as the repo's error, naming what failed. */
-function commitError (err: any): Error {
+async function commitError (err: any): Promise<Error> {
   if (err instanceof RepoError) return err
-  const code = err?.code ?? (/No space left|MDB_MAP_FULL|ENOSPC/i.test(String(err?.message)) ? 'ENOSPC' : undefined)
-  const what = code === 'ENOSPC' ? 'the disk is full' : (err?.message ?? String(err))
-  return new RepoError(`cannot commit to the repo: ${what}; nothing since the last result was written`, { cause: err })
+  // lmdb-js rejects with "Commit failed" and keeps the reason in a promise of its own
+  let cause = err
+  if (typeof err?.commitError?.then === 'function') cause = await err.commitError.then(() => err, (reason: unknown) => reason)
+  const full = cause?.code === 'ENOSPC' || cause?.code === 28 || /No space left|ENOSPC/i.test(String(cause?.message))
+  const what = full ? 'the disk is full (ENOSPC)' : (cause?.message ?? String(cause))
+  return new RepoError(`cannot commit to the repo: ${what}; nothing since the last result printed was stored`, { cause })
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { link, mkdir, open, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, open, readdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { AbortOptions } from 'abort-error'
@@ -7,7 +7,9 @@ import type { AbortOptions } from 'abort-error'
 /**
  * The repo's garbage-collection lock, as Kubo's GC lock works, across processes:
  * every process that writes (publish, add, import, pin) holds a writer lease, a
- * file `locks/w-<pid>-<start>-<n>`, while its repo is open; `gc` holds `locks/gc`.
+ * file `locks/w-<pid>-<start>-<n>`, while its repo is open; `gc` holds `locks/gc`
+ * (with its owner in the name of `locks/gco-<pid>-<start>`). Every one of these
+ * files is empty: gc can take its lock on a full disk.
  * A writer that finds `gc` held waits; gc, once it holds `gc`, waits until no
  * writer lease is left. So gc never sweeps while a block a writer is about to pin
  * sits in the store unpinned. Writers never wait for each other (the database
@@ -60,13 +62,31 @@ async function waitTurn (delay: number, options: LeaseOptions): Promise<number> 
   return Math.min(delay * 2, 200)
 }
 
-/** The owner written in the gc lock, or undefined when there is none. */
+/**
+ * The gc lock is an empty file `gc`, made exclusively, and its owner an empty file
+ * `gco-<pid>-<start>` beside it: files with no bytes, so that gc can take the lock
+ * on a full disk. Returns the owner, '' while the lock is being taken (or was left
+ * by a process killed at that moment), or undefined when there is no lock.
+ */
 async function gcOwner (dir: string): Promise<string | undefined> {
-  try {
-    return (await readFile(join(dir, GC), 'utf8')).trim()
-  } catch {
-    return undefined
-  }
+  let names: string[]
+  try { names = await readdir(dir) } catch { return undefined }
+  if (!names.includes(GC)) return undefined
+  return names.find(n => n.startsWith('gco-'))?.slice(4) ?? ''
+}
+
+/** A lock with no owner file, older than this (ms), was left by a process killed while taking it. */
+const OWNERLESS_MS = 2000
+
+async function staleGc (dir: string, owner: string): Promise<boolean> {
+  if (owner !== '') return !alive(owner)
+  const st = await stat(join(dir, GC)).catch(() => undefined)
+  return st == null || Date.now() - st.mtimeMs > OWNERLESS_MS
+}
+
+async function removeGc (dir: string, owner: string): Promise<void> {
+  if (owner !== '') await rm(join(dir, `gco-${owner}`), { force: true })
+  await rm(join(dir, GC), { force: true })
 }
 
 /**
@@ -84,12 +104,12 @@ export async function acquireWriterLease (dir: string, options: LeaseOptions = {
     await (await open(lease, 'w')).close()
     const owner = await gcOwner(dir)
     if (owner == null) break
-    if (!alive(owner)) {
-      await rm(join(dir, GC), { force: true })
+    if (await staleGc(dir, owner)) {
+      await removeGc(dir, owner)
       break
     }
     await rm(lease, { force: true })
-    if (!said) { options.onWait?.(`waiting for gc (pid ${owner.split('-')[0]}) to finish`); said = true }
+    if (!said) { options.onWait?.(`waiting for gc (pid ${owner === '' ? '?' : owner.split('-')[0]}) to finish`); said = true }
   }
   return async () => { await rm(lease, { force: true }) }
 }
@@ -105,22 +125,18 @@ export async function acquireGcLock (dir: string, options: LeaseOptions = {}): P
   let said = false
   for (let delay = 10; ; delay = await waitTurn(delay, options)) {
     options.signal?.throwIfAborted()
-    // written whole under another name, then linked: the lock never exists empty
-    const tmp = join(dir, `t-${self}-${++leaseCount}`)
-    await writeFile(tmp, self)
     try {
-      await link(tmp, lock)
+      await (await open(lock, 'wx')).close()
+      await (await open(join(dir, `gco-${self}`), 'w')).close()
       break
     } catch (err: any) {
       if (err.code !== 'EEXIST') throw err
-    } finally {
-      await rm(tmp, { force: true })
     }
     const owner = await gcOwner(dir)
-    if (owner != null && !alive(owner)) { await rm(lock, { force: true }); continue }
-    if (!said) { options.onWait?.(`waiting for another gc (pid ${owner?.split('-')[0] ?? '?'}) to finish`); said = true }
+    if (owner != null && await staleGc(dir, owner)) { await removeGc(dir, owner); continue }
+    if (!said) { options.onWait?.(`waiting for another gc (pid ${owner == null || owner === '' ? '?' : owner.split('-')[0]}) to finish`); said = true }
   }
-  const release = async (): Promise<void> => { await rm(lock, { force: true }) }
+  const release = async (): Promise<void> => { await removeGc(dir, self) }
   try {
     said = false
     for (let delay = 10; ; delay = await waitTurn(delay, options)) {
