@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BIN, cli, ROOT, tempDir } from '../helpers/cli.js'
+import { BIN, cli, ROOT, SAMPLE, tempDir } from '../helpers/cli.js'
 import { track } from '../helpers/processes.js'
 
 const GEN = join(ROOT, 'tests', 'fixtures', 'gen-articles.mjs')
@@ -72,5 +72,53 @@ describe('crash safety: SIGKILL during a 2,000-article publish', () => {
     }
     // most kills landed in the middle of the run, not before or after it
     expect(midway, `kills were meant to land within ${fullRunMs} ms`).toBeGreaterThanOrEqual(KILLS / 4)
+  }, 300_000)
+})
+
+describe('crash safety: SIGKILL during gc', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>
+  let repo: string
+  let garbage: string[]
+  let keptBlocks = 0
+  let gcMs = 500
+  beforeAll(async () => {
+    tmp = await tempDir()
+    const corpus = join(tmp.path, 'corpus')
+    execFileSync(process.execPath, [GEN, '--out', corpus, '--count', '700', '--seed', '21'], { stdio: 'ignore' })
+    // garbage to collect: the corpus and a 3 MiB file (large blocks in files), as CARs imported unpinned
+    const src = join(tmp.path, 'src')
+    await cli(['--repo', src, 'publish', corpus, '-q'], { timeout: 60_000 })
+    const { writeFile } = await import('node:fs/promises')
+    const { detBytes } = await import('../helpers/fixtures.js')
+    await writeFile(join(tmp.path, 'big.bin'), detBytes(3 * 1024 * 1024 + 17, 'gc-kill'))
+    await cli(['--repo', src, 'add', join(tmp.path, 'big.bin'), '-q'])
+    garbage = [join(tmp.path, 'all.car')]
+    expect((await cli(['--repo', src, 'export', '--all', '-o', garbage[0]], { timeout: 60_000 })).code).toBe(0)
+    // what stays: the sample and a few articles, pinned
+    repo = join(tmp.path, 'repo')
+    expect((await cli(['--repo', repo, 'publish', SAMPLE, '-q'])).code).toBe(0)
+    keptBlocks = JSON.parse((await cli(['--repo', repo, 'stat', '--json'])).stdout).blocks
+    for (const car of garbage) expect((await cli(['--repo', repo, 'import', '--no-pin', car], { timeout: 60_000 })).code).toBe(0)
+    const started = Date.now()
+    expect((await cli(['--repo', repo, 'gc'], { timeout: 60_000 })).code).toBe(0)
+    gcMs = Date.now() - started
+  }, 180_000)
+  afterAll(async () => { await tmp.cleanup() })
+
+  it('10 kills at random moments: the store verifies after each, nothing pinned is missing, and a full gc then removes all the garbage', async () => {
+    const random = prng(7)
+    for (let i = 0; i < 10; i++) {
+      for (const car of garbage) expect((await cli(['--repo', repo, 'import', '--no-pin', car], { timeout: 60_000 })).code).toBe(0)
+      const delay = 40 + Math.floor(random() * gcMs)
+      await publishAndKill(['--repo', repo, 'gc'], delay)
+      const verify = await cli(['--repo', repo, 'verify', '--all'], { timeout: 60_000 })
+      expect(verify.stderr, `kill ${i} after ${delay} ms`).toBe('')
+      expect(verify.code).toBe(0)
+    }
+    expect((await cli(['--repo', repo, 'gc'], { timeout: 60_000 })).code).toBe(0)
+    expect(JSON.parse((await cli(['--repo', repo, 'stat', '--json'])).stdout)).toMatchObject({ blocks: keptBlocks, pins: 1, articles: 1 })
+    const { readdir } = await import('node:fs/promises')
+    expect((await readdir(join(repo, 'locks'))).length).toBe(0)
+    expect((await readdir(join(repo, 'tmp')).catch(() => [])).length).toBe(0)
   }, 300_000)
 })
