@@ -15,7 +15,6 @@ export type ErrorCode =
   | 'ERR_UNSAFE_PATH'
   | 'ERR_INVALID_ARTICLE'
   | 'ERR_NO_ARTICLES'
-  | 'ERR_REPO_LOCKED'
   | 'ERR_REPO'
   | 'ERR_MANIFEST_MISMATCH'
   | 'ERR_BATCH_FAILED'
@@ -83,14 +82,6 @@ export class NoArticlesError extends PublishError {
   static readonly code = 'ERR_NO_ARTICLES'
   constructor (message = 'no articles found', options?: { cause?: unknown }) {
     super(message, 'NoArticlesError', 'ERR_NO_ARTICLES', options)
-  }
-}
-
-/** Another process holds the repo and did not release it in time. */
-export class RepoLockedError extends PublishError {
-  static readonly code = 'ERR_REPO_LOCKED'
-  constructor (message = 'repo locked', options?: { cause?: unknown }) {
-    super(message, 'RepoLockedError', 'ERR_REPO_LOCKED', options)
   }
 }
 

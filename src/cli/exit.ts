@@ -19,7 +19,6 @@ const CODE_TO_EXIT: Record<ErrorCode, number> = {
   ERR_VERIFICATION_FAILED: EXIT.VERIFICATION,
   ERR_UNSAFE_PATH: EXIT.VERIFICATION,
   ERR_INVALID_ARTICLE: EXIT.FAILURE,
-  ERR_REPO_LOCKED: EXIT.FAILURE,
   ERR_REPO: EXIT.FAILURE,
   ERR_MANIFEST_MISMATCH: EXIT.FAILURE,
   ERR_BATCH_FAILED: EXIT.FAILURE,
@@ -46,7 +45,6 @@ export function errorMessage (err: unknown): string {
   const e = err as (Error & { code?: string }) | undefined
   if (e?.name === 'AbortError') return 'interrupted'
   let msg = e?.message ?? String(err)
-  if (e?.code === 'ERR_REPO_LOCKED') msg += ' (another ipfs-publish is using this repo; wait for it, or use --repo for another)'
   if (e?.code === 'ERR_NOT_FOUND' && / not in the store$/.test(msg)) msg += " (publish or import it first, or fetch it with get --peer, --online or --gateway-url)"
   // one line, no control characters (names can come from a DAG)
   return msg.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '?').replace(/\s*\n\s*/g, ' ')

@@ -24,12 +24,12 @@ export async function handler (args: ServeArgs, ctx: Context): Promise<void> {
   const { startGateway } = await import('../../net/gateway.js')
   const gateway = await startGateway(repo, { listen: args.gatewayListen })
   if (hasContentRouting(net)) {
-    // announce the pinned roots to content routing, in the background: failures are only logged
-    void (async () => {
-      for await (const pin of repo.helia.pins.ls({ signal: ctx.signal })) {
-        await repo.helia.routing.provide(pin.cid, { signal: ctx.signal }).catch((err: Error) => { if (!ctx.signal.aborted) ctx.warn(`could not announce ${pin.cid}: ${err.message}`) })
-      }
-    })().catch(() => {})
+    // announce the pinned roots to content routing, and then each root that a publish in
+    // another process pins, in the background: failures are only logged
+    const { watchPins } = await import('../../net/announce.js')
+    void watchPins(repo, async (cid) => {
+      await repo.helia.routing.provide(cid, { signal: ctx.signal }).catch((err: Error) => { if (!ctx.signal.aborted) ctx.warn(`could not announce ${cid}: ${err.message}`) })
+    }, { signal: ctx.signal }).catch(() => {})
   }
   try {
     const ready = { peerId: libp2p.peerId.toString(), multiaddrs: libp2p.getMultiaddrs().map(String), gateway: gateway.url }
