@@ -48,13 +48,15 @@ describe('crash safety: SIGKILL during a 2,000-article publish', () => {
   it(`${KILLS} kills at random moments: every pinned root verifies, and publishing again gives the uninterrupted CIDs`, async () => {
     const random = prng(2026)
     let midway = 0
+    let partial = 0
     for (let i = 0; i < KILLS; i++) {
       const repo = join(tmp.path, `repo-${i}`)
       const manifest = join(tmp.path, `manifest-${i}.json`)
       const delay = 60 + Math.floor(random() * fullRunMs * 0.9)
       const { stdout, killed } = await publishAndKill(['--repo', repo, 'publish', corpus, '-q', '--manifest', manifest], delay)
       const printed = stdout.split('\n').filter(l => l !== '')
-      if (killed && printed.length > 0 && printed.length < 2000) midway++
+      if (killed && printed.length < 2000) midway++
+      if (killed && printed.length > 0 && printed.length < 2000) partial++
       // what was printed before the kill is a prefix of the uninterrupted run
       expect(printed.slice(0, -1)).toEqual(expected.slice(0, Math.max(0, printed.length - 1)))
       if (existsSync(join(repo, 'repo.json'))) {
@@ -70,8 +72,9 @@ describe('crash safety: SIGKILL during a 2,000-article publish', () => {
       expect(again.code).toBe(0)
       expect(again.stdout.trim().split('\n')).toEqual(expected)
     }
-    // most kills landed in the middle of the run, not before or after it
-    expect(midway, `kills were meant to land within ${fullRunMs} ms`).toBeGreaterThanOrEqual(KILLS / 4)
+    // most kills landed inside the run, not after it, and some after results were printed
+    expect(midway, `kills were meant to land within ${fullRunMs} ms`).toBeGreaterThanOrEqual(KILLS / 2)
+    expect(partial, 'some kills were meant to land after the first results').toBeGreaterThanOrEqual(2)
   }, 300_000)
 })
 
