@@ -23,5 +23,8 @@ if (major < 22) {
   await new Promise(() => {}) // the child's exit ends this process
 }
 module.enableCompileCache?.()
+// the store's engine (lmdb) loads msgpackr, which looks for its own native accelerator at
+// load time; the store never encodes MessagePack, so the look is skipped (a documented switch)
+process.env.MSGPACKR_NATIVE_ACCELERATION_DISABLED ??= 'true'
 const { main } = await import('../dist/cli.js')
 await main(process.argv.slice(2))

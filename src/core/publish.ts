@@ -19,7 +19,7 @@ import { multihashKey } from './unixfs/multihash-key.js'
 import { getProfile } from './unixfs/profiles.js'
 import type { ArticleMetadata } from './article/bundle.js'
 import type { ArticleRecord } from './store/article-index.js'
-import { engineOf } from './store/repo.js'
+import { engineOf } from './store/engine-of.js'
 import type { Repo } from './store/repo.js'
 import type { AbortOptions } from 'abort-error'
 import { CID } from 'multiformats/cid'
@@ -128,15 +128,18 @@ export async function * publishArticles (paths: string[], repo: Repo | undefined
   // large runs build bundles on a worker thread while this thread stores the previous group
   // (loaded only then: worker_threads costs a small publish about a millisecond)
   let pool: BuildPool | undefined
+  let startPool: () => BuildPool = () => { throw new Error('no worker') }
+  let wantPool = false
   if (total >= WORKER_MIN_ARTICLES && options.workers !== false) {
+    // started only once a group has articles to build: republishing an unchanged corpus builds none
     const { BuildPool, findWorkerScript } = await import('./build/build-pool.js')
     const script = findWorkerScript()
-    if (script != null) pool = new BuildPool(script)
+    if (script != null) { wantPool = true; startPool = () => (pool ??= new BuildPool(script)) }
   }
   try {
     const groups: ArticleSource[][] = []
     // the first groups are smaller, so that the store starts while the worker warms up
-    for (let start = 0, size = pool != null ? GROUP / 8 : GROUP; start < sources.length; start += size, size = Math.min(GROUP, size * 2)) {
+    for (let start = 0, size = wantPool ? GROUP / 8 : GROUP; start < sources.length; start += size, size = Math.min(GROUP, size * 2)) {
       groups.push(sources.slice(start, start + size))
     }
     // stat and look each article up in the stat cache; send the rest to be built
@@ -155,8 +158,8 @@ export async function * publishArticles (paths: string[], repo: Repo | undefined
         }
       })
       const paths = items.filter(i => i.error == null && i.cached == null).map(i => i.source.path)
-      const built = pool != null
-        ? pool.build(paths, profile.name, { ...options, withSource: options.writeLink === true })
+      const built = wantPool && paths.length > 0
+        ? startPool().build(paths, profile.name, { ...options, withSource: options.writeLink === true })
         : buildInline(paths, profile, options)
       built.catch(() => {})
       return { items, built }
@@ -272,23 +275,21 @@ function fromCache (entry: StatEntry, path: string, options: PublishOptions): Pu
 }
 
 /**
- * Which roots are pinned: a set listed once for a large batch, or asked of
- * Helia's pins one by one for a few articles (so that publishing one article
- * into a repo of thousands does not list them all).
+ * Which roots are pinned, asked of Helia's pins one by one (a read of the store
+ * each: cheaper than listing every pin of a large repo), with the roots pinned
+ * by this run remembered.
  */
 class PinnedRoots {
-  private constructor (private readonly repo: Repo, private readonly set: Set<string> | undefined, private readonly options: AbortOptions) {}
+  private readonly added = new Set<string>()
+  private constructor (private readonly repo: Repo, private readonly options: AbortOptions) {}
 
-  static async load (repo: Repo, batchSize: number, options: AbortOptions): Promise<PinnedRoots> {
-    if (batchSize < 256) return new PinnedRoots(repo, undefined, options)
-    const set = new Set<string>()
-    for await (const pin of repo.helia.pins.ls(options)) set.add(keyOf(pin.cid))
-    return new PinnedRoots(repo, set, options)
+  static async load (repo: Repo, _batchSize: number, options: AbortOptions): Promise<PinnedRoots> {
+    return new PinnedRoots(repo, options)
   }
 
   /** `text` is the CID as printed, when known: a CIDv1's text is its key here, with no encoding again. */
   async has (cid: CID, text?: string): Promise<boolean> {
-    if (this.set != null) return this.set.has(keyOf(cid, text))
+    if (this.added.has(keyOf(cid, text))) return true
     try {
       await this.repo.helia.pins.get(cid, this.options)
       return true
@@ -298,7 +299,7 @@ class PinnedRoots {
   }
 
   add (cid: CID, text?: string): void {
-    this.set?.add(keyOf(cid, text))
+    this.added.add(keyOf(cid, text))
   }
 }
 

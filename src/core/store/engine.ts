@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { open } from 'lmdb'
+import { createRequire } from 'node:module'
 import { RepoError } from '../../errors.js'
 import { bytesKey } from '../unixfs/multihash-key.js'
 import { BlockFiles, FILE_BLOCK_BYTES } from './block-files.js'
@@ -9,6 +9,17 @@ import { checkDataFile } from './engine-check.js'
 import { MAX_KEY_BYTES } from './limits.js'
 import { mergePinnedBlock, PINNED_BLOCK_PREFIX } from './pin-merge.js'
 import type { Database, RootDatabase } from 'lmdb'
+
+/**
+ * lmdb-js, loaded on first use (a command that opens no repo never loads it), through
+ * its CommonJS build: one file where its ES module entry is a dozen, which a cold
+ * publish notices. It is the package's own `require` export, not a patch.
+ */
+let lmdb: typeof import('lmdb') | undefined
+function openEnv (options: Parameters<typeof import('lmdb').open>[0]): RootDatabase {
+  lmdb ??= createRequire(import.meta.url)('lmdb') as typeof import('lmdb')
+  return lmdb.open(options)
+}
 import type { AbortOptions } from 'abort-error'
 
 type Bytes = Uint8Array
@@ -87,11 +98,17 @@ export class Engine {
     this.env = env
     this.readOnly = options.readOnly === true
     this.flushBytes = this.defaultFlushBytes = options.flushBytes ?? DEFAULT_FLUSH_BYTES
-    this.blocks = env.openDB({ name: 'blocks', encoding: 'binary', keyEncoding: 'binary' })
-    this.files = env.openDB({ name: 'files', encoding: 'binary', keyEncoding: 'binary' })
-    this.data = env.openDB({ name: 'data', encoding: 'binary', keyEncoding: 'binary' })
-    this.meta = env.openDB({ name: 'meta', encoding: 'binary', keyEncoding: 'ordered-binary' })
-    this.damaged = env.openDB({ name: 'damaged', encoding: 'binary', keyEncoding: 'binary' })
+    type Bin = Database<Buffer, Buffer>
+    const dbs = (): [Bin, Bin, Bin, Database<Buffer, string>, Bin] => [
+      env.openDB<Buffer, Buffer>({ name: 'blocks', encoding: 'binary', keyEncoding: 'binary' }),
+      env.openDB<Buffer, Buffer>({ name: 'files', encoding: 'binary', keyEncoding: 'binary' }),
+      env.openDB<Buffer, Buffer>({ name: 'data', encoding: 'binary', keyEncoding: 'binary' }),
+      env.openDB<Buffer, string>({ name: 'meta', encoding: 'binary', keyEncoding: 'ordered-binary' }),
+      env.openDB<Buffer, Buffer>({ name: 'damaged', encoding: 'binary', keyEncoding: 'binary' })
+    ]
+    // in a new environment each database is created by a commit of its own, unless one transaction makes them all
+    const opened = options.readOnly === true ? dbs() : env.transactionSync(dbs)
+    ;[this.blocks, this.files, this.data, this.meta, this.damaged] = opened
     this.blockFiles = new BlockFiles(join(dir, 'blocks'), join(dir, 'tmp'))
   }
 
@@ -116,7 +133,7 @@ export class Engine {
     try {
       // remapChunks: the file is mapped in chunks as they are used, not as one region whose
       // touched pages all stay resident (a 10,000-article publish peaked 280 MB higher without)
-      env = open({ path, compression: false, maxDbs: 8, readOnly: options.readOnly === true, remapChunks: true } as any)
+      env = openEnv({ path, compression: false, maxDbs: 8, readOnly: options.readOnly === true, remapChunks: true } as any)
     } catch (err: any) {
       throw new RepoError(`the repo at ${dir} is damaged: ${ENGINE_DIR}/data.mdb cannot be opened (${err.message}); nothing was changed`, { cause: err })
     }

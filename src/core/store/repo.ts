@@ -5,6 +5,7 @@ import { createHeliaLight } from 'helia'
 import { RepoError } from '../../errors.js'
 import { writeFileAtomic } from '../fs/atomic-write.js'
 import { Engine, ENGINE_DIR } from './engine.js'
+import { setEngine } from './engine-of.js'
 import { EngineBlockstore, EngineDatastore } from './engine-stores.js'
 import { acquireGcLock, acquireWriterLease } from './leases.js'
 import { isLegacyRepo, migrateLegacyRepo } from './migrate.js'
@@ -60,14 +61,7 @@ export interface Repo {
   close(): Promise<void>
 }
 
-const engines = new WeakMap<Repo, Engine>()
-
-/** The store under a repo, for the store's own maintenance code (not part of the library's API). */
-export function engineOf (repo: Repo): Engine {
-  const engine = engines.get(repo)
-  if (engine == null) throw new RepoError('not a repo opened by openRepo')
-  return engine
-}
+export { engineOf } from './engine-of.js'
 
 /**
  * Opens (creating when allowed and needed) the repo at `path`. Any number of
@@ -134,7 +128,7 @@ export async function openRepo (path: string, options: OpenRepoOptions = {}): Pr
       }
     }
   }
-  engines.set(repo, engine)
+  setEngine(repo, engine)
   return repo
 }
 
