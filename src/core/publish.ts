@@ -8,7 +8,7 @@ import type { BuiltArticle } from './build/build-article.js'
 import type { ArticleSource } from './find-articles.js'
 import { DEFAULT_MAX_ARTICLE_BYTES } from './defaults.js'
 import { isFresh, loadStatCache, putEncodedStatEntry } from './store/stat-cache.js'
-import type { StatEntry } from './store/stat-cache.js'
+import type { CachedStat, StatEntry } from './store/stat-cache.js'
 import type { CidProfile, CidProfileName } from './unixfs/profiles.js'
 import { findArticles } from './find-articles.js'
 import { writeLinkIntoSource } from './write-link.js'
@@ -106,7 +106,7 @@ export async function * publishArticles (paths: string[], repo: Repo | undefined
   // blocks recorded as damaged: every article is read again (not taken from the stat
   // cache), so that the good bytes of a damaged one are written again
   const repairing = engine != null && engine.damagedCount() > 0
-  const statCache = store != null && !repairing ? await loadStatCache(store.datastore, options) : new Map<string, StatEntry>()
+  const statCache = engine != null && !repairing ? loadStatCache(engine) : new Map<string, CachedStat>()
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_ARTICLE_BYTES
   let done = 0
 
@@ -120,7 +120,7 @@ export async function * publishArticles (paths: string[], repo: Repo | undefined
     for (const outcome of batch.outcomes) {
       options.signal?.throwIfAborted()
       done++
-      options.onProgress?.(new CustomProgressEvent('article:publish:done', { path: outcome.path, cid: outcome.ok ? outcome.root : undefined, done, total }))
+      if (options.onProgress != null) options.onProgress(new CustomProgressEvent('article:publish:done', { path: outcome.path, cid: outcome.ok ? outcome.root : undefined, done, total }))
       yield outcome
     }
   }
@@ -180,7 +180,7 @@ export async function * publishArticles (paths: string[], repo: Repo | undefined
         const path = item.source.path
         if (item.error != null) { outcomes.push({ ok: false, path, error: item.error }); continue }
         try {
-          if (item.cached != null && pins != null && await pins.has(CID.parse(item.cached.record.cid), item.cached.record.cid)) {
+          if (item.cached != null && pins != null && await pins.hasCached(item.cached)) {
             // unchanged, already published and pinned here: not read, not hashed
             outcomes.push(fromCache(item.cached, path, options))
             continue
@@ -225,7 +225,7 @@ export async function * publishArticles (paths: string[], repo: Repo | undefined
   }
 }
 
-interface PreparedItem { source: ArticleSource, error?: PublishError, cached?: StatEntry }
+interface PreparedItem { source: ArticleSource, error?: PublishError, cached?: CachedStat }
 interface PreparedGroup { items: PreparedItem[], built: Promise<Array<BuiltArticle | PublishError>> }
 
 /** Builds articles on this thread (small runs, or where no built worker script exists). */
@@ -267,11 +267,40 @@ function toResult (a: BuiltArticle): PublishResult {
   return { ok: true, ...a.record, root: a.root, metadata: a.metadata, warnings: a.warnings, stored: false, linkWritten: false }
 }
 
-/** The result of an unchanged, already published article, from the stat cache; the link follows the current options. */
-function fromCache (entry: StatEntry, path: string, options: PublishOptions): PublishResult {
-  const root = CID.parse(entry.record.cid)
-  const link = buildLink({ cid: root, file: entry.metadata.file.name, slug: entry.metadata.slug }, options.gateway, options.linkTemplate)
-  return { ...entry.record, ok: true, path, link, root, metadata: entry.metadata, warnings: entry.warnings, stored: false, linkWritten: false }
+/**
+ * The result of an unchanged, already published article, from the stat cache; the
+ * link follows the current options. Its fields are decoded when first read (a
+ * republish that prints only CIDs decodes none of the entries' JSON).
+ */
+class CachedResult {
+  readonly ok = true as const
+  readonly stored = false
+  readonly linkWritten = false
+  private decoded?: StatEntry
+  private rootCid?: CID
+  private linkText?: string
+
+  constructor (private readonly cached: CachedStat, readonly path: string, private readonly options: PublishOptions) {}
+
+  get cid (): string { return this.cached.cid }
+  get root (): CID { return (this.rootCid ??= CID.parse(this.cached.cid)) }
+  get link (): string { return (this.linkText ??= buildLink({ cid: this.root, file: this.entry.metadata.file.name, slug: this.entry.metadata.slug }, this.options.gateway, this.options.linkTemplate)) }
+  get title (): string | null { return this.entry.record.title }
+  get date (): string | null { return this.entry.record.date }
+  get categories (): string[] { return this.entry.record.categories }
+  get files (): ArticleRecord['files'] { return this.entry.record.files }
+  get metadata (): ArticleMetadata { return this.entry.metadata }
+  get warnings (): string[] { return this.entry.warnings }
+  private get entry (): StatEntry { return (this.decoded ??= this.cached.entry()) }
+
+  /** Every field, as a plain result would serialise. */
+  toJSON (): Omit<PublishResult, 'root'> & { root: CID } {
+    return { ok: true, path: this.path, cid: this.cid, link: this.link, title: this.title, date: this.date, categories: this.categories, files: this.files, root: this.root, metadata: this.metadata, warnings: this.warnings, stored: false, linkWritten: false }
+  }
+}
+
+function fromCache (cached: CachedStat, path: string, options: PublishOptions): PublishResult {
+  return new CachedResult(cached, path, options) as PublishResult
 }
 
 /**
@@ -296,6 +325,12 @@ class PinnedRoots {
     } catch {
       return false
     }
+  }
+
+  /** Whether the root of a stat-cache entry is pinned: one read of the key it names, with no CID decoded. */
+  async hasCached (cached: CachedStat): Promise<boolean> {
+    if (cached.pinKey !== '') return this.added.has(cached.cid) || engineOf(this.repo).getData(cached.pinKey) !== undefined
+    return await this.has(CID.parse(cached.cid), cached.cid)
   }
 
   add (cid: CID, text?: string): void {

@@ -126,7 +126,7 @@ async function report (outcome: PublishOutcome, args: PublishArgs, ctx: Context,
     return
   }
   const shown = shownPath(outcome.path, ctx.cwd)
-  for (const w of outcome.warnings) ctx.warn(`${shown}: ${w}`)
+  if (!ctx.quiet) for (const w of outcome.warnings) ctx.warn(`${shown}: ${w}`)
   if (args.check) return
   if (ctx.json) {
     await ctx.out(JSON.stringify({ ...recordOf(outcome), path: shown }) + '\n')

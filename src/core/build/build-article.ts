@@ -4,7 +4,8 @@ import { PublishError, InvalidArticleError } from '../../errors.js'
 import { buildBundle, METADATA_SCHEMA } from '../article/bundle.js'
 import { buildDirDag } from '../unixfs/bundle-dag.js'
 import { buildLink } from '../link.js'
-import { statFields } from '../store/stat-cache.js'
+import { encodeStatEntry, statFields } from '../store/stat-cache.js'
+import { pinKeyOf } from '../store/pin-key.js'
 import type { ArticleMetadata } from '../article/bundle.js'
 import type { ArticleRecord } from '../store/article-index.js'
 import type { StatEntry } from '../store/stat-cache.js'
@@ -86,7 +87,7 @@ export async function buildArticle (path: string, profile: CidProfile, options: 
     source,
     stat,
     record,
-    encoded: { record: Buffer.from(JSON.stringify(record)), statEntry: Buffer.from(JSON.stringify(statEntry)) }
+    encoded: { record: Buffer.from(JSON.stringify(record)), statEntry: encodeStatEntry(statEntry, pinKeyOf(dag.root)) }
   }
 }
 

@@ -4,6 +4,7 @@ import type { ArticleMetadata } from '../article/bundle.js'
 import type { ArticleRecord } from './article-index.js'
 import type { AbortOptions } from 'abort-error'
 import type { Datastore } from 'interface-datastore'
+import type { Engine } from './engine.js'
 import type { BigIntStats } from 'node:fs'
 
 /**
@@ -22,10 +23,29 @@ export interface StatEntry {
   warnings: string[]
 }
 
+/**
+ * An entry as loaded: what deciding whether the file changed needs, read from a
+ * one-line header, and the rest ({@link StatEntry}) decoded only when asked for.
+ * Republishing an unchanged corpus decodes nothing it does not print.
+ */
+export interface CachedStat {
+  stat: StatEntry['stat']
+  profile: string
+  schema: string
+  recordedAt: number
+  /** The bundle's root CID, as printed. */
+  cid: string
+  /** Where Helia's pinning API records the root's pin (see pins.ts `pinKeyOf`); '' for an entry of an earlier format. */
+  pinKey: string
+  /** The whole entry. */
+  entry(): StatEntry
+}
+
 /** Where the stat cache's entries live in the datastore. */
 export const STAT_PREFIX = '/ipfs-publish/stat/'
 const PREFIX = STAT_PREFIX
 const decoder = new TextDecoder()
+const HEADER = 's1 '
 
 /** A file modified this close (ms) to when its entry was written may have changed unseen within one timestamp tick: it is read again. */
 const RACY_MS = 2000
@@ -34,21 +54,41 @@ export function statFields (st: BigIntStats): StatEntry['stat'] {
   return { size: String(st.size), ino: String(st.ino), mtimeNs: String(st.mtimeNs), ctimeNs: String(st.ctimeNs) }
 }
 
+/** An entry as stored: `s1 <size> <ino> <mtimeNs> <ctimeNs> <profile> <schema> <recordedAt> <cid> <pinKey>` on one line, then the entry as JSON. */
+export function encodeStatEntry (entry: StatEntry, pinKey: string): Uint8Array {
+  const { size, ino, mtimeNs, ctimeNs } = entry.stat
+  return Buffer.from(`${HEADER}${size} ${ino} ${mtimeNs} ${ctimeNs} ${entry.profile} ${entry.schema} ${entry.recordedAt} ${entry.record.cid} ${pinKey}\n${JSON.stringify(entry)}`)
+}
+
+function decodeStatEntry (bytes: Uint8Array): CachedStat {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  if (b.toString('latin1', 0, HEADER.length) !== HEADER) {
+    // an entry of the earlier format: JSON only
+    const entry: StatEntry = JSON.parse(decoder.decode(bytes))
+    return { stat: entry.stat, profile: entry.profile, schema: entry.schema, recordedAt: entry.recordedAt, cid: entry.record.cid, pinKey: '', entry: () => entry }
+  }
+  // only the header is decoded now; the JSON when the entry is asked for
+  const nl = b.indexOf(10)
+  const [size, ino, mtimeNs, ctimeNs, profile, schema, recordedAt, cid, pinKey] = b.toString('latin1', HEADER.length, nl).split(' ')
+  let entry: StatEntry | undefined
+  return { stat: { size, ino, mtimeNs, ctimeNs }, profile, schema, recordedAt: Number(recordedAt), cid, pinKey: pinKey ?? '', entry: () => (entry ??= JSON.parse(b.toString('utf8', nl + 1))) }
+}
+
 /** True when `entry` still describes the file with stats `st` and may be trusted without reading the file. */
-export function isFresh (entry: StatEntry, st: BigIntStats, profile: string, schema: string): boolean {
-  const s = statFields(st)
+export function isFresh (entry: CachedStat, st: BigIntStats, profile: string, schema: string): boolean {
   if (entry.profile !== profile || entry.schema !== schema) return false
-  if (s.size !== entry.stat.size || s.ino !== entry.stat.ino || s.mtimeNs !== entry.stat.mtimeNs || s.ctimeNs !== entry.stat.ctimeNs) return false
+  const s = entry.stat
+  if (String(st.size) !== s.size || String(st.ino) !== s.ino || String(st.mtimeNs) !== s.mtimeNs || String(st.ctimeNs) !== s.ctimeNs) return false
   // racily clean: modified within a tick of being recorded
   return Number(st.mtimeNs / 1_000_000n) < entry.recordedAt - RACY_MS && Number(st.ctimeNs / 1_000_000n) < entry.recordedAt - RACY_MS
 }
 
-/** Every entry, by absolute source path. */
-export async function loadStatCache (datastore: Datastore, options?: AbortOptions): Promise<Map<string, StatEntry>> {
-  const out = new Map<string, StatEntry>()
-  for await (const { key, value } of datastore.query({ prefix: PREFIX }, options)) {
+/** Every committed entry, by absolute source path, read straight from the store (one that cannot be decoded is left out: its file is simply read again). */
+export function loadStatCache (engine: Pick<Engine, 'dataRange'>): Map<string, CachedStat> {
+  const out = new Map<string, CachedStat>()
+  for (const { key, value } of engine.dataRange(PREFIX)) {
     try {
-      out.set(key.toString().slice(PREFIX.length), JSON.parse(decoder.decode(value)))
+      out.set(key.slice(PREFIX.length), decodeStatEntry(value))
     } catch {}
   }
   return out
