@@ -20,6 +20,7 @@ import { getProfile } from './unixfs/profiles.js'
 import type { ArticleMetadata } from './article/bundle.js'
 import type { ArticleRecord } from './store/article-index.js'
 import { engineOf } from './store/engine-of.js'
+import { pinKeyOf } from './store/pin-key.js'
 import type { Repo } from './store/repo.js'
 import type { AbortOptions } from 'abort-error'
 import { CID } from 'multiformats/cid'
@@ -101,7 +102,7 @@ export async function * publishArticles (paths: string[], repo: Repo | undefined
   const sources = await findArticles(paths, options)
   const total = sources.length
   options.onProgress?.(new CustomProgressEvent('article:publish:found', { total }))
-  const pins = store != null ? await PinnedRoots.load(store, total, options) : undefined
+  const pins = store != null ? new PinnedRoots(store) : undefined
   const engine = store != null ? engineOf(store) : undefined
   // blocks recorded as damaged: every article is read again (not taken from the stat
   // cache), so that the good bytes of a damaged one are written again
@@ -310,21 +311,13 @@ function fromCache (cached: CachedStat, path: string, options: PublishOptions): 
  */
 class PinnedRoots {
   private readonly added = new Set<string>()
-  private constructor (private readonly repo: Repo, private readonly options: AbortOptions) {}
-
-  static async load (repo: Repo, _batchSize: number, options: AbortOptions): Promise<PinnedRoots> {
-    return new PinnedRoots(repo, options)
-  }
+  constructor (private readonly repo: Repo) {}
 
   /** `text` is the CID as printed, when known: a CIDv1's text is its key here, with no encoding again. */
   async has (cid: CID, text?: string): Promise<boolean> {
     if (this.added.has(keyOf(cid, text))) return true
-    try {
-      await this.repo.helia.pins.get(cid, this.options)
-      return true
-    } catch {
-      return false
-    }
+    // one read of the record Helia's pins.get would decode (no exception for a root not pinned)
+    return engineOf(this.repo).getData(pinKeyOf(cid)) !== undefined
   }
 
   /** Whether the root of a stat-cache entry is pinned: one read of the key it names, with no CID decoded. */
