@@ -40,7 +40,7 @@ export interface Context {
    * `configure` adds networking; `access: 'write'` (commands that store blocks or pins) holds a writer
    * lease and may create the repo, the default `read` does neither.
    */
-  repo(options?: { configure?: OpenRepoOptions['configure'], access?: OpenRepoOptions['access'], create?: boolean }): Promise<Repo>
+  repo(options?: { configure?: OpenRepoOptions['configure'], access?: OpenRepoOptions['access'], create?: boolean, prefetchReads?: boolean }): Promise<Repo>
   /** The exit code the command asks for when it does not throw (e.g. 1 when some articles failed). */
   exitCode: number
 }

@@ -17,7 +17,7 @@ export async function handler (args: ServeArgs, ctx: Context): Promise<void> {
   const net = await resolveNetOptions(args)
   const { withNetwork, libp2pOptions, hasContentRouting } = await import('../../net/node.js')
   libp2pOptions(net) // validates the settings before the repo opens
-  const repo = await ctx.repo({ configure: helia => withNetwork(helia, net), create: true })
+  const repo = await ctx.repo({ configure: helia => withNetwork(helia, net), create: true, prefetchReads: true })
   const libp2p = (repo.helia as any).libp2p
   const { dialPeers } = await import('../../net/dial.js')
   await dialPeers(libp2p, args.peer ?? [], { signal: ctx.signal })

@@ -53,6 +53,13 @@ const GENERATION_KEY = 'generation'
 export interface EngineOptions {
   /** Open without writing (a full disk, or a reader that must not write). */
   readOnly?: boolean
+  /**
+   * Fault a small block's pages in on LMDB's thread before reading it, so that a
+   * read never waits for the disk on the event loop (for `serve`). Batch commands
+   * read directly from the map: a trip to another thread per block costs more than
+   * the read. @default false
+   */
+  prefetchReads?: boolean
   flushBytes?: number
 }
 
@@ -84,6 +91,7 @@ export class Engine {
   readonly damaged: Database<Buffer, Buffer>
   readonly blockFiles: BlockFiles
   readonly readOnly: boolean
+  private readonly prefetchReads: boolean
   private pending: Batch = emptyBatch()
   private inflight: Batch = emptyBatch()
   private pendingBytes = 0
@@ -97,6 +105,7 @@ export class Engine {
   private constructor (env: RootDatabase, readonly dir: string, options: EngineOptions) {
     this.env = env
     this.readOnly = options.readOnly === true
+    this.prefetchReads = options.prefetchReads === true
     this.flushBytes = this.defaultFlushBytes = options.flushBytes ?? DEFAULT_FLUSH_BYTES
     type Bin = Database<Buffer, Buffer>
     const dbs = (): [Bin, Bin, Bin, Database<Buffer, string>, Bin] => [
@@ -237,9 +246,9 @@ export class Engine {
   }
 
   /**
-   * A block's bytes as stored (pending writes included), or undefined. Never a
-   * synchronous read from disk: a small block's pages are faulted in on LMDB's
-   * thread first (`prefetch`), a large block's file is read asynchronously.
+   * A block's bytes as stored (pending writes included), or undefined. A large
+   * block's file is read asynchronously; with `prefetchReads` a small block's pages
+   * are faulted in on LMDB's thread first, so the event loop never waits for the disk.
    */
   async readBlock (multihash: Bytes): Promise<Bytes | undefined> {
     const p = this.pendingBlock(multihash)
@@ -249,11 +258,9 @@ export class Engine {
       return (p.tmp != null ? await this.blockFiles.readPath(p.tmp) : undefined) ?? await this.blockFiles.read(multihash)
     }
     const key = Buffer.from(multihash)
-    if (this.blocks.doesExist(key)) {
-      await this.blocks.prefetch([key])
-      const bytes = this.blocks.get(key)
-      if (bytes != null) return bytes
-    }
+    if (this.prefetchReads && this.blocks.doesExist(key)) await this.blocks.prefetch([key])
+    const bytes = this.blocks.get(key)
+    if (bytes != null) return bytes
     if (this.files.doesExist(key)) return await this.blockFiles.read(multihash)
     return undefined
   }

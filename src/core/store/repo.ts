@@ -35,6 +35,8 @@ export interface OpenRepoOptions extends AbortOptions {
   onWait?: OnWait
   /** Adds to the Helia node before it starts (networking: see src/net). Offline when absent. */
   configure?: (helia: Helia) => Helia
+  /** Never read a block from disk on the event loop (a server's repo): see EngineOptions. @default false */
+  prefetchReads?: boolean
 }
 
 /** An open repo: the Helia node over the on-disk store. Close it when done. */
@@ -73,7 +75,7 @@ export { engineOf } from './engine-of.js'
 export async function openRepo (path: string, options: OpenRepoOptions = {}): Promise<Repo> {
   const dir = resolve(path)
   const access = options.access ?? 'write'
-  const engine = await openEngine(dir, { create: options.create ?? access === 'write', signal: options.signal, onWait: options.onWait })
+  const engine = await openEngine(dir, { create: options.create ?? access === 'write', signal: options.signal, onWait: options.onWait, prefetchReads: options.prefetchReads })
   const locks = join(dir, 'locks')
   let lease: (() => Promise<void>) | undefined
   try {
@@ -133,10 +135,10 @@ export async function openRepo (path: string, options: OpenRepoOptions = {}): Pr
 }
 
 /** What a folder holds: a current repo, one of the earlier layout, nothing yet, or leftovers of a repo whose marker is gone. */
-async function openEngine (dir: string, options: AbortOptions & { create: boolean, onWait?: OnWait }): Promise<Engine> {
+async function openEngine (dir: string, options: AbortOptions & { create: boolean, onWait?: OnWait, prefetchReads?: boolean }): Promise<Engine> {
   for (;;) {
     const marker = await readMarker(dir)
-    if (marker === 'current') return openCurrent(dir)
+    if (marker === 'current') return openCurrent(dir, options.prefetchReads)
     if (isLegacyRepo(dir)) {
       await migrateLegacyRepo(
         dir,
@@ -160,7 +162,7 @@ async function openEngine (dir: string, options: AbortOptions & { create: boolea
     } catch (err: any) {
       throw new RepoError(`cannot create the repo folder ${dir}: ${err.code ?? err.message}`, { cause: err })
     }
-    const engine = Engine.open(dir, { create: true })
+    const engine = Engine.open(dir, { create: true, prefetchReads: options.prefetchReads })
     try {
       await writeMarker(dir)
     } catch (err) {
@@ -171,12 +173,12 @@ async function openEngine (dir: string, options: AbortOptions & { create: boolea
   }
 }
 
-function openCurrent (dir: string): Engine {
+function openCurrent (dir: string, prefetchReads?: boolean): Engine {
   try {
-    return Engine.open(dir)
+    return Engine.open(dir, { prefetchReads })
   } catch (err: any) {
     // a full disk: open read-only, so that reading, exporting and gc still work
-    if (/ENOSPC|No space left/i.test(String(err?.cause?.message ?? err?.message))) return Engine.open(dir, { readOnly: true })
+    if (/ENOSPC|No space left/i.test(String(err?.cause?.message ?? err?.message))) return Engine.open(dir, { readOnly: true, prefetchReads })
     throw err
   }
 }

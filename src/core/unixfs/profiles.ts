@@ -1,4 +1,6 @@
 import { InvalidArgumentError } from '../../errors.js'
+// every UnixFS node is encoded after a profile is chosen: the uint64 workaround is in place by then
+import './uint64-fix.js'
 
 /** The CID profiles of IPIP-499, as Kubo 0.40+ builds them. */
 export type CidProfileName = 'unixfs-v1-2025' | 'unixfs-v0-2015'
