@@ -1,4 +1,6 @@
 import { createServer } from 'node:http'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import { extname } from 'node:path'
 import { isUtf8 } from 'node:buffer'
 import { exporter } from 'ipfs-unixfs-exporter'
@@ -20,6 +22,8 @@ export interface GatewayStore {
 export interface GatewayOptions {
   /** `host:port`; port 0 picks a free one. @default '127.0.0.1:8080' */
   listen?: string
+  /** Where a request that fails for a reason of the node's own (a corrupt block, a bug) is logged, one line each. @default a line on stderr */
+  log?: (line: string) => void
 }
 
 export interface Gateway {
@@ -52,6 +56,16 @@ class HttpError extends Error {
   constructor (readonly status: number, message: string) { super(message) }
 }
 
+/** A string for one line of a log: control characters shown as escapes. */
+const sanitize = (s: string): string => s.replace(/[\x00-\x1f\x7f]/g, c => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`).slice(0, 500)
+
+/**
+ * Content under /ipfs/ is served in a sandbox (an opaque origin, no scripts): a
+ * pinned page cannot script the index page or anything else on the gateway's own
+ * origin. (A subdomain gateway would give each CID an origin of its own instead.)
+ */
+const CONTENT_SECURITY = 'sandbox allow-downloads allow-popups allow-popups-to-escape-sandbox'
+
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]!))
 
 /** `filename*` per RFC 6266 plus an ASCII fallback. */
@@ -60,7 +74,11 @@ function disposition (kind: 'attachment' | 'inline', filename: string): string {
   return `${kind}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`
 }
 
-/** Splits `/ipfs/<cid>/<path…>`, refusing segments that would climb out of the CID (also when encoded). */
+/**
+ * Splits `/ipfs/<cid>/<path…>` as sent (not as a URL parser normalises it: that
+ * resolves `..`, `%2e%2e` and `\\` before anything could refuse them), refusing
+ * segments that would climb out of the CID, encoded or not.
+ */
 function parsePath (pathname: string): { cid: CID, segments: string[] } {
   if (pathname.length > MAX_PATH) throw new HttpError(414, 'path too long')
   const raw = pathname.split('/').slice(2)
@@ -75,7 +93,7 @@ function parsePath (pathname: string): { cid: CID, segments: string[] } {
     if (part === '') continue
     let seg: string
     try { seg = decodeURIComponent(part) } catch { throw new HttpError(400, 'malformed path') }
-    if (seg === '.' || seg === '..' || seg.includes('/') || seg.includes('\\') || seg.includes('\0')) throw new HttpError(400, `invalid path segment "${part}"`)
+    if (seg === '.' || seg === '..' || part.includes('\\') || seg.includes('/') || seg.includes('\\') || seg.includes('\0')) throw new HttpError(400, `invalid path segment "${part}"`)
     segments.push(seg)
   }
   return { cid, segments }
@@ -97,12 +115,16 @@ function wants (req: IncomingMessage, url: URL, format: 'raw' | 'car'): boolean 
  */
 export async function startGateway (store: GatewayStore, options: GatewayOptions = {}): Promise<Gateway> {
   const [host, portText] = splitHostPort(options.listen ?? '127.0.0.1:8080')
+  const log = options.log ?? ((line: string) => { process.stderr.write(`${line}\n`) })
   const server = createServer((req, res) => {
     handle(req, res, store).catch((err: any) => {
-      const status = err instanceof HttpError ? err.status : err?.code === 'ERR_NOT_FOUND' ? 404 : err?.code === 'ERR_INVALID_CID' ? 400 : 500
+      if (err?.code === 'ERR_STREAM_PREMATURE_CLOSE' || res.destroyed) return // the client went away
+      const corrupt = err?.code === 'ERR_VERIFICATION_FAILED'
+      const status = err instanceof HttpError ? err.status : err?.code === 'ERR_NOT_FOUND' ? 404 : err?.code === 'ERR_INVALID_CID' ? 400 : corrupt ? 502 : 500
+      if (status >= 500) log(`gateway: ${req.method} ${sanitize(req.url ?? '')}: ${status} ${sanitize(err?.message ?? String(err))}`)
       if (!res.headersSent) {
         res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' })
-        res.end(req.method === 'HEAD' ? undefined : `${status === 500 ? 'internal error' : err.message}\n`)
+        res.end(req.method === 'HEAD' ? undefined : `${status === 500 ? 'internal error' : corrupt ? 'this node\'s copy of the content is corrupt' : err.message}\n`)
       } else {
         res.destroy(err)
       }
@@ -140,30 +162,28 @@ async function handle (req: IncomingMessage, res: ServerResponse, store: Gateway
   // read the path as sent: URL parsing would resolve `..` before we could refuse it
   const rawPath = (req.url ?? '/').split('?')[0]
   if (rawPath.length > MAX_PATH) throw new HttpError(414, 'path too long')
-  if (rawPath.split('/').some(seg => seg === '.' || seg === '..')) throw new HttpError(400, 'a path may not contain . or .. segments')
+  if (rawPath.split('/').some(seg => { try { const d = decodeURIComponent(seg); return d === '.' || d === '..' || /(^|[\\/])\.\.?([\\/]|$)/.test(d) } catch { return true } }) || rawPath.includes('\\')) {
+    throw new HttpError(400, 'a path may not contain . or .. segments (encoded or not) or backslashes')
+  }
   const url = new URL(req.url ?? '/', 'http://gateway.invalid')
   const head = req.method === 'HEAD'
   if (url.pathname === '/') {
     const rows: string[] = []
-    for await (const r of listArticles(store.datastore)) {
-      const file = r.files.find(f => f.name !== 'metadata.json')?.name ?? 'article.txt'
-      const slug = (r.link.match(/filename=([^&]+)/)?.[1]) ?? `${r.cid}.txt`
-      rows.push(`<li><strong>${escapeHtml(r.title ?? '(untitled)')}</strong> <small>${escapeHtml(r.date ?? '')}</small> <a href="/ipfs/${r.cid}/${encodeURIComponent(file)}?filename=${slug}&amp;download=true">Download IPFS</a> <code>${r.cid}</code></li>`)
-    }
+    for await (const r of listArticles(store.datastore)) rows.push(indexRow(r))
     const html = `<!doctype html><html><head><meta charset="utf-8"><title>Articles</title></head><body><h1>Articles</h1><ul>${rows.join('\n')}</ul></body></html>\n`
-    res.writeHead(200, { ...common, 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache' })
+    res.writeHead(200, { ...common, 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache', 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'" })
     res.end(head ? undefined : html)
     return
   }
   if (!url.pathname.startsWith('/ipfs/')) throw new HttpError(404, 'not found: this gateway serves /ipfs/<cid>')
-  const { cid, segments } = parsePath(url.pathname)
+  const { cid, segments } = parsePath(rawPath)
   if (!(await store.blockstore.has(cid))) throw new HttpError(404, `${cid} is not in this node's store`)
   const entry = await exporter(segments.length > 0 ? `${cid}/${segments.join('/')}` : cid, store.blockstore).catch((err: any) => {
     if (err?.name === 'NotFoundError' || err?.code === 'ERR_NOT_FOUND') throw new HttpError(404, `${url.pathname} not found`)
     throw err
   })
   const target = entry.cid
-  const headers: Record<string, string> = { ...common, 'Cache-Control': IMMUTABLE, 'X-Ipfs-Path': url.pathname }
+  const headers: Record<string, string> = { ...common, 'Cache-Control': IMMUTABLE, 'X-Ipfs-Path': `/ipfs/${cid}${segments.map(seg => `/${encodeURIComponent(seg)}`).join('')}`, 'Content-Security-Policy': CONTENT_SECURITY }
   if (wants(req, url, 'raw')) {
     const bytes = await readAll(store.blockstore.get(target))
     const etag = `"${target}.raw"`
@@ -176,13 +196,8 @@ async function handle (req: IncomingMessage, res: ServerResponse, store: Gateway
     const etag = `"${target}.car"`
     res.writeHead(200, { ...headers, ETag: etag, 'Content-Type': 'application/vnd.ipld.car; version=1', 'Content-Disposition': disposition('attachment', `${target}.car`) })
     if (head) { res.end(); return }
-    const car = exportCar([target], store.blockstore)
-    for (;;) {
-      const { value, done } = await car.next()
-      if (done === true) break
-      if (!res.write(value)) await new Promise(resolve => res.once('drain', resolve))
-    }
-    res.end()
+    // pipeline: a client that goes away ends the export, instead of leaving it waiting for 'drain'
+    await pipeline(Readable.from(exportCar([target], store.blockstore)), res)
     return
   }
   const etag = `"${target}"`
@@ -195,7 +210,14 @@ async function handle (req: IncomingMessage, res: ServerResponse, store: Gateway
     res.end(head ? undefined : `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(url.pathname)}</title></head><body><h1>${escapeHtml(url.pathname)}</h1><ul>${items.join('')}</ul></body></html>\n`)
     return
   }
-  if (entry.type !== 'file' && entry.type !== 'raw' && entry.type !== 'identity') throw new HttpError(400, 'not a file or folder')
+  if (entry.type === 'object') throw new HttpError(400, 'not UnixFS: fetch it with ?format=raw or ?format=car')
+  if (entry.type === 'file' && entry.unixfs.type === 'symlink') {
+    // not followed (it names a path on the publisher's machine): its target as text, as Kubo answers
+    const link = Buffer.from(entry.unixfs.data ?? new Uint8Array())
+    res.writeHead(200, { ...headers, ETag: etag, 'Content-Type': 'inode/symlink', 'Content-Length': String(link.byteLength) })
+    res.end(head ? undefined : link)
+    return
+  }
   const name = segments.at(-1) ?? ''
   let type = TYPES[extname(name).toLowerCase()]
   const first: Uint8Array[] = []
@@ -210,11 +232,55 @@ async function handle (req: IncomingMessage, res: ServerResponse, store: Gateway
   const filename = url.searchParams.get('filename')
   const download = url.searchParams.get('download') === 'true'
   if (filename != null || download) headers['Content-Disposition'] = disposition(download ? 'attachment' : 'inline', filename ?? (name !== '' ? name : target.toString()))
+  headers['Accept-Ranges'] = 'bytes'
+  const size = Number(entry.size)
+  const range = parseRange(req.headers.range, size)
+  if (range === 'unsatisfiable') {
+    res.writeHead(416, { ...headers, 'Content-Range': `bytes */${size}` })
+    res.end()
+    return
+  }
+  if (range != null) {
+    // one range, as readers resuming a download ask (several ranges: the whole file, as RFC 9110 allows)
+    res.writeHead(206, { ...headers, ETag: etag, 'Content-Type': type, 'Content-Length': String(range.end - range.start + 1), 'Content-Range': `bytes ${range.start}-${range.end}/${size}` })
+    if (head) { res.end(); return }
+    await pipeline(Readable.from(entry.content({ offset: range.start, length: range.end - range.start + 1 })), res)
+    return
+  }
   res.writeHead(200, { ...headers, ETag: etag, 'Content-Type': type, 'Content-Length': String(entry.size) })
   if (head) { res.end(); return }
-  for (const chunk of first) res.write(chunk)
-  for await (const chunk of content) {
-    if (!res.write(chunk)) await new Promise(resolve => res.once('drain', resolve))
+  await pipeline(Readable.from((async function * () { yield * first; yield * content })()), res)
+}
+
+/** A single `Range: bytes=…` of a file of `size` bytes: the bytes asked for, null to send the whole file, or unsatisfiable. */
+function parseRange (header: string | undefined, size: number): { start: number, end: number } | null | 'unsatisfiable' {
+  if (header == null) return null
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim())
+  if (m == null || (m[1] === '' && m[2] === '')) return null // not one byte range (or several): the whole file
+  let start: number
+  let end: number
+  if (m[1] === '') {
+    // the last N bytes
+    const n = Number(m[2])
+    if (n === 0) return 'unsatisfiable'
+    start = Math.max(0, size - n)
+    end = size - 1
+  } else {
+    start = Number(m[1])
+    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1)
+    if (m[2] !== '' && Number(m[2]) < start) return null
   }
-  res.end()
+  if (start >= size) return 'unsatisfiable'
+  return { start, end }
+}
+
+/** One article of the index page, built from its record, every value escaped for where it goes. */
+function indexRow (r: { cid: string, title: string | null, date: string | null, link: string, files: Array<{ name: string }> }): string {
+  let cid: string
+  try { cid = CID.parse(r.cid).toString() } catch { return '' }
+  const file = r.files.find(f => f.name !== 'metadata.json')?.name ?? 'article.txt'
+  let filename = `${cid}.txt`
+  try { filename = new URL(r.link).searchParams.get('filename') ?? filename } catch {}
+  const href = `/ipfs/${encodeURIComponent(cid)}/${encodeURIComponent(file)}?${new URLSearchParams({ filename, download: 'true' }).toString()}`
+  return `<li><strong>${escapeHtml(r.title ?? '(untitled)')}</strong> <small>${escapeHtml(r.date ?? '')}</small> <a href="${escapeHtml(href)}">Download IPFS</a> <code>${escapeHtml(cid)}</code></li>`
 }
