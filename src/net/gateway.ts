@@ -30,6 +30,8 @@ export interface Gateway {
   /** `http://host:port` */
   url: string
   server: Server
+  /** Requests being handled now (a client that went away ends its request's handling). */
+  inflight(): number
   /** Stops accepting connections and waits for open requests to finish. */
   close(): Promise<void>
 }
@@ -116,8 +118,10 @@ function wants (req: IncomingMessage, url: URL, format: 'raw' | 'car'): boolean 
 export async function startGateway (store: GatewayStore, options: GatewayOptions = {}): Promise<Gateway> {
   const [host, portText] = splitHostPort(options.listen ?? '127.0.0.1:8080')
   const log = options.log ?? ((line: string) => { process.stderr.write(`${line}\n`) })
+  let inflight = 0
   const server = createServer((req, res) => {
-    handle(req, res, store).catch((err: any) => {
+    inflight++
+    handle(req, res, store).finally(() => { inflight-- }).catch((err: any) => {
       if (err?.code === 'ERR_STREAM_PREMATURE_CLOSE' || res.destroyed) return // the client went away
       const corrupt = err?.code === 'ERR_VERIFICATION_FAILED'
       const status = err instanceof HttpError ? err.status : err?.code === 'ERR_NOT_FOUND' ? 404 : err?.code === 'ERR_INVALID_CID' ? 400 : corrupt ? 502 : 500
@@ -139,6 +143,7 @@ export async function startGateway (store: GatewayStore, options: GatewayOptions
   return {
     url,
     server,
+    inflight: () => inflight,
     close: async () => new Promise<void>(resolve => {
       server.close(() => resolve())
       server.closeIdleConnections()

@@ -111,4 +111,109 @@ describe('the HTTP gateway', () => {
     expect(r.body.toString()).toContain('US Joins Ukraine Peace Force Talks')
     expect(r.body.toString()).toMatch(new RegExp(`href="/ipfs/${cid}/article\\.txt\\?filename=[^"]+&amp;download=true">Download IPFS</a>`))
   })
+
+  it('refuses every spelling of a dot segment (400) instead of serving another CID\'s content', async () => {
+    for (const path of [`/ipfs/${cid}/%2e%2e/${articleCid}`, `/ipfs/${cid}/%2E%2E/${articleCid}`, `/ipfs/${cid}/.%2e/${articleCid}`, `/ipfs/${cid}/x\\..\\${articleCid}`, `/ipfs/${cid}/x%5c..%5c${articleCid}`, `/ipfs/${cid}/%2e/article.txt`]) {
+      const r = await raw(gw, 'GET', path)
+      expect(r.status, path).toBe(400)
+      expect(r.headers['x-ipfs-path'], path).toBeUndefined()
+    }
+  })
+
+  it('answers single byte ranges with 206 (and 416 past the end), as readers resuming a download ask', async () => {
+    const full = await raw(gw, 'GET', `/ipfs/${cid}/article.txt`)
+    expect(full.headers['accept-ranges']).toBe('bytes')
+    const size = full.body.length
+    const part = await raw(gw, 'GET', `/ipfs/${cid}/article.txt`, { Range: 'bytes=100-199' })
+    expect(part.status).toBe(206)
+    expect(part.headers['content-range']).toBe(`bytes 100-199/${size}`)
+    expect(Buffer.compare(part.body, full.body.subarray(100, 200))).toBe(0)
+    const open = await raw(gw, 'GET', `/ipfs/${cid}/article.txt`, { Range: 'bytes=3000-' })
+    expect(Buffer.compare(open.body, full.body.subarray(3000))).toBe(0)
+    const tail = await raw(gw, 'GET', `/ipfs/${cid}/article.txt`, { Range: 'bytes=-10' })
+    expect(Buffer.compare(tail.body, full.body.subarray(size - 10))).toBe(0)
+    const past = await raw(gw, 'GET', `/ipfs/${cid}/article.txt`, { Range: `bytes=${size}-` })
+    expect(past.status).toBe(416)
+    expect(past.headers['content-range']).toBe(`bytes */${size}`)
+    const several = await raw(gw, 'GET', `/ipfs/${cid}/article.txt`, { Range: 'bytes=0-1,5-6' })
+    expect(several.status).toBe(200)
+  })
+})
+
+describe('gateway robustness', () => {
+  it('100 clients that leave after the first chunk of a large file leave no handler behind', async () => {
+    const { join } = await import('node:path')
+    const { openRepo } = await import('../../src/index.js')
+    const { startGateway } = await import('../../src/net/gateway.js')
+    const { addPath } = await import('../../src/core/add.js')
+    const { writeFile } = await import('node:fs/promises')
+    const { detBytes } = await import('../helpers/fixtures.js')
+    const { tempDir } = await import('../helpers/cli.js')
+    const tmp = await tempDir()
+    const repo = await openRepo(join(tmp.path, 'repo'))
+    const logged: string[] = []
+    const gw = await startGateway(repo, { listen: '127.0.0.1:0', log: line => logged.push(line) })
+    try {
+      await writeFile(join(tmp.path, 'big.bin'), detBytes(24 * 1024 * 1024, 'leave'))
+      const { cid } = await addPath(join(tmp.path, 'big.bin'), repo)
+      const u = new URL(gw.url)
+      await Promise.all(Array.from({ length: 100 }, async () => new Promise<void>((resolve) => {
+        const req = request({ host: u.hostname, port: u.port, path: `/ipfs/${cid}` }, res => {
+          res.once('data', () => { req.destroy(); resolve() })
+        })
+        req.on('error', () => resolve())
+        req.end()
+      })))
+      // every handler ends once its client is gone (none waits for 'drain' on a destroyed response)
+      for (let i = 0; i < 100 && gw.inflight() > 0; i++) await new Promise(resolve => setTimeout(resolve, 20))
+      expect(gw.inflight()).toBe(0)
+      const closed = Promise.race([gw.close().then(() => 'closed'), new Promise(resolve => setTimeout(() => resolve('stuck'), 5000))])
+      expect(await closed).toBe('closed')
+      expect(logged).toEqual([])
+    } finally {
+      await repo.close()
+      await tmp.cleanup()
+    }
+  }, 60_000)
+
+  it('a symlink answers its target as inode/symlink; a corrupt block answers 502 and is logged once', async () => {
+    const { join } = await import('node:path')
+    const { openRepo } = await import('../../src/index.js')
+    const { startGateway } = await import('../../src/net/gateway.js')
+    const { addPath } = await import('../../src/core/add.js')
+    const { mkdir, symlink, writeFile } = await import('node:fs/promises')
+    const { tempDir } = await import('../helpers/cli.js')
+    const { engineOf } = await import('../../src/core/store/engine-of.js')
+    const { CID } = await import('multiformats/cid')
+    const tmp = await tempDir()
+    const repo = await openRepo(join(tmp.path, 'repo'))
+    const logged: string[] = []
+    const gw = await startGateway(repo, { listen: '127.0.0.1:0', log: line => logged.push(line) })
+    try {
+      const site = join(tmp.path, 'site')
+      await mkdir(site)
+      await writeFile(join(site, 'a.txt'), 'the bytes of a\n')
+      await symlink('../../etc/passwd', join(site, 'link'))
+      const { cid } = await addPath(site, repo)
+      const link = await raw(gw, 'GET', `/ipfs/${cid}/link`)
+      expect(link.status).toBe(200)
+      expect(link.headers['content-type']).toBe('inode/symlink')
+      expect(link.body.toString()).toBe('../../etc/passwd')
+      // damage a.txt's block in the store
+      const dir = await raw(gw, 'GET', `/ipfs/${cid}/a.txt?format=raw`)
+      expect(dir.status).toBe(200)
+      const { rawCid } = await import('../../src/core/unixfs/hash.js')
+      const aCid = rawCid(Buffer.from('the bytes of a\n'))
+      await engineOf(repo).putBlock(aCid.multihash.bytes, Buffer.from('THE BYTES OF A\n'))
+      await repo.flush()
+      const bad = await raw(gw, 'GET', `/ipfs/${cid}/a.txt`)
+      expect(bad.status).toBe(502)
+      expect(logged).toHaveLength(1)
+      expect(logged[0]).toMatch(new RegExp(`^gateway: GET /ipfs/${cid}/a\\.txt: 502 block ${CID.parse(aCid.toString())} does not match its hash`))
+    } finally {
+      await gw.close()
+      await repo.close()
+      await tmp.cleanup()
+    }
+  })
 })
