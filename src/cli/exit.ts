@@ -1,5 +1,6 @@
 import { isPublishError } from '../errors.js'
 import type { ErrorCode } from '../errors.js'
+import { printable } from './printable.js'
 
 /** The exit codes of the CLI (documented in the README). */
 export const EXIT = {
@@ -47,5 +48,5 @@ export function errorMessage (err: unknown): string {
   let msg = e?.message ?? String(err)
   if (e?.code === 'ERR_NOT_FOUND' && / not in the store$/.test(msg)) msg += " (publish or import it first, or fetch it with get --peer, --online or --gateway-url)"
   // one line, no control characters (names can come from a DAG)
-  return msg.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '?').replace(/\s*\n\s*/g, ' ')
+  return printable(msg.replace(/\s*\n\s*/g, ' '))
 }

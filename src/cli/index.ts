@@ -21,6 +21,7 @@ import { open, rename, rm, stat } from 'node:fs/promises'
 import { resolve as resolvePath } from 'node:path'
 import { NotFoundError } from '../errors.js'
 import { syncDir, tempPathFor } from '../core/fs/atomic-write.js'
+import { printable } from './printable.js'
 
 /** Every command, listed explicitly. */
 export const commands = [publish, add, get, cat, verify, ls, exportCmd, importCmd, pin, gc, statCmd, serve]
@@ -105,10 +106,10 @@ export async function run (argv: string[], io: RunIO): Promise<number> {
       if (!ok) await write(io.stdout, '')
       if (outError != null) throw outError
     },
-    info: (line) => { if (!ctx.quiet && !ctx.json) { sendGathered(); io.stderr.write(line + '\n') } },
-    notice: (line) => { if (!ctx.quiet) { sendGathered(); io.stderr.write(line + '\n') } },
-    warn: (line) => { if (!ctx.quiet) { sendGathered(); io.stderr.write(`warning: ${line}\n`) } },
-    error: (line) => { sendGathered(); io.stderr.write(`error: ${line}\n`) },
+    info: (line) => { if (!ctx.quiet && !ctx.json) { sendGathered(); io.stderr.write(printable(line) + '\n') } },
+    notice: (line) => { if (!ctx.quiet) { sendGathered(); io.stderr.write(printable(line) + '\n') } },
+    warn: (line) => { if (!ctx.quiet) { sendGathered(); io.stderr.write(`warning: ${printable(line)}\n`) } },
+    error: (line) => { sendGathered(); io.stderr.write(`error: ${printable(line)}\n`) },
     trace: (err) => { if (debug && (err as Error)?.stack != null) { sendGathered(); io.stderr.write(String((err as Error).stack) + '\n') } },
     isTTY: io.stderr.isTTY === true,
     stdoutIsTTY: io.stdout.isTTY === true,

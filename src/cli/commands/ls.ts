@@ -1,6 +1,7 @@
 import { shownPath } from '../paths.js'
 import type { Context } from '../context.js'
 import type { Argv } from 'yargs'
+import { printable } from '../printable.js'
 
 export const command = 'ls'
 export const describe = 'List the articles published into this repo: CID, date, title, source path'
@@ -13,6 +14,6 @@ export async function handler (_args: unknown, ctx: Context): Promise<void> {
   for (const r of await listPublished(repo, { signal: ctx.signal })) {
     if (ctx.json) await ctx.out(JSON.stringify(r) + '\n')
     else if (ctx.quiet) await ctx.out(r.cid + '\n')
-    else await ctx.out(`${r.cid}  ${r.date ?? '----------'}  ${r.title ?? '(untitled)'}  ${shownPath(r.path, ctx.cwd)}\n`)
+    else await ctx.out(`${r.cid}  ${printable(r.date ?? '----------')}  ${printable(r.title ?? '(untitled)')}  ${printable(shownPath(r.path, ctx.cwd))}\n`)
   }
 }

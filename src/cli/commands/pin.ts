@@ -3,6 +3,7 @@ import { remoteBuilder } from './pin-remote.js'
 import type { Context } from '../context.js'
 import type { CID } from 'multiformats/cid'
 import type { Argv } from 'yargs'
+import { printable } from '../printable.js'
 
 export const command = 'pin <command>'
 export const describe = 'Pin, unpin and list pinned roots'
@@ -57,7 +58,7 @@ async function ls (args: { cids?: string[] }, ctx: Context): Promise<void> {
     const title = titles.get(v1) ?? null
     if (ctx.json) await ctx.out(JSON.stringify({ cid: pin.cid.toString(), title, metadata: pin.metadata }) + '\n')
     else if (ctx.quiet) await ctx.out(`${pin.cid}\n`)
-    else await ctx.out(`${pin.cid}  ${title ?? '-'}\n`)
+    else await ctx.out(`${pin.cid}  ${printable(title ?? '-')}\n`)
   }
   for (const c of only) if (!pins.some(p => p.cid.toV1().toString() === c)) ctx.error(`${c} is not pinned`)
   if (only.length > 0 && only.some(c => !pins.some(p => p.cid.toV1().toString() === c))) ctx.exitCode = 3

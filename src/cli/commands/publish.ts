@@ -13,6 +13,7 @@ import type { PublishFailure, PublishOutcome, PublishResult } from '../../core/p
 import type { CidProfileName } from '../../core/unixfs/profiles.js'
 import type { Context } from '../context.js'
 import type { Argv } from 'yargs'
+import { printable } from '../printable.js'
 
 export const command = 'publish <paths..>'
 export const describe = 'Publish articles (files, or folders searched for *.txt and *.md): bundle, add, pin, print CID and link'
@@ -125,15 +126,15 @@ async function report (outcome: PublishOutcome, args: PublishArgs, ctx: Context,
     ctx.trace(outcome.error)
     return
   }
-  const shown = shownPath(outcome.path, ctx.cwd)
+  const shown = printable(shownPath(outcome.path, ctx.cwd))
   if (!ctx.quiet) for (const w of outcome.warnings) ctx.warn(`${shown}: ${w}`)
   if (args.check) return
   if (ctx.json) {
-    await ctx.out(JSON.stringify({ ...recordOf(outcome), path: shown }) + '\n')
+    await ctx.out(JSON.stringify({ ...recordOf(outcome), path: shownPath(outcome.path, ctx.cwd) }) + '\n')
   } else if (ctx.quiet) {
     await ctx.out(outcome.cid + '\n')
   } else {
-    await ctx.out(`${outcome.cid} ${shown}\n  ${outcome.link}\n`)
+    await ctx.out(`${outcome.cid} ${shown}\n  ${printable(outcome.link)}\n`)
   }
   if (outcome.linkWritten) ctx.info(`${shown}: wrote the link into the file`)
 }
