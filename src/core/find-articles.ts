@@ -1,5 +1,5 @@
-import { readdir, stat } from 'node:fs/promises'
-import { extname, join, resolve } from 'node:path'
+import { readdir, realpath, stat } from 'node:fs/promises'
+import { extname, join, resolve, sep } from 'node:path'
 import { NoArticlesError, NotFoundError, PublishError } from '../errors.js'
 import type { AbortOptions } from 'abort-error'
 
@@ -10,17 +10,33 @@ export type ArticleSource =
 
 const ARTICLE_EXTENSIONS = new Set(['.txt', '.md'])
 
-async function walk (dir: string, out: string[], options: AbortOptions): Promise<void> {
+export interface FindArticlesOptions extends AbortOptions {
+  /** Told of an article-named entry of a folder that is not published, and why (a symlink leading out of the tree, or to something that is not a regular file). */
+  onSkip?: (path: string, reason: string) => void
+}
+
+async function walk (dir: string, root: string, out: string[], options: FindArticlesOptions): Promise<void> {
   options.signal?.throwIfAborted()
   const entries = await readdir(dir, { withFileTypes: true })
   entries.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
   for (const entry of entries) {
     const full = join(dir, entry.name)
+    const article = ARTICLE_EXTENSIONS.has(extname(entry.name).toLowerCase())
     if (entry.isDirectory()) {
       if (entry.name.startsWith('.') || entry.name === 'node_modules') continue
-      await walk(full, out, options)
-    } else if (entry.isFile() && ARTICLE_EXTENSIONS.has(extname(entry.name).toLowerCase())) {
+      await walk(full, root, out, options)
+    } else if (entry.isFile() && article) {
       out.push(full)
+    } else if (entry.isSymbolicLink() && article) {
+      // published when it leads to a regular file inside the tree being published
+      const target = await realpath(full).catch(() => undefined)
+      const st = target != null ? await stat(target).catch(() => undefined) : undefined
+      if (target == null || st == null) options.onSkip?.(full, 'a symlink that leads nowhere: skipped')
+      else if (!st.isFile()) options.onSkip?.(full, 'a symlink to something that is not a regular file: skipped')
+      else if (target !== root && !target.startsWith(root + sep)) options.onSkip?.(full, `a symlink out of ${root}: skipped`)
+      else out.push(full)
+    } else if (article && !entry.isFile()) {
+      options.onSkip?.(full, 'not a regular file: skipped')
     }
   }
 }
@@ -31,7 +47,7 @@ async function walk (dir: string, out: string[], options: AbortOptions): Promise
  * skipped), in sorted order. A path that does not exist, or a folder with no
  * articles, becomes an entry with an error, so that it fails alone.
  */
-export async function findArticles (paths: string[], options: AbortOptions = {}): Promise<ArticleSource[]> {
+export async function findArticles (paths: string[], options: FindArticlesOptions = {}): Promise<ArticleSource[]> {
   const out: ArticleSource[] = []
   const seen = new Set<string>()
   for (const p of paths) {
@@ -45,7 +61,7 @@ export async function findArticles (paths: string[], options: AbortOptions = {})
     }
     const found: string[] = []
     if (st.isDirectory()) {
-      await walk(full, found, options)
+      await walk(full, await realpath(full), found, options)
       if (found.length === 0) {
         out.push({ path: p, error: new NoArticlesError(`${p}: no *.txt or *.md articles in this folder`) })
         continue

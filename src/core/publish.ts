@@ -30,6 +30,7 @@ import type { ProgressEvent, ProgressOptions } from 'progress-events'
 export type PublishProgressEvents =
   | ProgressEvent<'article:publish:found', { total: number }>
   | ProgressEvent<'article:publish:done', { path: string, cid?: CID, done: number, total: number }>
+  | ProgressEvent<'article:publish:skipped', { path: string, reason: string }>
 
 export interface PublishOptions extends AbortOptions, ProgressOptions<PublishProgressEvents> {
   /** @default 'unixfs-v1-2025' */
@@ -99,7 +100,7 @@ export async function * publishArticles (paths: string[], repo: Repo | undefined
   buildLink({ cid: LINK_CHECK_CID, file: 'article.txt', slug: 'check' }, options.gateway, options.linkTemplate)
   if (repo == null && options.onlyHash !== true) throw new InvalidArticleError('a repo is needed unless onlyHash is set')
   const store = options.onlyHash === true ? undefined : repo
-  const sources = await findArticles(paths, options)
+  const sources = await findArticles(paths, { signal: options.signal, onSkip: (path, reason) => options.onProgress?.(new CustomProgressEvent('article:publish:skipped', { path, reason })) })
   const total = sources.length
   options.onProgress?.(new CustomProgressEvent('article:publish:found', { total }))
   const pins = store != null ? new PinnedRoots(store) : undefined
@@ -121,7 +122,8 @@ export async function * publishArticles (paths: string[], repo: Repo | undefined
     for (const outcome of batch.outcomes) {
       options.signal?.throwIfAborted()
       done++
-      if (options.onProgress != null) options.onProgress(new CustomProgressEvent('article:publish:done', { path: outcome.path, cid: outcome.ok ? outcome.root : undefined, done, total }))
+      // the root CID is decoded only if a listener reads it (a cached result holds it as text)
+      if (options.onProgress != null) options.onProgress(new CustomProgressEvent('article:publish:done', { path: outcome.path, get cid () { return outcome.ok ? outcome.root : undefined }, done, total }))
       yield outcome
     }
   }

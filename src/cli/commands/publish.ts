@@ -75,7 +75,10 @@ export async function handler (args: PublishArgs, ctx: Context): Promise<void> {
       onlyHash,
       maxBytes,
       signal: ctx.signal,
-      onProgress: progress.onProgress
+      onProgress: (event: any) => {
+        if (event.type === 'article:publish:skipped') ctx.warn(`${shownPath(event.detail.path, ctx.cwd)}: ${event.detail.reason}`)
+        else progress.onProgress?.(event)
+      }
     })) {
       await report(outcome, args, ctx, progress)
       if (outcome.ok) results.push(outcome)

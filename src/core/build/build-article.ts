@@ -1,4 +1,5 @@
-import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs'
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs'
+import { DEFAULT_MAX_ARTICLE_BYTES } from '../defaults.js'
 import { basename } from 'node:path'
 import { PublishError, InvalidArticleError } from '../../errors.js'
 import { buildBundle, METADATA_SCHEMA } from '../article/bundle.js'
@@ -62,7 +63,7 @@ export function asArticleError (err: unknown, path: string): PublishError {
  * newer stat.
  */
 export async function buildArticle (path: string, profile: CidProfile, options: BuildOptions = {}): Promise<BuiltArticle> {
-  const { source, stat } = readWithStat(path)
+  const { source, stat } = readWithStat(path, options.maxBytes ?? DEFAULT_MAX_ARTICLE_BYTES)
   const bundle = buildBundle(source, basename(path), { maxBytes: options.maxBytes })
   const dag = await buildDirDag(bundle.files, profile, options)
   const { metadata } = bundle
@@ -91,11 +92,32 @@ export async function buildArticle (path: string, profile: CidProfile, options: 
   }
 }
 
-function readWithStat (path: string): { source: Buffer, stat: StatEntry['stat'] } {
-  const fd = openSync(path, 'r')
+/** What kind of file a stat describes, for an error. */
+function kindOf (st: { isFIFO(): boolean, isCharacterDevice(): boolean, isBlockDevice(): boolean, isSocket(): boolean, isDirectory(): boolean }): string {
+  return st.isFIFO() ? 'a FIFO' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isSocket() ? 'a socket' : st.isDirectory() ? 'a directory' : 'not a regular file'
+}
+
+/**
+ * Opens an article without blocking (a FIFO would otherwise hold open() for good),
+ * refuses anything but a regular file before reading a byte, and reads at most
+ * `maxBytes` + 1 bytes: a file over the limit costs no more memory than the limit.
+ */
+function readWithStat (path: string, maxBytes: number): { source: Buffer, stat: StatEntry['stat'] } {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK)
   try {
     const st = fstatSync(fd, { bigint: true })
-    return { source: readFileSync(fd), stat: statFields(st) } // a directory: EISDIR
+    if (!st.isFile()) {
+      if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' })
+      throw new InvalidArticleError(`${path}: ${kindOf(st)}, not a regular file: refused`)
+    }
+    if (st.size > BigInt(maxBytes)) throw new InvalidArticleError(`${path}: the file is ${st.size} bytes, over the article size limit of ${maxBytes} bytes (raise it with --max-size, or use 'add' for plain files)`)
+    const want = Math.min(Number(st.size), maxBytes) + 1
+    const buf = Buffer.allocUnsafe(want)
+    let got = 0
+    for (let n; got < want && (n = readSync(fd, buf, got, want - got, null)) > 0;) got += n
+    // grown past the limit since its stat: refused, having read no more than the limit
+    if (got > maxBytes) throw new InvalidArticleError(`${path}: the file grew over the article size limit of ${maxBytes} bytes while it was read`)
+    return { source: buf.subarray(0, got), stat: statFields(st) }
   } finally {
     closeSync(fd)
   }
