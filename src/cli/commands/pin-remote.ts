@@ -5,6 +5,7 @@ import { netOptions, resolveNetOptions } from '../net-options.js'
 import type { Context } from '../context.js'
 import type { PinningClient, PinState } from '../../net/pinning/client.js'
 import type { Argv } from 'yargs'
+import { printable } from '../printable.js'
 
 /** `--service <name>` or `--service-url <url>` with IPFS_PINNING_TOKEN: the options every remote command takes. */
 export function serviceOptions (y: Argv): Argv {
@@ -70,8 +71,10 @@ export const remoteBuilder = (y: Argv, ctx: Context): Argv => y
   async (a: any) => {
     const client = await clientFor(a, ctx)
     for await (const p of client.list({ cid: a.cid?.map((c: string) => parseCid(c).toString()), status: a.status }, { signal: ctx.signal })) {
-      if (ctx.json) await ctx.out(JSON.stringify({ cid: p.pin.cid, status: p.status, name: p.pin.name ?? null, requestid: p.requestid, created: p.created }) + '\n')
-      else await ctx.out(`${p.pin.cid}  ${p.status}  ${p.pin.name ?? ''}\n`)
+      // every string the service sent goes through the token's mask
+      const m = (v: string): string => client.mask(String(v))
+      if (ctx.json) await ctx.out(JSON.stringify({ cid: m(p.pin.cid), status: m(p.status), name: p.pin.name != null ? m(p.pin.name) : null, requestid: m(p.requestid), created: m(p.created) }) + '\n')
+      else await ctx.out(`${printable(m(p.pin.cid))}  ${printable(m(p.status))}  ${printable(m(p.pin.name ?? ''))}\n`)
     }
   })
   .command('rm <cids..>', 'remove the pin requests of CIDs from a service', (b: Argv) => serviceOptions(b).positional('cids', { type: 'string', array: true }), async (a: any) => {
@@ -111,17 +114,20 @@ export async function remoteAdd (a: any, cids: string[], ctx: Context, names: Ma
         origins,
         background: a.background === true,
         signal,
-        onProgress: (e) => { last = e.detail.status; if (ctx.isTTY && !ctx.quiet) ctx.info(`${cid}: ${e.detail.status}`) },
+        onProgress: (e) => { last = e.detail.status; if (ctx.isTTY && !ctx.quiet) ctx.info(`${cid}: ${client.mask(String(e.detail.status))}`) },
         onDelegates: async (delegates) => {
           if (a.delegates === false || libp2p == null) return
           const { multiaddr } = await import('@multiformats/multiaddr')
-          for (const d of delegates) {
-            try { await libp2p.dial(multiaddr(d), { signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]) }) } catch (err: any) { ctx.warn(`could not dial delegate ${d}: ${err.message}`) }
+          const local = (await resolveNetOptions(a)).net === 'local'
+          for (const d of delegates.map(x => client.mask(String(x)))) {
+            // --net local resolves nothing and dials nothing but loopback: a /dnsaddr or public delegate is not touched
+            if (local && !/^\/ip4\/127\.|^\/ip6\/::1\//.test(d)) { ctx.warn(`delegate ${d} is not on loopback: not dialled (--net local)`); continue }
+            try { await libp2p.dial(multiaddr(d), { signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]) }) } catch (err: any) { ctx.warn(`could not dial delegate ${d}: ${client.mask(String(err.message))}`) }
           }
         }
       })
-      if (ctx.json) await ctx.out(JSON.stringify({ cid, status: status.status, requestid: status.requestid }) + '\n')
-      else await ctx.out(`${cid} ${status.status}\n`)
+      if (ctx.json) await ctx.out(JSON.stringify({ cid, status: client.mask(String(status.status)), requestid: client.mask(String(status.requestid)) }) + '\n')
+      else await ctx.out(`${cid} ${printable(client.mask(String(status.status)))}\n`)
     } catch (err: any) {
       if (timeout?.aborted === true && !ctx.signal.aborted) throw new RemotePinError(`timed out waiting for the service to pin ${cid} (last status: ${last})`)
       throw err

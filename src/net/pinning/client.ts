@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { RemotePinError } from '../../errors.js'
+import { maskSecret } from './mask.js'
 import type { AbortOptions } from 'abort-error'
 
 /** A pin request's state, as the Pinning Service API names them. */
@@ -49,16 +50,24 @@ export class PinningClient {
     this.pageSize = init.pageSize ?? 1000
   }
 
-  /** Replaces the token wherever it appears, in case a service echoes it. */
-  private mask (text: string): string {
-    return this.token === '' ? text : text.split(this.token).join('***')
+  /** Hides the token in anything the service sent, in case it echoes it (exactly, lower-cased or cut short). */
+  mask (text: string): string {
+    return maskSecret(text, this.token)
   }
 
-  private async request (method: string, path: string, body: unknown, options: AbortOptions): Promise<any> {
+  /**
+   * One API call. A 5xx or 429 answer or a dropped connection is tried again, after
+   * the service's Retry-After when it sends one, else an exponential backoff, but
+   * only when the call can be repeated safely: a POST that may have reached the
+   * service is not sent again here (see {@link add}).
+   */
+  private async request (method: string, path: string, body: unknown, options: AbortOptions, attempts = this.attempts): Promise<any> {
     let lastError: unknown
-    for (let attempt = 0; attempt < this.attempts; attempt++) {
+    let retryAfterMs: number | undefined
+    for (let attempt = 0; attempt < attempts; attempt++) {
       options.signal?.throwIfAborted()
-      if (attempt > 0) await sleep(this.backoffMs * 2 ** (attempt - 1), undefined, { signal: options.signal })
+      if (attempt > 0) await sleep(retryAfterMs ?? this.backoffMs * 2 ** (attempt - 1), undefined, { signal: options.signal })
+      retryAfterMs = undefined
       let res: Response
       try {
         res = await fetch(this.endpoint + path, {
@@ -70,12 +79,13 @@ export class PinningClient {
       } catch (err: any) {
         if (err?.name === 'AbortError' || options.signal?.aborted === true) throw err
         const code = err?.cause?.code ?? err?.cause?.errors?.find((e: any) => e?.code != null)?.code
-        lastError = new RemotePinError(`the pinning service at ${this.endpoint} cannot be reached: ${this.mask(String(code ?? err?.cause?.message ?? err?.message ?? err))}`, { cause: err })
+        lastError = new RetryableError(`the pinning service at ${this.endpoint} cannot be reached: ${this.mask(String(code ?? err?.cause?.message ?? err?.message ?? err))}`, undefined, { cause: err })
         continue
       }
       const text = await res.text()
       if (res.status >= 500 || res.status === 429) {
-        lastError = new RemotePinError(`the pinning service at ${this.endpoint} answered ${res.status}${reasonOf(text, t => this.mask(t))}`)
+        retryAfterMs = retryAfter(res.headers.get('retry-after'))
+        lastError = new RetryableError(`the pinning service at ${this.endpoint} answered ${res.status}${reasonOf(text, t => this.mask(t))}`, retryAfterMs)
         continue
       }
       if (res.status === 401 || res.status === 403) {
@@ -94,8 +104,26 @@ export class PinningClient {
     throw lastError
   }
 
+  /**
+   * Asks the service to pin. POST /pins is not idempotent: one that failed with a
+   * 5xx answer or a dropped connection may still have created a request, so before
+   * posting again the CID (and name) is looked up, and a request found is used.
+   */
   async add (pin: PinStatus['pin'], options: AbortOptions = {}): Promise<PinStatus> {
-    return this.request('POST', '/pins', pin, options)
+    let lastError: unknown
+    for (let attempt = 0; attempt < this.attempts; attempt++) {
+      if (attempt > 0) {
+        await sleep((lastError as RetryableError).retryAfterMs ?? this.backoffMs * 2 ** (attempt - 1), undefined, { signal: options.signal })
+        for await (const existing of this.list({ cid: [pin.cid], name: pin.name }, options)) return existing
+      }
+      try {
+        return await this.request('POST', '/pins', pin, options, 1)
+      } catch (err) {
+        if (!(err instanceof RetryableError)) throw err
+        lastError = err
+      }
+    }
+    throw lastError
   }
 
   async status (requestid: string, options: AbortOptions = {}): Promise<PinStatus | undefined> {
@@ -133,6 +161,20 @@ export class PinningClient {
       cursor = newestFirst ? { before: [...times].sort()[0] } : { after: [...times].sort().at(-1) }
     }
   }
+}
+
+/** A failure worth another try (a 5xx or 429 answer, a dropped connection), with the wait the service asked for. */
+class RetryableError extends RemotePinError {
+  constructor (message: string, readonly retryAfterMs?: number, options?: { cause?: unknown }) { super(message, options) }
+}
+
+/** Retry-After as milliseconds to wait (seconds, or an HTTP date), at most a minute; undefined when absent or unreadable. */
+function retryAfter (header: string | null): number | undefined {
+  if (header == null || header.trim() === '') return undefined
+  const seconds = Number(header)
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now()
+  if (!Number.isFinite(ms)) return undefined
+  return Math.min(Math.max(0, ms), 60_000)
 }
 
 function reasonOf (text: string, mask: (t: string) => string): string {

@@ -43,7 +43,7 @@ export async function pinRemote (client: PinningClient, cid: string, options: Re
     if (status.status === 'pinned') return status
     if (status.status === 'failed') {
       const reason = status.info?.status_details ?? status.info?.reason ?? Object.values(status.info ?? {})[0] ?? 'no reason given'
-      throw new RemotePinError(`the pinning service failed to pin ${cid}: ${reason}`)
+      throw new RemotePinError(`the pinning service failed to pin ${cid}: ${client.mask(String(reason))}`)
     }
     if (options.background === true) return status
     await sleep(wait, undefined, { signal: options.signal })

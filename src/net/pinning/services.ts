@@ -25,6 +25,8 @@ export function checkEndpoint (endpoint: string): string {
   let u: URL
   try { u = new URL(endpoint) } catch { throw new InvalidArgumentError(`"${endpoint}" is not a URL (a pinning service endpoint such as https://api.example.com/psa)`) }
   if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new InvalidArgumentError(`"${endpoint}" must be an http or https URL`)
+  // credentials in the URL would be stored, listed and printed, and a bearer-token API ignores them
+  if (u.username !== '' || u.password !== '') throw new InvalidArgumentError(`${u.protocol}//${u.host}${u.pathname}: an endpoint may not hold a user name or password (give the token with --token-env or --token-file)`)
   return endpoint.replace(/\/+$/, '')
 }
 
