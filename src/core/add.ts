@@ -1,8 +1,6 @@
 import { createReadStream } from 'node:fs'
 import { lstat, readdir, readlink } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
-import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
 import { BlackHoleBlockstore } from 'blockstore-core/black-hole'
 import { unixfs } from '@helia/unixfs'
 import { CustomProgressEvent } from 'progress-events'
@@ -16,6 +14,7 @@ import type { ImportCandidate, ImporterOptions } from 'ipfs-unixfs-importer'
 import type { AbortOptions } from 'abort-error'
 import type { CID } from 'multiformats/cid'
 import type { ProgressEvent, ProgressOptions } from 'progress-events'
+import { collectYoung } from './collect-young.js'
 
 export type AddProgressEvents =
   | ProgressEvent<'article:add:bytes', { bytes: number, path: string }>
@@ -46,22 +45,6 @@ export interface AddResult {
 }
 
 const GC_EVERY_BYTES = 16 * 1024 * 1024
-let minorGc: ((opts: { type: string }) => void) | undefined
-/**
- * Frees the chunks already stored. Each chunk is a 1 MiB buffer outside V8's heap,
- * dead a few milliseconds after it is read; the small JS objects that hold them
- * rarely fill the young generation, so without this they pile up until V8's
- * external-memory limit (about 64 MB) forces a full collection, and the peak RSS
- * of a large add sat 60 MB higher. A young-generation collection of a heap this
- * small takes well under a millisecond.
- */
-function collectYoung (): void {
-  if (minorGc == null) {
-    setFlagsFromString('--expose-gc')
-    minorGc = runInNewContext('gc')
-  }
-  minorGc?.({ type: 'minor' })
-}
 
 /**
  * Walks a file or folder into importer candidates, as `ipfs add -r` does: files

@@ -88,6 +88,9 @@ export function networkFetch (sources: FetchSources): NetworkFetch {
           },
           has: async (c: CID) => helia.blockstore.has(c)
         } as any)
+        // fetch the DAG into the repo first, several blocks at a time (getToPath then reads one
+        // block at a time, which over the network would be one round trip per block)
+        await fetchDag(cid, networked, { signal })
         return await getToPath(cid, output, networked, { signal })
       } catch (err) {
         // interrupted: whatever Helia wrapped the abort in, it is an abort
@@ -96,4 +99,30 @@ export function networkFetch (sources: FetchSources): NetworkFetch {
       }
     }
   }
+}
+
+/** Reads every block of a DAG through `blockstore` (which stores what it fetches), up to `concurrency` at once, keeping only the CIDs still to read. */
+async function fetchDag (root: CID, blockstore: { get: (cid: CID, options?: any) => AsyncIterable<Uint8Array> }, options: { signal?: AbortSignal, concurrency?: number } = {}): Promise<void> {
+  const { blockLinks } = await import('../core/unixfs/links.js')
+  const { readAll } = await import('../core/read-all.js')
+  const todo: CID[] = [root]
+  const seen = new Set<string>([root.toString()])
+  let running = 0
+  let failure: unknown
+  await new Promise<void>((resolve, reject) => {
+    const next = (): void => {
+      if (failure != null) return
+      if (todo.length === 0 && running === 0) { resolve(); return }
+      while (running < (options.concurrency ?? 16) && todo.length > 0) {
+        const cid = todo.pop()!
+        running++
+        readAll(blockstore.get(cid, { signal: options.signal })).then(bytes => {
+          if (cid.code !== 0x55) for (const link of blockLinks(cid, bytes)) if (!seen.has(link.toString())) { seen.add(link.toString()); todo.push(link) }
+          running--
+          next()
+        }, err => { failure = err; reject(err) })
+      }
+    }
+    next()
+  })
 }

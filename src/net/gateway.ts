@@ -12,6 +12,7 @@ import type { Blockstore } from 'interface-blockstore'
 import type { Datastore } from 'interface-datastore'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { fileContent } from '../core/read/file-content.js'
 
 /** What the gateway serves from: the repo's verifying blockstore and its article index. */
 export interface GatewayStore {
@@ -226,7 +227,7 @@ async function handle (req: IncomingMessage, res: ServerResponse, store: Gateway
   const name = segments.at(-1) ?? ''
   let type = TYPES[extname(name).toLowerCase()]
   const first: Uint8Array[] = []
-  const content = entry.content()
+  const content = fileContent(entry.cid, store.blockstore)
   if (type == null) {
     // sniff: text when the first bytes are UTF-8 without NUL, else octet-stream
     const { value } = await content.next()
@@ -249,7 +250,7 @@ async function handle (req: IncomingMessage, res: ServerResponse, store: Gateway
     // one range, as readers resuming a download ask (several ranges: the whole file, as RFC 9110 allows)
     res.writeHead(206, { ...headers, ETag: etag, 'Content-Type': type, 'Content-Length': String(range.end - range.start + 1), 'Content-Range': `bytes ${range.start}-${range.end}/${size}` })
     if (head) { res.end(); return }
-    await pipeline(Readable.from(entry.content({ offset: range.start, length: range.end - range.start + 1 })), res)
+    await pipeline(Readable.from(fileContent(entry.cid, store.blockstore, { offset: range.start, length: range.end - range.start + 1 })), res)
     return
   }
   res.writeHead(200, { ...headers, ETag: etag, 'Content-Type': type, 'Content-Length': String(entry.size) })

@@ -19,7 +19,7 @@ export async function handler (args: ImportArgs, ctx: Context): Promise<void> {
   for (const file of files) {
     try {
       const source = file === '-' ? ctx.stdin() : await ctx.readFile(file)
-      const summary = await importCar(source, repo, { pin: args.pin, sourceName: file === '-' ? 'stdin' : ctx.resolve(file), signal: ctx.signal })
+      const summary = await importCar(source, repo, { pin: args.pin, sourceName: file === '-' ? 'stdin' : ctx.resolve(file), collectChunks: true, signal: ctx.signal })
       if (ctx.json) await ctx.out(JSON.stringify({ file, roots: summary.roots.map(String), blocks: summary.blocks, bytes: summary.bytes, articles: summary.articles.map(String) }) + '\n')
       else {
         for (const root of summary.roots) await ctx.out(`${root}\n`)

@@ -17,6 +17,7 @@ import type { Repo } from '../store/repo.js'
 import type { AbortOptions } from 'abort-error'
 import type { CID } from 'multiformats/cid'
 import type { ProgressEvent, ProgressOptions } from 'progress-events'
+import { collectYoung } from '../collect-young.js'
 
 export type ImportProgressEvents =
   | ProgressEvent<'article:import:block', { cid: CID, blocks: number, bytes: number }>
@@ -26,6 +27,8 @@ export interface ImportOptions extends AbortOptions, ProgressOptions<ImportProgr
   pin?: boolean
   /** Where the CAR came from, recorded as the source path of imported bundles. */
   sourceName?: string
+  /** Free the blocks already stored as the CAR streams in (see collect-young.ts): the CLI sets it. @default false */
+  collectChunks?: boolean
 }
 
 export interface ImportSummary {
@@ -81,6 +84,7 @@ export async function importCar (source: AsyncIterable<Uint8Array>, repo: Repo, 
   const known = new Map<string, Uint8Array>()
   let knownBytes = 0
   let heldBytes = 0
+  let sinceGc = 0
   const summary: ImportSummary = { roots: [], blocks: 0, bytes: 0, articles: [] }
   // nothing is committed until every block is checked and every root pinned: one
   // transaction takes all of it, or (on any failure) nothing is written at all
@@ -111,6 +115,7 @@ export async function importCar (source: AsyncIterable<Uint8Array>, repo: Repo, 
         }
         summary.blocks++
         summary.bytes += bytes.byteLength
+        if (options.collectChunks === true && (sinceGc += bytes.byteLength) >= 16 * 1024 * 1024) { sinceGc = 0; collectYoung() }
         options.onProgress?.(new CustomProgressEvent('article:import:block', { cid, blocks: summary.blocks, bytes: summary.bytes }))
       }
     } catch (err) {

@@ -4,6 +4,7 @@ import { parseCid, resolveEntry, toReadError } from './resolve.js'
 import type { Blockstore } from 'interface-blockstore'
 import type { AbortOptions } from 'abort-error'
 import type { CID } from 'multiformats/cid'
+import { fileContent } from './file-content.js'
 
 /**
  * The bytes of a CID, as `ipfs cat` gives them: a file's content, or for an
@@ -25,7 +26,7 @@ export async function * catCid (cidInput: CID | string, blockstore: Pick<Blockst
       const checker = new ArticleChecker(metadata, cid)
       const parts: Uint8Array[] = []
       let size = 0
-      for await (const chunk of article.content(options)) {
+      for await (const chunk of fileContent(article.cid, blockstore, options)) {
         size += chunk.byteLength
         if (size > metadata.file.bytes) break // the check below fails; never buffer more than promised
         checker.update(chunk)
@@ -37,7 +38,8 @@ export async function * catCid (cidInput: CID | string, blockstore: Pick<Blockst
       return
     }
     if (root.type === 'object') throw new InvalidArgumentError(`${cid} is not UnixFS data`)
-    yield * root.content(options)
+    // pulled one block at a time: memory does not grow with the file, however slow the reader
+    yield * fileContent(root.cid, blockstore, options)
   } catch (err) {
     throw toReadError(err, cid)
   }

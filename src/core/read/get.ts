@@ -11,6 +11,7 @@ import type { AbortOptions } from 'abort-error'
 import type { UnixFSEntry } from 'ipfs-unixfs-exporter'
 import type { CID } from 'multiformats/cid'
 import type { ProgressEvent, ProgressOptions } from 'progress-events'
+import { fileContent } from './file-content.js'
 
 export type GetProgressEvents =
   | ProgressEvent<'article:get:file', { path: string, bytes: number }>
@@ -33,14 +34,15 @@ type Readable = Pick<Blockstore, 'get'>
 export const MAX_TREE_DEPTH = 1024
 
 /** Streams a file entry's content into a new file at `path` (which must not exist); returns its byte count. */
-async function writeFileEntry (entry: UnixFSEntry, path: string, options: GetOptions, onChunk?: (c: Uint8Array) => void): Promise<number> {
+async function writeFileEntry (entry: UnixFSEntry, blockstore: Readable, path: string, options: GetOptions, onChunk?: (c: Uint8Array) => void): Promise<number> {
   if (entry.type !== 'file' && entry.type !== 'raw' && entry.type !== 'identity') {
     throw new InvalidArgumentError(`${entry.cid} is not a file`)
   }
   const fh = await open(path, 'wx', 0o644)
   let bytes = 0
   try {
-    for await (const chunk of entry.content({ signal: options.signal })) {
+    // pulled one block at a time (fileContent): the file's size does not set the memory used
+    for await (const chunk of fileContent(entry.cid, blockstore, { signal: options.signal })) {
       onChunk?.(chunk)
       bytes += chunk.byteLength
       await fh.write(chunk)
@@ -103,14 +105,14 @@ export async function getToPath (cidInput: CID | string, output: string, blockst
             await symlink(new TextDecoder().decode(childEntry.unixfs.data ?? new Uint8Array()), path)
           } else {
             const check = depth === 0 && checker != null && child.name === checker.metadata.file.name ? checker : undefined
-            result.bytes += await writeFileEntry(childEntry, path, options, check != null ? c => { check.update(c) } : undefined)
+            result.bytes += await writeFileEntry(childEntry, blockstore, path, options, check != null ? c => { check.update(c) } : undefined)
             result.files++
           }
         }
       }
       checker?.check()
     } else {
-      result.bytes = await writeFileEntry(root, staging, options)
+      result.bytes = await writeFileEntry(root, blockstore, staging, options)
       result.files = 1
     }
     await moveIntoPlace(staging, target)

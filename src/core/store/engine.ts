@@ -227,6 +227,9 @@ export class Engine {
   }
 
   private async queueBlock (k: string, entry: PendingBlock): Promise<void> {
+    // a copy: a multihash is often a view into a much larger buffer (a CAR being read),
+    // which a pending entry would otherwise keep alive until the commit
+    entry.multihash = Uint8Array.prototype.slice.call(entry.multihash)
     this.pending.blocks.set(k, entry)
     this.pendingBytes += (entry.bytes?.byteLength ?? 0) + 64
     if (this.pendingBytes >= this.flushBytes) await this.flush()
