@@ -249,6 +249,26 @@ try {
     })
     console.log(`add ${label}: ours ${mbps(ours).toFixed(0)} MB/s (${fmtRss(ours.rss)}), ipfs-car ${mbps(peer).toFixed(0)} MB/s (${fmtRss(peer.rss)})`)
     rmSync(file, { force: true })
+    if (mib >= 2048 || quick) {
+      // the read side of the same file, from the repo of the last add: cat, get, export and import
+      // stream it (peak RSS target < 150 MB whatever the size)
+      const cid = run(node, [BIN, '--repo', repo, 'pin', 'ls', '-q']).stdout.trim()
+      const car = join(work, 'read-side.car')
+      const steps = [
+        ['cat', [BIN, '--repo', repo, 'cat', cid]],
+        ['get', [BIN, '--repo', repo, 'get', cid, '-o', join(work, 'read-side.out')]],
+        ['export', [BIN, '--repo', repo, 'export', cid, '-o', car]],
+        ['import', [BIN, '--repo', join(work, 'read-side-import'), 'import', car]]
+      ]
+      for (const [name, args] of steps) {
+        const r = await runSampled(node, args)
+        rows.push({ what: `\`${name}\` of the ${label} file (peak memory)`, ours: { median: r.ms, rss: r.rss, n: 1 }, peer: null, ratio: null, target: null, met: r.rss < 150, note: `${((mib * 1.048576) / (r.ms / 1000)).toFixed(0)} MB/s; peak RSS target < 150 MB`, why: `peak RSS ${fmtRss(r.rss)}.` })
+        console.log(`${name} ${label}: ${fmtMs(r.ms)}, RSS ${fmtRss(r.rss)}`)
+      }
+      rmSync(car, { force: true })
+      rmSync(join(work, 'read-side.out'), { force: true })
+      rmSync(join(work, 'read-side-import'), { recursive: true, force: true })
+    }
     rmSync(repo, { recursive: true, force: true })
   }
 

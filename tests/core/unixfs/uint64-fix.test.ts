@@ -1,14 +1,7 @@
-import { execFileSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { truncate, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import { UnixFS } from 'ipfs-unixfs'
 import { describe, expect, it } from 'vitest'
 import { UINT64_FIX_APPLIED } from '../../../src/core/unixfs/uint64-fix.js'
-import { cli, ROOT, tempDir } from '../../helpers/cli.js'
 
-const IPFS_CAR = join(ROOT, 'node_modules', '.bin', 'ipfs-car')
-const IPFS_CID = ['/usr/bin/ipfs_cid', '/usr/local/bin/ipfs_cid'].find(p => existsSync(p))
 
 /** A varint, written here independently of protons-runtime. */
 function varint (n: bigint): number[] {
@@ -33,49 +26,4 @@ describe('UnixFS sizes from 2^31 to 2^32 − 1 (protons-runtime writes them wron
       expect(back.fileSize()).toBe(n)
     })
   }
-})
-
-describe('files of 2 to 4 GiB give the CIDs of independent implementations (sparse files)', () => {
-  it('2^31 + 5 bytes: unixfs-v1-2025 as ipfs-car, unixfs-v0-2015 as ipfs_cid; added and verified', async () => {
-    const tmp = await tempDir()
-    try {
-      const file = join(tmp.path, 'sparse.bin')
-      await writeFile(file, '')
-      await truncate(file, 2 ** 31 + 5)
-      const ours = (await cli(['add', '-n', '-q', file], { timeout: 120_000 })).stdout.trim()
-      const car = execFileSync(process.execPath, [IPFS_CAR, 'pack', file, '--no-wrap', '--output', join(tmp.path, 'x.car')], { encoding: 'utf8', timeout: 120_000 }).trim()
-      expect(ours).toBe(car)
-      if (IPFS_CID != null) {
-        const v0 = (await cli(['add', '-n', '-q', '--cid-profile', 'unixfs-v0-2015', file], { timeout: 120_000 })).stdout.trim()
-        const theirs = JSON.parse(execFileSync(IPFS_CID, [file], { encoding: 'utf8', timeout: 120_000, maxBuffer: 1 << 20 }).trim().split('\n')[0]).CIDv0
-        expect(v0).toBe(theirs)
-      }
-      // zeros repeat one chunk: the repo holds a few blocks, and verify reads all 2 GiB through them
-      const repo = join(tmp.path, 'repo')
-      expect((await cli(['--repo', repo, 'add', '-q', file], { timeout: 120_000 })).stdout.trim()).toBe(ours)
-      const verified = await cli(['--repo', repo, 'verify', ours], { timeout: 120_000 })
-      expect(verified.stderr).toBe('')
-      expect(verified.code).toBe(0)
-    } finally {
-      await tmp.cleanup()
-    }
-  }, 300_000)
-
-  it('2^32 − 1 bytes (its size did not even decode before): unixfs-v1-2025 as ipfs-car; added and verified', async () => {
-    const tmp = await tempDir()
-    try {
-      const file = join(tmp.path, 'sparse.bin')
-      await writeFile(file, '')
-      await truncate(file, 2 ** 32 - 1)
-      const repo = join(tmp.path, 'repo')
-      const ours = (await cli(['--repo', repo, 'add', '-q', file], { timeout: 180_000 })).stdout.trim()
-      const car = execFileSync(process.execPath, [IPFS_CAR, 'pack', file, '--no-wrap', '--output', join(tmp.path, 'x.car')], { encoding: 'utf8', timeout: 180_000 }).trim()
-      expect(ours).toBe(car)
-      const verified = await cli(['--repo', repo, 'verify', ours], { timeout: 180_000 })
-      expect(verified.stderr).toBe('')
-      expect(verified.code).toBe(0)
-    } finally {
-      await tmp.cleanup()
-    }
-  }, 400_000)
 })
