@@ -20,3 +20,18 @@ export function collectYoung (): void {
   }
   minorGc?.({ type: 'minor' })
 }
+
+let enabled = false
+let since = 0
+
+/** Turns on {@link streamed} for this process (the CLI does, for commands that stream large files). */
+export function enableChunkCollection (): void {
+  enabled = true
+}
+
+/** Counts bytes streamed through; every 16 MiB, when enabled, frees the chunks already passed on. */
+export function streamed (bytes: number): void {
+  if (!enabled) return
+  since += bytes
+  if (since >= 16 * 1024 * 1024) { since = 0; collectYoung() }
+}

@@ -110,3 +110,29 @@ describe('a damaged block is repaired by storing the good bytes again', () => {
     expect((await cli(['--repo', repo, 'verify', '--all'])).code).toBe(0)
   })
 })
+
+describe('a damaged index record', () => {
+  it('verify --all names it (exit 4); ls, stat and pin ls fail with one line naming it, not a bare JSON error', async () => {
+    const tmp = await tempDir()
+    try {
+      const repoPath = join(tmp.path, 'repo')
+      const cid = (await cli(['--repo', repoPath, 'publish', SAMPLE, '-q'])).stdout.trim()
+      const { openRepo } = await import('../../src/core/store/repo.js')
+      const { Key } = await import('interface-datastore')
+      const repo = await openRepo(repoPath)
+      await repo.datastore.put(new Key(`/ipfs-publish/articles/${cid}`), Buffer.from('{"cid": "bafy'))
+      await repo.close()
+      const v = await cli(['--repo', repoPath, 'verify', '--all'])
+      expect(v.code).toBe(4)
+      expect(v.stderr).toMatch(new RegExp(`^error: damaged record /ipfs-publish/articles/${cid}: `, 'm'))
+      for (const args of [['ls'], ['stat'], ['pin', 'ls']]) {
+        const r = await cli(['--repo', repoPath, ...args])
+        expect(r.code, args.join(' ')).toBe(1)
+        expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1)
+        expect(r.stderr, args.join(' ')).toContain(`/ipfs-publish/articles/${cid}`)
+      }
+    } finally {
+      await tmp.cleanup()
+    }
+  })
+})

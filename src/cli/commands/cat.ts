@@ -9,6 +9,9 @@ export const builder = (y: Argv) => y
   .positional('cid', { type: 'string', describe: 'bundle or file CID', demandOption: true })
 
 export async function handler (args: { cid: string }, ctx: Context): Promise<void> {
+  // large files stream through: free each chunk soon after it is passed on (collect-young.ts)
+  const { enableChunkCollection } = await import('../../core/collect-young.js')
+  enableChunkCollection()
   const cid = parseCid(args.cid)
   const repo = await ctx.repo()
   const { catCid } = await import('../../core/read/cat.js')

@@ -13,6 +13,9 @@ export const builder = (y: Argv) => y
 interface ExportArgs { cids?: string[], output?: string, all: boolean }
 
 export async function handler (args: ExportArgs, ctx: Context): Promise<void> {
+  // large files stream through: free each chunk soon after it is passed on (collect-young.ts)
+  const { enableChunkCollection } = await import('../../core/collect-young.js')
+  enableChunkCollection()
   const { parseCid } = await import('../../core/cid.js')
   const named = (args.cids ?? []).map(c => parseCid(c))
   if (named.length === 0 && !args.all) throw new InvalidArgumentError('name the CIDs to export, or give --all')

@@ -20,6 +20,9 @@ export const builder = (y: Argv) => netOptions(y)
 interface GetArgs { cid: string, output?: string, peer?: string[], online: boolean, gatewayUrl?: string[], timeout?: string }
 
 export async function handler (args: GetArgs, ctx: Context): Promise<void> {
+  // large files stream through: free each chunk soon after it is passed on (collect-young.ts)
+  const { enableChunkCollection } = await import('../../core/collect-young.js')
+  enableChunkCollection()
   const cid = parseCid(args.cid)
   const output = resolve(ctx.cwd, args.output ?? cid.toString())
   const peers = args.peer ?? []

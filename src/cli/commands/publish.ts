@@ -65,7 +65,11 @@ export async function handler (args: PublishArgs, ctx: Context): Promise<void> {
   const { publishArticles } = await import('../../core/publish.js')
   const progress = await progressRenderer(ctx, 'publishing')
   const failures: PublishFailure[] = []
-  const results: PublishResult[] = []
+  // what the manifest and remote pinning need of each result, kept only when they are asked for:
+  // a run of 100,000 articles otherwise holds nothing per article once it is printed
+  const keep = manifest != null || remote
+  const results: Array<Pick<PublishResult, 'path' | 'cid' | 'link' | 'title' | 'date'> & { slug: string }> = []
+  let published = 0
   try {
     for await (const outcome of publishArticles(args.paths, repo, {
       cidProfile: args.cidProfile,
@@ -81,7 +85,10 @@ export async function handler (args: PublishArgs, ctx: Context): Promise<void> {
       }
     })) {
       await report(outcome, args, ctx, progress)
-      if (outcome.ok) results.push(outcome)
+      if (outcome.ok) {
+        published++
+        if (keep) results.push({ path: outcome.path, cid: outcome.cid, link: outcome.link, title: outcome.title, date: outcome.date, slug: outcome.metadata.slug })
+      }
       else failures.push(outcome)
     }
   } finally {
@@ -110,15 +117,15 @@ export async function handler (args: PublishArgs, ctx: Context): Promise<void> {
   }
   if (remote && results.length > 0) {
     const a = args as any
-    await remoteAdd({ ...a, service: a.pinRemote, serviceUrl: a.pinRemoteUrl, timeout: a.pinTimeout, name: undefined }, results.map(r => r.cid), ctx, new Map(results.map(r => [r.cid, r.metadata.slug])))
+    await remoteAdd({ ...a, service: a.pinRemote, serviceUrl: a.pinRemoteUrl, timeout: a.pinTimeout, name: undefined }, results.map(r => r.cid), ctx, new Map(results.map(r => [r.cid, r.slug])))
   }
-  if (failures.length === 1 && results.length === 0) {
+  if (failures.length === 1 && published === 0) {
     // a single article: it was reported; exit with its own code (3 for a missing file, …)
     ctx.exitCode = exitCodeFor(failures[0].error)
     return
   }
   if (failures.length > 0) {
-    throw new BatchFailedError(`${failures.length} of ${failures.length + results.length} article(s) failed: ${failures.map(f => shownPath(f.path, ctx.cwd)).join(', ')}`, failures.map(f => ({ path: f.path, error: f.error })))
+    throw new BatchFailedError(`${failures.length} of ${failures.length + published} article(s) failed: ${failures.map(f => shownPath(f.path, ctx.cwd)).join(', ')}`, failures.map(f => ({ path: f.path, error: f.error })))
   }
 }
 

@@ -53,12 +53,14 @@ async function verifyAll (ctx: Context): Promise<void> {
   const repo = await ctx.repo()
   const { verifyAll } = await import('../../core/store/maintenance.js')
   const report = await verifyAll(repo, { signal: ctx.signal })
-  const mbps = report.bytes / 1e6 / Math.max(report.seconds, 1e-6)
+  const mbps = report.bytes / 1e6 / Math.max(report.hashSeconds, 1e-6)
   for (const c of report.corrupt) ctx.error(`corrupt block with multihash ${c.multihash}`)
   for (const b of report.broken) ctx.error(`pinned root ${b.root} is broken: block ${b.block} is ${b.reason}`)
-  if (ctx.json) await ctx.out(JSON.stringify({ ok: report.corrupt.length === 0 && report.broken.length === 0, blocks: report.blocks, bytes: report.bytes, corrupt: report.corrupt, broken: report.broken, seconds: report.seconds }) + '\n')
-  else if (report.corrupt.length === 0 && report.broken.length === 0) await ctx.out(`ok: ${report.blocks} block(s), ${report.bytes} bytes verified in ${report.seconds.toFixed(2)} s (${mbps.toFixed(0)} MB/s)\n`)
-  if (report.corrupt.length > 0 || report.broken.length > 0) {
-    throw new VerificationError(`${report.corrupt.length} corrupt block(s), ${report.broken.length} broken pinned root(s)`)
+  for (const r of report.badRecords) ctx.error(`damaged record ${r.key}: ${r.reason}`)
+  const ok = report.corrupt.length === 0 && report.broken.length === 0 && report.badRecords.length === 0
+  if (ctx.json) await ctx.out(JSON.stringify({ ok, blocks: report.blocks, bytes: report.bytes, corrupt: report.corrupt, broken: report.broken, badRecords: report.badRecords, seconds: report.seconds, hashSeconds: report.hashSeconds }) + '\n')
+  else if (ok) await ctx.out(`ok: ${report.blocks} block(s), ${report.bytes} bytes verified in ${report.seconds.toFixed(2)} s (blocks hashed at ${mbps.toFixed(0)} MB/s; index and pin records decoded, pins walked)\n`)
+  if (!ok) {
+    throw new VerificationError(`${report.corrupt.length} corrupt block(s), ${report.broken.length} broken pinned root(s)${report.badRecords.length > 0 ? `, ${report.badRecords.length} damaged record(s)` : ''}`)
   }
 }

@@ -8,6 +8,7 @@ import type { Blockstore } from 'interface-blockstore'
 import type { AbortOptions } from 'abort-error'
 import type { CID } from 'multiformats/cid'
 import type { ProgressEvent, ProgressOptions } from 'progress-events'
+import { streamed } from '../collect-young.js'
 
 export type ExportProgressEvents =
   | ProgressEvent<'article:export:block', { cid: CID, blocks: number, bytes: number }>
@@ -55,7 +56,7 @@ export async function * exportCar (rootsInput: Array<CID | string>, blockstore: 
   })()
   // errors from the producer reach the consumer once `out` ends
   producing.catch(() => {})
-  for await (const chunk of out) yield chunk
+  for await (const chunk of out) { streamed(chunk.byteLength); yield chunk }
   await producing
   return summary
 }

@@ -5,6 +5,7 @@ import { readAll } from '../read-all.js'
 import type { Blockstore } from 'interface-blockstore'
 import type { AbortOptions } from 'abort-error'
 import type { CID } from 'multiformats/cid'
+import { streamed } from '../collect-young.js'
 
 const RAW = 0x55
 const IDENTITY = 0x00
@@ -44,6 +45,7 @@ export async function * fileContent (cid: CID, blockstore: Pick<Blockstore, 'get
       continue
     }
     const bytes = await readAll(blockstore.get(next, options))
+    streamed(bytes.byteLength)
     if (next.code === RAW) {
       const out = emit(bytes)
       if (out != null) yield out

@@ -74,6 +74,12 @@ function decodeStatEntry (bytes: Uint8Array): CachedStat {
   return { stat: { size, ino, mtimeNs, ctimeNs }, profile, schema, recordedAt: Number(recordedAt), cid, pinKey: pinKey ?? '', entry: () => (entry ??= JSON.parse(b.toString('utf8', nl + 1))) }
 }
 
+/** Decodes an entry whole (its header and its JSON), throwing when it is damaged: for `verify --all`. */
+export function checkStatEntry (bytes: Uint8Array): void {
+  const entry = decodeStatEntry(bytes).entry()
+  if (entry == null || typeof entry !== 'object' || typeof entry.record?.cid !== 'string') throw new Error('not a stat-cache entry')
+}
+
 /** True when `entry` still describes the file with stats `st` and may be trusted without reading the file. */
 export function isFresh (entry: CachedStat, st: BigIntStats, profile: string, schema: string): boolean {
   if (entry.profile !== profile || entry.schema !== schema) return false
