@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -6,11 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cli, ROOT, SAMPLE, tempDir } from '../helpers/cli.js'
 import { serve } from '../helpers/serve.js'
 import type { Served } from '../helpers/serve.js'
+import { CHROMIUM, CHROMIUM_ARGS } from '../helpers/chromium.js'
 
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(p => existsSync(p))
 
-// Chromium phones home unless told not to; it also gets a fresh profile every run
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 
 describe.skipIf(CHROMIUM == null)('a reader\'s browser (headless Chromium)', () => {
   let tmp: Awaited<ReturnType<typeof tempDir>>

@@ -1,5 +1,4 @@
 // What a hostile bundle can do to the gateway's index page and origin, in a real browser.
-import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -7,9 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cli, SAMPLE, tempDir } from '../helpers/cli.js'
 import { serve } from '../helpers/serve.js'
 import type { Served } from '../helpers/serve.js'
+import { CHROMIUM, CHROMIUM_ARGS } from '../helpers/chromium.js'
 
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(p => existsSync(p))
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 const HOSTILE_NAME = 'x?filename="><img src=x onerror=alert(document.domain)>'
 const HOSTILE_TITLE = '<img src=x onerror=alert(1)><script>alert(2)</script>'
 
