@@ -352,9 +352,15 @@ export class Engine {
    * before the transaction that names them.
    */
   async flush (options: AbortOptions = {}): Promise<void> {
-    while (this.flushing != null) await this.flushing
-    if (this.failure != null) throw this.failure
-    await Promise.all(this.writing.values())
+    // wait until no commit runs and no large block is being written; checked again after
+    // every wait, so that of two callers only one takes the pending writes (no await between
+    // the last check and the swap below)
+    for (;;) {
+      if (this.flushing != null) { await this.flushing.catch(() => {}); continue }
+      if (this.failure != null) throw this.failure
+      if (this.writing.size > 0) { await Promise.allSettled(this.writing.values()); continue }
+      break
+    }
     if (this.pending.blocks.size === 0 && this.pending.data.size === 0) return
     options.signal?.throwIfAborted()
     const batch = this.inflight = this.pending

@@ -108,6 +108,24 @@ describe('repo store', () => {
     expect(Buffer.compare(await bytesOf(repo.blockstore.get(cid)), big)).toBe(0)
   })
 
+  it('two flushes at once while a large block is being written: neither resolves before the commit holding the writes', async () => {
+    repo = await openRepo(join(tmp.path, 'r'))
+    const big = Buffer.alloc(300 * 1024, 5)
+    const small = Buffer.from('small one')
+    const putting = repo.blockstore.put(rawCid(big), big)
+    await repo.blockstore.put(rawCid(small), small)
+    const order: string[] = []
+    const engine = engineOf(repo)
+    const a = repo.flush().then(() => { order.push(`a:${engine.idle}`) })
+    const b = repo.flush().then(() => { order.push(`b:${engine.idle}`) })
+    await Promise.all([a, b, putting])
+    expect(order).toEqual(['a:true', 'b:true'])
+    await repo.close()
+    repo = await openRepo(join(tmp.path, 'r'))
+    expect(Buffer.compare(await bytesOf(repo.blockstore.get(rawCid(big))), big)).toBe(0)
+    expect((await bytesOf(repo.blockstore.get(rawCid(small)))).toString()).toBe('small one')
+  })
+
   it('a read-only open of a folder with no repo fails and creates nothing', async () => {
     await expect(openRepo(join(tmp.path, 'none'), { access: 'read' })).rejects.toMatchObject({ code: 'ERR_REPO', message: expect.stringMatching(/no repo at/) })
     expect(existsSync(join(tmp.path, 'none'))).toBe(false)
