@@ -21,9 +21,10 @@ export async function resolveNetOptions (args: any): Promise<NetOptions> {
   const out: NetOptions = { ...base }
   if (args.net != null) out.net = args.net
   if (args.listen != null) out.listen = args.listen
-  // yargs turns --no-bootstrap into bootstrap: false
-  if (args.bootstrap === false) out.bootstrap = []
-  else if (Array.isArray(args.bootstrap)) out.bootstrap = args.bootstrap
+  // yargs turns --no-bootstrap into `false`, or `[false]` for an array option
+  const bootstrap = Array.isArray(args.bootstrap) ? args.bootstrap : args.bootstrap != null ? [args.bootstrap] : undefined
+  if (bootstrap != null && bootstrap.length > 0 && bootstrap.every((b: unknown) => b === false || b === 'false')) out.bootstrap = []
+  else if (bootstrap != null) out.bootstrap = bootstrap.map(String)
   for (const k of ['dht', 'delegatedRouting', 'mdns', 'upnp'] as const) if (typeof args[k] === 'boolean') out[k] = args[k]
   out.net ??= 'public'
   return out

@@ -66,4 +66,18 @@ describe('network configuration', () => {
       await s.stop()
     }
   })
+
+  it('--no-bootstrap means no bootstrap peers, with --net public or local (as yargs parses it)', async () => {
+    expect(await resolveNetOptions({ bootstrap: [false] })).toMatchObject({ net: 'public', bootstrap: [] })
+    expect(await resolveNetOptions({ bootstrap: false, net: 'local' })).toMatchObject({ net: 'local', bootstrap: [] })
+    expect(await resolveNetOptions({ bootstrap: ['/ip4/127.0.0.1/tcp/4001'] })).toMatchObject({ bootstrap: ['/ip4/127.0.0.1/tcp/4001'] })
+    expect(() => libp2pOptions({ net: 'local', bootstrap: [] })).not.toThrow()
+    const repo = join(tmp.path, 'repo-nb')
+    const s = await serve(repo, ['--no-bootstrap'])
+    try {
+      for (const m of s.multiaddrs) expect(m).toMatch(/^\/ip4\/127\.0\.0\.1\//)
+    } finally {
+      await s.stop()
+    }
+  })
 })
