@@ -8,22 +8,30 @@ export function tempPathFor (path: string): string {
 }
 
 /**
+ * Writes `bytes` to a new file at `path` (which must not exist) and syncs it to
+ * disk; on any failure the file is removed.
+ */
+export async function writeNewFileSynced (path: string, bytes: Uint8Array | string, mode = 0o644): Promise<void> {
+  const fh = await open(path, 'wx', mode)
+  try {
+    await fh.writeFile(bytes)
+    await fh.datasync() // the data and the size: all a new file's later rename needs
+  } catch (err) {
+    await fh.close().catch(() => {})
+    await rm(path, { force: true })
+    throw err
+  }
+  await fh.close()
+}
+
+/**
  * Replaces the file at `path` with `bytes` atomically: write a temporary file
  * beside it, fsync it, rename it over the target, fsync the folder. A crash at
  * any point leaves either the old file or the new one, never half of one.
  */
 export async function writeFileAtomic (path: string, bytes: Uint8Array | string, mode = 0o644): Promise<void> {
   const tmp = tempPathFor(path)
-  const fh = await open(tmp, 'wx', mode)
-  try {
-    await fh.writeFile(bytes)
-    await fh.sync()
-  } catch (err) {
-    await fh.close().catch(() => {})
-    await rm(tmp, { force: true })
-    throw err
-  }
-  await fh.close()
+  await writeNewFileSynced(tmp, bytes, mode)
   try {
     await rename(tmp, path)
   } catch (err) {

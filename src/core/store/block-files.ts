@@ -1,7 +1,7 @@
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { base32 } from 'multiformats/bases/base32'
-import { syncDir } from '../fs/atomic-write.js'
+import { syncDir, writeNewFileSynced } from '../fs/atomic-write.js'
 
 type Bytes = Uint8Array
 
@@ -24,6 +24,7 @@ export const FILE_BLOCK_BYTES = 128 * 1024
 export class BlockFiles {
   private readonly shards = new Set<string>()
   private tmpCount = 0
+  private tmpMade = false
 
   constructor (readonly dir: string, readonly tmpDir: string) {}
 
@@ -35,19 +36,9 @@ export class BlockFiles {
 
   /** Writes `bytes` to a new temporary file, synced to disk; returns its path. */
   async writeTemp (bytes: Bytes): Promise<string> {
-    await mkdir(this.tmpDir, { recursive: true })
+    if (!this.tmpMade) { await mkdir(this.tmpDir, { recursive: true }); this.tmpMade = true }
     const tmp = join(this.tmpDir, `${process.pid}-${Date.now().toString(36)}-${++this.tmpCount}.block`)
-    const fh = await open(tmp, 'wx')
-    try {
-      await fh.writeFile(bytes)
-      await fh.datasync()
-    } catch (err) {
-      await fh.close().catch(() => {})
-      await rm(tmp, { force: true })
-      throw err
-    } finally {
-      await fh.close().catch(() => {})
-    }
+    await writeNewFileSynced(tmp, bytes)
     return tmp
   }
 

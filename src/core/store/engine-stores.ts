@@ -58,7 +58,7 @@ export class EngineBlockstore extends BaseBlockstore {
       const cid = CID.createV1(raw.code, Digest.decode(multihash))
       return { cid, bytes: (async function * () { const b = await engine.readBlock(multihash); if (b == null) throw notFound(`block ${cid} is not in the store`); yield b })() }
     }
-    for (const { multihash } of this.engine.sizes()) {
+    for (const multihash of this.engine.multihashes()) {
       options?.signal?.throwIfAborted()
       yield each(multihash)
     }

@@ -277,6 +277,12 @@ export class Engine {
     for (const { key, value } of this.files.getRange({})) yield { multihash: key, size: Number(value.readBigUInt64BE(0)) }
   }
 
+  /** Every block's multihash, from the indexes alone (no value is read). */
+  * multihashes (): Generator<Bytes> {
+    for (const key of this.blocks.getKeys({})) yield key
+    for (const key of this.files.getKeys({})) yield key
+  }
+
   /** Every block's multihash and size, from the indexes alone (nothing is read). */
   * sizes (): Generator<{ multihash: Bytes, size: number }> {
     for (const { key, value } of this.blocks.getRange({ values: true } as any)) yield { multihash: key, size: value.byteLength }
