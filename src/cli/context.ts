@@ -1,3 +1,4 @@
+import type { StatusLine } from './status-line.js'
 import type { OpenRepoOptions, Repo } from '../core/store/repo.js'
 
 /** What a command handler gets: where to write, the global options and the repo. Handlers never touch `process` or `console`. */
@@ -25,6 +26,8 @@ export interface Context {
   /** A path resolved against the working folder. */
   resolve(path: string): string
   readonly stdoutIsTTY: boolean
+  /** The status line at the bottom of the terminal (progress), when stderr is a terminal; every other line written erases it first. */
+  readonly status?: StatusLine
   /** Whether stderr is a terminal, so progress may be drawn. */
   readonly isTTY: boolean
   readonly json: boolean

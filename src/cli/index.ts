@@ -22,6 +22,7 @@ import { resolve as resolvePath } from 'node:path'
 import { NotFoundError } from '../errors.js'
 import { syncDir, tempPathFor } from '../core/fs/atomic-write.js'
 import { printable } from './printable.js'
+import { StatusLine } from './status-line.js'
 
 /** Every command, listed explicitly. */
 export const commands = [publish, add, get, cat, verify, ls, exportCmd, importCmd, pin, gc, statCmd, serve]
@@ -82,6 +83,9 @@ export async function run (argv: string[], io: RunIO): Promise<number> {
     gatheredBytes = 0
     return io.stdout.write(text, (err) => { if (err != null) outError ??= err })
   }
+  // progress at the bottom of a terminal; every line written erases it first (it comes back below)
+  const status = io.stderr.isTTY === true ? new StatusLine(io.stderr) : undefined
+  const erase = (): void => { status?.erase() }
   const controller = new AbortController()
   io.signal?.addEventListener('abort', () => controller.abort(io.signal?.reason), { once: true })
   const ctx: Context & { setGlobals(a: any): void } = {
@@ -93,6 +97,7 @@ export async function run (argv: string[], io: RunIO): Promise<number> {
       // streams keep their order. A full stream (backpressure) is waited for, and
       // run() waits for the last write before it returns.
       if (outError != null) throw outError
+      erase()
       let ok = true
       if (typeof data === 'string' && gather) {
         gathered.push(data)
@@ -106,13 +111,14 @@ export async function run (argv: string[], io: RunIO): Promise<number> {
       if (!ok) await write(io.stdout, '')
       if (outError != null) throw outError
     },
-    info: (line) => { if (!ctx.quiet && !ctx.json) { sendGathered(); io.stderr.write(printable(line) + '\n') } },
-    notice: (line) => { if (!ctx.quiet) { sendGathered(); io.stderr.write(printable(line) + '\n') } },
-    warn: (line) => { if (!ctx.quiet) { sendGathered(); io.stderr.write(`warning: ${printable(line)}\n`) } },
-    error: (line) => { sendGathered(); io.stderr.write(`error: ${printable(line)}\n`) },
-    trace: (err) => { if (debug && (err as Error)?.stack != null) { sendGathered(); io.stderr.write(String((err as Error).stack) + '\n') } },
+    info: (line) => { if (!ctx.quiet && !ctx.json) { sendGathered(); erase(); io.stderr.write(printable(line) + '\n') } },
+    notice: (line) => { if (!ctx.quiet) { sendGathered(); erase(); io.stderr.write(printable(line) + '\n') } },
+    warn: (line) => { if (!ctx.quiet) { sendGathered(); erase(); io.stderr.write(`warning: ${printable(line)}\n`) } },
+    error: (line) => { sendGathered(); erase(); io.stderr.write(`error: ${printable(line)}\n`) },
+    trace: (err) => { if (debug && (err as Error)?.stack != null) { sendGathered(); erase(); io.stderr.write(String((err as Error).stack) + '\n') } },
     isTTY: io.stderr.isTTY === true,
     stdoutIsTTY: io.stdout.isTTY === true,
+    status,
     resolve: (path) => resolvePath(io.cwd, path),
     stdin: () => io.stdin ?? (async function * () {})(),
     readFile: async (path) => {
@@ -227,6 +233,7 @@ export async function run (argv: string[], io: RunIO): Promise<number> {
     ctx.error(errorMessage(err))
     return exitCodeFor(err)
   } finally {
+    status?.stop()
     sendGathered()
     await write(io.stdout, '').catch(() => {}) // a failed run's result lines, too, reach the stream before exit
     if (opening != null) {

@@ -38,7 +38,7 @@ export async function handler (args: GetArgs, ctx: Context): Promise<void> {
     const timeoutMs = args.timeout != null ? parseDuration(args.timeout, '--timeout') : undefined
     const fetcher = networkFetch({ peers, online: args.online, net: await resolveNetOptions(args), gateways })
     const repo = await ctx.repo({ configure: h => fetcher.configure(h), access: 'write' })
-    const progress = await progressRenderer(ctx, 'fetching')
+    const progress = progressRenderer(ctx, 'fetching')
     try {
       result = await fetcher.toPath(repo, cid, output, { signal: ctx.signal, timeoutMs, onBlock: p => progress.onProgress?.({ type: 'article:fetch:block', detail: p }) })
     } finally {

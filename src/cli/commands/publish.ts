@@ -63,13 +63,15 @@ export async function handler (args: PublishArgs, ctx: Context): Promise<void> {
   // remote pinning waits while the service fetches from this node: open the repo online
   const repo = onlyHash ? undefined : remote && (args as any).background !== true ? await openOnline(args, ctx, 'write') : await ctx.repo({ access: 'write' })
   const { publishArticles } = await import('../../core/publish.js')
-  const progress = await progressRenderer(ctx, 'publishing')
+  const progress = progressRenderer(ctx, 'publishing')
+  const started = performance.now()
   const failures: PublishFailure[] = []
   // what the manifest and remote pinning need of each result, kept only when they are asked for:
   // a run of 100,000 articles otherwise holds nothing per article once it is printed
   const keep = manifest != null || remote
   const results: Array<Pick<PublishResult, 'path' | 'cid' | 'link' | 'title' | 'date'> & { slug: string }> = []
   let published = 0
+  let stored = 0
   try {
     for await (const outcome of publishArticles(args.paths, repo, {
       cidProfile: args.cidProfile,
@@ -84,15 +86,22 @@ export async function handler (args: PublishArgs, ctx: Context): Promise<void> {
         else progress.onProgress?.(event)
       }
     })) {
-      await report(outcome, args, ctx, progress)
+      await report(outcome, args, ctx)
       if (outcome.ok) {
         published++
+        if (outcome.stored) stored++
         if (keep) results.push({ path: outcome.path, cid: outcome.cid, link: outcome.link, title: outcome.title, date: outcome.date, slug: outcome.metadata.slug })
       }
       else failures.push(outcome)
     }
   } finally {
     progress.done()
+  }
+  if (published + failures.length > 1 && !args.check) {
+    const seconds = ((performance.now() - started) / 1000).toFixed(1)
+    ctx.info(onlyHash
+      ? `${published} hashed, ${failures.length} failed in ${seconds} s`
+      : `${stored} published, ${failures.length} failed, ${published - stored} unchanged in ${seconds} s`)
   }
 
   if (manifest != null && args.manifest != null) {
@@ -129,8 +138,7 @@ export async function handler (args: PublishArgs, ctx: Context): Promise<void> {
   }
 }
 
-async function report (outcome: PublishOutcome, args: PublishArgs, ctx: Context, progress: { clear(): void }): Promise<void> {
-  progress.clear()
+async function report (outcome: PublishOutcome, args: PublishArgs, ctx: Context): Promise<void> {
   if (!outcome.ok) {
     ctx.error(failureLine(outcome, ctx.cwd))
     ctx.trace(outcome.error)

@@ -38,10 +38,9 @@ export async function handler (args: VerifyArgs, ctx: Context): Promise<void> {
   }
   const repo = await ctx.repo()
   const { verifyCid } = await import('../../core/read/verify.js')
-  const progress = await progressRenderer(ctx, 'verifying')
+  const progress = progressRenderer(ctx, 'verifying')
   try {
     const result = await verifyCid(cid, repo.blockstore, { signal: ctx.signal, onProgress: progress.onProgress })
-    progress.clear()
     if (ctx.json) await ctx.out(JSON.stringify({ cid: cid.toString(), ok: true, blocks: result.blocks, bytes: result.bytes, bundle: result.bundle }) + '\n')
     else await ctx.out(`ok ${cid}: ${result.blocks} block(s), ${result.bytes} bytes verified${result.bundle ? ', article matches metadata.json' : ''}\n`)
   } finally {
