@@ -38,6 +38,17 @@ export interface RunIO {
   signal?: AbortSignal
 }
 
+/** What a lone `-` argument is while yargs parses (see run). */
+const DASH = '\u0000-'
+
+/** Turns the placeholder back into `-` in every parsed value. */
+function undash (a: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(a)) {
+    if (v === DASH) a[k] = '-'
+    else if (Array.isArray(v)) a[k] = v.map(x => x === DASH ? '-' : x)
+  }
+}
+
 /** Joins small chunks (a CAR writer yields varints, CIDs and blocks separately) into writes of about 1 MiB. */
 async function * coalesce<R> (source: AsyncGenerator<Uint8Array, R>, size = 1024 * 1024): AsyncGenerator<Uint8Array, R> {
   let parts: Uint8Array[] = []
@@ -188,6 +199,10 @@ export async function run (argv: string[], io: RunIO): Promise<number> {
   const globals: { repo?: string } = {}
 
   const wantsHelp = argv.includes('--help') || argv.includes('-h')
+  // yargs drops a lone `-` (stdin, stdout) when it fills positionals and `--option -`: it
+  // re-parses them as `--name -`, where `-` looks like an option. It passes through as a
+  // placeholder and is turned back into `-` before any command sees it.
+  argv = argv.map(a => a === '-' ? DASH : a)
   const parser = yargs(argv)
     .scriptName('ipfs-publish')
     .usage('$0 <command> [options]\n\nPublish articles on IPFS: deterministic bundles, an embedded Helia store, verified retrieval.')
@@ -195,7 +210,7 @@ export async function run (argv: string[], io: RunIO): Promise<number> {
     .option('json', { type: 'boolean', default: false, describe: 'one JSON object per result, one per line, on stdout' })
     .option('quiet', { type: 'boolean', alias: 'q', default: false, describe: 'print only results (CIDs); no progress, no notes' })
     .option('debug', { type: 'boolean', default: false, describe: 'print stack traces' })
-    .middleware((a) => { ctx.setGlobals(a) })
+    .middleware((a) => { undash(a); ctx.setGlobals(a) }, true)
     .strict()
     .demandCommand(1, 'name a command (see --help)')
     .recommendCommands()

@@ -28,6 +28,8 @@ export interface AddOptions extends AbortOptions, ProgressOptions<AddProgressEve
   hidden?: boolean
   /** Pin the root. @default true */
   pin?: boolean
+  /** The folder a relative path is taken from (errors name the path as given). @default process.cwd() */
+  cwd?: string
   /**
    * Keep memory flat on large files: a young-generation collection every 16 MiB
    * read frees the chunks already stored (see collectYoung). It turns on V8's
@@ -84,13 +86,43 @@ async function * candidates (root: string, name: string, options: AddOptions, co
 }
 
 /**
+ * Adds a stream of bytes (standard input) as one UnixFS file, as `ipfs add` of
+ * stdin does: the root is the file itself, not wrapped in a folder. Pinned unless
+ * `onlyHash` or `pin: false`.
+ */
+export async function addStream (content: AsyncIterable<Uint8Array>, repo: Repo | undefined, options: AddOptions = {}): Promise<AddResult> {
+  const profile = getProfile(options.cidProfile)
+  const onlyHash = options.onlyHash === true || repo == null
+  const blockstore = onlyHash ? new BlackHoleBlockstore() : repo.blockstore
+  const counter = { bytes: 0 }
+  const fs = unixfs({ blockstore })
+  const counted = (async function * () {
+    let sinceGc = 0
+    for await (const chunk of content) {
+      options.signal?.throwIfAborted()
+      counter.bytes += chunk.byteLength
+      sinceGc += chunk.byteLength
+      if (sinceGc >= GC_EVERY_BYTES && options.collectChunks === true) { sinceGc = 0; collectYoung() }
+      options.onProgress?.(new CustomProgressEvent('article:add:bytes', { bytes: counter.bytes, path: '-' }))
+      yield chunk
+    }
+  })()
+  const root = await fs.addByteStream(counted, { ...importerOptions(profile), blockWriteConcurrency: 4, signal: options.signal } as ImporterOptions as any)
+  if (!onlyHash && options.pin !== false) {
+    await pinRoot(repo, root, { source: 'ipfs-publish add' }, options)
+  }
+  if (!onlyHash) await repo.flush()
+  return { path: '-', cid: root, bytes: counter.bytes }
+}
+
+/**
  * Adds a file or folder as plain UnixFS, as `ipfs add -Q -r` does, streaming:
  * memory does not grow with the file's size. The root is pinned unless
  * `onlyHash` or `pin: false`. Pass `repo` undefined with `onlyHash`.
  */
 export async function addPath (path: string, repo: Repo | undefined, options: AddOptions = {}): Promise<AddResult> {
   const profile = getProfile(options.cidProfile)
-  const full = resolve(path)
+  const full = resolve(options.cwd ?? '.', path)
   try {
     await lstat(full)
   } catch (err: any) {

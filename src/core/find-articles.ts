@@ -5,8 +5,8 @@ import type { AbortOptions } from 'abort-error'
 
 /** An article file to publish, or a path that could not be used. */
 export type ArticleSource =
-  | { path: string, error?: undefined }
-  | { path: string, error: PublishError }
+  | { path: string, error?: undefined, bytes?: Uint8Array }
+  | { path: string, error: PublishError, bytes?: undefined }
 
 const ARTICLE_EXTENSIONS = new Set(['.txt', '.md'])
 

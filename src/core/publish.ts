@@ -2,7 +2,7 @@ import { statSync } from 'node:fs'
 import { CustomProgressEvent } from 'progress-events'
 import { InvalidArticleError, PublishError } from '../errors.js'
 import { METADATA_SCHEMA } from './article/bundle.js'
-import { asArticleError, buildArticle } from './build/build-article.js'
+import { asArticleError, buildArticle, buildArticleFrom } from './build/build-article.js'
 import type { BuildPool } from './build/build-pool.js'
 import type { BuiltArticle } from './build/build-article.js'
 import type { ArticleSource } from './find-articles.js'
@@ -49,6 +49,9 @@ export interface PublishOptions extends AbortOptions, ProgressOptions<PublishPro
   workers?: boolean
 }
 
+/** An article given as bytes (read from standard input), named as its file would be (`name.txt`, `name.md`). */
+export interface ArticleInput { name: string, bytes: Uint8Array }
+
 /** One article published. */
 export interface PublishResult extends ArticleRecord {
   ok: true
@@ -94,13 +97,16 @@ const WORKER_MIN_ARTICLES = 512
  * Results are yielded only once their blocks, pin and index entry are committed
  * to disk. Pass `repo` undefined with `onlyHash`.
  */
-export async function * publishArticles (paths: string[], repo: Repo | undefined, options: PublishOptions = {}): AsyncGenerator<PublishOutcome> {
+export async function * publishArticles (paths: Array<string | ArticleInput>, repo: Repo | undefined, options: PublishOptions = {}): AsyncGenerator<PublishOutcome> {
   const profile = getProfile(options.cidProfile)
   // a bad gateway or template is a usage error for the whole run, not a per-article failure
   buildLink({ cid: LINK_CHECK_CID, file: 'article.txt', slug: 'check' }, options.gateway, options.linkTemplate)
   if (repo == null && options.onlyHash !== true) throw new InvalidArticleError('a repo is needed unless onlyHash is set')
   const store = options.onlyHash === true ? undefined : repo
-  const sources = await findArticles(paths, { signal: options.signal, onSkip: (path, reason) => options.onProgress?.(new CustomProgressEvent('article:publish:skipped', { path, reason })) })
+  const inputs = paths.filter((p): p is ArticleInput => typeof p !== 'string')
+  if (inputs.length > 0 && options.writeLink === true) throw new InvalidArticleError('an article from standard input cannot have its link written into it (writeLink)')
+  const files = await findArticles(paths.filter((p): p is string => typeof p === 'string'), { signal: options.signal, onSkip: (path, reason) => options.onProgress?.(new CustomProgressEvent('article:publish:skipped', { path, reason })) })
+  const sources: ArticleSource[] = [...files, ...inputs.map(i => ({ path: i.name, bytes: i.bytes }))]
   const total = sources.length
   options.onProgress?.(new CustomProgressEvent('article:publish:found', { total }))
   const pins = store != null ? new PinnedRoots(store) : undefined
@@ -149,6 +155,7 @@ export async function * publishArticles (paths: string[], repo: Repo | undefined
     const prepare = (group: ArticleSource[]): PreparedGroup => {
       const items: PreparedItem[] = group.map(source => {
         if (source.error != null) return { source, error: source.error }
+        if (source.bytes != null) return { source }
         try {
           // only a file the stat cache knows is looked at here; the rest are stat-ed as they are read
           const cached = statCache.get(source.path)
@@ -160,7 +167,7 @@ export async function * publishArticles (paths: string[], repo: Repo | undefined
           return { source, error: asArticleError(err, source.path) }
         }
       })
-      const paths = items.filter(i => i.error == null && i.cached == null).map(i => i.source.path)
+      const paths = items.filter(i => i.error == null && i.cached == null && i.source.bytes == null).map(i => i.source.path)
       const built = wantPool && paths.length > 0
         ? startPool().build(paths, profile.name, { ...options, withSource: options.writeLink === true })
         : buildInline(paths, profile, options)
@@ -188,7 +195,9 @@ export async function * publishArticles (paths: string[], repo: Repo | undefined
             outcomes.push(fromCache(item.cached, path, options))
             continue
           }
-          let article = item.cached != null ? await buildInline([path], profile, options).then(r => r[0]) : built[b++]
+          let article = item.cached != null
+            ? await buildInline([path], profile, options).then(r => r[0])
+            : item.source.bytes != null ? await buildArticleFrom(path, item.source.bytes, null, profile, options) : built[b++]
           if (article instanceof PublishError) { outcomes.push({ ok: false, path, error: article }); continue }
           article = article as BuiltArticle
           const result = toResult(article)
@@ -205,7 +214,7 @@ export async function * publishArticles (paths: string[], repo: Repo | undefined
               }
             }
             await putEncodedArticle(store.datastore, result.cid, article.encoded.record, options)
-            await putEncodedStatEntry(store.datastore, path, article.encoded.statEntry, options)
+            if (article.encoded.statEntry != null) await putEncodedStatEntry(store.datastore, path, article.encoded.statEntry, options)
           }
           if (options.writeLink === true) toLink.push({ result, source: article.source })
           outcomes.push(result)

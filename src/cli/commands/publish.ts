@@ -2,14 +2,14 @@ import { exitCodeFor } from '../exit.js'
 import { shownPath } from '../paths.js'
 import { netOptions } from '../net-options.js'
 import { openOnline, remoteAdd } from './pin-remote.js'
-import { BatchFailedError, InvalidArgumentError, ManifestMismatchError } from '../../errors.js'
+import { BatchFailedError, InvalidArgumentError, InvalidArticleError, ManifestMismatchError } from '../../errors.js'
 import { recordOf } from '../../core/store/record.js'
 import { compareManifest, manifestKey, readManifest, writeManifest } from '../../core/manifest.js'
 import { CID_PROFILES, DEFAULT_CID_PROFILE } from '../../core/unixfs/profiles.js'
 import { DEFAULT_GATEWAY, DEFAULT_MAX_ARTICLE_BYTES } from '../../core/defaults.js'
 import { parseSize } from '../parse-size.js'
 import { progressRenderer } from '../render-progress.js'
-import type { PublishFailure, PublishOutcome, PublishResult } from '../../core/publish.js'
+import type { ArticleInput, PublishFailure, PublishOutcome, PublishResult } from '../../core/publish.js'
 import type { CidProfileName } from '../../core/unixfs/profiles.js'
 import type { Context } from '../context.js'
 import type { Argv } from 'yargs'
@@ -19,7 +19,8 @@ export const command = 'publish <paths..>'
 export const describe = 'Publish articles (files, or folders searched for *.txt and *.md): bundle, add, pin, print CID and link'
 
 export const builder = (y: Argv) => netOptions(y)
-  .positional('paths', { type: 'string', array: true, describe: 'article files or folders', demandOption: true })
+  .positional('paths', { type: 'string', array: true, describe: 'article files or folders; - reads one article from stdin (with --name)' })
+  .option('name', { type: 'string', describe: 'with -: the file name of the article read from stdin (story.txt, story.md)' })
   .option('cid-profile', { type: 'string', choices: Object.keys(CID_PROFILES), default: DEFAULT_CID_PROFILE, describe: 'CID profile (IPIP-499)' })
   .option('gateway', { type: 'string', default: DEFAULT_GATEWAY, describe: 'gateway for the Download IPFS link (a host name gives a subdomain link)' })
   .option('link-template', { type: 'string', describe: 'link template: {cid} {cidv1} {gateway} {scheme} {host} {file} {slug} {filename}' })
@@ -44,6 +45,7 @@ interface PublishArgs {
   check: boolean
   onlyHash: boolean
   maxSize: string
+  name?: string
 }
 
 function failureLine (f: PublishFailure, cwd: string): string {
@@ -57,6 +59,7 @@ export async function handler (args: PublishArgs, ctx: Context): Promise<void> {
   const maxBytes = parseSize(args.maxSize, '--max-size')
   const onlyHash = args.onlyHash || args.check
   if (args.check && args.writeLink) throw new InvalidArgumentError('--check writes nothing, so it cannot be combined with --write-link')
+  const paths = await withStdin(args, ctx, maxBytes)
   const manifest = args.manifest != null ? await readManifest(args.manifest) : undefined
   const remote = (args as any).pinRemote != null || (args as any).pinRemoteUrl != null
   if (remote && onlyHash) throw new InvalidArgumentError('--pin-remote stores and serves the articles: it does not go with --only-hash or --check')
@@ -73,7 +76,7 @@ export async function handler (args: PublishArgs, ctx: Context): Promise<void> {
   let published = 0
   let stored = 0
   try {
-    for await (const outcome of publishArticles(args.paths, repo, {
+    for await (const outcome of publishArticles(paths, repo, {
       cidProfile: args.cidProfile,
       gateway: args.gateway,
       linkTemplate: args.linkTemplate,
@@ -136,6 +139,30 @@ export async function handler (args: PublishArgs, ctx: Context): Promise<void> {
   if (failures.length > 0) {
     throw new BatchFailedError(`${failures.length} of ${failures.length + published} article(s) failed: ${failures.map(f => shownPath(f.path, ctx.cwd)).join(', ')}`, failures.map(f => ({ path: f.path, error: f.error })))
   }
+}
+
+/** The paths with `-` replaced by the article read from stdin, named by --name. */
+async function withStdin (args: PublishArgs, ctx: Context, maxBytes: number): Promise<Array<string | ArticleInput>> {
+  const dashes = args.paths.filter(p => p === '-').length
+  if (dashes === 0) {
+    if (args.name != null) throw new InvalidArgumentError('--name names an article read from stdin: give - as its path')
+    return args.paths
+  }
+  if (dashes > 1) throw new InvalidArgumentError('- (stdin) can be given once')
+  if (args.name == null) throw new InvalidArgumentError('- reads an article from stdin: name it with --name <file name>, for example --name story.txt')
+  if (args.name === '' || /[/\\]/.test(args.name) || args.name === '.' || args.name === '..' || !/\.(txt|md)$/i.test(args.name)) {
+    throw new InvalidArgumentError(`--name ${JSON.stringify(args.name)}: give a file name ending in .txt or .md, with no folder`)
+  }
+  if (args.writeLink) throw new InvalidArgumentError('--write-link writes into the source file: an article from stdin has none')
+  const chunks: Uint8Array[] = []
+  let bytes = 0
+  for await (const chunk of ctx.stdin()) {
+    bytes += chunk.byteLength
+    if (bytes > maxBytes) throw new InvalidArticleError(`${args.name} (stdin): over the article size limit of ${maxBytes} bytes (raise it with --max-size)`)
+    chunks.push(chunk)
+  }
+  const input: ArticleInput = { name: args.name, bytes: Buffer.concat(chunks) }
+  return args.paths.map(p => p === '-' ? input : p)
 }
 
 async function report (outcome: PublishOutcome, args: PublishArgs, ctx: Context): Promise<void> {

@@ -25,8 +25,8 @@ export interface BuiltArticle {
   warnings: string[]
   /** The source bytes (for --write-link). */
   source: Uint8Array
-  /** The source file's size, inode and times as it was read (for the stat cache). */
-  stat: StatEntry['stat']
+  /** The source file's size, inode and times as it was read (for the stat cache); null for bytes from standard input. */
+  stat: StatEntry['stat'] | null
   /** What the index keeps and `publish --json` prints: CIDs as strings, the link. */
   record: ArticleRecord
   /**
@@ -34,7 +34,7 @@ export interface BuiltArticle {
    * this work (CIDs to text, the link, JSON) is done off the main thread, which
    * only stores them.
    */
-  encoded: { record: Uint8Array, statEntry: Uint8Array }
+  encoded: { record: Uint8Array, statEntry: Uint8Array | null }
 }
 
 /** What building needs besides the path and the profile. */
@@ -64,6 +64,15 @@ export function asArticleError (err: unknown, path: string): PublishError {
  */
 export async function buildArticle (path: string, profile: CidProfile, options: BuildOptions = {}): Promise<BuiltArticle> {
   const { source, stat } = readWithStat(path, options.maxBytes ?? DEFAULT_MAX_ARTICLE_BYTES)
+  return await buildArticleFrom(path, source, stat, profile, options)
+}
+
+/**
+ * Builds an article from bytes already read: `path` names it (its file name is the
+ * bundle's), `stat` is the file's as read, or null for bytes that came from no
+ * file (standard input): those get no stat-cache entry.
+ */
+export async function buildArticleFrom (path: string, source: Uint8Array, stat: StatEntry['stat'] | null, profile: CidProfile, options: BuildOptions = {}): Promise<BuiltArticle> {
   const bundle = buildBundle(source, basename(path), { maxBytes: options.maxBytes })
   const dag = await buildDirDag(bundle.files, profile, options)
   const { metadata } = bundle
@@ -77,7 +86,7 @@ export async function buildArticle (path: string, profile: CidProfile, options: 
     categories: metadata.categories,
     files: dag.files.map(f => ({ name: f.name, cid: f.cid.toString(), bytes: f.bytes }))
   }
-  const statEntry: StatEntry = { stat, profile: profile.name, schema: METADATA_SCHEMA, recordedAt: Date.now(), record, metadata, warnings }
+  const statEntry: StatEntry | null = stat == null ? null : { stat, profile: profile.name, schema: METADATA_SCHEMA, recordedAt: Date.now(), record, metadata, warnings }
   return {
     path,
     root: dag.root,
@@ -88,7 +97,7 @@ export async function buildArticle (path: string, profile: CidProfile, options: 
     source,
     stat,
     record,
-    encoded: { record: Buffer.from(JSON.stringify(record)), statEntry: encodeStatEntry(statEntry, pinKeyOf(dag.root)) }
+    encoded: { record: Buffer.from(JSON.stringify(record)), statEntry: statEntry == null ? null : encodeStatEntry(statEntry, pinKeyOf(dag.root)) }
   }
 }
 
