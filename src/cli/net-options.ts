@@ -15,7 +15,7 @@ export function netOptions (y: Argv): Argv {
 }
 
 /** The network options from a config file (if any) with flags over them. */
-export async function resolveNetOptions (args: any): Promise<NetOptions> {
+export async function resolveNetOptions (args: any, defaultNet: NetOptions['net'] = 'public'): Promise<NetOptions> {
   const { readNetConfig } = await import('../net/node.js')
   const base: NetOptions = args.config != null ? await readNetConfig(args.config) : {}
   const out: NetOptions = { ...base }
@@ -26,6 +26,6 @@ export async function resolveNetOptions (args: any): Promise<NetOptions> {
   if (bootstrap != null && bootstrap.length > 0 && bootstrap.every((b: unknown) => b === false || b === 'false')) out.bootstrap = []
   else if (bootstrap != null) out.bootstrap = bootstrap.map(String)
   for (const k of ['dht', 'delegatedRouting', 'mdns', 'upnp'] as const) if (typeof args[k] === 'boolean') out[k] = args[k]
-  out.net ??= 'public'
+  out.net ??= defaultNet
   return out
 }

@@ -11,8 +11,12 @@ import { InvalidArgumentError } from '../errors.js'
 import type { Helia } from '@helia/interface'
 import type { Libp2pOptions } from 'libp2p'
 
-/** Which network an online command joins. */
-export type NetMode = 'local' | 'public'
+/**
+ * Which network an online command joins. `peers` (what `get --peer` uses unless
+ * `--net` or `--online` says otherwise): dial the named peers and nothing else: no
+ * listening, no bootstrap, no routing, no mDNS, no UPnP.
+ */
+export type NetMode = 'local' | 'public' | 'peers'
 
 export interface NetOptions {
   /** Bootstrap peer multiaddrs (`public` only); empty: none. @default Helia's public bootstrap list */
@@ -61,6 +65,19 @@ export function libp2pOptions (options: NetOptions = {}): Libp2pOptions {
     if (options.delegatedRouting === false) { delete defaults.services.delegatedPeerRouting; delete defaults.services.delegatedContentRouting }
     if (options.upnp === false) delete defaults.services.upnp
     return defaults as Libp2pOptions
+  }
+  if (options.net === 'peers') {
+    for (const [flag, on] of [['--bootstrap', (options.bootstrap?.length ?? 0) > 0], ['--dht', options.dht === true], ['--delegated-routing', options.delegatedRouting === true], ['--mdns', options.mdns === true], ['--upnp', options.upnp === true]] as const) {
+      if (on) throw new InvalidArgumentError(`${flag}: with --peer alone only the named peers are dialled; add --online or --net public to use the network`)
+    }
+    return {
+      addresses: { listen },
+      transports: [tcp(), webSockets()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      peerDiscovery: [],
+      services: { identify: identify() }
+    } as Libp2pOptions
   }
   for (const [flag, on] of [['--bootstrap', (options.bootstrap?.length ?? 0) > 0], ['--dht', options.dht === true], ['--delegated-routing', options.delegatedRouting === true], ['--mdns', options.mdns === true], ['--upnp', options.upnp === true]] as const) {
     if (on) throw new InvalidArgumentError(`${flag} does not go with --net local, which stays on loopback`)

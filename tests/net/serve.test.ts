@@ -4,7 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { CarBufferReader } from '@ipld/car/buffer-reader'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cli, SAMPLE, tempDir } from '../helpers/cli.js'
+import { cli, ROOT, SAMPLE, tempDir } from '../helpers/cli.js'
 import { detBytes } from '../helpers/fixtures.js'
 import { serve } from '../helpers/serve.js'
 import type { Served } from '../helpers/serve.js'
@@ -41,6 +41,20 @@ describe('two nodes on loopback: A publishes and serves, B fetches', () => {
     expect(res.stderr).toMatch(/article checked against metadata\.json/)
     expect(res.code).toBe(0)
     expect(await readFile(join(out, 'article.txt'))).toEqual(await readFile(SAMPLE))
+  })
+
+  it('get --peer without --net dials that peer and nothing else: no listening, no bootstrap, no DNS', async () => {
+    const out = join(tmp.path, 'peer-only')
+    const log = join(tmp.path, 'network.log')
+    const guard = join(ROOT, 'tests', 'fixtures', 'loopback-only.mjs')
+    const res = await cli(['--repo', join(tmp.path, 'B0'), 'get', cid, '--peer', a.multiaddrs[0], '-o', out, '--timeout', '20s'], { env: { NODE_OPTIONS: `--import ${guard}`, NETWORK_LOG: log } })
+    expect(existsSync(log) ? await readFile(log, 'utf8') : '').toBe('')
+    expect(res.code).toBe(0)
+    expect(await readFile(join(out, 'article.txt'))).toEqual(await readFile(SAMPLE))
+    // asking for the network as well is refused rather than silently dropped
+    const refused = await cli(['--repo', join(tmp.path, 'B0'), 'get', cid, '--peer', a.multiaddrs[0], '--dht', '-o', join(tmp.path, 'x')])
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toMatch(/^error: --dht: .*--online/)
   })
 
   it('get --peer of a 5 MiB file', async () => {

@@ -36,7 +36,8 @@ export async function handler (args: GetArgs, ctx: Context): Promise<void> {
   } else {
     const { networkFetch } = await import('../../net/fetch.js')
     const timeoutMs = args.timeout != null ? parseDuration(args.timeout, '--timeout') : undefined
-    const fetcher = networkFetch({ peers, online: args.online, net: await resolveNetOptions(args), gateways })
+    // peers or gateways named, and no --online: those and nothing else (no bootstrap, no routing, no listening)
+    const fetcher = networkFetch({ peers, online: args.online, net: await resolveNetOptions(args, args.online ? 'public' : 'peers'), gateways })
     const repo = await ctx.repo({ configure: h => fetcher.configure(h), access: 'write' })
     const progress = progressRenderer(ctx, 'fetching')
     try {
