@@ -22,10 +22,13 @@ import { resolve as resolvePath } from 'node:path'
 import { NotFoundError } from '../errors.js'
 import { syncDir, tempPathFor } from '../core/fs/atomic-write.js'
 import { printable } from './printable.js'
+import { ignoredNetOptions } from './net-options.js'
 import { StatusLine } from './status-line.js'
 
 /** Every command, listed explicitly. */
 export const commands = [publish, add, get, cat, verify, ls, exportCmd, importCmd, pin, gc, statCmd, serve]
+/** The commands that can go online (they declare the network options themselves; pin's subcommands do so one by one). */
+const ONLINE = new Set<unknown>([publish, get, serve, pin])
 
 /** What `run` needs from the process; tests pass their own. */
 export interface RunIO {
@@ -231,7 +234,9 @@ export async function run (argv: string[], io: RunIO): Promise<number> {
   if (typeof usage?.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {}
 
   for (const cmd of commands) {
-    parser.command(cmd.command, cmd.describe, ((y: any) => (cmd.builder as any)(y, ctx)) as any, async (a: any) => { await (cmd.handler as any)(a, ctx) })
+    // a command that never goes online takes the network options and ignores them
+    const offline = !ONLINE.has(cmd)
+    parser.command(cmd.command, cmd.describe, ((y: any) => (cmd.builder as any)(offline ? ignoredNetOptions(y) : y, ctx)) as any, async (a: any) => { await (cmd.handler as any)(a, ctx) })
   }
 
   let output = ''

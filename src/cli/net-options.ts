@@ -1,17 +1,27 @@
 import type { NetOptions } from '../net/node.js'
 import type { Argv } from 'yargs'
 
-/** The network options of online commands (`serve`, `get --peer/--online`). */
-export function netOptions (y: Argv): Argv {
+/** The network options of online commands (`serve`, `get --peer/--online`); `hidden`: accepted and ignored (see {@link ignoredNetOptions}). */
+export function netOptions (y: Argv, hidden = false): Argv {
+  const opts = (o: Record<string, unknown>): any => hidden ? { ...o, hidden: true } : o
   return y
-    .option('net', { type: 'string', choices: ['public', 'local'], describe: 'public (default): the IPFS network; local: loopback only, no bootstrap, routing, mDNS or UPnP' })
-    .option('listen', { type: 'string', array: true, describe: 'libp2p listen multiaddr (repeatable; port 0 allowed)' })
-    .option('bootstrap', { type: 'string', array: true, describe: 'bootstrap peer multiaddr (repeatable; --no-bootstrap for none)' })
-    .option('dht', { type: 'boolean', describe: 'the Amino DHT for content and peer routing (default on with --net public)' })
-    .option('delegated-routing', { type: 'boolean', describe: 'delegated routing over HTTP (default on with --net public)' })
-    .option('mdns', { type: 'boolean', describe: 'mDNS discovery on the local network (default on with --net public)' })
-    .option('upnp', { type: 'boolean', describe: 'UPnP port mapping (default on with --net public)' })
-    .option('config', { type: 'string', describe: 'JSON file with the same settings (net, listen, bootstrap, dht, delegatedRouting, mdns, upnp); flags win' })
+    .option('net', opts({ type: 'string', choices: ['public', 'local'], describe: 'public (default): the IPFS network; local: loopback only, no bootstrap, routing, mDNS or UPnP' }))
+    .option('listen', opts({ type: 'string', array: true, describe: 'libp2p listen multiaddr (repeatable; port 0 allowed)' }))
+    .option('bootstrap', opts({ type: 'string', array: true, describe: 'bootstrap peer multiaddr (repeatable; --no-bootstrap for none)' }))
+    .option('dht', opts({ type: 'boolean', describe: 'the Amino DHT for content and peer routing (default on with --net public)' }))
+    .option('delegated-routing', opts({ type: 'boolean', describe: 'delegated routing over HTTP (default on with --net public)' }))
+    .option('mdns', opts({ type: 'boolean', describe: 'mDNS discovery on the local network (default on with --net public)' }))
+    .option('upnp', opts({ type: 'boolean', describe: 'UPnP port mapping (default on with --net public)' }))
+    .option('config', opts({ type: 'string', describe: 'JSON file with the same settings (net, listen, bootstrap, dht, delegatedRouting, mdns, upnp); flags win' }))
+}
+
+/**
+ * The network options on a command that never goes online: accepted and ignored,
+ * not shown in its help, so that one CI script can pass the same options (and
+ * `--delegates`/`--no-delegates`) to every command.
+ */
+export function ignoredNetOptions (y: Argv): Argv {
+  return netOptions(y, true).option('delegates', { type: 'boolean', hidden: true })
 }
 
 /** The network options from a config file (if any) with flags over them. */

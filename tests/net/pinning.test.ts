@@ -1,10 +1,11 @@
 import { createServer } from 'node:http'
-import { writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createRequire } from 'node:module'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PinningClient } from '../../src/net/pinning/client.js'
-import { cli, SAMPLE, tempDir } from '../helpers/cli.js'
+import { cli, ROOT, SAMPLE, tempDir } from '../helpers/cli.js'
 import { serve } from '../helpers/serve.js'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -161,6 +162,30 @@ describe('remote pinning against mock-ipfs-pinning-service', () => {
     expect(r.stdout).toMatch(/ pinned$/m)
     const ls = await run(['pin', 'remote', 'ls', '--service', 'mock', '--json'])
     expect(ls.stdout).toContain('"name":"pinned-story"')
+  })
+
+  it('one set of network options for every command: accepted everywhere, used where a command goes online', async () => {
+    const same = ['--net', 'local', '--no-delegates', '--no-bootstrap', '--no-dht', '--no-mdns']
+    const ls = await run(['pin', 'remote', 'ls', '--service', 'mock', ...same])
+    expect(ls.stderr).toBe('')
+    expect(ls.code).toBe(0)
+    expect(ls.stdout).not.toBe('')
+    for (const args of [['ls'], ['stat'], ['pin', 'ls'], ['verify', cid], ['cat', cid], ['gc'], ['pin', 'remote', 'service', 'ls'], ['export', cid, '-o', join(tmp.path, 'same.car')], ['add', '-n', SAMPLE]]) {
+      const r = await run([...args, ...same])
+      expect(r.stderr, args.join(' ')).not.toMatch(/Unknown argument/)
+      expect(r.code, args.join(' ')).toBe(0)
+    }
+  })
+
+  it('--net local calls no pinning service off this machine (nothing resolved, nothing sent): exit 2', async () => {
+    const log = join(tmp.path, 'remote-network.log')
+    const guard = join(ROOT, 'tests', 'fixtures', 'loopback-only.mjs')
+    for (const args of [['pin', 'remote', 'ls'], ['pin', 'remote', 'add', cid]]) {
+      const r = await cli(['--repo', repo, ...args, '--service-url', 'https://pinning.example.org/psa', '--net', 'local'], { env: { IPFS_PINNING_TOKEN: TOKEN, NODE_OPTIONS: `--import ${guard}`, NETWORK_LOG: log }, timeout: 30_000 })
+      expect(r.code, args.join(' ')).toBe(2)
+      expect(r.stderr).toMatch(/^error: --net local stays on loopback: the pinning service at https:\/\/pinning\.example\.org is not on this machine\n$/)
+    }
+    expect(existsSync(log) ? await readFile(log, 'utf8') : '').toBe('')
   })
 
   it('the token never appears in any output', () => {

@@ -9,7 +9,7 @@ import type { Argv } from 'yargs'
 export const command = 'get <cid>'
 export const describe = 'Write the files of a CID (a bundle, any UnixFS folder, or a file) to disk, every block verified'
 
-export const builder = (y: Argv) => netOptions(y)
+export const builder = (y: Argv) => netOptions(y).option('delegates', { type: 'boolean', hidden: true })
   .positional('cid', { type: 'string', describe: 'CID to fetch', demandOption: true })
   .option('output', { type: 'string', alias: 'o', describe: 'where to write (default ./<cid>)' })
   .option('peer', { type: 'string', array: true, describe: 'fetch over libp2p (bitswap) from this peer multiaddr (repeatable)' })

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, NotFoundError, RemotePinError } from '../../errors.js'
 import { parseCid } from '../../core/cid.js'
 import { parseDuration } from '../parse-size.js'
-import { netOptions, resolveNetOptions } from '../net-options.js'
+import { ignoredNetOptions, netOptions, resolveNetOptions } from '../net-options.js'
 import type { Context } from '../context.js'
 import type { PinningClient, PinState } from '../../net/pinning/client.js'
 import type { Argv } from 'yargs'
@@ -15,21 +15,31 @@ export function serviceOptions (y: Argv): Argv {
 }
 
 /** A client for the service the arguments name; the token comes from the environment or a file, never from an argument. */
-export async function clientFor (args: { service?: string, serviceUrl?: string }, ctx: Context): Promise<PinningClient> {
+export async function clientFor (args: { service?: string, serviceUrl?: string, net?: string }, ctx: Context): Promise<PinningClient> {
   const { PinningClient } = await import('../../net/pinning/client.js')
   const { checkEndpoint, getService, readToken } = await import('../../net/pinning/services.js')
   if ((args.service == null) === (args.serviceUrl == null)) throw new InvalidArgumentError('name the pinning service with exactly one of --service <name> or --service-url <url>')
+  let service: { endpoint: string, name: string, tokenEnv?: string, tokenFile?: string }
   if (args.serviceUrl != null) {
     const endpoint = checkEndpoint(args.serviceUrl)
-    return new PinningClient({ endpoint, token: await readToken({ name: endpoint, tokenEnv: 'IPFS_PINNING_TOKEN' }, ctx.env) })
+    service = { name: endpoint, endpoint, tokenEnv: 'IPFS_PINNING_TOKEN' }
+  } else {
+    const repo = await ctx.repo()
+    service = await getService(repo.datastore, args.service!)
   }
-  const repo = await ctx.repo()
-  const service = await getService(repo.datastore, args.service!)
+  // --net local talks to this machine only: a service elsewhere is not called (nor its name resolved)
+  if (args.net === 'local' && !isLoopbackUrl(service.endpoint)) throw new InvalidArgumentError(`--net local stays on loopback: the pinning service at ${new URL(service.endpoint).origin} is not on this machine`)
   return new PinningClient({ endpoint: service.endpoint, token: await readToken(service, ctx.env) })
 }
 
+/** Whether a URL's host is a loopback address (or localhost). */
+function isLoopbackUrl (url: string): boolean {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '')
+  return /^127\.\d+\.\d+\.\d+$/.test(host) || host === '::1' || host === 'localhost'
+}
+
 export const remoteBuilder = (y: Argv, ctx: Context): Argv => y
-  .command('service <command>', 'configure remote pinning services', (s: Argv) => s
+  .command('service <command>', 'configure remote pinning services', (s: Argv) => ignoredNetOptions(s)
     .command('add <name> <endpoint>', 'add a service; the token is read from --token-env or --token-file when used', (b: Argv) => b
       .positional('name', { type: 'string' }).positional('endpoint', { type: 'string' })
       .option('token-env', { type: 'string', describe: 'environment variable that holds the access token' })
@@ -65,7 +75,7 @@ export const remoteBuilder = (y: Argv, ctx: Context): Argv => y
     .option('delegates', { type: 'boolean', default: true, describe: 'dial the delegates the service names (--no-delegates to skip)' })
     .option('timeout', { type: 'string', describe: 'stop waiting after this long (e.g. 10m): exit 1' }),
   async (a: any) => { await remoteAdd(a, a.cids.map((c: string) => parseCid(c).toString()), ctx) })
-  .command('ls', 'list the pin requests of a service (all pages)', (b: Argv) => serviceOptions(b)
+  .command('ls', 'list the pin requests of a service (all pages)', (b: Argv) => serviceOptions(ignoredNetOptions(b))
     .option('status', { type: 'string', array: true, choices: ['queued', 'pinning', 'pinned', 'failed'], describe: 'only these statuses (default: all)' })
     .option('cid', { type: 'string', array: true, describe: 'only these CIDs' }),
   async (a: any) => {
@@ -77,7 +87,7 @@ export const remoteBuilder = (y: Argv, ctx: Context): Argv => y
       else await ctx.out(`${printable(m(p.pin.cid))}  ${printable(m(p.status))}  ${printable(m(p.pin.name ?? ''))}\n`)
     }
   })
-  .command('rm <cids..>', 'remove the pin requests of CIDs from a service', (b: Argv) => serviceOptions(b).positional('cids', { type: 'string', array: true }), async (a: any) => {
+  .command('rm <cids..>', 'remove the pin requests of CIDs from a service', (b: Argv) => serviceOptions(ignoredNetOptions(b)).positional('cids', { type: 'string', array: true }), async (a: any) => {
     const client = await clientFor(a, ctx)
     for (const c of a.cids.map((x: string) => parseCid(x).toString())) {
       let removed = 0

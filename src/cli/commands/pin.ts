@@ -1,3 +1,4 @@
+import { ignoredNetOptions } from '../net-options.js'
 import { parseCid } from '../../core/cid.js'
 import { remoteBuilder } from './pin-remote.js'
 import type { Context } from '../context.js'
@@ -9,9 +10,9 @@ export const command = 'pin <command>'
 export const describe = 'Pin, unpin and list pinned roots'
 
 export const builder = (y: Argv, ctx: Context) => y
-  .command('add <cids..>', 'pin roots whose blocks are in the store', (b: Argv) => b.positional('cids', { type: 'string', array: true }), async (a: any) => { await add(a, ctx) })
-  .command('rm <cids..>', 'unpin roots (gc then frees their blocks)', (b: Argv) => b.positional('cids', { type: 'string', array: true }), async (a: any) => { await rm(a, ctx) })
-  .command('ls [cids..]', 'list pinned roots, with the article title where there is one', (b: Argv) => b.positional('cids', { type: 'string', array: true }), async (a: any) => { await ls(a, ctx) })
+  .command('add <cids..>', 'pin roots whose blocks are in the store', (b: Argv) => ignoredNetOptions(b).positional('cids', { type: 'string', array: true }), async (a: any) => { await add(a, ctx) })
+  .command('rm <cids..>', 'unpin roots (gc then frees their blocks)', (b: Argv) => ignoredNetOptions(b).positional('cids', { type: 'string', array: true }), async (a: any) => { await rm(a, ctx) })
+  .command('ls [cids..]', 'list pinned roots, with the article title where there is one', (b: Argv) => ignoredNetOptions(b).positional('cids', { type: 'string', array: true }), async (a: any) => { await ls(a, ctx) })
   .command('remote <command>', 'pin on remote pinning services (the IPFS Pinning Service API)', (b: Argv) => remoteBuilder(b, ctx), async () => {})
   .demandCommand(1, 'name a pin command: add, rm, ls or remote')
 

@@ -6,7 +6,7 @@ import type { Argv } from 'yargs'
 export const command = 'serve'
 export const describe = 'Run the node online until SIGINT/SIGTERM: serve the store over libp2p (bitswap) and an HTTP gateway'
 
-export const builder = (y: Argv) => netOptions(y)
+export const builder = (y: Argv) => netOptions(y).option('delegates', { type: 'boolean', hidden: true })
   .option('gateway-listen', { type: 'string', default: '127.0.0.1:8080', describe: 'HTTP gateway host:port (port 0 allowed)' })
   .option('peer', { type: 'string', array: true, describe: 'multiaddr of a peer to dial at start (repeatable)' })
 
