@@ -13,15 +13,20 @@ export interface LinkFields {
   slug: string
 }
 
+/** How a link names the CID: in the host (`<cid>.ipfs.<host>`, origin isolation) or in the path (`<gateway>/ipfs/<cid>`). */
+export type GatewayStyle = 'subdomain' | 'path'
+
 /**
  * Builds an article's Download IPFS link. With no template: a subdomain link
  * `https://<cidv1>.ipfs.<host>/<file>?filename=<slug>.txt&download=true` for a
- * gateway host name, or a path link `http://<ip:port>/ipfs/<cid>/<file>?…` for an
- * IP address (which cannot carry subdomains). A template may use `{cid}`,
+ * gateway host name, or a path link `<gateway>/ipfs/<cid>/<file>?…` when the
+ * gateway is an IP address (which cannot carry subdomains), when its URL has a
+ * path (`https://ipfs.io/ipfs`: a path-only gateway; `/ipfs` is added unless the
+ * path ends with it), or when `style` is `path`. A template may use `{cid}`,
  * `{cidv1}` (base32, for subdomains), `{gateway}`, `{scheme}`, `{host}`, `{file}`,
  * `{slug}` and `{filename}`.
  */
-export function buildLink (fields: LinkFields, gateway = DEFAULT_GATEWAY, template?: string): string {
+export function buildLink (fields: LinkFields, gateway = DEFAULT_GATEWAY, template?: string, style?: GatewayStyle): string {
   const url = gatewayUrl(gateway)
   const ext = fields.file.endsWith('.md') ? '.md' : '.txt'
   const values: Record<string, string> = {
@@ -37,9 +42,16 @@ export function buildLink (fields: LinkFields, gateway = DEFAULT_GATEWAY, templa
   if (template == null) {
     // an IP address cannot carry subdomains (node:net's isIP would cost a module load at start-up)
     const isIpLiteral = url.hostname.startsWith('[') || /^\d{1,3}(\.\d{1,3}){3}$/.test(url.hostname)
-    template = isIpLiteral
-      ? '{gateway}/ipfs/{cid}/{file}?filename={filename}&download=true'
-      : '{scheme}://{cidv1}.ipfs.{host}/{file}?filename={filename}&download=true'
+    const path = url.pathname.replace(/\/+$/, '')
+    if (style === 'subdomain' && isIpLiteral) throw new InvalidArgumentError(`--gateway-style subdomain: ${url.host} is an IP address, which cannot carry a CID as a subdomain`)
+    if (style === 'subdomain' && path !== '') throw new InvalidArgumentError(`--gateway-style subdomain: give the gateway without a path (${url.origin}), or use --gateway-style path`)
+    if (style === 'path' || isIpLiteral || path !== '') {
+      // the path form under the gateway's own path: https://ipfs.io/ipfs/<cid>/…
+      values.base = url.origin + (path.endsWith('/ipfs') ? path : `${path}/ipfs`)
+      template = '{base}/{cid}/{file}?filename={filename}&download=true'
+    } else {
+      template = '{scheme}://{cidv1}.ipfs.{host}/{file}?filename={filename}&download=true'
+    }
   }
   return template.replace(/\{([a-z0-9]+)\}/g, (whole, name: string) => {
     const v = values[name]
@@ -61,6 +73,9 @@ function gatewayUrl (gateway: string): URL {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new InvalidArgumentError(`--gateway "${gateway}" must be an http or https URL`)
+  }
+  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw new InvalidArgumentError(`--gateway "${gateway}": give the gateway's origin and path only (no query, fragment or credentials)`)
   }
   lastGateway = { text: gateway, url }
   return url

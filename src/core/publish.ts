@@ -13,6 +13,7 @@ import type { CidProfile, CidProfileName } from './unixfs/profiles.js'
 import { findArticles } from './find-articles.js'
 import { writeLinkIntoSource } from './write-link.js'
 import { buildLink } from './link.js'
+import type { GatewayStyle } from './link.js'
 import { putEncodedArticle } from './store/article-index.js'
 import { knownDagWalker, stackWalker } from './store/dag-walker.js'
 import { multihashKey } from './unixfs/multihash-key.js'
@@ -39,6 +40,8 @@ export interface PublishOptions extends AbortOptions, ProgressOptions<PublishPro
   gateway?: string
   /** Link template; see {@link buildLink}. */
   linkTemplate?: string
+  /** Subdomain or path links; see {@link buildLink}. @default subdomain, or path for an IP address or a gateway URL with a path */
+  gatewayStyle?: GatewayStyle
   /** Compute CIDs only; store nothing, pin nothing, index nothing. */
   onlyHash?: boolean
   /** Replace the target of each source file's `[Download IPFS](…)` link with its link. */
@@ -100,7 +103,7 @@ const WORKER_MIN_ARTICLES = 512
 export async function * publishArticles (paths: Array<string | ArticleInput>, repo: Repo | undefined, options: PublishOptions = {}): AsyncGenerator<PublishOutcome> {
   const profile = getProfile(options.cidProfile)
   // a bad gateway or template is a usage error for the whole run, not a per-article failure
-  buildLink({ cid: LINK_CHECK_CID, file: 'article.txt', slug: 'check' }, options.gateway, options.linkTemplate)
+  buildLink({ cid: LINK_CHECK_CID, file: 'article.txt', slug: 'check' }, options.gateway, options.linkTemplate, options.gatewayStyle)
   if (repo == null && options.onlyHash !== true) throw new InvalidArticleError('a repo is needed unless onlyHash is set')
   const store = options.onlyHash === true ? undefined : repo
   const inputs = paths.filter((p): p is ArticleInput => typeof p !== 'string')
@@ -296,7 +299,7 @@ class CachedResult {
 
   get cid (): string { return this.cached.cid }
   get root (): CID { return (this.rootCid ??= CID.parse(this.cached.cid)) }
-  get link (): string { return (this.linkText ??= buildLink({ cid: this.root, file: this.entry.metadata.file.name, slug: this.entry.metadata.slug }, this.options.gateway, this.options.linkTemplate)) }
+  get link (): string { return (this.linkText ??= buildLink({ cid: this.root, file: this.entry.metadata.file.name, slug: this.entry.metadata.slug }, this.options.gateway, this.options.linkTemplate, this.options.gatewayStyle)) }
   get title (): string | null { return this.entry.record.title }
   get date (): string | null { return this.entry.record.date }
   get categories (): string[] { return this.entry.record.categories }

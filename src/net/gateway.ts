@@ -102,6 +102,18 @@ function parsePath (pathname: string): { cid: CID, segments: string[] } {
   return { cid, segments }
 }
 
+/** The CID of a subdomain request on localhost (`<cid>.ipfs.localhost[:port]`), or undefined. */
+function subdomainCid (host: string | undefined): string | undefined {
+  const m = /^([a-z0-9]+)\.ipfs\.localhost(:\d+)?$/i.exec(host ?? '')
+  if (m == null) return undefined
+  try {
+    // base32 and base36 CIDv1s only (a host name is case-insensitive); the path form takes the rest
+    return CID.parse(m[1].toLowerCase()).toString()
+  } catch {
+    throw new HttpError(400, `invalid CID "${m[1]}" in the host name`)
+  }
+}
+
 function wants (req: IncomingMessage, url: URL, format: 'raw' | 'car'): boolean {
   if (url.searchParams.get('format') === format) return true
   return (req.headers.accept ?? '').includes(`application/vnd.ipld.${format}`)
@@ -165,13 +177,17 @@ async function handle (req: IncomingMessage, res: ServerResponse, store: Gateway
     res.end('method not allowed\n')
     return
   }
+  // a subdomain request (<cid>.ipfs.localhost:<port>, the form of the links made for a
+  // localhost gateway) is the path request /ipfs/<cid>/<path>, as Kubo answers on localhost
+  const sub = subdomainCid(req.headers.host)
+  const sentPath = (req.url ?? '/').split('?')[0]
   // read the path as sent: URL parsing would resolve `..` before we could refuse it
-  const rawPath = (req.url ?? '/').split('?')[0]
+  const rawPath = sub == null ? sentPath : `/ipfs/${sub}${sentPath === '/' ? '' : sentPath}`
   if (rawPath.length > MAX_PATH) throw new HttpError(414, 'path too long')
   if (rawPath.split('/').some(seg => { try { const d = decodeURIComponent(seg); return d === '.' || d === '..' || /(^|[\\/])\.\.?([\\/]|$)/.test(d) } catch { return true } }) || rawPath.includes('\\')) {
     throw new HttpError(400, 'a path may not contain . or .. segments (encoded or not) or backslashes')
   }
-  const url = new URL(req.url ?? '/', 'http://gateway.invalid')
+  const url = new URL(sub == null ? (req.url ?? '/') : `/ipfs/${sub}${req.url ?? '/'}`, 'http://gateway.invalid')
   const head = req.method === 'HEAD'
   if (url.pathname === '/') {
     const rows: string[] = []
@@ -209,7 +225,9 @@ async function handle (req: IncomingMessage, res: ServerResponse, store: Gateway
   const etag = `"${target}"`
   if (req.headers['if-none-match'] === etag) { res.writeHead(304, { ...headers, ETag: etag }); res.end(); return }
   if (entry.type === 'directory') {
-    const base = url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`
+    // links relative to the origin the listing was asked for (a subdomain origin holds the CID already)
+    const shown = sub == null ? url.pathname : new URL(req.url ?? '/', 'http://gateway.invalid').pathname
+    const base = shown.endsWith('/') ? shown : `${shown}/`
     const items: string[] = []
     for await (const e of entry.entries()) items.push(`<li><a href="${base}${encodeURIComponent(e.name)}">${escapeHtml(e.name)}</a></li>`)
     res.writeHead(200, { ...headers, ETag: etag, 'Content-Type': 'text/html; charset=utf-8' })

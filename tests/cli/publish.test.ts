@@ -60,6 +60,22 @@ describe('publish', () => {
     expect(JSON.parse(tpl.stdout).link).toBe(`ipfs://${SAMPLE_CID_V1}/article.txt#us-joins-ukraine-peace-force-talks-plans-ready-to-act`)
   })
 
+  it('a gateway URL with a path gives path links; --gateway-style chooses; impossible choices are refused', async () => {
+    const link = async (...args: string[]): Promise<string> => JSON.parse((await cli(['--json', 'publish', SAMPLE, '-n', ...args])).stdout).link
+    const tail = `/ipfs/${SAMPLE_CID_V1}/article.txt?filename=us-joins-ukraine-peace-force-talks-plans-ready-to-act.txt&download=true`
+    expect(await link('--gateway', 'https://ipfs.io/ipfs')).toBe(`https://ipfs.io${tail}`)
+    expect(await link('--gateway', 'https://ipfs.io/ipfs/')).toBe(`https://ipfs.io${tail}`)
+    expect(await link('--gateway', 'https://example.org/mirror')).toBe(`https://example.org/mirror${tail}`)
+    expect(await link('--gateway', 'https://dweb.link', '--gateway-style', 'path')).toBe(`https://dweb.link${tail}`)
+    expect(await link('--gateway', 'http://localhost:8080')).toBe(`http://${SAMPLE_CID_V1}.ipfs.localhost:8080/article.txt?filename=us-joins-ukraine-peace-force-talks-plans-ready-to-act.txt&download=true`)
+    expect(await link('--gateway', 'https://dweb.link', '--gateway-style', 'subdomain')).toMatch(/^https:\/\/bafybei[a-z2-7]+\.ipfs\.dweb\.link\/article\.txt\?/)
+    for (const bad of [['--gateway', 'https://ipfs.io/ipfs', '--gateway-style', 'subdomain'], ['--gateway', 'http://127.0.0.1:8080', '--gateway-style', 'subdomain'], ['--gateway', 'https://ipfs.io/?x=1']]) {
+      const r = await cli(['publish', SAMPLE, '-n', ...bad])
+      expect(r.code, bad.join(' ')).toBe(2)
+      expect(r.stderr).toMatch(/^error: [^\n]+\n$/)
+    }
+  })
+
   it('--only-hash stores nothing', async () => {
     const fresh = join(tmp.path, 'untouched')
     const res = await cli(['--repo', fresh, 'publish', SAMPLE, '--only-hash', '-q'])

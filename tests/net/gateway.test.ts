@@ -33,6 +33,22 @@ describe('the HTTP gateway', () => {
   })
   afterAll(async () => { await fixture?.close() })
 
+  it('answers subdomain requests on localhost (<cid>.ipfs.localhost:<port>), as the links made for a localhost gateway ask', async () => {
+    const port = new URL(gw.url).port
+    const link = new URL(fixture.article.link.replace(/^https:\/\/[^/]+/, `http://${cid}.ipfs.localhost:${port}`))
+    const file = await raw(gw, 'GET', link.pathname + link.search, { host: link.host })
+    expect(file.status).toBe(200)
+    expect(file.body.toString()).toContain('Download IPFS')
+    expect(file.headers['x-ipfs-path']).toBe(`/ipfs/${cid}/article.txt`)
+    // the folder's listing links stay on that origin
+    const dir = await raw(gw, 'GET', '/', { host: link.host })
+    expect(dir.status).toBe(200)
+    expect(dir.body.toString()).toContain('href="/article.txt"')
+    expect((await raw(gw, 'GET', '/', { host: `notacid.ipfs.localhost:${port}` })).status).toBe(400)
+    // and dot segments are refused there too
+    expect((await raw(gw, 'GET', '/%2e%2e/x', { host: link.host })).status).toBe(400)
+  })
+
   it('lists a folder and serves a file with its media type, ETag, immutable caching and nosniff', async () => {
     const dir = await raw(gw, 'GET', `/ipfs/${cid}`)
     expect(dir.status).toBe(200)

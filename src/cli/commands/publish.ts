@@ -11,6 +11,7 @@ import { parseSize } from '../parse-size.js'
 import { progressRenderer } from '../render-progress.js'
 import type { ArticleInput, PublishFailure, PublishOutcome, PublishResult } from '../../core/publish.js'
 import type { CidProfileName } from '../../core/unixfs/profiles.js'
+import type { GatewayStyle } from '../../core/link.js'
 import type { Context } from '../context.js'
 import type { Argv } from 'yargs'
 import { printable } from '../printable.js'
@@ -22,7 +23,8 @@ export const builder = (y: Argv) => netOptions(y)
   .positional('paths', { type: 'string', array: true, describe: 'article files or folders; - reads one article from stdin (with --name)' })
   .option('name', { type: 'string', describe: 'with -: the file name of the article read from stdin (story.txt, story.md)' })
   .option('cid-profile', { type: 'string', choices: Object.keys(CID_PROFILES), default: DEFAULT_CID_PROFILE, describe: 'CID profile (IPIP-499)' })
-  .option('gateway', { type: 'string', default: DEFAULT_GATEWAY, describe: 'gateway for the Download IPFS link (a host name gives a subdomain link)' })
+  .option('gateway', { type: 'string', default: DEFAULT_GATEWAY, describe: 'gateway for the Download IPFS link (a host name gives a subdomain link; an IP address or a URL with a path, https://ipfs.io/ipfs, a path link)' })
+  .option('gateway-style', { type: 'string', choices: ['subdomain', 'path'], describe: 'the link\'s form: <cid>.ipfs.<host> or <gateway>/ipfs/<cid> (default: subdomain for a host name)' })
   .option('link-template', { type: 'string', describe: 'link template: {cid} {cidv1} {gateway} {scheme} {host} {file} {slug} {filename}' })
   .option('write-link', { type: 'boolean', default: false, describe: 'write the link into each source file\'s [Download IPFS](...) line, atomically' })
   .option('manifest', { type: 'string', describe: 'create or update this JSON manifest of article path -> {cid, link, title, date}' })
@@ -40,6 +42,7 @@ interface PublishArgs {
   cidProfile: CidProfileName
   gateway: string
   linkTemplate?: string
+  gatewayStyle?: GatewayStyle
   writeLink: boolean
   manifest?: string
   check: boolean
@@ -80,6 +83,7 @@ export async function handler (args: PublishArgs, ctx: Context): Promise<void> {
       cidProfile: args.cidProfile,
       gateway: args.gateway,
       linkTemplate: args.linkTemplate,
+      gatewayStyle: args.gatewayStyle,
       writeLink: args.writeLink,
       onlyHash,
       maxBytes,

@@ -5,6 +5,7 @@ import { PublishError, InvalidArticleError } from '../../errors.js'
 import { buildBundle, METADATA_SCHEMA } from '../article/bundle.js'
 import { buildDirDag } from '../unixfs/bundle-dag.js'
 import { buildLink } from '../link.js'
+import type { GatewayStyle } from '../link.js'
 import { encodeStatEntry, statFields } from '../store/stat-cache.js'
 import { pinKeyOf } from '../store/pin-key.js'
 import type { ArticleMetadata } from '../article/bundle.js'
@@ -43,6 +44,7 @@ export interface BuildOptions extends AbortOptions {
   /** For the link; see {@link buildLink}. */
   gateway?: string
   linkTemplate?: string
+  gatewayStyle?: GatewayStyle
 }
 
 /** Turns what reading or parsing threw into a PublishError naming the file. */
@@ -80,7 +82,7 @@ export async function buildArticleFrom (path: string, source: Uint8Array, stat: 
   const record: ArticleRecord = {
     path,
     cid: dag.root.toString(),
-    link: buildLink({ cid: dag.root, file: dag.files[0].name, slug: metadata.slug }, options.gateway, options.linkTemplate),
+    link: buildLink({ cid: dag.root, file: dag.files[0].name, slug: metadata.slug }, options.gateway, options.linkTemplate, options.gatewayStyle),
     title: metadata.title,
     date: metadata.date,
     categories: metadata.categories,

@@ -37,9 +37,9 @@ export class BuildPool {
   }
 
   /** Builds the articles at `paths`, in order: each a BuiltArticle or the PublishError it failed with. */
-  async build (paths: string[], profile: CidProfileName, options: Pick<BuildRequest, 'maxBytes' | 'gateway' | 'linkTemplate' | 'withSource'> = {}): Promise<Array<BuiltArticle | PublishError>> {
+  async build (paths: string[], profile: CidProfileName, options: Pick<BuildRequest, 'maxBytes' | 'gateway' | 'linkTemplate' | 'gatewayStyle' | 'withSource'> = {}): Promise<Array<BuiltArticle | PublishError>> {
     const id = this.next++
-    const req: BuildRequest = { id, paths, profile, maxBytes: options.maxBytes, gateway: options.gateway, linkTemplate: options.linkTemplate, withSource: options.withSource }
+    const req: BuildRequest = { id, paths, profile, maxBytes: options.maxBytes, gateway: options.gateway, linkTemplate: options.linkTemplate, gatewayStyle: options.gatewayStyle, withSource: options.withSource }
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject })
       this.worker.postMessage(req)

@@ -4,6 +4,7 @@ import type { ErrorCode } from '../../errors.js'
 import type { ArticleMetadata } from '../article/bundle.js'
 import type { CidProfileName } from '../unixfs/profiles.js'
 import type { BuiltArticle } from './build-article.js'
+import type { GatewayStyle } from '../link.js'
 
 /** What the main thread asks a build worker. */
 export interface BuildRequest {
@@ -13,6 +14,7 @@ export interface BuildRequest {
   maxBytes?: number
   gateway?: string
   linkTemplate?: string
+  gatewayStyle?: GatewayStyle
   /** Send each article's source bytes back (only `--write-link` needs them). */
   withSource?: boolean
 }

@@ -11,7 +11,7 @@ parentPort?.on('message', (req: BuildRequest) => {
     const results: WireResult[] = []
     for (const path of req.paths) {
       try {
-        const a = await buildArticle(path, profile, { maxBytes: req.maxBytes, gateway: req.gateway, linkTemplate: req.linkTemplate })
+        const a = await buildArticle(path, profile, { maxBytes: req.maxBytes, gateway: req.gateway, linkTemplate: req.linkTemplate, gatewayStyle: req.gatewayStyle })
         results.push(toWire(a, req.withSource === true))
       } catch (err) {
         const e = asArticleError(err, path)
