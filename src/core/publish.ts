@@ -12,6 +12,7 @@ import type { CachedStat, StatEntry } from './store/stat-cache.js'
 import type { CidProfile, CidProfileName } from './unixfs/profiles.js'
 import { findArticles } from './find-articles.js'
 import { writeLinkIntoSource } from './write-link.js'
+import { findDownloadLinks } from './article/scan.js'
 import { buildLink } from './link.js'
 import type { GatewayStyle } from './link.js'
 import { putEncodedArticle } from './store/article-index.js'
@@ -203,6 +204,11 @@ export async function * publishArticles (paths: Array<string | ArticleInput>, re
             : item.source.bytes != null ? await buildArticleFrom(path, item.source.bytes, null, profile, options) : built[b++]
           if (article instanceof PublishError) { outcomes.push({ ok: false, path, error: article }); continue }
           article = article as BuiltArticle
+          if (options.writeLink === true && findDownloadLinks(article.source).length === 0) {
+            // refused before anything is stored: the run asked for the link in the file, and there is nowhere to put it
+            outcomes.push({ ok: false, path, error: new InvalidArticleError(`${path}: no [Download IPFS](…) link to write the link into; nothing was stored (publish it without --write-link, or add the line)`) })
+            continue
+          }
           const result = toResult(article)
           if (store != null && pins != null) {
             if (!await pins.has(result.root, result.cid)) {

@@ -118,6 +118,21 @@ describe('publish', () => {
     expect(again.stdout.trim()).toBe(cid)
   })
 
+  it('--write-link on an article with no Download IPFS line: refused before storing (exit 1, no CID, nothing pinned, file untouched)', async () => {
+    const fresh = join(tmp.path, 'no-link-repo')
+    const file = join(tmp.path, 'no-link.txt')
+    const text = '## No Link Here\n\nJuly 1, 2025\n\nBody without the line.\n'
+    await writeFile(file, text)
+    const res = await cli(['--repo', fresh, 'publish', file, '--write-link'])
+    expect(res.code).toBe(1)
+    expect(res.stdout).toBe('')
+    expect(res.stderr).toMatch(/^error: [^\n]*no \[Download IPFS\]\(…\) link to write the link into; nothing was stored[^\n]*\n$/)
+    expect(await readFile(file, 'utf8')).toBe(text)
+    const pins = await cli(['--repo', fresh, 'pin', 'ls', '-q'])
+    expect(pins.stdout).toBe('')
+    expect((await cli(['--repo', fresh, 'stat', '--json'])).stdout).toMatch(/"blocks":0/)
+  })
+
   it('publishes a folder recursively (*.txt and *.md), with Markdown front matter and plain text', async () => {
     const dir = join(tmp.path, 'batch')
     await mkdir(join(dir, 'nested'), { recursive: true })
