@@ -16,9 +16,10 @@ import * as serve from './commands/serve.js'
 import type { Context } from './context.js'
 import type { Repo } from '../core/store/repo.js'
 import type { Readable, Writable } from 'node:stream'
-import { createReadStream } from 'node:fs'
+import { createReadStream, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { open, rename, rm, stat } from 'node:fs/promises'
-import { resolve as resolvePath } from 'node:path'
+import { dirname, join, resolve as resolvePath } from 'node:path'
 import { NotFoundError } from '../errors.js'
 import { syncDir, tempPathFor } from '../core/fs/atomic-write.js'
 import { printable } from './printable.js'
@@ -39,6 +40,18 @@ export interface RunIO {
   cwd: string
   /** Aborted on SIGINT/SIGTERM. */
   signal?: AbortSignal
+}
+
+/** This package's version, from the package.json above this module (dist/ or src/cli/), wherever the command runs. */
+function packageVersion (): string {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  for (let i = 0; i < 4; i++, dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
+      if (pkg.name === 'ipfs-publish' && typeof pkg.version === 'string') return pkg.version
+    } catch {}
+  }
+  return 'unknown'
 }
 
 /** What a lone `-` argument is while yargs parses (see run). */
@@ -222,7 +235,8 @@ export async function run (argv: string[], io: RunIO): Promise<number> {
     .exitProcess(false)
     .help()
     .alias('help', 'h')
-    .version()
+    // read only when asked for: it costs a file read, and yargs' own lookup starts from the working folder
+    .version(argv.includes('--version') ? packageVersion() : '')
     // laying out help text is costly (string widths): only when help is asked for
     .wrap(wantsHelp ? Math.min(100, (io.stdout as any).columns ?? 100) : null)
     .detectLocale(false)

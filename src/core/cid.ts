@@ -13,3 +13,21 @@ export function parseCid (input: string | CID): CID {
     throw new InvalidCidError(`"${input}" is not a valid CID`)
   }
 }
+
+/** An IPFS path as a user gives it: `<cid>[/name…]`, also `/ipfs/<cid>/…` and `ipfs://<cid>/…`. */
+export interface IpfsPath { cid: CID, segments: string[] }
+
+/**
+ * Parses an IPFS path (a CID, then names inside its DAG). A `.` or `..` segment
+ * is refused: names are looked up in the DAG, never resolved against each other.
+ */
+export function parseIpfsPath (input: string): IpfsPath {
+  const s = input.trim().replace(/^ipfs:\/\//, '').replace(/^\/ipfs\//, '')
+  const [first, ...rest] = s.split('/')
+  const cid = parseCid(first)
+  const segments = rest.filter(seg => seg !== '')
+  for (const seg of segments) {
+    if (seg === '.' || seg === '..') throw new InvalidCidError(`"${input}": a path inside a CID may not contain . or .. segments`)
+  }
+  return { cid, segments }
+}

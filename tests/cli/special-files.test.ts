@@ -20,6 +20,16 @@ describe('special files and limits', () => {
     expect(Date.now() - started).toBeLessThan(10_000)
   })
 
+  it('a socket is refused with one line naming it as given (relative), not as an absolute path in an ENXIO', async () => {
+    const dir = join(tmp.path, 'sock')
+    await mkdir(dir)
+    // a listening Unix socket named like an article, made by a short-lived Python process (bounded)
+    execFileSync('python3', ['-c', 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])', join(dir, 'sock.txt')], { timeout: 10_000 })
+    const res = await cli(['--repo', join(tmp.path, 'r-sock'), 'publish', 'sock.txt'], { cwd: dir, timeout: 15_000 })
+    expect(res.code).toBe(1)
+    expect(res.stderr).toBe('error: sock.txt: a socket or device, not a regular file: refused\n')
+  })
+
   it('/dev/zero is refused without being read', async () => {
     const res = await cli(['--repo', join(tmp.path, 'r2'), 'publish', '/dev/zero'], { timeout: 15_000 })
     expect(res.code).toBe(1)

@@ -159,7 +159,9 @@ describe('remote pinning against mock-ipfs-pinning-service', () => {
     await writeFile(article, '## Pinned Story\n\nJuly 1, 2025\n\n— Categories: CI\n\nText.\n\n[Download IPFS](#)')
     const r = await run(['publish', article, '--pin-remote', 'mock', '--net', 'local', '--pin-timeout', '20s'])
     expect(r.code).toBe(0)
-    expect(r.stdout).toMatch(/ pinned$/m)
+    // stdout holds the publish results alone; the remote status is a note on stderr
+    expect(r.stdout).toMatch(/^bafy[a-z0-9]+ \S+pinned-story\.txt\n  https:\/\/\S+\n$/)
+    expect(r.stderr).toMatch(/^bafy[a-z0-9]+: pinned on the remote service$/m)
     const ls = await run(['pin', 'remote', 'ls', '--service', 'mock', '--json'])
     expect(ls.stdout).toContain('"name":"pinned-story"')
   })
@@ -186,6 +188,15 @@ describe('remote pinning against mock-ipfs-pinning-service', () => {
       expect(r.stderr).toMatch(/^error: --net local stays on loopback: the pinning service at https:\/\/pinning\.example\.org is not on this machine\n$/)
     }
     expect(existsSync(log) ? await readFile(log, 'utf8') : '').toBe('')
+  })
+
+  it('publish --pin-remote --background: stdout holds the results in their one format; "queued" is a note on stderr', async () => {
+    const article = join(tmp.path, 'queued-story.txt')
+    await writeFile(article, '## Queued Story\n\nJuly 2, 2025\n\n— Categories: CI\n\nText.\n\n[Download IPFS](#)')
+    const r = await run(['publish', article, '--pin-remote', 'mock', '--background'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/^bafy[a-z0-9]+ \S*queued-story\.txt\n  https:\/\/\S+\n$/)
+    expect(r.stderr).toMatch(/^bafy[a-z0-9]+: (queued|pinning|pinned) on the remote service$/m)
   })
 
   it('the token never appears in any output', () => {

@@ -8,7 +8,7 @@ export const command = 'add <paths..>'
 export const describe = 'Add files or folders as plain UnixFS (as `ipfs add -q -r`), pinned; prints each root CID, one per line'
 
 export const builder = (y: Argv) => y
-  .positional('paths', { type: 'string', array: true, describe: 'files or folders; - reads one file from stdin' })
+  .positional('paths', { type: 'string', array: true, default: undefined, describe: 'files or folders; - reads one file from stdin' })
   .option('cid-profile', { type: 'string', choices: Object.keys(CID_PROFILES), default: DEFAULT_CID_PROFILE, describe: 'CID profile (IPIP-499)' })
   .option('only-hash', { type: 'boolean', default: false, alias: 'n', describe: 'compute the CID; store nothing' })
   .option('hidden', { type: 'boolean', default: false, alias: 'H', describe: 'include files and folders whose names start with a dot' })

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../../errors.js'
 import { resolve } from 'node:path'
 import { parseCid } from '../../core/cid.js'
 import { parseDuration } from '../parse-size.js'
@@ -11,7 +12,7 @@ export const describe = 'Write the files of a CID (a bundle, any UnixFS folder, 
 
 export const builder = (y: Argv) => netOptions(y).option('delegates', { type: 'boolean', hidden: true })
   .positional('cid', { type: 'string', describe: 'CID to fetch', demandOption: true })
-  .option('output', { type: 'string', alias: 'o', describe: 'where to write (default ./<cid>)' })
+  .option('output', { type: 'string', alias: 'o', describe: 'where to write (default ./<cid>; - for stdout, a file CID only)' })
   .option('peer', { type: 'string', array: true, describe: 'fetch over libp2p (bitswap) from this peer multiaddr (repeatable)' })
   .option('online', { type: 'boolean', default: false, describe: 'fetch over libp2p from peers found by content routing' })
   .option('gateway-url', { type: 'string', array: true, describe: 'fetch from this trustless HTTP gateway (repeatable); every block verified' })
@@ -24,6 +25,14 @@ export async function handler (args: GetArgs, ctx: Context): Promise<void> {
   const { enableChunkCollection } = await import('../../core/collect-young.js')
   enableChunkCollection()
   const cid = parseCid(args.cid)
+  if (args.output === '-') {
+    // stdout, as `export -o -`: a file's bytes (a folder has no single stream of bytes)
+    if (args.peer != null || args.online || args.gatewayUrl != null) throw new InvalidArgumentError('-o - writes a file from this repo to stdout; a network fetch writes to a path (then cat it)')
+    const repo = await ctx.repo()
+    const { fileBytes } = await import('../../core/read/cat.js')
+    await ctx.pipeOut(fileBytes(cid, repo.blockstore, { signal: ctx.signal }))
+    return
+  }
   const output = resolve(ctx.cwd, args.output ?? cid.toString())
   const peers = args.peer ?? []
   const gateways = args.gatewayUrl ?? []

@@ -12,7 +12,8 @@ export async function handler (_args: unknown, ctx: Context): Promise<void> {
   const repo = await ctx.repo()
   const { listPublished } = await import('../../core/ls.js')
   for (const r of await listPublished(repo, { signal: ctx.signal })) {
-    if (ctx.json) await ctx.out(JSON.stringify(r) + '\n')
+    // paths as publish --json prints them: relative to the working folder when under it
+    if (ctx.json) await ctx.out(JSON.stringify({ ...r, path: shownPath(r.path, ctx.cwd) }) + '\n')
     else if (ctx.quiet) await ctx.out(r.cid + '\n')
     else await ctx.out(`${r.cid}  ${printable(r.date ?? '----------')}  ${printable(r.title ?? '(untitled)')}  ${printable(shownPath(r.path, ctx.cwd))}\n`)
   }

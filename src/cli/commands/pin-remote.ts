@@ -69,7 +69,7 @@ export const remoteBuilder = (y: Argv, ctx: Context): Argv => y
     })
     .demandCommand(1, 'name a service command: add, ls or rm'))
   .command('add <cids..>', 'ask a remote service to pin CIDs, serving them until it reports pinned', (b: Argv) => netOptions(serviceOptions(b))
-    .positional('cids', { type: 'string', array: true })
+    .positional('cids', { type: 'string', array: true, default: undefined })
     .option('name', { type: 'string', describe: 'the pin\'s name (default: the article\'s slug, else the CID)' })
     .option('background', { type: 'boolean', default: false, describe: 'return once the request is queued' })
     .option('delegates', { type: 'boolean', default: true, describe: 'dial the delegates the service names (--no-delegates to skip)' })
@@ -87,7 +87,7 @@ export const remoteBuilder = (y: Argv, ctx: Context): Argv => y
       else await ctx.out(`${printable(m(p.pin.cid))}  ${printable(m(p.status))}  ${printable(m(p.pin.name ?? ''))}\n`)
     }
   })
-  .command('rm <cids..>', 'remove the pin requests of CIDs from a service', (b: Argv) => serviceOptions(ignoredNetOptions(b)).positional('cids', { type: 'string', array: true }), async (a: any) => {
+  .command('rm <cids..>', 'remove the pin requests of CIDs from a service', (b: Argv) => serviceOptions(ignoredNetOptions(b)).positional('cids', { type: 'string', array: true, default: undefined }), async (a: any) => {
     const client = await clientFor(a, ctx)
     for (const c of a.cids.map((x: string) => parseCid(x).toString())) {
       let removed = 0
@@ -136,8 +136,16 @@ export async function remoteAdd (a: any, cids: string[], ctx: Context, names: Ma
           }
         }
       })
-      if (ctx.json) await ctx.out(JSON.stringify({ cid, status: client.mask(String(status.status)), requestid: client.mask(String(status.requestid)) }) + '\n')
-      else await ctx.out(`${cid} ${printable(client.mask(String(status.status)))}\n`)
+      const shown = printable(client.mask(String(status.status)))
+      if (a.asNote === true && !ctx.json) {
+        // publish --pin-remote: stdout keeps one format (the publish results); the remote status is a
+        // note (with --json it stays a JSON line on stdout: {cid, status, requestid})
+        ctx.notice(`${cid}: ${shown} on the remote service`)
+      } else if (ctx.json) {
+        await ctx.out(JSON.stringify({ cid, status: client.mask(String(status.status)), requestid: client.mask(String(status.requestid)) }) + '\n')
+      } else {
+        await ctx.out(`${cid} ${shown}\n`)
+      }
     } catch (err: any) {
       if (timeout?.aborted === true && !ctx.signal.aborted) throw new RemotePinError(`timed out waiting for the service to pin ${cid} (last status: ${last})`)
       throw err

@@ -10,8 +10,8 @@ export const command = 'pin <command>'
 export const describe = 'Pin, unpin and list pinned roots'
 
 export const builder = (y: Argv, ctx: Context) => y
-  .command('add <cids..>', 'pin roots whose blocks are in the store', (b: Argv) => ignoredNetOptions(b).positional('cids', { type: 'string', array: true }), async (a: any) => { await add(a, ctx) })
-  .command('rm <cids..>', 'unpin roots (gc then frees their blocks)', (b: Argv) => ignoredNetOptions(b).positional('cids', { type: 'string', array: true }), async (a: any) => { await rm(a, ctx) })
+  .command('add <cids..>', 'pin roots whose blocks are in the store', (b: Argv) => ignoredNetOptions(b).positional('cids', { type: 'string', array: true, default: undefined }), async (a: any) => { await add(a, ctx) })
+  .command('rm <cids..>', 'unpin roots (gc then frees their blocks)', (b: Argv) => ignoredNetOptions(b).positional('cids', { type: 'string', array: true, default: undefined }), async (a: any) => { await rm(a, ctx) })
   .command('ls [cids..]', 'list pinned roots, with the article title where there is one', (b: Argv) => ignoredNetOptions(b).positional('cids', { type: 'string', array: true }), async (a: any) => { await ls(a, ctx) })
   .command('remote <command>', 'pin on remote pinning services (the IPFS Pinning Service API)', (b: Argv) => remoteBuilder(b, ctx), async () => {})
   .demandCommand(1, 'name a pin command: add, rm, ls or remote')

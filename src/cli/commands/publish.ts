@@ -20,7 +20,7 @@ export const command = 'publish <paths..>'
 export const describe = 'Publish articles (files, or folders searched for *.txt and *.md): bundle, add, pin, print CID and link'
 
 export const builder = (y: Argv) => netOptions(y)
-  .positional('paths', { type: 'string', array: true, describe: 'article files or folders; - reads one article from stdin (with --name)' })
+  .positional('paths', { type: 'string', array: true, default: undefined, describe: 'article files or folders; - reads one article from stdin (with --name)' })
   .option('name', { type: 'string', describe: 'with -: the file name of the article read from stdin (story.txt, story.md)' })
   .option('cid-profile', { type: 'string', choices: Object.keys(CID_PROFILES), default: DEFAULT_CID_PROFILE, describe: 'CID profile (IPIP-499)' })
   .option('gateway', { type: 'string', default: DEFAULT_GATEWAY, describe: 'gateway for the Download IPFS link (a host name gives a subdomain link; an IP address or a URL with a path, https://ipfs.io/ipfs, a path link)' })
@@ -30,7 +30,7 @@ export const builder = (y: Argv) => netOptions(y)
   .option('manifest', { type: 'string', describe: 'create or update this JSON manifest of article path -> {cid, link, title, date}' })
   .option('check', { type: 'boolean', default: false, describe: 'with --manifest: recompute CIDs and compare, write nothing; exit 1 if any differ' })
   .option('only-hash', { type: 'boolean', default: false, alias: 'n', describe: 'compute and print CIDs; store nothing' })
-  .option('max-size', { type: 'string', default: String(DEFAULT_MAX_ARTICLE_BYTES), describe: 'largest article accepted (bytes, or with KiB/MiB)' })
+  .option('max-size', { type: 'string', default: String(DEFAULT_MAX_ARTICLE_BYTES), defaultDescription: `${DEFAULT_MAX_ARTICLE_BYTES / 1024 / 1024} MiB`, describe: 'largest article accepted (bytes, or with KiB/MiB)' })
   .option('pin-remote', { type: 'string', describe: 'then pin each article on this remote service (see pin remote service add), serving it until pinned' })
   .option('pin-remote-url', { type: 'string', describe: 'the same with a service endpoint given inline (token from $IPFS_PINNING_TOKEN)' })
   .option('pin-timeout', { type: 'string', describe: 'with --pin-remote: stop waiting after this long (exit 1)' })
@@ -54,7 +54,9 @@ interface PublishArgs {
 function failureLine (f: PublishFailure, cwd: string): string {
   const path = shownPath(f.path, cwd)
   const msg = f.error.message
-  return msg.startsWith(f.path) || msg.startsWith(path) ? msg : `${path}: ${msg}`
+  // the path as the user would write it, relative to the working folder where it is under it
+  if (msg.startsWith(f.path)) return path + msg.slice(f.path.length)
+  return msg.startsWith(path) ? msg : `${path}: ${msg}`
 }
 
 export async function handler (args: PublishArgs, ctx: Context): Promise<void> {
@@ -133,7 +135,7 @@ export async function handler (args: PublishArgs, ctx: Context): Promise<void> {
   }
   if (remote && results.length > 0) {
     const a = args as any
-    await remoteAdd({ ...a, service: a.pinRemote, serviceUrl: a.pinRemoteUrl, timeout: a.pinTimeout, name: undefined }, results.map(r => r.cid), ctx, new Map(results.map(r => [r.cid, r.slug])))
+    await remoteAdd({ ...a, service: a.pinRemote, serviceUrl: a.pinRemoteUrl, timeout: a.pinTimeout, name: undefined, asNote: true }, results.map(r => r.cid), ctx, new Map(results.map(r => [r.cid, r.slug])))
   }
   if (failures.length === 1 && published === 0) {
     // a single article: it was reported; exit with its own code (3 for a missing file, …)

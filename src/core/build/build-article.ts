@@ -54,7 +54,11 @@ export function asArticleError (err: unknown, path: string): PublishError {
   if (e?.code === 'ENOENT') return new InvalidArticleError(`${path}: no such file or directory`)
   if (e?.code === 'EISDIR') return new InvalidArticleError(`${path}: is a directory`)
   if (e?.code === 'EACCES') return new InvalidArticleError(`${path}: permission denied`)
-  return new InvalidArticleError(`${path}: ${e?.message ?? String(err)}`, { cause: err })
+  // opened without blocking, a socket (or a FIFO or device with nothing behind it) answers ENXIO
+  if (e?.code === 'ENXIO') return new InvalidArticleError(`${path}: a socket or device, not a regular file: refused`)
+  // Node's message names the absolute path again (", open '/abs/…'"): the path is named once, as given
+  const message = String(e?.message ?? err).replace(/, \w+ '[^']*'$/, '')
+  return new InvalidArticleError(`${path}: ${message}`, { cause: err })
 }
 
 /**

@@ -5,6 +5,8 @@ import type { Blockstore } from 'interface-blockstore'
 import type { AbortOptions } from 'abort-error'
 import type { CID } from 'multiformats/cid'
 import { fileContent } from './file-content.js'
+import { parseIpfsPath } from '../cid.js'
+import { exporter } from 'ipfs-unixfs-exporter'
 
 /**
  * The bytes of a CID, as `ipfs cat` gives them: a file's content, or for an
@@ -12,6 +14,10 @@ import { fileContent } from './file-content.js'
  * checked against `metadata.json` before any byte of it is yielded.
  */
 export async function * catCid (cidInput: CID | string, blockstore: Pick<Blockstore, 'get'>, options: AbortOptions = {}): AsyncGenerator<Uint8Array> {
+  if (typeof cidInput === 'string' && parseIpfsPath(cidInput).segments.length > 0) {
+    yield * catPath(cidInput, blockstore, options)
+    return
+  }
   const cid = parseCid(cidInput)
   try {
     const root = await resolveEntry(cid, blockstore, options)
@@ -39,6 +45,38 @@ export async function * catCid (cidInput: CID | string, blockstore: Pick<Blockst
     }
     if (root.type === 'object') throw new InvalidArgumentError(`${cid} is not UnixFS data`)
     // pulled one block at a time: memory does not grow with the file, however slow the reader
+    yield * fileContent(root.cid, blockstore, options)
+  } catch (err) {
+    throw toReadError(err, cid)
+  }
+}
+
+/** The bytes of a file named by a path inside a CID (`<cid>/article.txt`), every block verified. */
+async function * catPath (input: string, blockstore: Pick<Blockstore, 'get'>, options: AbortOptions): AsyncGenerator<Uint8Array> {
+  const { cid, segments } = parseIpfsPath(input)
+  const shown = `${cid}/${segments.join('/')}`
+  let entry
+  try {
+    entry = await exporter(shown, blockstore, options)
+  } catch (err: any) {
+    if (err?.name === 'NotFoundError' || err?.code === 'ERR_NOT_FOUND') throw new NotFoundError(`${shown}: no such file in ${cid}`)
+    throw toReadError(err, cid)
+  }
+  if (entry.type === 'directory') throw new InvalidArgumentError(`${shown} is a folder (use 'get' to write it to disk)`)
+  if (entry.type === 'object') throw new InvalidArgumentError(`${shown} is not UnixFS data`)
+  try {
+    yield * fileContent(entry.cid, blockstore, options)
+  } catch (err) {
+    throw toReadError(err, cid)
+  }
+}
+
+/** The bytes of a file CID (not a folder, not a bundle's article: `get -o -`), every block verified. */
+export async function * fileBytes (cid: CID, blockstore: Pick<Blockstore, 'get'>, options: AbortOptions = {}): AsyncGenerator<Uint8Array> {
+  const root = await resolveEntry(cid, blockstore, options)
+  if (root.type === 'directory') throw new InvalidArgumentError(`${cid} is a folder: -o - writes one file to stdout (write the folder to a path, or export it as a CAR with export -o -)`)
+  if (root.type === 'object') throw new InvalidArgumentError(`${cid} is not UnixFS data`)
+  try {
     yield * fileContent(root.cid, blockstore, options)
   } catch (err) {
     throw toReadError(err, cid)
