@@ -18,7 +18,12 @@ import { fileContent } from '../core/read/file-content.js'
 export interface GatewayStore {
   blockstore: Pick<Blockstore, 'get' | 'has'>
   datastore: Datastore
+  /** A number that changes with every commit (the index page is rebuilt only then); without it, on every request. */
+  generation?: () => number
 }
+
+/** Articles on one page of the index. */
+export const INDEX_PAGE_SIZE = 100
 
 export interface GatewayOptions {
   /** `host:port`; port 0 picks a free one. @default '127.0.0.1:8080' */
@@ -189,10 +194,16 @@ async function handle (req: IncomingMessage, res: ServerResponse, store: Gateway
   }
   const url = new URL(sub == null ? (req.url ?? '/') : `/ipfs/${sub}${req.url ?? '/'}`, 'http://gateway.invalid')
   const head = req.method === 'HEAD'
-  if (url.pathname === '/') {
-    const rows: string[] = []
-    for await (const r of listArticles(store.datastore)) rows.push(indexRow(r))
-    const html = `<!doctype html><html><head><meta charset="utf-8"><title>Articles</title></head><body><h1>Articles</h1><ul>${rows.join('\n')}</ul></body></html>\n`
+  if (url.pathname === '/' && sub == null) {
+    const rows = await indexRows(store)
+    const pages = Math.max(1, Math.ceil(rows.length / INDEX_PAGE_SIZE))
+    const pageText = url.searchParams.get('page') ?? '1'
+    const page = /^[1-9]\d{0,6}$/.test(pageText) ? Number(pageText) : NaN
+    if (!(page >= 1 && page <= pages)) throw new HttpError(404, `no page ${pageText.slice(0, 20)}: pages 1 to ${pages}`)
+    const nav = pages === 1
+      ? ''
+      : `<nav>${page > 1 ? `<a rel="prev" href="/?page=${page - 1}">newer</a> ` : ''}page ${page} of ${pages}${page < pages ? ` <a rel="next" href="/?page=${page + 1}">older</a>` : ''}</nav>`
+    const html = `<!doctype html><html><head><meta charset="utf-8"><title>Articles</title></head><body><h1>Articles</h1><p>${rows.length} article(s), newest first</p><ul>${rows.slice((page - 1) * INDEX_PAGE_SIZE, page * INDEX_PAGE_SIZE).map(r => r.html).join('\n')}</ul>${nav}</body></html>\n`
     res.writeHead(200, { ...common, 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache', 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'" })
     res.end(head ? undefined : html)
     return
@@ -299,6 +310,22 @@ function parseRange (header: string | undefined, size: number): { start: number,
 }
 
 /** One article of the index page, built from its record, every value escaped for where it goes. */
+/** The index page's rows, newest article first (by date, then title), rebuilt only when the repo changed. */
+const indexCache = new WeakMap<GatewayStore, { generation: number, rows: Array<{ html: string }> }>()
+async function indexRows (store: GatewayStore): Promise<Array<{ html: string }>> {
+  const generation = store.generation?.()
+  const cached = indexCache.get(store)
+  if (cached != null && generation != null && cached.generation === generation) return cached.rows
+  const records: Array<{ date: string, title: string, html: string }> = []
+  for await (const r of listArticles(store.datastore)) {
+    const html = indexRow(r)
+    if (html !== '') records.push({ date: r.date ?? '', title: r.title ?? '', html })
+  }
+  records.sort((a, b) => a.date < b.date ? 1 : a.date > b.date ? -1 : a.title < b.title ? -1 : a.title > b.title ? 1 : 0)
+  if (generation != null) indexCache.set(store, { generation, rows: records })
+  return records
+}
+
 function indexRow (r: { cid: string, title: string | null, date: string | null, link: string, files: Array<{ name: string }> }): string {
   let cid: string
   try { cid = CID.parse(r.cid).toString() } catch { return '' }
