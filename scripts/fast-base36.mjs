@@ -5,13 +5,38 @@
 // written in base 36, with one '0' per leading zero byte (as base-x writes them), so
 // V8's native BigInt conversion gives the same text about four times faster.
 // Decoding and base36upper are multiformats' own; tests/build/plugins.test.ts checks
-// the encoder against the original.
+// the encoder against the original. It applies to the project's own multiformats
+// (the copy Helia uses); other copies nested under other packages are left as they
+// are. The build fails if that module no longer looks as it did when this was
+// written, or if the plugin applies to nothing.
+import { readFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+import { expectSource, mustApply } from './plugin-check.mjs'
+
+const TARGET = /[\\/]multiformats[\\/]dist[\\/]src[\\/]bases[\\/]base36\.js$/
+const EXPECTED = [
+  'import { baseX } from "./base.js";',
+  'export const base36 = baseX({',
+  "prefix: 'k',",
+  "alphabet: '0123456789abcdefghijklmnopqrstuvwxyz',",
+  'export const base36upper = baseX({'
+]
+
 export const fastBase36 = {
   name: 'fast-base36',
   setup (b) {
-    b.onLoad({ filter: /[\\/]multiformats[\\/]dist[\\/]src[\\/]bases[\\/]base36\.js$/ }, () => ({
-      loader: 'js',
-      contents: `import { baseX, from } from './base.js'
+    let applied = 0
+    mustApply(b, 'fast-base36', () => applied)
+    const own = fileURLToPath(import.meta.resolve('multiformats/bases/base36'))
+    b.onLoad({ filter: TARGET }, async (args) => {
+      if (args.path !== own) return undefined
+      const source = await readFile(args.path, 'utf8')
+      expectSource('fast-base36', args.path, source, EXPECTED)
+      if ((source.match(/^export /gm) ?? []).length !== 2) expectSource('fast-base36', args.path, '', ['exactly two exports, base36 and base36upper'])
+      applied++
+      return {
+        loader: 'js',
+        contents: `import { baseX, from } from './base.js'
 const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz'
 const generic = baseX({ prefix: 'k', name: 'base36', alphabet: ALPHABET, caseInsensitive: true })
 function encode (bytes) {
@@ -26,6 +51,7 @@ const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'
 export const base36 = from({ prefix: 'k', name: 'base36', encode, decode: generic.baseDecode })
 export const base36upper = baseX({ prefix: 'K', name: 'base36upper', alphabet: ALPHABET.toUpperCase(), caseInsensitive: true })
 `
-    }))
+      }
+    })
   }
 }

@@ -6,15 +6,21 @@
 // module's own body (unchanged) loads on the first string that holds anything else
 // (ANSI escapes, non-ASCII).
 import { readFile } from 'node:fs/promises'
+import { mustApply } from './plugin-check.mjs'
 
 const EXPORT = 'export default function stringWidth('
 
 export const lazyStringWidth = {
   name: 'lazy-string-width',
   setup (b) {
+    let applied = 0
+    mustApply(b, 'lazy-string-width', () => applied)
     b.onLoad({ filter: /[\\/]string-width[\\/]index\.js$/ }, async (args) => {
       const source = await readFile(args.path, 'utf8')
-      if (!source.includes(EXPORT)) return undefined // the CommonJS versions do nothing at import
+      // the CommonJS versions (module.exports) do nothing at import: left as they are
+      if (!/^export /m.test(source)) return undefined
+      if (!source.includes(EXPORT)) throw new Error(`lazy-string-width: ${args.path} changed (no "${EXPORT}"): update or remove the plugin in scripts/`)
+      applied++
       const lines = source.split('\n')
       const imports = lines.filter((l) => l.startsWith('import '))
       const body = lines.filter((l) => !l.startsWith('import ')).join('\n').replace(EXPORT, 'function stringWidth(')

@@ -241,11 +241,6 @@ export async function run (argv: string[], io: RunIO): Promise<number> {
     .wrap(wantsHelp ? Math.min(100, (io.stdout as any).columns ?? 100) : null)
     .detectLocale(false)
 
-  // yargs lays out the whole help text of every command it runs, in case the handler
-  // fails later (about 4 ms per call). Failures here never print help (showHelpOnFail
-  // is off and .fail() throws), so that cached text is never read: skip making it.
-  const usage = (parser as any).getInternalMethods?.()?.getUsageInstance?.()
-  if (typeof usage?.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {}
 
   for (const cmd of commands) {
     // a command that never goes online takes the network options and ignores them

@@ -1,6 +1,6 @@
 // The build's esbuild plugins change how dependencies load, not what they compute.
-import { build } from 'esbuild'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { build, stop } from 'esbuild'
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { lazyStringWidth } from '../../scripts/lazy-string-width.mjs'
 // @ts-expect-error plain JavaScript build scripts
 import { fastBase36 } from '../../scripts/fast-base36.mjs'
+// @ts-expect-error plain JavaScript build scripts
+import { expectSource } from '../../scripts/plugin-check.mjs'
 import stringWidth from 'string-width'
 import { base36 } from 'multiformats/bases/base36'
 import { randomBytes } from 'node:crypto'
@@ -15,7 +17,7 @@ import { randomBytes } from 'node:crypto'
 let dir: string
 // inside node_modules, so that the bundles resolve their dependencies as dist/ does
 beforeAll(async () => { dir = await mkdtemp(join(process.cwd(), 'node_modules', '.ipfs-publish-plugins-')) })
-afterAll(async () => { await rm(dir, { recursive: true, force: true }) })
+afterAll(async () => { await stop(); await rm(dir, { recursive: true, force: true }) })
 
 async function bundle (name: string, source: string, plugins: unknown[]): Promise<any> {
   const entry = join(dir, `${name}.mjs`)
@@ -60,5 +62,34 @@ describe('fast-base36', () => {
       expect(mod.base36.decode(text)).toEqual(b)
       expect(mod.base36upper.encode(b)).toBe('K' + text.slice(1).toUpperCase())
     }
+  })
+})
+
+describe('a plugin whose target changed fails the build; one that applies to nothing too', () => {
+  it('lazy-string-width refuses a string-width whose ES module no longer has the function it wraps', async () => {
+    const pkg = join(dir, 'node_modules', 'string-width')
+    await mkdir(pkg, { recursive: true })
+    await writeFile(join(pkg, 'package.json'), JSON.stringify({ name: 'string-width', type: 'module', main: 'index.js' }))
+    await writeFile(join(pkg, 'index.js'), 'export const stringWidth = (s) => s.length\n')
+    await expect(bundle('sw-changed', "export { stringWidth } from 'string-width'", [lazyStringWidth])).rejects.toThrow(/lazy-string-width: .*changed/)
+  })
+
+  it('fast-base36 and lazy-string-width fail when they applied to no file', async () => {
+    await expect(bundle('none-1', 'export const x = 1', [fastBase36])).rejects.toThrow(/fast-base36: applied to no file/)
+    await expect(bundle('none-2', 'export const x = 1', [lazyStringWidth])).rejects.toThrow(/lazy-string-width: applied to no file/)
+  })
+
+  it('the shared check names the file and what it no longer contains', () => {
+    expect(() => expectSource('p', '/x/base36.js', 'export const other = 1', ['export const base36 = baseX({'])).toThrow(/p: \/x\/base36\.js changed \(it no longer contains "export const base36 = baseX\(\{"\)/)
+    expect(() => expectSource('p', '/x', 'abc', ['b'])).not.toThrow()
+  })
+})
+
+describe('the built dist/ holds each patch', () => {
+  it('the fast base36 encoder and the lazy string width are in the CLI bundle', async () => {
+    const files = (await readdir(join(process.cwd(), 'dist', 'chunks'))).filter(f => f.endsWith('.js')).map(f => join(process.cwd(), 'dist', 'chunks', f))
+    const text = (await Promise.all([join(process.cwd(), 'dist', 'cli.js'), ...files].map(async f => readFile(f, 'utf8')))).join('\n')
+    expect(text).toMatch(/BigInt\("0x"\+\w+\)\.toString\(36\)/)
+    expect(text).toContain('printableAscii')
   })
 })
