@@ -58,6 +58,19 @@ describe('library API', () => {
     } finally {
       await repo.close()
     }
-    expect(yielded.length).toBeGreaterThan(0)
+    // it stopped at once: the first result, not the six
+    expect(yielded).toHaveLength(1)
+    // what was yielded is committed: pinned and whole after the repo is opened again
+    const again = await openRepo(join(tmp.path, 'repo-abort'))
+    try {
+      const pins: string[] = []
+      for await (const p of again.helia.pins.ls()) pins.push(p.cid.toString())
+      for (const cid of yielded) {
+        expect(pins).toContain(cid)
+        expect((await verify(cid, again.blockstore)).bundle).toBe(true)
+      }
+    } finally {
+      await again.close()
+    }
   })
 })

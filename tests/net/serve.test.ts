@@ -1,4 +1,4 @@
-import { createServer } from 'node:http'
+import { createServer, get as httpGet } from 'node:http'
 import { existsSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -112,16 +112,28 @@ describe('two nodes on loopback: A publishes and serves, B fetches', () => {
 })
 
 describe('serve shuts down cleanly', () => {
-  it('on SIGTERM: exits 0-or-130, and the store verifies afterwards', async () => {
+  it('on SIGTERM: a response already under way is finished whole, then it exits 0-or-130, and the store verifies', async () => {
     const tmp = await tempDir()
     try {
       const repo = join(tmp.path, 'A')
-      await cli(['--repo', repo, 'publish', SAMPLE, '-q'])
+      const big = detBytes(6 * 1024 * 1024 + 11, 'in-flight')
+      await writeFile(join(tmp.path, 'big.bin'), big)
+      const cid = (await cli(['--repo', repo, 'add', join(tmp.path, 'big.bin'), '-q'])).stdout.trim()
       const s = await serve(repo)
-      const inflight = fetch(`${s.gateway}/ipfs/${(await cli(['publish', SAMPLE, '-n', '-q'])).stdout.trim()}/article.txt`).then(r => r.text()).catch(() => '')
-      const code = await s.stop('SIGTERM')
-      await inflight
-      expect([0, 130]).toContain(code)
+      // the response has started (headers in hand) and its body is not read yet when SIGTERM comes
+      const res = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
+        const req = httpGet(`${s.gateway}/ipfs/${cid}`, resolve)
+        req.on('error', reject)
+      })
+      res.pause()
+      expect(res.statusCode).toBe(200)
+      const stopped = s.stop('SIGTERM')
+      await new Promise(resolve => setTimeout(resolve, 300))
+      const parts: Buffer[] = []
+      res.on('data', (d: Buffer) => parts.push(d))
+      await new Promise<void>((resolve, reject) => { res.on('end', () => resolve()); res.on('error', reject); res.resume() })
+      expect(Buffer.compare(Buffer.concat(parts), big)).toBe(0)
+      expect([0, 130]).toContain(await stopped)
       expect(s.stderr()).not.toMatch(/Error|at /)
       expect((await cli(['--repo', repo, 'verify', '--all'])).code).toBe(0)
     } finally {

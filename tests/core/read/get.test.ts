@@ -46,9 +46,14 @@ describe('getToPath refuses what could escape the output folder', () => {
   it('a missing block fails with NotFoundError and leaves nothing', async () => {
     const root = await dag.dir([['a.txt', await dag.file('a')]])
     const missing = await dag.dir([['a.txt', await new DagBuilder().file('not stored')]])
-    await expect(getToPath(missing, join(tmp.path, 'out'), new VerifyingBlockstore(dag.blockstore))).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' })
+    const absent = (await new DagBuilder().file('not stored')).toString()
+    const err = await getToPath(missing, join(tmp.path, 'out'), new VerifyingBlockstore(dag.blockstore)).catch(e => e)
+    expect(err).toMatchObject({ code: 'ERR_NOT_FOUND' })
+    expect(err.message).toContain(absent)
     expect(existsSync(join(tmp.path, 'out'))).toBe(false)
-    expect(root).toBeDefined()
+    // the same folder, whole this time, is written to the same place: nothing was left in the way
+    await expect(getToPath(root, join(tmp.path, 'out'), new VerifyingBlockstore(dag.blockstore))).resolves.toMatchObject({ files: 1 })
+    expect(await readFile(join(tmp.path, 'out', 'a.txt'), 'utf8')).toBe('a')
   })
 })
 

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import * as dagPb from '@ipld/dag-pb'
 import { MemoryBlockstore } from 'blockstore-core'
 import { importer } from 'ipfs-unixfs-importer'
+import { UnixFS } from 'ipfs-unixfs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { addPath } from '../../../src/core/add.js'
 import { CID_PROFILES, getProfile } from '../../../src/core/unixfs/profiles.js'
@@ -49,7 +50,11 @@ describe('CID profiles', () => {
       expect(node.Links).toHaveLength(2)
       const first = dagPb.decode(Buffer.concat(await (async () => { const a = []; for await (const p of bs.get(node.Links[0].Hash)) a.push(p); return a })()))
       expect(first.Links).toHaveLength(links)
-      expect(size).toBeGreaterThan(0)
+      // the root says the whole size; every leaf holds exactly one chunk
+      expect(UnixFS.unmarshal(node.Data!).fileSize()).toBe(BigInt(size))
+      const leaf = Buffer.concat(await (async () => { const a = []; for await (const p of bs.get(first.Links[0].Hash)) a.push(p); return a })())
+      const leafBytes = first.Links[0].Hash.code === 0x55 ? leaf.byteLength : Number(UnixFS.unmarshal(dagPb.decode(leaf).Data!).fileSize())
+      expect(leafBytes).toBe(chunk)
     }
   }, 120_000)
 
