@@ -1,3 +1,4 @@
+import { AbortError } from '../errors.js'
 import { run } from './index.js'
 
 /** Entry point of the bin: wires process I/O and signals to `run`, exits once. */
@@ -6,7 +7,7 @@ export async function main (argv: string[]): Promise<void> {
   let interrupts = 0
   const onSignal = (sig: NodeJS.Signals): void => {
     if (++interrupts > 1) process.exit(130)
-    controller.abort(Object.assign(new Error(`interrupted by ${sig}`), { name: 'AbortError' }))
+    controller.abort(new AbortError(`interrupted by ${sig}`))
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs'
 import { CustomProgressEvent } from 'progress-events'
 import { InvalidArticleError, PublishError } from '../errors.js'
-import { METADATA_SCHEMA } from './article/bundle.js'
+import { BUNDLE_FILES, METADATA_SCHEMA } from './article/bundle.js'
 import { asArticleError, buildArticle, buildArticleFrom } from './build/build-article.js'
 import type { BuildPool } from './build/build-pool.js'
 import type { BuiltArticle } from './build/build-article.js'
@@ -104,7 +104,7 @@ const WORKER_MIN_ARTICLES = 512
 export async function * publishArticles (paths: Array<string | ArticleInput>, repo: Repo | undefined, options: PublishOptions = {}): AsyncGenerator<PublishOutcome> {
   const profile = getProfile(options.cidProfile)
   // a bad gateway or template is a usage error for the whole run, not a per-article failure
-  buildLink({ cid: LINK_CHECK_CID, file: 'article.txt', slug: 'check' }, options.gateway, options.linkTemplate, options.gatewayStyle)
+  buildLink({ cid: LINK_CHECK_CID, file: BUNDLE_FILES.text, slug: 'check' }, options.gateway, options.linkTemplate, options.gatewayStyle)
   if (repo == null && options.onlyHash !== true) throw new InvalidArticleError('a repo is needed unless onlyHash is set')
   const store = options.onlyHash === true ? undefined : repo
   const inputs = paths.filter((p): p is ArticleInput => typeof p !== 'string')

@@ -1,3 +1,4 @@
+import { code as RAW } from 'multiformats/codecs/raw'
 import { NotFoundError, VerificationError } from '../errors.js'
 import { getToPath } from '../core/read/get.js'
 import { VerifyingBlockstore } from '../core/store/verifying-blockstore.js'
@@ -117,7 +118,7 @@ async function fetchDag (root: CID, blockstore: { get: (cid: CID, options?: any)
         const cid = todo.pop()!
         running++
         readAll(blockstore.get(cid, { signal: options.signal })).then(bytes => {
-          if (cid.code !== 0x55) for (const link of blockLinks(cid, bytes)) if (!seen.has(link.toString())) { seen.add(link.toString()); todo.push(link) }
+          if (cid.code !== RAW) for (const link of blockLinks(cid, bytes)) if (!seen.has(link.toString())) { seen.add(link.toString()); todo.push(link) }
           running--
           next()
         }, err => { failure = err; reject(err) })

@@ -1,3 +1,4 @@
+import { BUNDLE_FILES } from '../core/article/bundle-files.js'
 import { createServer } from 'node:http'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -329,7 +330,7 @@ async function indexRows (store: GatewayStore): Promise<Array<{ html: string }>>
 function indexRow (r: { cid: string, title: string | null, date: string | null, link: string, files: Array<{ name: string }> }): string {
   let cid: string
   try { cid = CID.parse(r.cid).toString() } catch { return '' }
-  const file = r.files.find(f => f.name !== 'metadata.json')?.name ?? 'article.txt'
+  const file = r.files.find(f => f.name !== BUNDLE_FILES.metadata)?.name ?? BUNDLE_FILES.text
   let filename = `${cid}.txt`
   try { filename = new URL(r.link).searchParams.get('filename') ?? filename } catch {}
   const href = `/ipfs/${encodeURIComponent(cid)}/${encodeURIComponent(file)}?${new URLSearchParams({ filename, download: 'true' }).toString()}`

@@ -1,3 +1,4 @@
+import { BUNDLE_FILES } from './bundle-files.js'
 import { createHash } from 'node:crypto'
 import { extname } from 'node:path'
 import { checkArticleBytes, parseArticleBytes, slugify } from './parse-article.js'
@@ -52,8 +53,10 @@ function sortKeys (value: unknown): unknown {
 }
 
 /** The bundle's name for the article file: `article.md` for Markdown sources, `article.txt` otherwise. */
+export { BUNDLE_FILES }
+
 export function articleFileName (sourceName: string): string {
-  return extname(sourceName).toLowerCase() === '.md' ? 'article.md' : 'article.txt'
+  return extname(sourceName).toLowerCase() === '.md' ? BUNDLE_FILES.markdown : BUNDLE_FILES.text
 }
 
 /**
@@ -89,7 +92,7 @@ export function buildBundle (source: Uint8Array, sourceName: string, options: Pa
   }
   const json = encoder.encode(JSON.stringify(metadata, null, 2) + '\n')
   return {
-    files: [{ name, bytes: articleBytes, sha256: digest }, { name: 'metadata.json', bytes: json }],
+    files: [{ name, bytes: articleBytes, sha256: digest }, { name: BUNDLE_FILES.metadata, bytes: json }],
     metadata,
     article
   }

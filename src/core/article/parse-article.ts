@@ -15,7 +15,11 @@ export interface ParsedArticle {
   categories: string[]
   /** Front-matter keys other than title, date and categories (Markdown only), kept as given. */
   extra: Record<string, unknown>
-  /** Where the body starts in the parsed text (a character index): after the header lines or the front matter. */
+  /**
+   * Where the body starts, after the header lines or the front matter: from
+   * `parseArticle` (text), a character index into that text; from
+   * `parseArticleBytes`, a byte offset into the bytes.
+   */
   bodyStart: number
   /** Things a reader of the output should know, e.g. "no date line found". */
   warnings: string[]

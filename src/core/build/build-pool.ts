@@ -24,6 +24,7 @@ export function findWorkerScript (): string | undefined {
 export class BuildPool {
   private readonly worker: Worker
   private next = 0
+  private closed: unknown
   private readonly waiting = new Map<number, { resolve: (r: Array<BuiltArticle | PublishError>) => void, reject: (e: unknown) => void }>()
 
   constructor (script: string) {
@@ -33,13 +34,23 @@ export class BuildPool {
       this.waiting.delete(msg.id)
       w?.resolve(msg.results.map(fromWire))
     })
-    this.worker.on('error', (err) => { for (const w of this.waiting.values()) w.reject(err); this.waiting.clear() })
+    this.worker.on('error', (err) => { this.fail(err) })
+    // a worker that ends without an 'error' (process.exit in it, an OOM kill of the thread) would
+    // otherwise leave every request waiting for good
+    this.worker.on('exit', (code) => { this.fail(new Error(`the build worker exited (code ${code}) with ${this.waiting.size} request(s) unanswered`)) })
+  }
+
+  private fail (err: unknown): void {
+    for (const w of this.waiting.values()) w.reject(err)
+    this.waiting.clear()
+    this.closed ??= err
   }
 
   /** Builds the articles at `paths`, in order: each a BuiltArticle or the PublishError it failed with. */
   async build (paths: string[], profile: CidProfileName, options: Pick<BuildRequest, 'maxBytes' | 'gateway' | 'linkTemplate' | 'gatewayStyle' | 'withSource'> = {}): Promise<Array<BuiltArticle | PublishError>> {
     const id = this.next++
     const req: BuildRequest = { id, paths, profile, maxBytes: options.maxBytes, gateway: options.gateway, linkTemplate: options.linkTemplate, gatewayStyle: options.gatewayStyle, withSource: options.withSource }
+    if (this.closed != null) throw this.closed
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject })
       this.worker.postMessage(req)

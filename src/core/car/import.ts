@@ -1,3 +1,4 @@
+import { BUNDLE_FILES } from '../article/bundle-files.js'
 import { CarBlockIterator } from '@ipld/car/iterator'
 import { CustomProgressEvent } from 'progress-events'
 import { InvalidArgumentError, NotFoundError, PublishError, VerificationError } from '../../errors.js'
@@ -39,7 +40,7 @@ export interface ImportSummary {
   articles: CID[]
 }
 
-const RAW = 0x55
+import { code as RAW } from 'multiformats/codecs/raw'
 const NO_BYTES = new Uint8Array(0)
 /** An import holds its small blocks in memory until its one commit: at most this many bytes of them. */
 const MAX_HELD_BYTES = 1024 * 1024 * 1024
@@ -169,7 +170,7 @@ async function indexIfBundle (root: CID, repo: Repo, known: Map<string, Uint8Arr
   } catch {
     return false
   }
-  const metaLink = node.Links.find(l => l.Name === 'metadata.json')
+  const metaLink = node.Links.find(l => l.Name === BUNDLE_FILES.metadata)
   if (metaLink == null || node.Links.length > 2) return false
   const metaEntry = await resolveEntry(metaLink.Hash, repo.blockstore, options).catch(() => undefined)
   if (metaEntry == null || (metaEntry.type !== 'file' && metaEntry.type !== 'raw') || metaEntry.size > 1_048_576n) return false

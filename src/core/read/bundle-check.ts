@@ -1,3 +1,4 @@
+import { BUNDLE_FILES } from '../article/bundle-files.js'
 import { createHash } from 'node:crypto'
 import { VerificationError } from '../../errors.js'
 import { METADATA_SCHEMA } from '../article/bundle.js'
@@ -65,7 +66,7 @@ export async function loadBundle (dir: UnixFSDirectory, blockstore: Pick<Blockst
   let count = 0
   for await (const e of dir.entries(options)) {
     if (++count > 64) return undefined
-    if (e.name === 'metadata.json') meta = e
+    if (e.name === BUNDLE_FILES.metadata) meta = e
   }
   if (meta == null) return undefined
   const entry = await resolveEntry(meta.cid, blockstore, options)

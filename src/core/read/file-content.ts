@@ -7,7 +7,7 @@ import type { AbortOptions } from 'abort-error'
 import type { CID } from 'multiformats/cid'
 import { streamed } from '../collect-young.js'
 
-const RAW = 0x55
+import { code as RAW } from 'multiformats/codecs/raw'
 const IDENTITY = 0x00
 
 export interface FileContentOptions extends AbortOptions {

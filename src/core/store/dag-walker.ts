@@ -5,7 +5,7 @@ import { multihashKey } from '../unixfs/multihash-key.js'
 import type { GraphNode, GraphWalker, GraphWalkerComponents, GraphWalkerFactory, WalkOptions } from '@helia/interface'
 import type { CID } from 'multiformats/cid'
 
-const RAW = 0x55
+import { code as RAW } from 'multiformats/codecs/raw'
 const NO_BYTES = new Uint8Array(0)
 
 

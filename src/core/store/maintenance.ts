@@ -1,3 +1,4 @@
+import { code as RAW } from 'multiformats/codecs/raw'
 import * as cborg from 'cborg'
 import { CustomProgressEvent } from 'progress-events'
 import { rm, stat } from 'node:fs/promises'
@@ -136,7 +137,7 @@ export async function verifyAll (repo: Repo, options: AbortOptions & ProgressOpt
       if (bad.has(key)) throw new BrokenRoot(cid, 'corrupt')
       if (!present.has(key)) throw new BrokenRoot(cid, 'missing')
       // a raw leaf has no links: knowing it is present (and hashed above) is enough
-      if (cid.code === 0x55) return undefined
+      if (cid.code === RAW) return undefined
       return await engine.readBlock(cid.multihash.bytes)
     }
     try {

@@ -15,7 +15,7 @@ import type { AbortOptions } from 'abort-error'
 /** Helia's record of which pins hold a block (its datastore layout, helia/src/pins.ts). */
 interface PinnedBlock { pinCount: number, pinnedBy: Uint8Array[] }
 
-const RAW = 0x55
+import { code as RAW } from 'multiformats/codecs/raw'
 
 function pinnedBlockKey (cid: CID): Key {
   return new Key(`${PINNED_BLOCK_PREFIX}${base36.encode(cid.multihash.bytes)}`)

@@ -4,7 +4,7 @@ import { multihashKey } from './multihash-key.js'
 import type { AbortOptions } from 'abort-error'
 import type { CID } from 'multiformats/cid'
 
-const RAW = 0x55
+import { code as RAW } from 'multiformats/codecs/raw'
 
 export { multihashKey }
 export { readAll } from '../read-all.js'
