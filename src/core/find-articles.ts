@@ -13,6 +13,8 @@ const ARTICLE_EXTENSIONS = new Set(['.txt', '.md'])
 export interface FindArticlesOptions extends AbortOptions {
   /** Told of an article-named entry of a folder that is not published, and why (a symlink leading out of the tree, or to something that is not a regular file). */
   onSkip?: (path: string, reason: string) => void
+  /** The folder relative paths are taken from. @default process.cwd() */
+  cwd?: string
 }
 
 async function walk (dir: string, root: string, out: string[], options: FindArticlesOptions): Promise<void> {
@@ -51,7 +53,7 @@ export async function findArticles (paths: string[], options: FindArticlesOption
   const out: ArticleSource[] = []
   const seen = new Set<string>()
   for (const p of paths) {
-    const full = resolve(p)
+    const full = resolve(options.cwd ?? '.', p)
     let st
     try {
       st = await stat(full)

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import { dirname, relative, resolve, sep } from 'node:path'
 import { InvalidArgumentError } from '../errors.js'
 import { writeFileAtomic } from './fs/atomic-write.js'
@@ -50,11 +50,12 @@ export function serializeManifest (manifest: Manifest): string {
   return JSON.stringify(sorted, null, 2) + '\n'
 }
 
-/** Writes the manifest atomically, only when its content changes. Returns whether it changed. */
+/** Writes the manifest atomically, only when its content changes (its folder is made if missing, as a site's output folder may be). Returns whether it changed. */
 export async function writeManifest (path: string, manifest: Manifest): Promise<boolean> {
   const text = serializeManifest(manifest)
   const old = await readFile(path, 'utf8').catch(() => null)
   if (old === text) return false
+  await mkdir(dirname(path), { recursive: true })
   await writeFileAtomic(path, text)
   return true
 }

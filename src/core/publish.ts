@@ -49,6 +49,8 @@ export interface PublishOptions extends AbortOptions, ProgressOptions<PublishPro
   writeLink?: boolean
   /** Largest article accepted, in bytes. @default 16 MiB */
   maxBytes?: number
+  /** The folder relative paths are taken from. @default process.cwd() */
+  cwd?: string
   /** Build bundles of large runs (512 articles or more) on a worker thread. @default true */
   workers?: boolean
 }
@@ -109,7 +111,8 @@ export async function * publishArticles (paths: Array<string | ArticleInput>, re
   const store = options.onlyHash === true ? undefined : repo
   const inputs = paths.filter((p): p is ArticleInput => typeof p !== 'string')
   if (inputs.length > 0 && options.writeLink === true) throw new InvalidArticleError('an article from standard input cannot have its link written into it (writeLink)')
-  const files = await findArticles(paths.filter((p): p is string => typeof p === 'string'), { signal: options.signal, onSkip: (path, reason) => options.onProgress?.(new CustomProgressEvent('article:publish:skipped', { path, reason })) })
+  const files = await findArticles(paths.filter((p): p is string => typeof p === 'string'), {
+    cwd: options.cwd, signal: options.signal, onSkip: (path, reason) => options.onProgress?.(new CustomProgressEvent('article:publish:skipped', { path, reason })) })
   const sources: ArticleSource[] = [...files, ...inputs.map(i => ({ path: i.name, bytes: i.bytes }))]
   const total = sources.length
   options.onProgress?.(new CustomProgressEvent('article:publish:found', { total }))

@@ -65,7 +65,9 @@ export async function handler (args: PublishArgs, ctx: Context): Promise<void> {
   const onlyHash = args.onlyHash || args.check
   if (args.check && args.writeLink) throw new InvalidArgumentError('--check writes nothing, so it cannot be combined with --write-link')
   const paths = await withStdin(args, ctx, maxBytes)
-  const manifest = args.manifest != null ? await readManifest(args.manifest) : undefined
+  // the manifest and the articles are found from the command's working folder (run() may be given one)
+  const manifestPath = args.manifest != null ? ctx.resolve(args.manifest) : undefined
+  const manifest = manifestPath != null ? await readManifest(manifestPath) : undefined
   const remote = (args as any).pinRemote != null || (args as any).pinRemoteUrl != null
   if (remote && onlyHash) throw new InvalidArgumentError('--pin-remote stores and serves the articles: it does not go with --only-hash or --check')
   // remote pinning waits while the service fetches from this node: open the repo online
@@ -90,6 +92,7 @@ export async function handler (args: PublishArgs, ctx: Context): Promise<void> {
       onlyHash,
       maxBytes,
       signal: ctx.signal,
+      cwd: ctx.cwd,
       onProgress: (event: any) => {
         if (event.type === 'article:publish:skipped') ctx.warn(`${shownPath(event.detail.path, ctx.cwd)}: ${event.detail.reason}`)
         else progress.onProgress?.(event)
@@ -114,7 +117,7 @@ export async function handler (args: PublishArgs, ctx: Context): Promise<void> {
   }
 
   if (manifest != null && args.manifest != null) {
-    const actual = new Map(results.map(r => [manifestKey(args.manifest!, r.path), r.cid]))
+    const actual = new Map(results.map(r => [manifestKey(manifestPath!, r.path), r.cid]))
     if (args.check) {
       const stale = compareManifest(manifest, actual)
       for (const s of stale) {
@@ -129,9 +132,9 @@ export async function handler (args: PublishArgs, ctx: Context): Promise<void> {
       return
     }
     for (const r of results) {
-      manifest[manifestKey(args.manifest, r.path)] = { cid: r.cid, link: r.link, title: r.title, date: r.date }
+      manifest[manifestKey(manifestPath!, r.path)] = { cid: r.cid, link: r.link, title: r.title, date: r.date }
     }
-    if (await writeManifest(args.manifest, manifest)) ctx.info(`updated ${args.manifest}`)
+    if (await writeManifest(manifestPath!, manifest)) ctx.info(`updated ${args.manifest}`)
   }
   if (remote && results.length > 0) {
     const a = args as any
@@ -167,7 +170,8 @@ async function withStdin (args: PublishArgs, ctx: Context, maxBytes: number): Pr
     if (bytes > maxBytes) throw new InvalidArticleError(`${args.name} (stdin): over the article size limit of ${maxBytes} bytes (raise it with --max-size)`)
     chunks.push(chunk)
   }
-  const input: ArticleInput = { name: args.name, bytes: Buffer.concat(chunks) }
+  // named as a file in the working folder would be (shown relative to it, as the files beside it are)
+  const input: ArticleInput = { name: ctx.resolve(args.name), bytes: Buffer.concat(chunks) }
   return args.paths.map(p => p === '-' ? input : p)
 }
 
