@@ -1,3 +1,4 @@
+import { fsError } from '../core/fs/fs-error.js'
 import yargs from 'yargs'
 import { defaultRepoPath } from '../core/store/repo-path.js'
 import { errorMessage, exitCodeFor, UsageError } from './exit.js'
@@ -20,7 +21,7 @@ import { createReadStream, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { open, rename, rm, stat } from 'node:fs/promises'
 import { dirname, join, resolve as resolvePath } from 'node:path'
-import { NotFoundError } from '../errors.js'
+
 import { syncDir, tempPathFor } from '../core/fs/atomic-write.js'
 import { printable } from './printable.js'
 import { ignoredNetOptions } from './net-options.js'
@@ -152,10 +153,9 @@ export async function run (argv: string[], io: RunIO): Promise<number> {
       const full = resolvePath(io.cwd, path)
       try {
         const st = await stat(full)
-        if (st.isDirectory()) throw new NotFoundError(`${path}: is a directory`)
+        if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' })
       } catch (err: any) {
-        if (err?.code === 'ENOENT') throw new NotFoundError(`${path}: no such file or directory`)
-        throw err
+        throw fsError(err, path)
       }
       return createReadStream(full, { highWaterMark: 1024 * 1024 })
     },

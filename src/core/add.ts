@@ -1,10 +1,11 @@
+import { fsError } from './fs/fs-error.js'
 import { createReadStream } from 'node:fs'
 import { lstat, readdir, readlink } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
 import { BlackHoleBlockstore } from 'blockstore-core/black-hole'
 import { unixfs } from '@helia/unixfs'
 import { CustomProgressEvent } from 'progress-events'
-import { InvalidArgumentError, NotFoundError } from '../errors.js'
+import { InvalidArgumentError } from '../errors.js'
 import { pinRoot } from './store/pins.js'
 import { importerOptions } from './unixfs/importer-options.js'
 import { getProfile } from './unixfs/profiles.js'
@@ -126,7 +127,7 @@ export async function addPath (path: string, repo: Repo | undefined, options: Ad
   try {
     await lstat(full)
   } catch (err: any) {
-    throw new NotFoundError(`${path}: ${err.code === 'ENOENT' ? 'no such file or directory' : err.code}`)
+    throw fsError(err, path)
   }
   const onlyHash = options.onlyHash === true || repo == null
   const blockstore = onlyHash ? new BlackHoleBlockstore() : repo.blockstore

@@ -1,6 +1,7 @@
+import { fsError } from './fs/fs-error.js'
 import { readdir, realpath, stat } from 'node:fs/promises'
 import { extname, join, resolve, sep } from 'node:path'
-import { NoArticlesError, NotFoundError, PublishError } from '../errors.js'
+import { NoArticlesError, PublishError } from '../errors.js'
 import type { AbortOptions } from 'abort-error'
 
 /** An article file to publish, or a path that could not be used. */
@@ -58,7 +59,7 @@ export async function findArticles (paths: string[], options: FindArticlesOption
     try {
       st = await stat(full)
     } catch (err: any) {
-      out.push({ path: p, error: err.code === 'ENOENT' ? new NotFoundError(`${p}: no such file or directory`) : new NotFoundError(`${p}: ${err.code ?? err.message}`) })
+      out.push({ path: p, error: fsError(err, p) })
       continue
     }
     const found: string[] = []

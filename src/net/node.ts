@@ -1,3 +1,4 @@
+import { fsError } from '../core/fs/fs-error.js'
 import { withBitswap } from '@helia/bitswap'
 import { withLibp2pLight, libp2pDefaults } from '@helia/libp2p'
 import { bootstrap } from '@libp2p/bootstrap'
@@ -114,7 +115,8 @@ export async function readNetConfig (path: string): Promise<NetOptions> {
   try {
     data = JSON.parse(await readFile(path, 'utf8'))
   } catch (err: any) {
-    throw new InvalidArgumentError(`--config ${path}: ${err.code === 'ENOENT' ? 'no such file' : 'not valid JSON'}`)
+    if (err instanceof SyntaxError) throw new InvalidArgumentError(`--config ${path}: not valid JSON`)
+    throw fsError(err, `--config ${path}`)
   }
   if (data == null || typeof data !== 'object' || Array.isArray(data)) throw new InvalidArgumentError(`--config ${path}: not a JSON object`)
   const known = ['net', 'listen', 'bootstrap', 'dht', 'delegatedRouting', 'mdns', 'upnp']

@@ -1,3 +1,4 @@
+import { fsError } from '../fs/fs-error.js'
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs'
 import { DEFAULT_MAX_ARTICLE_BYTES } from '../defaults.js'
 import { basename } from 'node:path'
@@ -51,9 +52,8 @@ export interface BuildOptions extends AbortOptions {
 export function asArticleError (err: unknown, path: string): PublishError {
   if (err instanceof PublishError) return err
   const e = err as NodeJS.ErrnoException
-  if (e?.code === 'ENOENT') return new InvalidArticleError(`${path}: no such file or directory`)
-  if (e?.code === 'EISDIR') return new InvalidArticleError(`${path}: is a directory`)
-  if (e?.code === 'EACCES') return new InvalidArticleError(`${path}: permission denied`)
+  // a path that is not there, a folder, no permission: as for every file named (fs-error.ts)
+  if (['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM'].includes(e?.code ?? '')) return fsError(err, path)
   // opened without blocking, a socket (or a FIFO or device with nothing behind it) answers ENXIO
   if (e?.code === 'ENXIO') return new InvalidArticleError(`${path}: a socket or device, not a regular file: refused`)
   // Node's message names the absolute path again (", open '/abs/…'"): the path is named once, as given

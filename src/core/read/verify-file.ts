@@ -1,6 +1,7 @@
+import { fsError } from '../fs/fs-error.js'
 import { readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
-import { NotFoundError, VerificationError } from '../../errors.js'
+import { VerificationError } from '../../errors.js'
 import { buildBundle } from '../article/bundle.js'
 import { buildDirDag } from '../unixfs/bundle-dag.js'
 import { getProfile } from '../unixfs/profiles.js'
@@ -26,7 +27,7 @@ export async function verifyArticleFile (cidInput: CID | string, path: string, o
   try {
     bytes = await readFile(path)
   } catch (err: any) {
-    throw new NotFoundError(`${path}: ${err.code === 'ENOENT' ? 'no such file or directory' : err.code}`)
+    throw fsError(err, path)
   }
   const bundle = buildBundle(bytes, basename(path), { maxBytes: options.maxBytes })
   const dag = await buildDirDag(bundle.files, profile, options)
