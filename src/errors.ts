@@ -6,6 +6,12 @@
  * @module
  */
 
+/**
+ * Messages name an option of the library in backticks (`` `maxBytes` ``): the CLI
+ * shows its flag there instead (`--max-size`, src/cli/exit.ts), so each layer
+ * speaks its own names.
+ */
+
 /** Every code a {@link PublishError} can carry. */
 export type ErrorCode =
   | 'ERR_INVALID_ARGUMENT'

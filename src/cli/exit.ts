@@ -27,6 +27,22 @@ const CODE_TO_EXIT: Record<ErrorCode, number> = {
   ERR_REMOTE_PIN: EXIT.FAILURE
 }
 
+/** The flag (or command) of each library option that messages name (see src/errors.ts). */
+const OPTION_FLAGS: Record<string, string> = {
+  maxBytes: '--max-size',
+  gateway: '--gateway',
+  gatewayStyle: '--gateway-style',
+  linkTemplate: '--link-template',
+  writeLink: '--write-link',
+  all: '--all',
+  verifyAll: 'verify --all'
+}
+
+/** A library message as the CLI shows it: the options it names in backticks become the flags that set them. */
+export function withFlags (msg: string): string {
+  return msg.replace(/`([A-Za-z]+)`/g, (whole, name: string) => OPTION_FLAGS[name] ?? whole)
+}
+
 /** A usage error from the argument parser (yargs) rather than from the library. */
 export class UsageError extends Error {
   readonly name = 'UsageError'
@@ -47,6 +63,7 @@ export function errorMessage (err: unknown): string {
   if (e?.name === 'AbortError') return 'interrupted'
   let msg = e?.message ?? String(err)
   if (e?.code === 'ERR_NOT_FOUND' && / not in the store$/.test(msg)) msg += " (publish or import it first, or fetch it with get --peer, --online or --gateway-url)"
+  msg = withFlags(msg)
   // one line, no control characters (names can come from a DAG)
   return printable(msg.replace(/\s*\n\s*/g, ' '))
 }

@@ -43,8 +43,8 @@ export function buildLink (fields: LinkFields, gateway = DEFAULT_GATEWAY, templa
     // an IP address cannot carry subdomains (node:net's isIP would cost a module load at start-up)
     const isIpLiteral = url.hostname.startsWith('[') || /^\d{1,3}(\.\d{1,3}){3}$/.test(url.hostname)
     const path = url.pathname.replace(/\/+$/, '')
-    if (style === 'subdomain' && isIpLiteral) throw new InvalidArgumentError(`--gateway-style subdomain: ${url.host} is an IP address, which cannot carry a CID as a subdomain`)
-    if (style === 'subdomain' && path !== '') throw new InvalidArgumentError(`--gateway-style subdomain: give the gateway without a path (${url.origin}), or use --gateway-style path`)
+    if (style === 'subdomain' && isIpLiteral) throw new InvalidArgumentError(`\`gatewayStyle\` subdomain: ${url.host} is an IP address, which cannot carry a CID as a subdomain`)
+    if (style === 'subdomain' && path !== '') throw new InvalidArgumentError(`\`gatewayStyle\` subdomain: give the gateway without a path (${url.origin}), or use \`gatewayStyle\` path`)
     if (style === 'path' || isIpLiteral || path !== '') {
       // the path form under the gateway's own path: https://ipfs.io/ipfs/<cid>/…
       values.base = url.origin + (path.endsWith('/ipfs') ? path : `${path}/ipfs`)
@@ -55,7 +55,7 @@ export function buildLink (fields: LinkFields, gateway = DEFAULT_GATEWAY, templa
   }
   return template.replace(/\{([a-z0-9]+)\}/g, (whole, name: string) => {
     const v = values[name]
-    if (v == null) throw new InvalidArgumentError(`--link-template uses unknown placeholder ${whole} (known: ${Object.keys(values).map(k => `{${k}}`).join(' ')})`)
+    if (v == null) throw new InvalidArgumentError(`\`linkTemplate\` uses unknown placeholder ${whole} (known: ${Object.keys(values).map(k => `{${k}}`).join(' ')})`)
     return v
   })
 }
@@ -69,13 +69,13 @@ function gatewayUrl (gateway: string): URL {
   try {
     url = new URL(gateway)
   } catch {
-    throw new InvalidArgumentError(`--gateway "${gateway}" is not a URL (try https://dweb.link)`)
+    throw new InvalidArgumentError(`\`gateway\` "${gateway}" is not a URL (try https://dweb.link)`)
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new InvalidArgumentError(`--gateway "${gateway}" must be an http or https URL`)
+    throw new InvalidArgumentError(`\`gateway\` "${gateway}" must be an http or https URL`)
   }
   if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
-    throw new InvalidArgumentError(`--gateway "${gateway}": give the gateway's origin and path only (no query, fragment or credentials)`)
+    throw new InvalidArgumentError(`\`gateway\` "${gateway}": give the gateway's origin and path only (no query, fragment or credentials)`)
   }
   lastGateway = { text: gateway, url }
   return url

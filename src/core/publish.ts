@@ -209,7 +209,7 @@ export async function * publishArticles (paths: Array<string | ArticleInput>, re
           article = article as BuiltArticle
           if (options.writeLink === true && findDownloadLinks(article.source).length === 0) {
             // refused before anything is stored: the run asked for the link in the file, and there is nowhere to put it
-            outcomes.push({ ok: false, path, error: new InvalidArticleError(`${path}: no [Download IPFS](…) link to write the link into; nothing was stored (publish it without --write-link, or add the line)`) })
+            outcomes.push({ ok: false, path, error: new InvalidArticleError(`${path}: no [Download IPFS](…) link to write the link into; nothing was stored (publish it without \`writeLink\`, or add the line)`) })
             continue
           }
           const result = toResult(article)

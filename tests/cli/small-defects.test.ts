@@ -65,6 +65,20 @@ describe('small defects', () => {
     expect((await cli(['publish', '--help'])).stdout).toMatch(/--max-size[^\n]*\n[^\n]*\[default: 16 MiB\]/)
   })
 
+  it('the library names its options, the CLI its flags, in the same message', async () => {
+    const { publish } = await import('../../src/index.js')
+    const [lib] = await publish([SAMPLE], { onlyHash: true, maxBytes: 10 })
+    expect(lib.ok).toBe(false)
+    const message = (lib as any).error.message as string
+    expect(message).toContain('raise `maxBytes`')
+    expect(message).not.toContain('--max-size')
+    const r = await cli(['publish', SAMPLE, '-n', '--max-size', '10'])
+    expect(r.stderr).toContain('raise --max-size')
+    expect(r.stderr).not.toContain('maxBytes')
+    const g = await cli(['publish', SAMPLE, '-n', '--gateway', 'nope'])
+    expect(g.stderr).toBe('error: --gateway "nope" is not a URL (try https://dweb.link)\n')
+  })
+
   it('--version prints the package version from any working folder', async () => {
     const { version } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8'))
     const r = await cli(['--version'], { cwd: tmp.path })

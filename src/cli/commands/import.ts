@@ -1,3 +1,4 @@
+import { withFlags } from '../exit.js'
 import { basename } from 'node:path'
 import { exitCodeFor } from '../exit.js'
 import type { Context } from '../context.js'
@@ -27,7 +28,7 @@ export async function handler (args: ImportArgs, ctx: Context): Promise<void> {
       }
     } catch (err) {
       if ((err as Error)?.name === 'AbortError' || files.length === 1) throw prefix(err, file)
-      ctx.error(`${file}: ${(err as Error).message}`)
+      ctx.error(`${file}: ${withFlags((err as Error).message)}`)
       ctx.exitCode = ctx.exitCode === 0 ? exitCodeFor(err) : ctx.exitCode
     }
   }

@@ -1,4 +1,4 @@
-import { exitCodeFor } from '../exit.js'
+import { exitCodeFor, withFlags } from '../exit.js'
 import { shownPath } from '../paths.js'
 import { netOptions } from '../net-options.js'
 import { openOnline, remoteAdd } from './pin-remote.js'
@@ -53,7 +53,7 @@ interface PublishArgs {
 
 function failureLine (f: PublishFailure, cwd: string): string {
   const path = shownPath(f.path, cwd)
-  const msg = f.error.message
+  const msg = withFlags(f.error.message)
   // the path as the user would write it, relative to the working folder where it is under it
   if (msg.startsWith(f.path)) return path + msg.slice(f.path.length)
   return msg.startsWith(path) ? msg : `${path}: ${msg}`

@@ -50,7 +50,7 @@ export function checkArticleBytes (bytes: Uint8Array, options: ParseArticleOptio
     throw new InvalidArticleError('the file is empty')
   }
   if (bytes.byteLength > max) {
-    throw new InvalidArticleError(`the file is ${bytes.byteLength} bytes, over the article size limit of ${max} bytes (raise it with --max-size, or use 'add' for plain files)`)
+    throw new InvalidArticleError(`the file is ${bytes.byteLength} bytes, over the article size limit of ${max} bytes (raise \`maxBytes\`, or add it as a plain file)`)
   }
   if (bytes.includes(0)) {
     throw new InvalidArticleError("the file holds a NUL byte, so it is not a text article (use 'ipfs-publish add' for binary files)")

@@ -125,7 +125,7 @@ function readWithStat (path: string, maxBytes: number): { source: Buffer, stat: 
       if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' })
       throw new InvalidArticleError(`${path}: ${kindOf(st)}, not a regular file: refused`)
     }
-    if (st.size > BigInt(maxBytes)) throw new InvalidArticleError(`${path}: the file is ${st.size} bytes, over the article size limit of ${maxBytes} bytes (raise it with --max-size, or use 'add' for plain files)`)
+    if (st.size > BigInt(maxBytes)) throw new InvalidArticleError(`${path}: the file is ${st.size} bytes, over the article size limit of ${maxBytes} bytes (raise \`maxBytes\`, or add it as a plain file)`)
     const want = Math.min(Number(st.size), maxBytes) + 1
     const buf = Buffer.allocUnsafe(want)
     let got = 0

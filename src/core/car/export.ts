@@ -25,7 +25,7 @@ export interface ExportSummary { roots: CID[], blocks: number, bytes: number }
  * and the summary is the generator's return value.
  */
 export async function * exportCar (rootsInput: Array<CID | string>, blockstore: Pick<Blockstore, 'get'>, options: ExportOptions = {}): AsyncGenerator<Uint8Array, ExportSummary> {
-  if (rootsInput.length === 0) throw new InvalidArgumentError('name at least one CID to export (or --all)')
+  if (rootsInput.length === 0) throw new InvalidArgumentError('name at least one CID to export (or `all`)')
   const roots = rootsInput.map(r => parseCid(r))
   const { writer, out } = CarWriter.create(roots)
   const summary: ExportSummary = { roots, blocks: 0, bytes: 0 }

@@ -59,7 +59,7 @@ function decodeRecord (key: string, value: Uint8Array): ArticleRecord {
     if (record == null || typeof record !== 'object' || typeof record.cid !== 'string') throw new Error('not an article record')
     return record
   } catch (err: any) {
-    throw new RepoError(`the repo's article index is damaged at ${key} (${err.message}); run verify --all`)
+    throw new RepoError(`the repo's article index is damaged at ${key} (${err.message}); run \`verifyAll\``)
   }
 }
 
