@@ -59,6 +59,13 @@ export class NotFoundError extends PublishError {
   }
 }
 
+/** A block is not in the local store (it may be on the network): a NotFoundError that says which. */
+export class BlockNotFoundError extends NotFoundError {
+  constructor (message = 'block not in the store', options?: { cause?: unknown }) {
+    super(message, options)
+  }
+}
+
 /** Bytes do not match the hash that names them, or a bundle's metadata disagrees with its article. */
 export class VerificationError extends PublishError {
   static readonly code = 'ERR_VERIFICATION_FAILED'

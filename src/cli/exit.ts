@@ -1,4 +1,4 @@
-import { isPublishError } from '../errors.js'
+import { BlockNotFoundError, isPublishError } from '../errors.js'
 import type { ErrorCode } from '../errors.js'
 import { printable } from './printable.js'
 
@@ -62,7 +62,7 @@ export function errorMessage (err: unknown): string {
   const e = err as (Error & { code?: string }) | undefined
   if (e?.name === 'AbortError') return 'interrupted'
   let msg = e?.message ?? String(err)
-  if (e?.code === 'ERR_NOT_FOUND' && / not in the store$/.test(msg)) msg += " (publish or import it first, or fetch it with get --peer, --online or --gateway-url)"
+  if (err instanceof BlockNotFoundError) msg += " (publish or import it first, or fetch it with get --peer, --online or --gateway-url)"
   msg = withFlags(msg)
   // one line, no control characters (names can come from a DAG)
   return printable(msg.replace(/\s*\n\s*/g, ' '))

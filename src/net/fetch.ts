@@ -37,20 +37,22 @@ export interface NetworkFetch {
   toPath(repo: Repo, cid: CID, output: string, options?: FetchOptions): Promise<GetResult>
 }
 
-/** Every message in an error and the errors it aggregates or wraps, flattened. */
-function describeErrors (err: any, depth = 0): string {
-  if (err == null || depth > 5) return ''
+/** The names of an error and of the errors it aggregates or wraps. */
+function errorNames (err: any, depth = 0): string[] {
+  if (err == null || depth > 5) return []
   const inner: any[] = [...(err.errors ?? []), ...(err.cause != null ? [err.cause] : [])]
-  return [String(err.message ?? ''), String(err.name ?? ''), ...inner.map(e => describeErrors(e, depth + 1))].join(' ')
+  return [String(err.name ?? ''), ...inner.flatMap(e => errorNames(e, depth + 1))]
 }
+
+/** The errors that say a block's bytes did not hash to its CID: Helia's (libp2p's InvalidMultihashError) and ours. */
+const MISMATCH = new Set(['InvalidMultihashError', 'VerificationError'])
 
 /** Why a network fetch failed, as our error: bytes that did not verify are exit 4, nothing found exit 3. */
 function fetchError (err: any, cid: CID, timedOut: boolean, rejected: Set<string>): unknown {
   if (rejected.size > 0) return new VerificationError(`${cid}: block ${[...rejected][0]} from the gateway did not match its CID`, { cause: err })
   if (timedOut) return new NotFoundError(`timed out fetching ${cid}`, { cause: err })
   if (err?.code != null && /^ERR_/.test(err.code) && err.name !== 'AbortError') return err
-  const text = describeErrors(err)
-  if (/hash|digest|verif|did not match|mismatch/i.test(text)) return new VerificationError(`${cid}: a block from the network did not match its CID`, { cause: err })
+  if (errorNames(err).some(name => MISMATCH.has(name))) return new VerificationError(`${cid}: a block from the network did not match its CID`, { cause: err })
   if (err?.name === 'AbortError') return err
   return new NotFoundError(`${cid}: could not fetch it from the network (${err?.message ?? err})`, { cause: err })
 }

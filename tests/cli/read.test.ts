@@ -94,7 +94,7 @@ describe('get, cat, verify', () => {
     ['a malformed CID (get)', ['get', 'not-a-cid'], 2, /"not-a-cid" is not a valid CID/],
     ['a malformed CID (cat)', ['cat', 'Qm123'], 2, /"Qm123" is not a valid CID/],
     ['a malformed CID (verify)', ['verify', 'bafyZZZ'], 2, /"bafyZZZ" is not a valid CID/],
-    ['a CID not in the store (get)', ['get', 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'], 3, /bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy.*not in the store/],
+    ['a CID not in the store (get)', ['get', 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'], 3, /bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy.*not in the store \(publish or import it first, or fetch it with get --peer/],
     ['a CID not in the store (cat)', ['cat', 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'], 3, /not in the store/],
     ['a CID not in the store (verify)', ['verify', 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'], 3, /not in the store/],
     ['verify --file of a missing file', ['verify', 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy', '--file', '/nonexistent/x.txt'], 3, /no such file/],

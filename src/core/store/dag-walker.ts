@@ -1,5 +1,5 @@
 import { createUnsafe } from 'multiformats/block'
-import { NotFoundError } from '../../errors.js'
+import { BlockNotFoundError } from '../../errors.js'
 import { readAll } from '../read-all.js'
 import { multihashKey } from '../unixfs/multihash-key.js'
 import type { GraphNode, GraphWalker, GraphWalkerComponents, GraphWalkerFactory, WalkOptions } from '@helia/interface'
@@ -38,7 +38,7 @@ export function stackWalker (known?: Map<string, Uint8Array>): GraphWalkerFactor
           try {
             bytes = await readAll(components.blockstore.get(cid, options))
           } catch (err: any) {
-            if (err?.name === 'BlockNotFoundWhileOfflineError' || err?.name === 'NotFoundError') throw new NotFoundError(`block ${cid} is not in the store`, { cause: err })
+            if (err?.name === 'BlockNotFoundWhileOfflineError' || err?.name === 'NotFoundError') throw new BlockNotFoundError(`block ${cid} is not in the store`, { cause: err })
             throw err
           }
         }

@@ -1,5 +1,5 @@
 import { equals } from 'uint8arrays/equals'
-import { NotFoundError, VerificationError } from '../../errors.js'
+import { BlockNotFoundError, VerificationError } from '../../errors.js'
 import { readAll } from '../read-all.js'
 import { IDENTITY, sha256Multihash, SHA2_256 } from '../unixfs/hash.js'
 import type { Blockstore, InputPair, Pair } from 'interface-blockstore'
@@ -51,7 +51,7 @@ export class VerifyingBlockstore implements Blockstore {
     try {
       bytes = await readAll(this.child.get(cid, options))
     } catch (err: any) {
-      if (err?.name === 'NotFoundError') throw new NotFoundError(`block ${cid} is not in the store`, { cause: err })
+      if (err?.name === 'NotFoundError') throw new BlockNotFoundError(`block ${cid} is not in the store`, { cause: err })
       throw err
     }
     try {
