@@ -19,10 +19,10 @@ import type { Repo } from '../core/store/repo.js'
 import type { Readable, Writable } from 'node:stream'
 import { createReadStream, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { open, rename, rm, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import { dirname, join, resolve as resolvePath } from 'node:path'
 
-import { syncDir, tempPathFor } from '../core/fs/atomic-write.js'
+import { writeFileAtomic } from '../core/fs/atomic-write.js'
 import { printable } from './printable.js'
 import { ignoredNetOptions } from './net-options.js'
 import { StatusLine } from './status-line.js'
@@ -167,28 +167,8 @@ export async function run (argv: string[], io: RunIO): Promise<number> {
         await write(io.stdout, value)
       }
     },
-    writeFile: async (path, source) => {
-      const tmp = tempPathFor(path)
-      const fh = await open(tmp, 'wx', 0o644)
-      try {
-        let result
-        const chunks = coalesce(source)
-        for (;;) {
-          const { value, done } = await chunks.next()
-          if (done === true) { result = value; break }
-          await fh.write(value)
-        }
-        await fh.sync()
-        await fh.close()
-        await rename(tmp, path)
-        await syncDir(resolvePath(path, '..'))
-        return result
-      } catch (err) {
-        await fh.close().catch(() => {})
-        await rm(tmp, { force: true })
-        throw err
-      }
-    },
+    // one atomic writer (core/fs/atomic-write.ts): temporary file, fsync, rename, fsync of the folder
+    writeFile: async (path, source) => await writeFileAtomic(path, coalesce(source)),
     json: false,
     quiet: false,
     debug,

@@ -19,23 +19,23 @@ export function manifestKey (manifestPath: string, articlePath: string): string 
   return relative(dirname(resolve(manifestPath)), resolve(articlePath)).split(sep).join('/')
 }
 
-/** Reads a manifest; a missing file is an empty manifest, a malformed one an error. */
-export async function readManifest (path: string): Promise<Manifest> {
+/** Reads a manifest; a missing file is an empty manifest, a malformed one an error (naming it as `shown`, the path as the user gave it). */
+export async function readManifest (path: string, shown = path): Promise<Manifest> {
   let text: string
   try {
     text = await readFile(path, 'utf8')
   } catch (err: any) {
     if (err.code === 'ENOENT') return {}
-    throw new InvalidArgumentError(`cannot read manifest ${path}: ${err.code ?? err.message}`)
+    throw new InvalidArgumentError(`cannot read manifest ${shown}: ${err.code ?? err.message}`)
   }
   let data: unknown
   try {
     data = JSON.parse(text)
   } catch {
-    throw new InvalidArgumentError(`manifest ${path} is not valid JSON`)
+    throw new InvalidArgumentError(`manifest ${shown} is not valid JSON`)
   }
   if (data == null || typeof data !== 'object' || Array.isArray(data)) {
-    throw new InvalidArgumentError(`manifest ${path} is not a JSON object of article path → {cid, link, title, date}`)
+    throw new InvalidArgumentError(`manifest ${shown} is not a JSON object of article path → {cid, link, title, date}`)
   }
   return data as Manifest
 }

@@ -67,7 +67,7 @@ export async function handler (args: PublishArgs, ctx: Context): Promise<void> {
   const paths = await withStdin(args, ctx, maxBytes)
   // the manifest and the articles are found from the command's working folder (run() may be given one)
   const manifestPath = args.manifest != null ? ctx.resolve(args.manifest) : undefined
-  const manifest = manifestPath != null ? await readManifest(manifestPath) : undefined
+  const manifest = manifestPath != null ? await readManifest(manifestPath, args.manifest) : undefined
   const remote = (args as any).pinRemote != null || (args as any).pinRemoteUrl != null
   if (remote && onlyHash) throw new InvalidArgumentError('--pin-remote stores and serves the articles: it does not go with --only-hash or --check')
   // remote pinning waits while the service fetches from this node: open the repo online

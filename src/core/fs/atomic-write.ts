@@ -8,13 +8,24 @@ export function tempPathFor (path: string): string {
 }
 
 /**
- * Writes `bytes` to a new file at `path` (which must not exist) and syncs it to
- * disk; on any failure the file is removed.
+ * Writes what `source` yields to a new file at `path` (which must not exist) and
+ * syncs it to disk; on any failure the file is removed. Returns the source's
+ * return value.
  */
-export async function writeNewFileSynced (path: string, bytes: Uint8Array | string, mode = 0o644): Promise<void> {
+export async function writeNewFileSynced<R = void> (path: string, source: Uint8Array | string | AsyncGenerator<Uint8Array, R>, mode = 0o644): Promise<R> {
   const fh = await open(path, 'wx', mode)
+  let result: R
   try {
-    await fh.writeFile(bytes)
+    if (typeof source === 'string' || source instanceof Uint8Array) {
+      await fh.writeFile(source)
+      result = undefined as R
+    } else {
+      for (;;) {
+        const { value, done } = await source.next()
+        if (done === true) { result = value; break }
+        await fh.write(value)
+      }
+    }
     await fh.datasync() // the data and the size: all a new file's later rename needs
   } catch (err) {
     await fh.close().catch(() => {})
@@ -22,16 +33,18 @@ export async function writeNewFileSynced (path: string, bytes: Uint8Array | stri
     throw err
   }
   await fh.close()
+  return result
 }
 
 /**
- * Replaces the file at `path` with `bytes` atomically: write a temporary file
- * beside it, fsync it, rename it over the target, fsync the folder. A crash at
- * any point leaves either the old file or the new one, never half of one.
+ * Replaces the file at `path` with `source` (bytes, or a stream of them)
+ * atomically: write a temporary file beside it, fsync it, rename it over the
+ * target, fsync the folder. A crash at any point leaves either the old file or
+ * the new one, never half of one. Returns the stream's return value.
  */
-export async function writeFileAtomic (path: string, bytes: Uint8Array | string, mode = 0o644): Promise<void> {
+export async function writeFileAtomic<R = void> (path: string, source: Uint8Array | string | AsyncGenerator<Uint8Array, R>, mode = 0o644): Promise<R> {
   const tmp = tempPathFor(path)
-  await writeNewFileSynced(tmp, bytes, mode)
+  const result = await writeNewFileSynced(tmp, source, mode)
   try {
     await rename(tmp, path)
   } catch (err) {
@@ -39,6 +52,7 @@ export async function writeFileAtomic (path: string, bytes: Uint8Array | string,
     throw err
   }
   await syncDir(dirname(path))
+  return result
 }
 
 /** fsyncs a folder so that a rename into it is durable (ignored where the platform cannot). */
