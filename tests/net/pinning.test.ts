@@ -34,7 +34,8 @@ describe('remote pinning against mock-ipfs-pinning-service', () => {
   beforeAll(async () => {
     tmp = await tempDir()
     // a delegate that answers: a node of ours serving on loopback
-    const delegate = await serve(join(tmp.path, 'delegate'))
+    // bounded like every server the tests start, and long enough for the whole file
+    const delegate = await serve(join(tmp.path, 'delegate'), [], 240_000)
     mock = await startMock([delegate.multiaddrs[0]])
     ;(mock as any).delegate = delegate
     repo = join(tmp.path, 'repo')
@@ -65,7 +66,7 @@ describe('remote pinning against mock-ipfs-pinning-service', () => {
     const r = await run(['pin', 'remote', 'add', cid, '--service', 'mock', '--name', 'pinned-one', '--net', 'local', '--timeout', '20s'])
     expect(r.stderr).not.toMatch(/could not dial delegate/)
     expect(r.code).toBe(0)
-    expect(r.stdout.trim()).toBe(`${cid} pinned`)
+    expect(r.stdout.trim()).toMatch(new RegExp(`^${cid} pinned mock \\d+\\.\\d\\ds$`))
     expect((await run(['pin', 'remote', 'add', cid, '--service', 'mock', '--name', 'pinned-one', '--net', 'local'])).code).toBe(0)
     const ls = await run(['pin', 'remote', 'ls', '--service', 'mock', '--cid', cid, '--json'])
     expect(ls.stdout.trim().split('\n')).toHaveLength(1)
@@ -75,11 +76,11 @@ describe('remote pinning against mock-ipfs-pinning-service', () => {
     const other = (await cli(['--repo', repo, 'add', SAMPLE, '-q'])).stdout.trim()
     const bg = await run(['pin', 'remote', 'add', other, '--service', 'mock', '--name', 'queued-two', '--background'])
     expect(bg.code).toBe(0)
-    expect(bg.stdout.trim()).toBe(`${other} queued`)
+    expect(bg.stdout.trim()).toMatch(new RegExp(`^${other} queued mock \\d+\\.\\d\\ds$`))
     const started = Date.now()
     const wait = await run(['pin', 'remote', 'add', other, '--service', 'mock', '--net', 'local', '--no-delegates', '--timeout', '1s'])
     expect(wait.code).toBe(1)
-    expect(wait.stderr).toMatch(/^error: timed out waiting for the service to pin \S+ \(last status: queued\)$/m)
+    expect(wait.stderr).toMatch(/^error: \S+ could not be pinned on mock: timed out waiting for the service to pin it \(last status: queued\)$/m)
     expect(Date.now() - started).toBeLessThan(15_000)
   })
 
@@ -87,7 +88,7 @@ describe('remote pinning against mock-ipfs-pinning-service', () => {
     const f = (await cli(['--repo', repo, 'add', '-n', SAMPLE, '--cid-profile', 'unixfs-v0-2015', '-q'])).stdout.trim()
     const r = await run(['pin', 'remote', 'add', f, '--service', 'mock', '--name', 'failed-three', '--background'])
     expect(r.code).toBe(1)
-    expect(r.stderr).toMatch(new RegExp(`^error: the pinning service failed to pin ${f}`, 'm'))
+    expect(r.stderr).toMatch(new RegExp(`^error: ${f} could not be pinned on mock: the pinning service failed to pin ${f}`, 'm'))
   })
 
   it('ls filters by status and follows pagination past one page; rm removes', async () => {
@@ -161,7 +162,7 @@ describe('remote pinning against mock-ipfs-pinning-service', () => {
     expect(r.code).toBe(0)
     // stdout holds the publish results alone; the remote status is a note on stderr
     expect(r.stdout).toMatch(/^bafy[a-z0-9]+ \S+pinned-story\.txt\n  https:\/\/\S+\n$/)
-    expect(r.stderr).toMatch(/^bafy[a-z0-9]+: pinned on the remote service$/m)
+    expect(r.stderr).toMatch(/^bafy[a-z0-9]+: pinned on mock \(\d+\.\d\d s\)$/m)
     const ls = await run(['pin', 'remote', 'ls', '--service', 'mock', '--json'])
     expect(ls.stdout).toContain('"name":"pinned-story"')
   })
@@ -196,7 +197,36 @@ describe('remote pinning against mock-ipfs-pinning-service', () => {
     const r = await run(['publish', article, '--pin-remote', 'mock', '--background'])
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/^bafy[a-z0-9]+ \S*queued-story\.txt\n  https:\/\/\S+\n$/)
-    expect(r.stderr).toMatch(/^bafy[a-z0-9]+: (queued|pinning|pinned) on the remote service$/m)
+    expect(r.stderr).toMatch(/^bafy[a-z0-9]+: (queued|pinning|pinned) on mock \(\d+\.\d\d s\)$/m)
+  })
+
+  it('two targets, one failing: both tried at once and reported, the good one pinned, exit 1 after all', async () => {
+    // a second service that answers every request with 500: the client retries, then gives up
+    let hits = 0
+    const broken = createServer((req, res) => { hits++; res.writeHead(500, { 'content-type': 'application/json' }); res.end('{"error":{"reason":"INTERNAL","details":"down for the test"}}') })
+    await new Promise<void>(resolve => broken.listen(0, '127.0.0.1', resolve))
+    try {
+      const url = `http://127.0.0.1:${(broken.address() as AddressInfo).port}`
+      const article = join(tmp.path, 'two-targets.txt')
+      await writeFile(article, '## Pinned Two Targets\n\nJuly 3, 2025\n\n— Categories: CI\n\nText.\n\n[Download IPFS](#)')
+      const r = await run(['--json', 'publish', article, '--pin-remote', 'mock', '--pin-remote-url', url, '--net', 'local', '--pin-timeout', '20s'], { IPFS_PINNING_TOKEN: TOKEN })
+      expect(r.code).toBe(1)
+      const lines = r.stdout.trim().split('\n').map(l => JSON.parse(l))
+      const published = lines[0]
+      const reports = lines.slice(1)
+      expect(reports).toHaveLength(2)
+      expect(reports[0]).toMatchObject({ cid: published.cid, target: 'mock', status: 'pinned' })
+      expect(reports[1]).toMatchObject({ cid: published.cid, target: url, status: 'failed' })
+      expect(reports[1].reason).toMatch(/500|INTERNAL|down for the test/)
+      for (const x of reports) expect(typeof x.seconds).toBe('number')
+      expect(hits).toBeGreaterThan(0)
+      expect(r.stderr).toMatch(new RegExp(`^error: ${published.cid} could not be pinned on ${url.replaceAll('.', '\\.')}: `, 'm'))
+      const ls = await run(['pin', 'remote', 'ls', '--service', 'mock', '--cid', published.cid, '--status', 'pinned'])
+      expect(ls.stdout).toContain(published.cid)
+    } finally {
+      broken.closeAllConnections()
+      await new Promise(resolve => broken.close(resolve))
+    }
   })
 
   it('the token never appears in any output', () => {

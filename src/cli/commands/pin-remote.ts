@@ -68,7 +68,9 @@ export const remoteBuilder = (y: Argv, ctx: Context): Argv => y
       await ctx.out(`removed service ${a.name}\n`)
     })
     .demandCommand(1, 'name a service command: add, ls or rm'))
-  .command('add <cids..>', 'ask a remote service to pin CIDs, serving them until it reports pinned', (b: Argv) => netOptions(serviceOptions(b))
+  .command('add <cids..>', 'ask remote services to pin CIDs, serving them until each reports pinned', (b: Argv) => netOptions(serviceOptions(b))
+    .option('service', { type: 'string', array: true, describe: 'a service added with `pin remote service add` (repeatable: every one is asked)' })
+    .option('service-url', { type: 'string', array: true, describe: 'a service endpoint given inline, token from $IPFS_PINNING_TOKEN (repeatable)' })
     .positional('cids', { type: 'string', array: true, default: undefined })
     .option('name', { type: 'string', describe: 'the pin\'s name (default: the article\'s slug, else the CID)' })
     .option('background', { type: 'boolean', default: false, describe: 'return once the request is queued' })
@@ -98,12 +100,29 @@ export const remoteBuilder = (y: Argv, ctx: Context): Argv => y
   })
   .demandCommand(1, 'name a remote command: service, add, ls or rm')
 
+/** A remote pinning target: a service added by name, or an endpoint given inline. */
+interface Target { label: string, service?: string, serviceUrl?: string }
+
+/** One CID on one target, as reported. */
+interface TargetResult { cid: string, target: string, status: PinState | 'failed', seconds: number, requestid?: string, reason?: string }
+
 /**
- * Pins CIDs remotely. Unless `--background`, this node goes online (so the
- * service can fetch from its origins), dials the delegates, and waits for
- * `pinned`. Shared with `publish --pin-remote`.
+ * Pins CIDs on every target given (`--service`/`--pin-remote` names and
+ * `--service-url`/`--pin-remote-url` endpoints, each repeatable), the targets
+ * concurrently and each target's CIDs in turn. Unless `--background`, this node
+ * goes online (so a service can fetch from it), dials the delegates, and waits
+ * for `pinned`. Every target is tried to the end; one result per CID and target
+ * is reported (`--json`: `{cid, target, status, seconds, requestid, reason}`),
+ * then a target that failed makes the command fail (exit 1). Shared with
+ * `publish --pin-remote`.
  */
 export async function remoteAdd (a: any, cids: string[], ctx: Context, names: Map<string, string> = new Map()): Promise<void> {
+  const list = (v: unknown): string[] => v == null ? [] : (Array.isArray(v) ? v : [v]).map(String)
+  const targets: Target[] = [
+    ...list(a.service).map(service => ({ label: service, service })),
+    ...list(a.serviceUrl).map(serviceUrl => ({ label: serviceUrl, serviceUrl }))
+  ]
+  if (targets.length === 0) throw new InvalidArgumentError('name the pinning service with --service <name> or --service-url <url>')
   const timeout = a.timeout != null ? AbortSignal.timeout(parseDuration(a.timeout, '--timeout')) : undefined
   const signal = timeout != null ? AbortSignal.any([ctx.signal, timeout]) : ctx.signal
   let origins: string[] = []
@@ -114,42 +133,59 @@ export async function remoteAdd (a: any, cids: string[], ctx: Context, names: Ma
     libp2p = (repo.helia as any).libp2p
     origins = libp2p.getMultiaddrs().map(String)
   }
-  const client = await clientFor(a, ctx)
+  // every client before any request: a bad target (an unknown name, a missing token) is a usage error before anything is sent
+  const clients = await Promise.all(targets.map(async t => ({ target: t, client: await clientFor({ service: t.service, serviceUrl: t.serviceUrl, net: a.net }, ctx) })))
   const { pinRemote } = await import('../../net/pinning/remote-pin.js')
-  for (const cid of cids) {
-    let last: PinState = 'queued'
-    try {
-      const status = await pinRemote(client, cid, {
-        name: a.name ?? names.get(cid) ?? cid,
-        origins,
-        background: a.background === true,
-        signal,
-        onProgress: (e) => { last = e.detail.status; if (ctx.isTTY && !ctx.quiet) ctx.info(`${cid}: ${client.mask(String(e.detail.status))}`) },
-        onDelegates: async (delegates) => {
-          if (a.delegates === false || libp2p == null) return
-          const { multiaddr } = await import('@multiformats/multiaddr')
-          const local = (await resolveNetOptions(a)).net === 'local'
-          for (const d of delegates.map(x => client.mask(String(x)))) {
-            // --net local resolves nothing and dials nothing but loopback: a /dnsaddr or public delegate is not touched
-            if (local && !/^\/ip4\/127\.|^\/ip6\/::1\//.test(d)) { ctx.warn(`delegate ${d} is not on loopback: not dialled (--net local)`); continue }
-            try { await libp2p.dial(multiaddr(d), { signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]) }) } catch (err: any) { ctx.warn(`could not dial delegate ${d}: ${client.mask(String(err.message))}`) }
+  const local = (await resolveNetOptions(a)).net === 'local'
+  const results: TargetResult[] = []
+  await Promise.all(clients.map(async ({ target, client }) => {
+    for (const cid of cids) {
+      const started = performance.now()
+      let last: PinState = 'queued'
+      const done = (r: Omit<TargetResult, 'cid' | 'target' | 'seconds'>): TargetResult => ({ cid, target: target.label, seconds: Math.round((performance.now() - started) / 10) / 100, ...r })
+      try {
+        const status = await pinRemote(client, cid, {
+          name: a.name ?? names.get(cid) ?? cid,
+          origins,
+          background: a.background === true,
+          signal,
+          onProgress: (e) => { last = e.detail.status; if (ctx.isTTY && !ctx.quiet) ctx.info(`${cid}: ${client.mask(String(e.detail.status))} on ${target.label}`) },
+          onDelegates: async (delegates) => {
+            if (a.delegates === false || libp2p == null) return
+            const { multiaddr } = await import('@multiformats/multiaddr')
+            for (const d of delegates.map(x => client.mask(String(x)))) {
+              // --net local resolves nothing and dials nothing but loopback: a /dnsaddr or public delegate is not touched
+              if (local && !/^\/ip4\/127\.|^\/ip6\/::1\//.test(d)) { ctx.warn(`delegate ${d} is not on loopback: not dialled (--net local)`); continue }
+              try { await libp2p.dial(multiaddr(d), { signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]) }) } catch (err: any) { ctx.warn(`could not dial delegate ${d}: ${client.mask(String(err.message))}`) }
+            }
           }
-        }
-      })
-      const shown = printable(client.mask(String(status.status)))
-      if (a.asNote === true && !ctx.json) {
-        // publish --pin-remote: stdout keeps one format (the publish results); the remote status is a
-        // note (with --json it stays a JSON line on stdout: {cid, status, requestid})
-        ctx.notice(`${cid}: ${shown} on the remote service`)
-      } else if (ctx.json) {
-        await ctx.out(JSON.stringify({ cid, status: client.mask(String(status.status)), requestid: client.mask(String(status.requestid)) }) + '\n')
-      } else {
-        await ctx.out(`${cid} ${shown}\n`)
+        })
+        results.push(done({ status: client.mask(String(status.status)) as PinState, requestid: client.mask(String(status.requestid)) }))
+      } catch (err: any) {
+        if (ctx.signal.aborted) throw err
+        const reason = timeout?.aborted === true
+          ? `timed out waiting for the service to pin it (last status: ${last})`
+          : client.mask(String(err?.message ?? err))
+        results.push(done({ status: 'failed', reason }))
       }
-    } catch (err: any) {
-      if (timeout?.aborted === true && !ctx.signal.aborted) throw new RemotePinError(`timed out waiting for the service to pin ${cid} (last status: ${last})`)
-      throw err
     }
+  }))
+  // one report, in the order asked: by CID, then by target
+  const order = (r: TargetResult): number => cids.indexOf(r.cid) * targets.length + targets.findIndex(t => t.label === r.target)
+  results.sort((x, y) => order(x) - order(y))
+  for (const r of results) {
+    const line = `${r.cid} ${printable(r.status)} ${printable(r.target)} ${r.seconds.toFixed(2)}s${r.reason != null ? ` ${printable(r.reason)}` : ''}`
+    if (ctx.json) await ctx.out(JSON.stringify(r) + '\n')
+    // publish --pin-remote: stdout keeps one format (the publish results); each status is a note
+    else if (a.asNote === true) ctx.notice(`${r.cid}: ${printable(r.status)} on ${printable(r.target)} (${r.seconds.toFixed(2)} s)${r.reason != null ? `: ${printable(r.reason)}` : ''}`)
+    else await ctx.out(line + '\n')
+  }
+  const failed = results.filter(r => r.status === 'failed')
+  if (failed.length > 0) {
+    const first = failed[0]
+    throw new RemotePinError(failed.length === 1
+      ? `${first.cid} could not be pinned on ${first.target}: ${first.reason ?? ''}`
+      : `${failed.length} of ${results.length} remote pins failed (first: ${first.cid} on ${first.target}: ${first.reason ?? ''})`)
   }
 }
 
