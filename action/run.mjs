@@ -67,10 +67,13 @@ if (step === 'check') {
   const args = ['--repo', env.INPUT_REPO || '.ipfs-publish', '--json', 'publish', ...files, '--cid-profile', profile]
   for (const url of lines(env.INPUT_PIN_SERVICES)) args.push('--pin-remote-url', url)
   if (lines(env.INPUT_PIN_SERVICES).length > 0) args.push('--pin-timeout', env.INPUT_PIN_TIMEOUT || '20m', '--net', env.INPUT_NET || 'public')
+  for (const source of lines(env.INPUT_VERIFY_FROM)) args.push('--verify-from', source)
+  if (lines(env.INPUT_VERIFY_FROM).length > 0) args.push('--verify-retry-for', env.INPUT_VERIFY_RETRY_FOR || '5m')
   const { code, stdout } = tool(args, { capture: true })
   const records = stdout.split('\n').filter(l => l.trim() !== '').map(l => JSON.parse(l))
-  const results = records.filter(r => r.target == null && r.cid != null)
+  const results = records.filter(r => r.target == null && r.source == null && r.cid != null)
   const pins = records.filter(r => r.target != null)
+  const checks = records.filter(r => r.source != null)
   const key = (path) => relative(base, resolve(path)).split('\\').join('/')
   output('cids', JSON.stringify(Object.fromEntries(results.map(r => [key(r.path), r.cid]))))
   output('links', JSON.stringify(Object.fromEntries(results.map(r => [key(r.path), r.link]))))
@@ -79,6 +82,10 @@ if (step === 'check') {
   for (const r of results) {
     const status = targets.map(t => { const p = pins.find(x => x.cid === r.cid && x.target === t); return ` ${cell(p?.status ?? '–')}${p?.reason ? ` (${cell(p.reason)})` : ''} |` }).join('')
     table += `| ${cell(key(r.path))} | \`${cell(r.cid)}\` | [Download IPFS](${encodeURI(r.link)}) |${status}\n`
+  }
+  if (checks.length > 0) {
+    table += `\n| article | fetched back from | result |\n|---|---|---|\n`
+    for (const c of checks) table += `| \`${cell(c.cid)}\` | ${cell(c.source)} | ${cell(c.status)}${c.reason ? ` (${cell(c.reason)})` : ''} |\n`
   }
   summary(table + '\n')
   for (const r of results) console.log(`${r.cid} ${key(r.path)}\n  ${r.link}`)

@@ -30,7 +30,7 @@ import { StatusLine } from './status-line.js'
 /** Every command, listed explicitly. */
 export const commands = [publish, add, get, cat, verify, ls, exportCmd, importCmd, pin, gc, statCmd, serve]
 /** The commands that can go online (they declare the network options themselves; pin's subcommands do so one by one). */
-const ONLINE = new Set<unknown>([publish, get, serve, pin])
+const ONLINE = new Set<unknown>([publish, get, serve, pin, verify])
 
 /** What `run` needs from the process; tests pass their own. */
 export interface RunIO {

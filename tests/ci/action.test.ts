@@ -85,6 +85,14 @@ describe('the GitHub Action', () => {
     expect(run.summary).toContain('No article changed')
   }, 120_000)
 
+  it('verify-from: the round trip runs after publishing; a source without the articles fails the job and is in the summary', async () => {
+    const run = await runAction(ROOT, ws, { mode: 'publish', 'verify-from': delegate.gateway, 'verify-retry-for': '1s', net: 'local', repo: join(tmp.path, 'runner-repo-3') }, { github: { event: { before } } })
+    expect(run.code).toBe(3)
+    expect(run.summary).toContain(`| ${delegate.gateway} | unreachable`)
+    // the results were still reported before the check failed
+    expect(Object.keys(JSON.parse(run.outputs.cids)).sort()).toEqual(['articles/b.txt', 'articles/c.txt'])
+  }, 120_000)
+
   it('check mode (pull requests, no secrets): passes on a matching manifest, fails on a stale one and publishes nothing', async () => {
     const ok = await runAction(ROOT, ws, {})
     expect(ok.code, ok.log).toBe(0)

@@ -36,6 +36,9 @@ export const builder = (y: Argv) => netOptions(y)
   .option('pin-timeout', { type: 'string', describe: 'with --pin-remote: stop waiting after this long (exit 1)' })
   .option('background', { type: 'boolean', default: false, describe: 'with --pin-remote: return once each request is queued' })
   .option('delegates', { type: 'boolean', default: true, describe: 'with --pin-remote: dial the delegates the service names' })
+  .option('verify-from', { type: 'string', array: true, describe: 'then fetch each article back from this source alone and verify it: a gateway URL or a peer multiaddr (repeatable); exit 4 on a mismatch, 3 if it did not answer' })
+  .option('verify-timeout', { type: 'string', default: '60s', describe: 'with --verify-from: give up one attempt at a source after this long' })
+  .option('verify-retry-for', { type: 'string', describe: 'with --verify-from: keep trying a source that did not answer for this long' })
 
 interface PublishArgs {
   paths: string[]
@@ -70,6 +73,7 @@ export async function handler (args: PublishArgs, ctx: Context): Promise<void> {
   const manifest = manifestPath != null ? await readManifest(manifestPath, args.manifest) : undefined
   const remote = (args as any).pinRemote != null || (args as any).pinRemoteUrl != null
   if (remote && onlyHash) throw new InvalidArgumentError('--pin-remote stores and serves the articles: it does not go with --only-hash or --check')
+  if (((args as any).verifyFrom ?? []).length > 0 && onlyHash) throw new InvalidArgumentError('--verify-from checks published articles: it does not go with --only-hash or --check')
   // remote pinning waits while the service fetches from this node: open the repo online
   const repo = onlyHash ? undefined : remote && (args as any).background !== true ? await openOnline(args, ctx, 'write') : await ctx.repo({ access: 'write' })
   const { publishArticles } = await import('../../core/publish.js')
@@ -78,7 +82,7 @@ export async function handler (args: PublishArgs, ctx: Context): Promise<void> {
   const failures: PublishFailure[] = []
   // what the manifest and remote pinning need of each result, kept only when they are asked for:
   // a run of 100,000 articles otherwise holds nothing per article once it is printed
-  const keep = manifest != null || remote
+  const keep = manifest != null || remote || ((args as any).verifyFrom ?? []).length > 0
   const results: Array<Pick<PublishResult, 'path' | 'cid' | 'link' | 'title' | 'date'> & { slug: string }> = []
   let published = 0
   let stored = 0
@@ -139,6 +143,12 @@ export async function handler (args: PublishArgs, ctx: Context): Promise<void> {
   if (remote && results.length > 0) {
     const a = args as any
     await remoteAdd({ ...a, service: a.pinRemote, serviceUrl: a.pinRemoteUrl, timeout: a.pinTimeout, name: undefined, asNote: true }, results.map(r => r.cid), ctx, new Map(results.map(r => [r.cid, r.slug])))
+  }
+  const verifyFrom: string[] = (args as any).verifyFrom ?? []
+  if (verifyFrom.length > 0 && results.length > 0) {
+    const a = args as any
+    const { verifyFromSources } = await import('./verify.js')
+    await verifyFromSources(results.map(r => r.cid), verifyFrom, { ...a, timeout: a.verifyTimeout, retryFor: a.verifyRetryFor, asNote: true }, ctx)
   }
   if (failures.length === 1 && published === 0) {
     // a single article: it was reported; exit with its own code (3 for a missing file, …)

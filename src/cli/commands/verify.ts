@@ -3,23 +3,29 @@ import { parseCid } from '../../core/cid.js'
 import { CID_PROFILES } from '../../core/unixfs/profiles.js'
 import { DEFAULT_MAX_ARTICLE_BYTES } from '../../core/defaults.js'
 import { parseSize } from '../parse-size.js'
-import { InvalidArgumentError, VerificationError } from '../../errors.js'
+import { InvalidArgumentError, NotFoundError, VerificationError } from '../../errors.js'
+import { netOptions, resolveNetOptions } from '../net-options.js'
+import { parseDuration } from '../parse-size.js'
+import { printable } from '../printable.js'
 import { progressRenderer } from '../render-progress.js'
 import type { CidProfileName } from '../../core/unixfs/profiles.js'
 import type { Context } from '../context.js'
 import type { Argv } from 'yargs'
 
 export const command = 'verify [cid]'
-export const describe = 'Hash every block reachable from a CID again (exit 4 on a mismatch); --all: every block in the store; --file: check that an article publishes to the CID'
+export const describe = 'Hash every block reachable from a CID again (exit 4 on a mismatch); --all: every block in the store; --file: check that an article publishes to the CID; --from: fetch it from elsewhere and check'
 
-export const builder = (y: Argv) => y
+export const builder = (y: Argv) => netOptions(y).option('delegates', { type: 'boolean', hidden: true })
   .positional('cid', { type: 'string', describe: 'CID to verify' })
+  .option('from', { type: 'string', array: true, describe: 'fetch the CID from this source alone and verify it: a trustless gateway URL or a peer multiaddr (repeatable; each on its own)' })
+  .option('timeout', { type: 'string', default: '60s', describe: 'with --from: give up one attempt at a source after this long' })
+  .option('retry-for', { type: 'string', describe: 'with --from: keep trying a source that did not answer for this long (propagation delays)' })
   .option('all', { type: 'boolean', default: false, describe: 'hash every block in the store; report corrupt blocks and the pinned roots they break' })
   .option('file', { type: 'string', describe: 'a local article: check that it publishes to <cid> (no repo needed)' })
   .option('cid-profile', { type: 'string', choices: Object.keys(CID_PROFILES), describe: 'with --file: profile to build with (default: from the CID version)' })
   .option('max-size', { type: 'string', default: String(DEFAULT_MAX_ARTICLE_BYTES), describe: 'with --file: largest article accepted' })
 
-interface VerifyArgs { cid?: string, all: boolean, file?: string, cidProfile?: CidProfileName, maxSize: string }
+interface VerifyArgs { cid?: string, all: boolean, file?: string, cidProfile?: CidProfileName, maxSize: string, from?: string[], timeout: string, retryFor?: string }
 
 export async function handler (args: VerifyArgs, ctx: Context): Promise<void> {
   if (args.all) {
@@ -29,6 +35,11 @@ export async function handler (args: VerifyArgs, ctx: Context): Promise<void> {
   }
   if (args.cid == null) throw new InvalidArgumentError('name a CID to verify, or give --all')
   const cid = parseCid(args.cid)
+  if (args.from != null && args.from.length > 0) {
+    if (args.file != null) throw new InvalidArgumentError('--from and --file do not go together')
+    await verifyFromSources([cid.toString()], args.from, args, ctx)
+    return
+  }
   if (args.file != null) {
     const { verifyArticleFile } = await import('../../core/read/verify-file.js')
     await verifyArticleFile(cid, args.file, { cidProfile: args.cidProfile, maxBytes: parseSize(args.maxSize, '--max-size'), signal: ctx.signal })
@@ -62,4 +73,32 @@ async function verifyAll (ctx: Context): Promise<void> {
   if (!ok) {
     throw new VerificationError(`${report.corrupt.length} corrupt block(s), ${report.broken.length} broken pinned root(s)${report.badRecords.length > 0 ? `, ${report.badRecords.length} damaged record(s)` : ''}`)
   }
+}
+
+/**
+ * Fetches each CID from each source on its own and verifies it there; one line
+ * per CID and source (`--json`: `{cid, source, status, seconds, attempts, blocks,
+ * reason}`). Exit 4 if any source sent wrong bytes, else 3 if any did not answer.
+ * Shared with `publish --verify-from`.
+ */
+export async function verifyFromSources (cids: string[], sources: string[], args: { timeout?: string, retryFor?: string, asNote?: boolean }, ctx: Context): Promise<void> {
+  for (const s of sources) {
+    if (!/^https?:\/\//i.test(s) && !s.startsWith('/')) throw new InvalidArgumentError(`--from "${s}": give a gateway URL (https://…) or a peer multiaddr (/ip4/…/p2p/…)`)
+  }
+  const timeoutMs = parseDuration(args.timeout ?? '60s', '--timeout')
+  const retryForMs = args.retryFor != null ? parseDuration(args.retryFor, '--retry-for') : 0
+  const net = await resolveNetOptions(args, 'peers')
+  const { verifyFrom } = await import('../../net/verify-from.js')
+  const { parseCid } = await import('../../core/cid.js')
+  const reports = await Promise.all(cids.flatMap(cid => sources.map(async source => ({ cid, ...(await verifyFrom(parseCid(cid), source, { timeoutMs, retryForMs, net, signal: ctx.signal })) }))))
+  for (const r of reports) {
+    if (ctx.json) await ctx.out(JSON.stringify(r) + '\n')
+    // publish --verify-from: stdout keeps the publish results; each check is a note
+    else if (args.asNote === true) ctx.notice(`${r.cid}: ${r.status} at ${printable(r.source)} (${r.seconds.toFixed(2)} s)${r.reason != null ? `: ${printable(r.reason)}` : ''}`)
+    else await ctx.out(`${r.cid} ${r.status} ${printable(r.source)} ${r.seconds.toFixed(2)}s${r.reason != null ? ` ${printable(r.reason)}` : ''}\n`)
+  }
+  const mismatch = reports.find(r => r.status === 'mismatch')
+  if (mismatch != null) throw new VerificationError(`${mismatch.source} sent ${mismatch.cid} with bytes that do not verify: ${mismatch.reason ?? ''}`)
+  const unreachable = reports.find(r => r.status === 'unreachable')
+  if (unreachable != null) throw new NotFoundError(`${unreachable.source} did not give ${unreachable.cid}: ${unreachable.reason ?? ''}`)
 }
