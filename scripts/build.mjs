@@ -2,7 +2,7 @@
 // the library entry. One bundled file starts several times faster than hundreds
 // of small ESM files (see ../shared/PERF-NOTES.md).
 import { build } from 'esbuild'
-import { rm } from 'node:fs/promises'
+import { rm, writeFile } from 'node:fs/promises'
 import { heliaLight } from './helia-light.mjs'
 import { lazyStringWidth } from './lazy-string-width.mjs'
 import { fastBase36 } from './fast-base36.mjs'
@@ -34,12 +34,18 @@ await build({
   // node_modules at run time
   external: ['lmdb', 'level', 'classic-level', 'node-gyp-build']
 })
+// The library: its own bundle (as the CLI's, the offline entry must not load Helia's entry
+// module, which loads libp2p), with the native and run-time-located packages left outside.
+// dist/index.js and dist/net.js import lib/node-check.js first, so that an old Node.js fails
+// with one line before any dependency is evaluated; dist/errors.js is the error classes alone.
 await build({
   ...common,
-  entryPoints: { index: 'src/index.ts', net: 'src/net/index.ts' },
+  entryPoints: { 'lib/api': 'src/index.ts', 'lib/net-api': 'src/net/index.ts', 'lib/node-check': 'src/node-check.ts', errors: 'src/errors.ts' },
   outdir: 'dist',
-  // one copy of shared modules (error classes) for both entries
   splitting: true,
   chunkNames: 'lib/[name]-[hash]',
-  packages: 'external'
+  plugins: [heliaLight, fastBase36],
+  external: ['lmdb', 'level', 'classic-level', 'node-gyp-build', '@achingbrain/ssdp']
 })
+await writeFile('dist/index.js', "import './lib/node-check.js'\nexport * from './lib/api.js'\n")
+await writeFile('dist/net.js', "import './lib/node-check.js'\nexport * from './lib/net-api.js'\n")

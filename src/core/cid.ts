@@ -3,7 +3,13 @@ import { InvalidCidError } from '../errors.js'
 
 /** Parses a CID given by a user (also `/ipfs/<cid>` and `ipfs://<cid>`); InvalidCidError if it is not one. */
 export function parseCid (input: string | CID): CID {
-  if (typeof input !== 'string') return input
+  if (typeof input !== 'string') {
+    // a CID made by another copy of multiformats (the caller's) becomes one of ours: some
+    // readers (ipfs-unixfs-exporter) accept only their own copy's CIDs
+    const cid = CID.asCID(input)
+    if (cid == null) throw new InvalidCidError(`${String(input)} is not a CID`)
+    return cid
+  }
   const s = input.trim().replace(/^ipfs:\/\//, '').replace(/^\/ipfs\//, '').replace(/\/+$/, '')
   try {
     const cid = CID.parse(s)

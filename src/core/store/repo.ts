@@ -63,7 +63,6 @@ export interface Repo {
   close(): Promise<void>
 }
 
-export { engineOf } from './engine-of.js'
 
 /**
  * Opens (creating when allowed and needed) the repo at `path`. Any number of
