@@ -66,7 +66,7 @@ if (step === 'check') {
   const files = changed.map(k => resolve(base, k))
   const args = ['--repo', env.INPUT_REPO || '.ipfs-publish', '--json', 'publish', ...files, '--cid-profile', profile]
   for (const url of lines(env.INPUT_PIN_SERVICES)) args.push('--pin-remote-url', url)
-  if (lines(env.INPUT_PIN_SERVICES).length > 0) args.push('--pin-timeout', env.INPUT_PIN_TIMEOUT || '20m', '--net', env.INPUT_NET || 'public')
+  if (lines(env.INPUT_PIN_SERVICES).length > 0) args.push('--pin-remote-kind', env.INPUT_PIN_KIND || 'psa', '--pin-timeout', env.INPUT_PIN_TIMEOUT || '20m', '--net', env.INPUT_NET || 'public')
   for (const source of lines(env.INPUT_VERIFY_FROM)) args.push('--verify-from', source)
   if (lines(env.INPUT_VERIFY_FROM).length > 0) args.push('--verify-retry-for', env.INPUT_VERIFY_RETRY_FOR || '5m')
   const { code, stdout } = tool(args, { capture: true })

@@ -15,15 +15,23 @@ function prng (seed: number): () => number {
   return () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s / 2 ** 32 }
 }
 
-/** Starts a publish and SIGKILLs it after `ms`; resolves with what it printed before dying. */
-async function publishAndKill (args: string[], ms: number): Promise<{ stdout: string, killed: boolean }> {
+/**
+ * Starts a publish and SIGKILLs it `ms` after it started, or (`afterOutput`) `ms` after
+ * its first result line: the moment then depends on the run's own progress, not on how
+ * loaded the machine is. Resolves with what it printed before dying.
+ */
+async function publishAndKill (args: string[], ms: number, afterOutput = false): Promise<{ stdout: string, killed: boolean }> {
   return new Promise((resolve, reject) => {
     const child = track(spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }))
     let stdout = ''
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
-    const timer = setTimeout(() => child.kill('SIGKILL'), ms)
+    let timer: NodeJS.Timeout | undefined
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString()
+      if (afterOutput && timer == null) timer = setTimeout(() => child.kill('SIGKILL'), ms)
+    })
+    if (!afterOutput) timer = setTimeout(() => child.kill('SIGKILL'), ms)
     child.on('error', reject)
-    child.on('close', (_code, signal) => { clearTimeout(timer); resolve({ stdout, killed: signal === 'SIGKILL' }) })
+    child.on('close', (_code, signal) => { if (timer != null) clearTimeout(timer); resolve({ stdout, killed: signal === 'SIGKILL' }) })
   })
 }
 
@@ -52,8 +60,10 @@ describe('crash safety: SIGKILL during a 2,000-article publish', () => {
     for (let i = 0; i < KILLS; i++) {
       const repo = join(tmp.path, `repo-${i}`)
       const manifest = join(tmp.path, `manifest-${i}.json`)
-      const delay = 60 + Math.floor(random() * fullRunMs * 0.9)
-      const { stdout, killed } = await publishAndKill(['--repo', repo, 'publish', corpus, '-q', '--manifest', manifest], delay)
+      // every other kill lands after the first results, at a moment of the run's own progress
+      const afterOutput = i % 2 === 1
+      const delay = afterOutput ? Math.floor(random() * 200) : 60 + Math.floor(random() * fullRunMs * 0.9)
+      const { stdout, killed } = await publishAndKill(['--repo', repo, 'publish', corpus, '-q', '--manifest', manifest], delay, afterOutput)
       const printed = stdout.split('\n').filter(l => l !== '')
       if (killed && printed.length < 2000) midway++
       if (killed && printed.length > 0 && printed.length < 2000) partial++

@@ -54,7 +54,7 @@ describe('remote pinning against mock-ipfs-pinning-service', () => {
     await writeFile(tokenFile, TOKEN + '\n')
     expect((await run(['pin', 'remote', 'service', 'add', 'mock-file', mock.url, '--token-file', tokenFile])).code).toBe(0)
     const ls = await run(['pin', 'remote', 'service', 'ls'])
-    expect(ls.stdout).toContain(`mock  ${mock.url}  token from $PIN_TOKEN`)
+    expect(ls.stdout).toContain(`mock  psa  ${mock.url}  token from $PIN_TOKEN`)
     expect(ls.stdout).toContain(`token from ${tokenFile}`)
     expect((await run(['pin', 'remote', 'service', 'rm', 'mock-file'])).code).toBe(0)
     expect((await run(['pin', 'remote', 'service', 'rm', 'mock-file'])).code).toBe(3)

@@ -43,11 +43,12 @@ export const remoteBuilder = (y: Argv, ctx: Context): Argv => y
     .command('add <name> <endpoint>', 'add a service; the token is read from --token-env or --token-file when used', (b: Argv) => b
       .positional('name', { type: 'string' }).positional('endpoint', { type: 'string' })
       .option('token-env', { type: 'string', describe: 'environment variable that holds the access token' })
-      .option('token-file', { type: 'string', describe: 'file that holds the access token' }),
+      .option('token-file', { type: 'string', describe: 'file that holds the access token' })
+      .option('kind', { type: 'string', choices: ['psa', 'kubo-rpc'], default: 'psa', describe: 'psa: the Pinning Service API (pins by CID, fetches from this node); kubo-rpc: uploads a CAR to a Kubo RPC API (dag/import), token optional' }),
     async (a: any) => {
       const repo = await ctx.repo({ access: 'write' })
       const { addService } = await import('../../net/pinning/services.js')
-      await addService(repo.datastore, { name: a.name, endpoint: a.endpoint, tokenEnv: a.tokenEnv, tokenFile: a.tokenFile != null ? ctx.resolve(a.tokenFile) : undefined })
+      await addService(repo.datastore, { name: a.name, endpoint: a.endpoint, kind: a.kind, tokenEnv: a.tokenEnv, tokenFile: a.tokenFile != null ? ctx.resolve(a.tokenFile) : undefined })
       await repo.flush()
       await ctx.out(`added service ${a.name}\n`)
     })
@@ -56,8 +57,8 @@ export const remoteBuilder = (y: Argv, ctx: Context): Argv => y
       const { listServices } = await import('../../net/pinning/services.js')
       for await (const s of listServices(repo.datastore)) {
         const source = s.tokenEnv != null ? `$${s.tokenEnv}` : s.tokenFile
-        if (ctx.json) await ctx.out(JSON.stringify({ name: s.name, endpoint: s.endpoint, token: source }) + '\n')
-        else await ctx.out(`${s.name}  ${s.endpoint}  token from ${source}\n`)
+        if (ctx.json) await ctx.out(JSON.stringify({ name: s.name, endpoint: s.endpoint, kind: s.kind ?? 'psa', token: source ?? null }) + '\n')
+        else await ctx.out(`${s.name}  ${s.kind ?? 'psa'}  ${s.endpoint}  ${source != null ? `token from ${source}` : 'no token'}\n`)
       }
     })
     .command('rm <name>', 'remove a service', (b: Argv) => b.positional('name', { type: 'string' }), async (a: any) => {
@@ -71,6 +72,7 @@ export const remoteBuilder = (y: Argv, ctx: Context): Argv => y
   .command('add <cids..>', 'ask remote services to pin CIDs, serving them until each reports pinned', (b: Argv) => netOptions(serviceOptions(b))
     .option('service', { type: 'string', array: true, describe: 'a service added with `pin remote service add` (repeatable: every one is asked)' })
     .option('service-url', { type: 'string', array: true, describe: 'a service endpoint given inline, token from $IPFS_PINNING_TOKEN (repeatable)' })
+    .option('service-kind', { type: 'string', choices: ['psa', 'kubo-rpc'], default: 'psa', describe: 'the kind of the --service-url endpoints: psa, or kubo-rpc (a CAR upload)' })
     .positional('cids', { type: 'string', array: true, default: undefined })
     .option('name', { type: 'string', describe: 'the pin\'s name (default: the article\'s slug, else the CID)' })
     .option('background', { type: 'boolean', default: false, describe: 'return once the request is queued' })
@@ -101,7 +103,7 @@ export const remoteBuilder = (y: Argv, ctx: Context): Argv => y
   .demandCommand(1, 'name a remote command: service, add, ls or rm')
 
 /** A remote pinning target: a service added by name, or an endpoint given inline. */
-interface Target { label: string, service?: string, serviceUrl?: string }
+interface Target { label: string, service?: string, serviceUrl?: string, kind?: ServiceKind }
 
 /** One CID on one target, as reported. */
 interface TargetResult { cid: string, target: string, status: PinState | 'failed', seconds: number, requestid?: string, reason?: string }
@@ -118,31 +120,40 @@ interface TargetResult { cid: string, target: string, status: PinState | 'failed
  */
 export async function remoteAdd (a: any, cids: string[], ctx: Context, names: Map<string, string> = new Map()): Promise<void> {
   const list = (v: unknown): string[] => v == null ? [] : (Array.isArray(v) ? v : [v]).map(String)
+  const inlineKind = checkKind(a.serviceKind ?? 'psa')
   const targets: Target[] = [
     ...list(a.service).map(service => ({ label: service, service })),
-    ...list(a.serviceUrl).map(serviceUrl => ({ label: serviceUrl, serviceUrl }))
+    ...list(a.serviceUrl).map(serviceUrl => ({ label: serviceUrl, serviceUrl, kind: inlineKind }))
   ]
   if (targets.length === 0) throw new InvalidArgumentError('name the pinning service with --service <name> or --service-url <url>')
   const timeout = a.timeout != null ? AbortSignal.timeout(parseDuration(a.timeout, '--timeout')) : undefined
   const signal = timeout != null ? AbortSignal.any([ctx.signal, timeout]) : ctx.signal
   let origins: string[] = []
   let libp2p: any
-  if (a.background !== true) {
-    // online first: the repo is opened once per command, with the network or without
+  // only the Pinning Service API fetches from this node (a CAR upload carries the blocks itself);
+  // a named service's kind is in the repo, which is opened once per command: online when it may be needed
+  if (a.background !== true && targets.some(t => t.service != null || t.kind === 'psa')) {
     const repo = await openOnline(a, ctx)
     libp2p = (repo.helia as any).libp2p
     origins = libp2p.getMultiaddrs().map(String)
   }
-  // every client before any request: a bad target (an unknown name, a missing token) is a usage error before anything is sent
-  const clients = await Promise.all(targets.map(async t => ({ target: t, client: await clientFor({ service: t.service, serviceUrl: t.serviceUrl, net: a.net }, ctx) })))
+  // every target's client before any request: a bad target (an unknown name, a missing token) is a usage error before anything is sent
+  const clients = await Promise.all(targets.map(async t => ({ target: t, client: await anyClientFor({ service: t.service, serviceUrl: t.serviceUrl, kind: t.kind, net: a.net }, ctx) })))
   const { pinRemote } = await import('../../net/pinning/remote-pin.js')
   const local = (await resolveNetOptions(a)).net === 'local'
   const results: TargetResult[] = []
-  await Promise.all(clients.map(async ({ target, client }) => {
+  await Promise.all(clients.map(async ({ target, client: any }) => {
     for (const cid of cids) {
       const started = performance.now()
       let last: PinState = 'queued'
       const done = (r: Omit<TargetResult, 'cid' | 'target' | 'seconds'>): TargetResult => ({ cid, target: target.label, seconds: Math.round((performance.now() - started) / 10) / 100, ...r })
+      if (any.kind === 'kubo-rpc') {
+        results.push(await uploadCar(any.client, cid, ctx, signal, timeout).then(
+          () => done({ status: 'pinned' }),
+          (err: any) => { if (ctx.signal.aborted) throw err; return done({ status: 'failed', reason: timeout?.aborted === true ? 'timed out uploading the CAR' : any.client.mask(String(err?.message ?? err)) }) }))
+        continue
+      }
+      const client = any.client
       try {
         const status = await pinRemote(client, cid, {
           name: a.name ?? names.get(cid) ?? cid,
@@ -187,6 +198,44 @@ export async function remoteAdd (a: any, cids: string[], ctx: Context, names: Ma
       ? `${first.cid} could not be pinned on ${first.target}: ${first.reason ?? ''}`
       : `${failed.length} of ${results.length} remote pins failed (first: ${first.cid} on ${first.target}: ${first.reason ?? ''})`)
   }
+}
+
+/** How a service takes pins: the IPFS Pinning Service API (by CID; it fetches), or the Kubo RPC API (a CAR upload). */
+export type ServiceKind = 'psa' | 'kubo-rpc'
+
+function checkKind (kind: string): ServiceKind {
+  if (kind !== 'psa' && kind !== 'kubo-rpc') throw new InvalidArgumentError(`a service kind is psa (the Pinning Service API) or kubo-rpc (a CAR upload to the Kubo RPC API), not "${kind}"`)
+  return kind
+}
+
+/** A client of either kind; the Kubo RPC token is optional ($IPFS_PINNING_TOKEN, or the service's token source). */
+async function anyClientFor (args: { service?: string, serviceUrl?: string, kind?: ServiceKind, net?: string }, ctx: Context): Promise<{ kind: 'psa', client: PinningClient } | { kind: 'kubo-rpc', client: import('../../net/pinning/kubo-rpc.js').KuboRpcClient }> {
+  let kind = args.kind ?? 'psa'
+  if (args.service != null) {
+    const repo = await ctx.repo()
+    const { getService } = await import('../../net/pinning/services.js')
+    kind = (await getService(repo.datastore, args.service)).kind ?? 'psa'
+  }
+  if (kind === 'psa') return { kind, client: await clientFor(args, ctx) }
+  const { checkEndpoint, getService, readToken } = await import('../../net/pinning/services.js')
+  const service = args.serviceUrl != null
+    ? { name: args.serviceUrl, endpoint: checkEndpoint(args.serviceUrl), tokenEnv: ctx.env.IPFS_PINNING_TOKEN != null ? 'IPFS_PINNING_TOKEN' : undefined, tokenFile: undefined }
+    : await getService((await ctx.repo()).datastore, args.service!)
+  if (args.net === 'local' && !isLoopbackUrl(service.endpoint)) throw new InvalidArgumentError(`--net local stays on loopback: the Kubo RPC API at ${new URL(service.endpoint).origin} is not on this machine`)
+  const token = service.tokenEnv != null || service.tokenFile != null ? await readToken(service, ctx.env) : undefined
+  const { KuboRpcClient } = await import('../../net/pinning/kubo-rpc.js')
+  return { kind, client: new KuboRpcClient({ endpoint: service.endpoint, token }) }
+}
+
+/** Pins `cid` by uploading its DAG as a CAR (streamed from the repo), then confirms with pin/ls. */
+async function uploadCar (client: import('../../net/pinning/kubo-rpc.js').KuboRpcClient, cid: string, ctx: Context, signal: AbortSignal, _timeout?: AbortSignal): Promise<void> {
+  const repo = await ctx.repo()
+  const { exportCar } = await import('../../core/car/export.js')
+  const roots = await client.dagImport(exportCar([cid], repo.blockstore, { signal }), { signal })
+  const { CID } = await import('multiformats/cid')
+  const want = CID.parse(cid).toV1().toString()
+  if (!roots.some(r => CID.parse(r).toV1().toString() === want)) throw new RemotePinError(`the Kubo RPC API at ${client.endpoint} did not report ${cid} among the roots it imported`)
+  if (!await client.isPinned(cid, { signal })) throw new RemotePinError(`the Kubo RPC API at ${client.endpoint} imported ${cid} but does not list it as pinned`)
 }
 
 /** Opens the repo with this node online (the network options of the command). */

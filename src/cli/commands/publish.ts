@@ -33,6 +33,7 @@ export const builder = (y: Argv) => netOptions(y)
   .option('max-size', { type: 'string', default: String(DEFAULT_MAX_ARTICLE_BYTES), defaultDescription: `${DEFAULT_MAX_ARTICLE_BYTES / 1024 / 1024} MiB`, describe: 'largest article accepted (bytes, or with KiB/MiB)' })
   .option('pin-remote', { type: 'string', array: true, describe: 'then pin each article on this remote service (see pin remote service add), serving it until pinned; repeatable: every service is asked, at once' })
   .option('pin-remote-url', { type: 'string', array: true, describe: 'the same with a service endpoint given inline (token from $IPFS_PINNING_TOKEN); repeatable' })
+  .option('pin-remote-kind', { type: 'string', choices: ['psa', 'kubo-rpc'], default: 'psa', describe: 'the kind of the --pin-remote-url endpoints: psa, or kubo-rpc (a CAR upload to a Kubo RPC API)' })
   .option('pin-timeout', { type: 'string', describe: 'with --pin-remote: stop waiting after this long (exit 1)' })
   .option('background', { type: 'boolean', default: false, describe: 'with --pin-remote: return once each request is queued' })
   .option('delegates', { type: 'boolean', default: true, describe: 'with --pin-remote: dial the delegates the service names' })
@@ -142,7 +143,7 @@ export async function handler (args: PublishArgs, ctx: Context): Promise<void> {
   }
   if (remote && results.length > 0) {
     const a = args as any
-    await remoteAdd({ ...a, service: a.pinRemote, serviceUrl: a.pinRemoteUrl, timeout: a.pinTimeout, name: undefined, asNote: true }, results.map(r => r.cid), ctx, new Map(results.map(r => [r.cid, r.slug])))
+    await remoteAdd({ ...a, service: a.pinRemote, serviceUrl: a.pinRemoteUrl, serviceKind: a.pinRemoteKind, timeout: a.pinTimeout, name: undefined, asNote: true }, results.map(r => r.cid), ctx, new Map(results.map(r => [r.cid, r.slug])))
   }
   const verifyFrom: string[] = (args as any).verifyFrom ?? []
   if (verifyFrom.length > 0 && results.length > 0) {

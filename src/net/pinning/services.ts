@@ -10,6 +10,8 @@ import type { Datastore } from 'interface-datastore'
 export interface RemoteService {
   name: string
   endpoint: string
+  /** psa (the Pinning Service API, the default) or kubo-rpc (a CAR upload to the Kubo RPC API). */
+  kind?: 'psa' | 'kubo-rpc'
   tokenEnv?: string
   tokenFile?: string
 }
@@ -32,7 +34,9 @@ export function checkEndpoint (endpoint: string): string {
 
 export async function addService (datastore: Datastore, service: RemoteService): Promise<void> {
   checkEndpoint(service.endpoint)
-  if ((service.tokenEnv == null) === (service.tokenFile == null)) throw new InvalidArgumentError('give the token\'s source with exactly one of --token-env <VAR> or --token-file <path> (never the token itself)')
+  if (service.tokenEnv != null && service.tokenFile != null) throw new InvalidArgumentError('give the token\'s source with one of --token-env <VAR> or --token-file <path>, not both')
+  // the Pinning Service API needs a token; a Kubo RPC API often has none
+  if (service.kind !== 'kubo-rpc' && service.tokenEnv == null && service.tokenFile == null) throw new InvalidArgumentError('give the token\'s source with exactly one of --token-env <VAR> or --token-file <path> (never the token itself)')
   await datastore.put(key(service.name), new TextEncoder().encode(JSON.stringify(service)))
 }
 

@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto'
+import { RemotePinError } from '../../errors.js'
+import { maskSecret } from './mask.js'
+import type { AbortOptions } from 'abort-error'
+
+export interface KuboRpcClientInit {
+  /** The RPC API's base URL, e.g. `http://127.0.0.1:5001` (an IPFS Cluster's Kubo proxy: its proxy URL). */
+  endpoint: string
+  /** Sent as `Authorization: Bearer …` when given (Kubo's API.Authorizations, or a proxy in front). */
+  token?: string
+}
+
+/**
+ * The part of the Kubo RPC API that pins by upload: `dag/import` takes a CAR and
+ * pins its roots, `pin/ls` confirms. The node does not have to reach this one: the
+ * blocks travel in the request, so a runner behind NAT that is gone a minute later
+ * is no obstacle. The CAR is streamed, never held in memory.
+ */
+export class KuboRpcClient {
+  readonly endpoint: string
+  private readonly token: string
+
+  constructor (init: KuboRpcClientInit) {
+    this.endpoint = init.endpoint.replace(/\/+$/, '')
+    this.token = init.token ?? ''
+  }
+
+  mask (text: string): string {
+    return this.token === '' ? text : maskSecret(text, this.token)
+  }
+
+  private headers (extra: Record<string, string> = {}): Record<string, string> {
+    return { ...(this.token !== '' ? { authorization: `Bearer ${this.token}` } : {}), ...extra }
+  }
+
+  private async call (path: string, init: RequestInit & { duplex?: 'half' }, options: AbortOptions): Promise<string> {
+    let res: Response
+    try {
+      res = await fetch(`${this.endpoint}/api/v0/${path}`, { ...init, signal: options.signal })
+    } catch (err: any) {
+      if (err?.name === 'AbortError' || options.signal?.aborted === true) throw err
+      throw new RemotePinError(`the Kubo RPC API at ${this.endpoint} cannot be reached (${this.mask(String(err?.cause?.code ?? err?.cause?.message ?? err?.message))})`, { cause: err })
+    }
+    const text = await res.text()
+    if (res.status === 401 || res.status === 403) throw new RemotePinError(`the Kubo RPC API at ${this.endpoint} refused the access token (${res.status})`)
+    if (!res.ok) {
+      let message = text.slice(0, 300)
+      try { message = JSON.parse(text).Message ?? message } catch {}
+      throw new RemotePinError(`the Kubo RPC API at ${this.endpoint} failed ${path.split('?')[0]} (${res.status}): ${this.mask(String(message).trim())}`)
+    }
+    return text
+  }
+
+  /**
+   * Uploads a CAR (`POST /api/v0/dag/import`, roots pinned) as one multipart file,
+   * streamed from `car`. Returns the roots the node reports as imported and pinned.
+   */
+  async dagImport (car: AsyncIterable<Uint8Array>, options: AbortOptions = {}): Promise<string[]> {
+    const boundary = `ipfs-publish-${randomBytes(12).toString('hex')}`
+    const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="articles.car"\r\nContent-Type: application/vnd.ipld.car\r\n\r\n`)
+    const tail = Buffer.from(`\r\n--${boundary}--\r\n`)
+    const body = new ReadableStream<Uint8Array>({
+      async start () {},
+      pull: (() => {
+        const it = (async function * () { yield head; yield * car; yield tail })()[Symbol.asyncIterator]()
+        return async (controller: ReadableStreamDefaultController<Uint8Array>) => {
+          const { value, done } = await it.next()
+          if (done === true) controller.close()
+          else controller.enqueue(value)
+        }
+      })()
+    })
+    const text = await this.call('dag/import?pin-roots=true', { method: 'POST', headers: this.headers({ 'content-type': `multipart/form-data; boundary=${boundary}` }), body, duplex: 'half' }, options)
+    const roots: string[] = []
+    for (const line of text.split('\n')) {
+      if (line.trim() === '') continue
+      let entry: any
+      try { entry = JSON.parse(line) } catch { throw new RemotePinError(`the Kubo RPC API at ${this.endpoint} answered dag/import with something that is not JSON`) }
+      if (entry?.Root == null) continue
+      const cid = entry.Root.Cid?.['/'] ?? entry.Root.Cid
+      if (typeof entry.Root.PinErrorMsg === 'string' && entry.Root.PinErrorMsg !== '') throw new RemotePinError(`the Kubo RPC API at ${this.endpoint} imported ${cid} but did not pin it: ${this.mask(entry.Root.PinErrorMsg)}`)
+      if (typeof cid === 'string') roots.push(cid)
+    }
+    return roots
+  }
+
+  /** Whether `cid` is pinned recursively there (`POST /api/v0/pin/ls`). */
+  async isPinned (cid: string, options: AbortOptions = {}): Promise<boolean> {
+    let text: string
+    try {
+      text = await this.call(`pin/ls?arg=${encodeURIComponent(cid)}&type=recursive`, { method: 'POST', headers: this.headers() }, options)
+    } catch (err: any) {
+      if (err instanceof RemotePinError && /not pinned/i.test(err.message)) return false
+      throw err
+    }
+    const keys = Object.keys(JSON.parse(text)?.Keys ?? {})
+    return keys.length > 0
+  }
+}
