@@ -3,8 +3,9 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // bounds against a hang, not figures: a loaded machine only makes tests slower
+    testTimeout: 240_000,
+    hookTimeout: 240_000,
     pool: 'forks',
     // two cores here: two test files at a time
     maxWorkers: 2,

@@ -44,7 +44,7 @@ describe('the packed package in a fresh project', () => {
     writeFileSync(join(proj, 'package-lock.json'), JSON.stringify({ name: 'consumer', lockfileVersion: 3, requires: true, packages }))
     const ci = run('npm', ['ci', '--offline', '--no-audit', '--no-fund'])
     expect(ci.code, ci.stderr).toBe(0)
-  }, 300_000)
+  }, 600_000)
   afterAll(async () => { await tmp.cleanup() })
 
   it('npx ipfs-publish works there and prints the package\'s version', () => {

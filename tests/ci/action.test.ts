@@ -51,7 +51,7 @@ describe('the GitHub Action', () => {
     const app = await setup({ token: TOKEN, delegates: delegate.multiaddrs[0], loglevel: 'error' })
     const server: Server = await new Promise(resolve => { const s = app.listen(0, '127.0.0.1', () => resolve(s)) })
     mock = { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server }
-  }, 120_000)
+  }, 240_000)
   afterAll(async () => {
     await delegate?.stop('SIGKILL')
     mock?.server.closeAllConnections()
@@ -76,14 +76,14 @@ describe('the GitHub Action', () => {
     }
     expect(run.summary).toMatch(/\| articles\/b\.txt \| `bafy[a-z0-9]+` \| \[Download IPFS\]\(https:\/\/[^)]+\) \| pinned \|/)
     expect(run.log + run.summary).not.toContain(TOKEN)
-  }, 180_000)
+  }, 240_000)
 
   it('publish mode when nothing changed since the given revision: nothing is published, empty outputs', async () => {
     const run = await runAction(ROOT, ws, { mode: 'publish', since: git('rev-parse', 'HEAD'), repo: join(tmp.path, 'runner-repo-2') })
     expect(run.code, run.log).toBe(0)
     expect(run.outputs.cids).toBe('{}')
     expect(run.summary).toContain('No article changed')
-  }, 120_000)
+  }, 240_000)
 
   it('verify-from: the round trip runs after publishing; a source without the articles fails the job and is in the summary', async () => {
     const run = await runAction(ROOT, ws, { mode: 'publish', 'verify-from': delegate.gateway, 'verify-retry-for': '1s', net: 'local', repo: join(tmp.path, 'runner-repo-3') }, { github: { event: { before } } })
@@ -91,7 +91,7 @@ describe('the GitHub Action', () => {
     expect(run.summary).toContain(`| ${delegate.gateway} | unreachable`)
     // the results were still reported before the check failed
     expect(Object.keys(JSON.parse(run.outputs.cids)).sort()).toEqual(['articles/b.txt', 'articles/c.txt'])
-  }, 120_000)
+  }, 240_000)
 
   it('check mode (pull requests, no secrets): passes on a matching manifest, fails on a stale one and publishes nothing', async () => {
     const ok = await runAction(ROOT, ws, {})
@@ -107,5 +107,5 @@ describe('the GitHub Action', () => {
     } finally {
       git('checkout', '--', 'articles/c.txt')
     }
-  }, 120_000)
+  }, 240_000)
 })

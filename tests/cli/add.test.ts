@@ -87,7 +87,7 @@ describe('add', () => {
     // 448 MiB more data: memory that grew with the file would show hundreds of MB; GC timing on a
     // loaded machine moves a peak by a few tens at most (the figures themselves are the bench's)
     expect(large - small, peaks).toBeLessThan(64)
-  }, 90_000)
+  }, 240_000)
 
   it('a missing path: exit 3, one line', async () => {
     const r = await cli(['add', join(tmp.path, 'nope'), '-n'])

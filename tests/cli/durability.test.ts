@@ -66,5 +66,5 @@ describe.skipIf(!hasStrace && process.env.CI == null)('durability under strace',
       checked++
     }
     expect(checked).toBe(600)
-  }, 180_000)
+  }, 240_000)
 })

@@ -38,7 +38,7 @@ describe('streaming commands keep memory flat (32 MiB against 256 MiB)', () => {
       cids[mib] = (await cli(['--repo', repo(), 'add', file, '-q'], { timeout: 120_000 })).stdout.trim()
       await rm(file)
     }
-  }, 180_000)
+  }, 240_000)
   afterAll(async () => { await tmp.cleanup() })
 
   const commands: Record<string, (mib: number) => string[]> = {
@@ -53,6 +53,6 @@ describe('streaming commands keep memory flat (32 MiB against 256 MiB)', () => {
       const large = Math.min(await peakOf(args(256)), await peakOf(args(256)))
       // reading the whole file into memory would add about 224 MB
       expect(large - small, `peaks: ${small.toFixed(0)} MB for 32 MiB, ${large.toFixed(0)} MB for 256 MiB`).toBeLessThan(60)
-    }, 180_000)
+    }, 240_000)
   }
 })

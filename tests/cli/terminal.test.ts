@@ -36,7 +36,7 @@ describe.skipIf(!hasTmux())('publish on a terminal', () => {
     // an 80 × 24 terminal running a plain shell; history kept for every line of the run
     tmux('new-session', '-d', '-s', 't', '-x', '80', '-y', '24', 'env', 'PS1=$ ', 'bash', '--norc', '--noprofile')
     tmux('set-option', '-g', 'history-limit', '50000')
-  }, 120_000)
+  }, 240_000)
   afterAll(async () => {
     try { tmux('kill-server') } catch {}
     await tmp.cleanup()
@@ -70,7 +70,7 @@ describe.skipIf(!hasTmux())('publish on a terminal', () => {
     run('echo AFTER')
     const after = await waitFor(l => l.includes('AFTER'), 10_000)
     expect(after.indexOf('AFTER')).toBeGreaterThan(after.indexOf('END rc=0'))
-  }, 90_000)
+  }, 240_000)
 
   it('Ctrl-C while the bar runs: the bar is gone, the terminal as it was, exit 130', async () => {
     tmux('clear-history', '-t', 't')
@@ -82,5 +82,5 @@ describe.skipIf(!hasTmux())('publish on a terminal', () => {
     expect(lines[end]).toBe('END rc=130')
     expect(lines.some(l => l.includes('publishing '))).toBe(false)
     expect(flags()).toBe('1 1 0 0')
-  }, 90_000)
+  }, 240_000)
 })

@@ -36,5 +36,5 @@ describe('large runs build bundles on a worker thread', () => {
     }
     const again = await cli(['--repo', repo, '--json', 'publish', corpus, '--gateway', 'https://gw.example'], { timeout: 60_000 })
     expect(again.stdout.trim().split('\n').map(l => JSON.parse(l).cid)).toEqual(results.map(r => r.cid))
-  }, 90_000)
+  }, 240_000)
 })

@@ -23,7 +23,8 @@ export async function cli (args: string[], opts: { cwd?: string, env?: NodeJS.Pr
     const err: Buffer[] = []
     child.stdout.on('data', (d: Buffer) => out.push(d))
     child.stderr.on('data', (d: Buffer) => err.push(d))
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`cli ${args.join(' ')} timed out`)) }, opts.timeout ?? 30_000)
+    // a bound against a hang, not a figure: generous, so that a loaded machine only makes it slower
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`cli ${args.join(' ')} timed out`)) }, Math.max(opts.timeout ?? 0, 120_000))
     child.on('error', reject)
     child.on('close', (code) => {
       clearTimeout(timer)

@@ -42,5 +42,5 @@ describe.skipIf(CHROMIUM == null)('a reader\'s browser (headless Chromium)', () 
       await browser.close()
       await rm(profile, { recursive: true, force: true })
     }
-  }, 90_000)
+  }, 240_000)
 })

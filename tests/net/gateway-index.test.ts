@@ -20,7 +20,7 @@ describe('the index page', () => {
     const out = await cli(['--repo', repo, '--json', 'publish', join(tmp.path, 'corpus')], { timeout: 60_000 })
     byCid = new Map(out.stdout.trim().split('\n').map(l => JSON.parse(l)).map(r => [r.cid, { date: r.date, title: r.title }]))
     node = await serve(repo)
-  }, 90_000)
+  }, 240_000)
   afterAll(async () => { await node?.stop('SIGKILL'); await tmp.cleanup() })
 
   const page = async (query = ''): Promise<{ status: number, cids: string[], html: string }> => {

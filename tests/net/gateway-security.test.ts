@@ -78,5 +78,5 @@ describe('hostile bundles and the gateway', () => {
       await browser.close()
       await rm(profile, { recursive: true, force: true })
     }
-  }, 90_000)
+  }, 240_000)
 })

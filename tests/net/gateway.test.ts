@@ -190,7 +190,7 @@ describe('gateway robustness', () => {
       await repo.close()
       await tmp.cleanup()
     }
-  }, 60_000)
+  }, 240_000)
 
   it('a symlink answers its target as inode/symlink; a corrupt block answers 502 and is logged once', async () => {
     const { join } = await import('node:path')

@@ -45,7 +45,7 @@ describe.skipIf(!INSTALLED)('CAR upload to js-ipfs\'s Kubo RPC API', () => {
       child.on('close', () => { clearTimeout(t); reject(new Error(`js-ipfs exited: ${err}`)) })
     })
     node = { ...ready, stop: async () => { child.kill('SIGKILL') } }
-  }, 90_000)
+  }, 240_000)
   afterAll(async () => { await node?.stop(); await tmp.cleanup() })
 
   it('publish --pin-remote-url … --pin-remote-kind kubo-rpc: pinned there; after the publisher exits, the article is read back from that node alone and verifies', async () => {

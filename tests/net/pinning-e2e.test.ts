@@ -38,5 +38,5 @@ describe('end to end: a real Helia node stands in for the pinning service', () =
     expect(got.code).toBe(0)
     expect(Buffer.compare(await readFile(join(out, 'article.txt')), await readFile(SAMPLE))).toBe(0)
     expect(res.stdout + res.stderr + got.stdout + got.stderr).not.toContain(TOKEN)
-  }, 120_000)
+  }, 240_000)
 })

@@ -174,5 +174,5 @@ describe('SIGTERM during a transfer', () => {
     } finally {
       await tmp.cleanup()
     }
-  }, 60_000)
+  }, 240_000)
 })

@@ -45,7 +45,7 @@ describe('verify --from', () => {
     await writeFile(join(tmp.path, 'other.txt'), 'another block')
     otherCid = (await cli(['--repo', repo, 'add', join(tmp.path, 'other.txt'), '-q'])).stdout.trim()
     node = await serve(repo, [], 180_000)
-  }, 60_000)
+  }, 240_000)
   afterAll(async () => { await node?.stop('SIGKILL'); await tmp.cleanup() })
 
   it('two honest sources, a gateway and a peer: one ok line each, exit 0; the local repo is not read', async () => {

@@ -56,7 +56,7 @@ describe('CID profiles', () => {
       const leafBytes = first.Links[0].Hash.code === 0x55 ? leaf.byteLength : Number(UnixFS.unmarshal(dagPb.decode(leaf).Data!).fileSize())
       expect(leafBytes).toBe(chunk)
     }
-  }, 120_000)
+  }, 240_000)
 
   // Kubo: "at UnixFSHAMTDirectorySizeThreshold=256KiB" uses > not >=
   for (const [profile, atThreshold, nameLen] of [['unixfs-v1-2025', 4766, 11], ['unixfs-v0-2015', 4096, 30]] as const) {
@@ -75,6 +75,6 @@ describe('CID profiles', () => {
         if (expectFlat) expect(node.Links).toHaveLength(atThreshold)
         else expect(node.Links.length).toBeLessThanOrEqual(256)
       }
-    }, 120_000)
+    }, 240_000)
   }
 })
