@@ -1,7 +1,9 @@
-import { copyFile, mkdir, writeFile } from 'node:fs/promises'
+import { spawn } from 'node:child_process'
+import { copyFile, cp, mkdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cli, SAMPLE, tempDir } from '../helpers/cli.js'
+import { track } from '../helpers/processes.js'
 
 const SETS = ['s1', 's2', 's3', 's4']
 
@@ -33,5 +35,48 @@ describe('four publish processes on one repo at once', () => {
     const all = await cli(['--repo', repo, 'verify', '--all'])
     expect(all.code).toBe(0)
     expect(JSON.parse((await cli(['--repo', repo, 'stat', '--json'])).stdout)).toMatchObject({ pins: 41, articles: 41 })
+  })
+})
+
+describe('several processes making the same new repo at once', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>
+  beforeAll(async () => { tmp = await tempDir() })
+  afterAll(async () => { await tmp.cleanup() })
+
+  it('a process that finds the repo being made waits for its maker, then uses it (deterministic: the maker is simulated)', async () => {
+    const repo = join(tmp.path, 'being-made')
+    const donor = join(tmp.path, 'donor')
+    expect((await cli(['--repo', donor, 'publish', SAMPLE, '-q'])).code).toBe(0)
+    // what a maker leaves mid-way: its claim (a live pid) and an LMDB file not written yet
+    const maker = track(spawn('sleep', ['60']))
+    await mkdir(join(repo, 'lmdb'), { recursive: true })
+    await writeFile(join(repo, 'lmdb', 'data.mdb'), '')
+    await writeFile(join(repo, 'repo.json.creating'), `${maker.pid}\n`)
+    const waiting = cli(['--repo', repo, 'publish', SAMPLE])
+    await new Promise(resolve => setTimeout(resolve, 2000))
+    // the maker finishes: the whole repo in place, then its claim removed
+    await rm(join(repo, 'lmdb'), { recursive: true })
+    await cp(join(donor, 'lmdb'), join(repo, 'lmdb'), { recursive: true })
+    await copyFile(join(donor, 'repo.json'), join(repo, 'repo.json'))
+    await rm(join(repo, 'repo.json.creating'))
+    maker.kill('SIGKILL')
+    const r = await waiting
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).toMatch(/^waiting for process \d+ to finish making the repo at /m)
+    expect(r.stderr).not.toMatch(/damaged/)
+  })
+
+  it('one makes it, the others wait for it and use it: every one succeeds, nobody finds it "damaged"', async () => {
+    for (let round = 0; round < 6; round++) {
+      const repo = join(tmp.path, `new-${round}`)
+      const runs = await Promise.all(Array.from({ length: 5 }, async () => cli(['--repo', repo, 'publish', SAMPLE, '-q'])))
+      for (const r of runs) {
+        expect(r.stderr, `round ${round}`).toBe('')
+        expect(r.code).toBe(0)
+      }
+      expect(new Set(runs.map(r => r.stdout.trim())).size).toBe(1)
+      expect((await cli(['--repo', repo, 'verify', '--all'])).code).toBe(0)
+      expect((await cli(['--repo', repo, 'pin', 'ls', '-q'])).stdout.trim()).toBe(runs[0].stdout.trim())
+    }
   })
 })

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs'
-import { mkdir, readFile, rm } from 'node:fs/promises'
+import { mkdir, open, readFile, rm, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { createHeliaLight } from 'helia'
 import { RepoError } from '../../errors.js'
@@ -150,6 +150,11 @@ async function openEngine (dir: string, options: AbortOptions & { create: boolea
       )
       continue
     }
+    // another process is making this repo right now: wait for its marker (or for it to die)
+    if (existsSync(join(dir, CREATING))) {
+      await waitForCreator(dir, options)
+      continue
+    }
     const leftovers = ['lmdb', 'blocks', 'store', 'packs'].filter(name => existsSync(join(dir, name)) && !isEmptyDir(join(dir, name)))
     if (leftovers.length > 0 && !(leftovers.length === 1 && leftovers[0] === ENGINE_DIR && isUnusedEngine(dir))) {
       throw new RepoError(`the repo at ${dir} is damaged: ${REPO_MARKER} is missing but ${leftovers.join(', ')} ${leftovers.length === 1 ? 'is' : 'are'} there; nothing was changed`)
@@ -161,15 +166,67 @@ async function openEngine (dir: string, options: AbortOptions & { create: boolea
     } catch (err: any) {
       throw new RepoError(`cannot create the repo folder ${dir}: ${err.code ?? err.message}`, { cause: err })
     }
-    const engine = Engine.open(dir, { create: true, prefetchReads: options.prefetchReads })
+    // one process makes it: the creation file is made exclusively; the others wait for the marker
+    // (two processes making the LMDB environment at once would each find the other's half-made file)
+    let claim
     try {
-      await writeMarker(dir)
-    } catch (err) {
-      await engine.close()
+      claim = await open(join(dir, CREATING), 'wx')
+    } catch (err: any) {
+      if (err?.code === 'EEXIST') continue
+      throw new RepoError(`cannot create the repo at ${dir}: ${err.code ?? err.message}`, { cause: err })
+    }
+    try {
+      await claim.writeFile(`${process.pid}\n`)
+      await claim.close()
+      // made by another process between the look above and the claim
+      if (await readMarker(dir) === 'current') continue
+      const engine = Engine.open(dir, { create: true, prefetchReads: options.prefetchReads })
+      try {
+        await writeMarker(dir)
+      } catch (err) {
+        await engine.close()
+        throw err
+      }
+      return engine
+    } finally {
+      await rm(join(dir, CREATING), { force: true })
+    }
+  }
+}
+
+/** The file a process holds while it makes a repo (its pid in it). */
+const CREATING = 'repo.json.creating'
+
+/** Waits until the process making the repo is done (the creation file gone) or dead (the file is then removed). */
+async function waitForCreator (dir: string, options: AbortOptions & { onWait?: OnWait }): Promise<void> {
+  const path = join(dir, CREATING)
+  const started = Date.now()
+  let told = false
+  for (;;) {
+    options.signal?.throwIfAborted()
+    let pid: number
+    let age: number
+    try {
+      pid = Number((await readFile(path, 'utf8')).trim())
+      age = Date.now() - (await stat(path)).mtimeMs
+    } catch (err: any) {
+      if (err?.code === 'ENOENT') return
       throw err
     }
-    return engine
+    // a creation that was killed (its pid gone, or killed before it wrote its pid): its leftovers
+    // are judged as any interrupted creation's
+    if ((Number.isInteger(pid) && pid > 0 && !isAlive(pid)) || (!(pid > 0) && age > 10_000)) {
+      await rm(path, { force: true })
+      return
+    }
+    // making a repo takes milliseconds: a wait worth telling about is a long one
+    if (!told && Date.now() - started > 1000) { options.onWait?.(`waiting for process ${pid} to finish making the repo at ${dir}`); told = true }
+    await new Promise(resolve => setTimeout(resolve, 25))
   }
+}
+
+function isAlive (pid: number): boolean {
+  try { process.kill(pid, 0); return true } catch (err: any) { return err?.code === 'EPERM' }
 }
 
 function openCurrent (dir: string, prefetchReads?: boolean): Engine {
