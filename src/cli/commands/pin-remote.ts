@@ -142,18 +142,18 @@ export async function remoteAdd (a: any, cids: string[], ctx: Context, names: Ma
   const { pinRemote } = await import('../../net/pinning/remote-pin.js')
   const local = (await resolveNetOptions(a)).net === 'local'
   const results: TargetResult[] = []
-  await Promise.all(clients.map(async ({ target, client: any }) => {
+  await Promise.all(clients.map(async ({ target, client: chosen }) => {
     for (const cid of cids) {
       const started = performance.now()
       let last: PinState = 'queued'
       const done = (r: Omit<TargetResult, 'cid' | 'target' | 'seconds'>): TargetResult => ({ cid, target: target.label, seconds: Math.round((performance.now() - started) / 10) / 100, ...r })
-      if (any.kind === 'kubo-rpc') {
-        results.push(await uploadCar(any.client, cid, ctx, signal, timeout).then(
+      if (chosen.kind === 'kubo-rpc') {
+        results.push(await uploadCar(chosen.client, cid, ctx, signal).then(
           () => done({ status: 'pinned' }),
-          (err: any) => { if (ctx.signal.aborted) throw err; return done({ status: 'failed', reason: timeout?.aborted === true ? 'timed out uploading the CAR' : any.client.mask(String(err?.message ?? err)) }) }))
+          (err: any) => { if (ctx.signal.aborted) throw err; return done({ status: 'failed', reason: timeout?.aborted === true ? 'timed out uploading the CAR' : chosen.client.mask(String(err?.message ?? err)) }) }))
         continue
       }
-      const client = any.client
+      const client = chosen.client
       try {
         const status = await pinRemote(client, cid, {
           name: a.name ?? names.get(cid) ?? cid,
@@ -228,7 +228,7 @@ async function anyClientFor (args: { service?: string, serviceUrl?: string, kind
 }
 
 /** Pins `cid` by uploading its DAG as a CAR (streamed from the repo), then confirms with pin/ls. */
-async function uploadCar (client: import('../../net/pinning/kubo-rpc.js').KuboRpcClient, cid: string, ctx: Context, signal: AbortSignal, _timeout?: AbortSignal): Promise<void> {
+async function uploadCar (client: import('../../net/pinning/kubo-rpc.js').KuboRpcClient, cid: string, ctx: Context, signal: AbortSignal): Promise<void> {
   const repo = await ctx.repo()
   const { exportCar } = await import('../../core/car/export.js')
   const roots = await client.dagImport(exportCar([cid], repo.blockstore, { signal }), { signal })

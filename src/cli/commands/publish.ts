@@ -73,8 +73,9 @@ export async function handler (args: PublishArgs, ctx: Context): Promise<void> {
   const manifestPath = args.manifest != null ? ctx.resolve(args.manifest) : undefined
   const manifest = manifestPath != null ? await readManifest(manifestPath, args.manifest) : undefined
   const remote = (args as any).pinRemote != null || (args as any).pinRemoteUrl != null
+  const verifyFrom: string[] = (args as any).verifyFrom ?? []
   if (remote && onlyHash) throw new InvalidArgumentError('--pin-remote stores and serves the articles: it does not go with --only-hash or --check')
-  if (((args as any).verifyFrom ?? []).length > 0 && onlyHash) throw new InvalidArgumentError('--verify-from checks published articles: it does not go with --only-hash or --check')
+  if (verifyFrom.length > 0 && onlyHash) throw new InvalidArgumentError('--verify-from checks published articles: it does not go with --only-hash or --check')
   // remote pinning waits while the service fetches from this node: open the repo online
   const repo = onlyHash ? undefined : remote && (args as any).background !== true ? await openOnline(args, ctx, 'write') : await ctx.repo({ access: 'write' })
   const { publishArticles } = await import('../../core/publish.js')
@@ -83,7 +84,7 @@ export async function handler (args: PublishArgs, ctx: Context): Promise<void> {
   const failures: PublishFailure[] = []
   // what the manifest and remote pinning need of each result, kept only when they are asked for:
   // a run of 100,000 articles otherwise holds nothing per article once it is printed
-  const keep = manifest != null || remote || ((args as any).verifyFrom ?? []).length > 0
+  const keep = manifest != null || remote || verifyFrom.length > 0
   const results: Array<Pick<PublishResult, 'path' | 'cid' | 'link' | 'title' | 'date'> & { slug: string }> = []
   let published = 0
   let stored = 0
@@ -145,7 +146,6 @@ export async function handler (args: PublishArgs, ctx: Context): Promise<void> {
     const a = args as any
     await remoteAdd({ ...a, service: a.pinRemote, serviceUrl: a.pinRemoteUrl, serviceKind: a.pinRemoteKind, timeout: a.pinTimeout, name: undefined, asNote: true }, results.map(r => r.cid), ctx, new Map(results.map(r => [r.cid, r.slug])))
   }
-  const verifyFrom: string[] = (args as any).verifyFrom ?? []
   if (verifyFrom.length > 0 && results.length > 0) {
     const a = args as any
     const { verifyFromSources } = await import('./verify.js')

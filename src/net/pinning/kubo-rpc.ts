@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { Readable } from 'node:stream'
 import { RemotePinError } from '../../errors.js'
 import { maskSecret } from './mask.js'
 import type { AbortOptions } from 'abort-error'
@@ -59,17 +60,8 @@ export class KuboRpcClient {
     const boundary = `ipfs-publish-${randomBytes(12).toString('hex')}`
     const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="articles.car"\r\nContent-Type: application/vnd.ipld.car\r\n\r\n`)
     const tail = Buffer.from(`\r\n--${boundary}--\r\n`)
-    const body = new ReadableStream<Uint8Array>({
-      async start () {},
-      pull: (() => {
-        const it = (async function * () { yield head; yield * car; yield tail })()[Symbol.asyncIterator]()
-        return async (controller: ReadableStreamDefaultController<Uint8Array>) => {
-          const { value, done } = await it.next()
-          if (done === true) controller.close()
-          else controller.enqueue(value)
-        }
-      })()
-    })
+    // pulled as the request is sent: the CAR is never held whole
+    const body = Readable.toWeb(Readable.from((async function * () { yield head; yield * car; yield tail })(), { objectMode: false })) as unknown as ReadableStream<Uint8Array>
     const text = await this.call('dag/import?pin-roots=true', { method: 'POST', headers: this.headers({ 'content-type': `multipart/form-data; boundary=${boundary}` }), body, duplex: 'half' }, options)
     const roots: string[] = []
     for (const line of text.split('\n')) {
