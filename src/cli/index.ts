@@ -1,3 +1,4 @@
+import { packageVersion } from '../core/package-version.js'
 import { fsError } from '../core/fs/fs-error.js'
 import yargs from 'yargs'
 import { defaultRepoPath } from '../core/store/repo-path.js'
@@ -14,13 +15,13 @@ import * as pin from './commands/pin.js'
 import * as gc from './commands/gc.js'
 import * as statCmd from './commands/stat.js'
 import * as serve from './commands/serve.js'
+import * as edition from './commands/edition.js'
 import type { Context } from './context.js'
 import type { Repo } from '../core/store/repo.js'
 import type { Readable, Writable } from 'node:stream'
-import { createReadStream, readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
-import { dirname, join, resolve as resolvePath } from 'node:path'
+import { resolve as resolvePath } from 'node:path'
 
 import { writeFileAtomic } from '../core/fs/atomic-write.js'
 import { printable } from './printable.js'
@@ -28,7 +29,7 @@ import { ignoredNetOptions } from './net-options.js'
 import { StatusLine } from './status-line.js'
 
 /** Every command, listed explicitly. */
-export const commands = [publish, add, get, cat, verify, ls, exportCmd, importCmd, pin, gc, statCmd, serve]
+export const commands = [publish, edition, add, get, cat, verify, ls, exportCmd, importCmd, pin, gc, statCmd, serve]
 /** The commands that can go online (they declare the network options themselves; pin's subcommands do so one by one). */
 const ONLINE = new Set<unknown>([publish, get, serve, pin, verify])
 
@@ -41,18 +42,6 @@ export interface RunIO {
   cwd: string
   /** Aborted on SIGINT/SIGTERM. */
   signal?: AbortSignal
-}
-
-/** This package's version, from the package.json above this module (dist/ or src/cli/), wherever the command runs. */
-function packageVersion (): string {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  for (let i = 0; i < 4; i++, dir = dirname(dir)) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
-      if (pkg.name === 'ipfs-publish' && typeof pkg.version === 'string') return pkg.version
-    } catch {}
-  }
-  return 'unknown'
 }
 
 /** What a lone `-` argument is while yargs parses (see run). */

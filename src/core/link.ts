@@ -80,3 +80,12 @@ function gatewayUrl (gateway: string): URL {
   lastGateway = { text: gateway, url }
   return url
 }
+
+/** The link to a folder's root on a gateway (an edition's front page): `https://<cidv1>.ipfs.<host>/`, or `<gateway>/ipfs/<cid>/` in the path form. */
+export function folderLink (cid: CID, gateway = DEFAULT_GATEWAY, style?: GatewayStyle): string {
+  const url = gatewayUrl(gateway)
+  const isIpLiteral = url.hostname.startsWith('[') || /^\d{1,3}(\.\d{1,3}){3}$/.test(url.hostname)
+  const path = url.pathname.replace(/\/+$/, '')
+  if (style === 'path' || isIpLiteral || path !== '') return `${url.origin}${path.endsWith('/ipfs') ? path : `${path}/ipfs`}/${cid}/`
+  return `${url.protocol}//${cid.toV1().toString(base32)}.ipfs.${url.host}/`
+}

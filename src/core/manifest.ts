@@ -9,6 +9,8 @@ export interface ManifestEntry {
   link: string
   title: string | null
   date: string | null
+  /** Earlier CIDs of this article (corrections), oldest first; absent when it has none. */
+  previous?: string[]
 }
 
 /** Article path (relative to the manifest's folder, with `/`) → entry. */
@@ -44,8 +46,9 @@ export async function readManifest (path: string, shown = path): Promise<Manifes
 export function serializeManifest (manifest: Manifest): string {
   const sorted: Manifest = {}
   for (const key of Object.keys(manifest).sort()) {
-    const { cid, link, title, date } = manifest[key]
+    const { cid, link, title, date, previous } = manifest[key]
     sorted[key] = { cid, link, title, date }
+    if (previous != null && previous.length > 0) sorted[key].previous = previous
   }
   return JSON.stringify(sorted, null, 2) + '\n'
 }
@@ -58,6 +61,17 @@ export async function writeManifest (path: string, manifest: Manifest): Promise<
   await mkdir(dirname(path), { recursive: true })
   await writeFileAtomic(path, text)
   return true
+}
+
+/**
+ * The entry of an article published to `cid`: when the manifest held another CID
+ * for it, that one joins `previous` (a correction); going back to an earlier CID
+ * takes it out of `previous`.
+ */
+export function nextEntry (old: ManifestEntry | undefined, entry: Omit<ManifestEntry, 'previous'>): ManifestEntry {
+  const previous = (old?.previous ?? []).filter(c => c !== entry.cid)
+  if (old != null && old.cid !== entry.cid && !previous.includes(old.cid)) previous.push(old.cid)
+  return previous.length > 0 ? { ...entry, previous } : { ...entry }
 }
 
 /** Article paths whose CID in `manifest` is missing or differs from `actual` (key → CID). */

@@ -16,6 +16,7 @@ import { findDownloadLinks } from './article/scan.js'
 import { buildLink } from './link.js'
 import type { GatewayStyle } from './link.js'
 import { putEncodedArticle } from './store/article-index.js'
+import { recordVersion } from './store/versions.js'
 import { knownDagWalker, stackWalker } from './store/dag-walker.js'
 import { multihashKey } from './unixfs/multihash-key.js'
 import { getProfile } from './unixfs/profiles.js'
@@ -226,6 +227,7 @@ export async function * publishArticles (paths: Array<string | ArticleInput>, re
               }
             }
             await putEncodedArticle(store.datastore, result.cid, article.encoded.record, options)
+            await recordVersion(store.datastore, path, result.cid, options)
             if (article.encoded.statEntry != null) await putEncodedStatEntry(store.datastore, path, article.encoded.statEntry, options)
           }
           if (options.writeLink === true) toLink.push({ result, source: article.source })

@@ -4,7 +4,7 @@ import { netOptions } from '../net-options.js'
 import { openOnline, remoteAdd } from './pin-remote.js'
 import { BatchFailedError, InvalidArgumentError, InvalidArticleError, ManifestMismatchError } from '../../errors.js'
 import { recordOf } from '../../core/store/record.js'
-import { compareManifest, manifestKey, readManifest, writeManifest } from '../../core/manifest.js'
+import { compareManifest, manifestKey, nextEntry, readManifest, writeManifest } from '../../core/manifest.js'
 import { CID_PROFILES, DEFAULT_CID_PROFILE } from '../../core/unixfs/profiles.js'
 import { DEFAULT_GATEWAY, DEFAULT_MAX_ARTICLE_BYTES } from '../../core/defaults.js'
 import { parseSize } from '../parse-size.js'
@@ -27,7 +27,7 @@ export const builder = (y: Argv) => netOptions(y)
   .option('gateway-style', { type: 'string', choices: ['subdomain', 'path'], describe: 'the link\'s form: <cid>.ipfs.<host> or <gateway>/ipfs/<cid> (default: subdomain for a host name)' })
   .option('link-template', { type: 'string', describe: 'link template: {cid} {cidv1} {gateway} {scheme} {host} {file} {slug} {filename}' })
   .option('write-link', { type: 'boolean', default: false, describe: 'write the link into each source file\'s [Download IPFS](...) line, atomically' })
-  .option('manifest', { type: 'string', describe: 'create or update this JSON manifest of article path -> {cid, link, title, date}' })
+  .option('manifest', { type: 'string', describe: 'create or update this JSON manifest of article path -> {cid, link, title, date, previous}' })
   .option('check', { type: 'boolean', default: false, describe: 'with --manifest: recompute CIDs and compare, write nothing; exit 1 if any differ' })
   .option('only-hash', { type: 'boolean', default: false, alias: 'n', describe: 'compute and print CIDs; store nothing' })
   .option('max-size', { type: 'string', default: String(DEFAULT_MAX_ARTICLE_BYTES), defaultDescription: `${DEFAULT_MAX_ARTICLE_BYTES / 1024 / 1024} MiB`, describe: 'largest article accepted (bytes, or with KiB/MiB)' })
@@ -138,7 +138,8 @@ export async function handler (args: PublishArgs, ctx: Context): Promise<void> {
       return
     }
     for (const r of results) {
-      manifest[manifestKey(manifestPath!, r.path)] = { cid: r.cid, link: r.link, title: r.title, date: r.date }
+      const key = manifestKey(manifestPath!, r.path)
+      manifest[key] = nextEntry(manifest[key], { cid: r.cid, link: r.link, title: r.title, date: r.date })
     }
     if (await writeManifest(manifestPath!, manifest)) ctx.info(`updated ${args.manifest}`)
   }

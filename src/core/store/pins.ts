@@ -79,9 +79,10 @@ function listWalker (blocks: CID[]): GraphWalkerFactory {
  * it (tests/core/store/pins.test.ts shows the case). The records are read
  * before the removal and rewritten after it with the removed pin taken out.
  */
-export async function unpinRoot (repo: Repo, cid: CID, options: AbortOptions = {}): Promise<void> {
+export async function unpinRoot (repo: Repo, cid: CID, options: AbortOptions & { blocks?: CID[] } = {}): Promise<void> {
   if (!(await isPinRoot(repo, cid, options))) throw new NotFoundError(`${cid} is not pinned`)
-  const blocks = await pinnedBlocks(repo, cid, options)
+  // `blocks`: the caller knows the pin's blocks (an edition: its own, and its bundles' from their summaries)
+  const blocks = options.blocks ?? await pinnedBlocks(repo, cid, options)
   const before = new Map<string, PinnedBlock>()
   for (const b of blocks) {
     try {

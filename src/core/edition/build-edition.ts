@@ -1,0 +1,338 @@
+import * as dagPb from '@ipld/dag-pb'
+import { Key } from 'interface-datastore'
+import { CID } from 'multiformats/cid'
+import { CustomProgressEvent } from 'progress-events'
+import { InvalidArgumentError } from '../../errors.js'
+import { slugify } from '../article/parse-article.js'
+import { buildLink } from '../link.js'
+import { packageVersion } from '../package-version.js'
+import { listArticles } from '../store/article-index.js'
+import { isPinRoot, unpinRoot } from '../store/pins.js'
+import { listVersions } from '../store/versions.js'
+import { multihashKey } from '../unixfs/multihash-key.js'
+import { getProfile } from '../unixfs/profiles.js'
+import { bundleSummary, cachedSummary } from './bundles.js'
+import { buildDirectory } from './directory.js'
+import { buildFile } from './file-dag.js'
+import { renderAtom, renderJsonFeed, renderPage } from './render.js'
+import type { BundleSummary } from './bundles.js'
+import type { BuiltDir, DirEntry } from './directory.js'
+import type { EditionArticle } from './render.js'
+import type { GatewayStyle } from '../link.js'
+import type { Manifest } from '../manifest.js'
+import type { Repo } from '../store/repo.js'
+import type { Block } from '../unixfs/build-small-dir.js'
+import type { CidProfileName } from '../unixfs/profiles.js'
+import type { GraphNode, GraphWalker, GraphWalkerFactory } from '@helia/interface'
+import type { AbortOptions } from 'abort-error'
+import type { ProgressEvent, ProgressOptions } from 'progress-events'
+
+export type EditionProgressEvents =
+  | ProgressEvent<'edition:articles', { total: number }>
+  | ProgressEvent<'edition:article', { done: number, total: number }>
+
+export interface EditionOptions extends AbortOptions, ProgressOptions<EditionProgressEvents> {
+  /** Take the articles from this manifest (path → {cid, previous}) instead of the repo's published articles; their bundles must be in the repo. */
+  manifest?: Manifest
+  /** How the manifest is named in errors. */
+  manifestName?: string
+  /** @default 'unixfs-v1-2025' */
+  cidProfile?: CidProfileName
+  /** Gateway, template and style of each article's "Download IPFS" link, as for publish. */
+  gateway?: string
+  linkTemplate?: string
+  gatewayStyle?: GatewayStyle
+  /** Entries in feed.xml and feed.json. @default 50 */
+  feedSize?: number
+  /** Articles per page of the front page. @default 100 */
+  pageSize?: number
+  /** The newsroom's name: the pages' and feeds' title. @default 'Newsroom' */
+  title?: string
+  /** The feeds' id (an IRI). @default `ipns://<name>` with an IPNS name, else `urn:ipfs-publish:<title as a slug>` */
+  feedId?: string
+  /** The CID of the edition this one replaces; `null` for none. @default the repo's latest edition */
+  previous?: string | null
+  /** Keep the replaced edition pinned. @default false (its articles stay pinned by this one) */
+  keepPrevious?: boolean
+}
+
+export interface EditionResult {
+  cid: CID
+  /** The edition this one replaces, or null. */
+  previous: string | null
+  articles: number
+  /** Articles with earlier versions. */
+  corrected: number
+  /** True when the articles are those of the latest edition: it is returned, nothing is made. */
+  unchanged: boolean
+}
+
+/** The id and version of edition.json's layout. */
+export const EDITION_SCHEMA = 'ipfs-publish/edition@1'
+
+/** Where the repo keeps its latest edition. */
+const LATEST_KEY = new Key('/ipfs-publish/edition/latest')
+
+interface LatestEdition { cid: string, fingerprint: string }
+
+/** One article of the edition: its current version and the earlier ones. */
+interface Source { id: string, current: string, earlier: string[] }
+
+/**
+ * Builds an edition, a UnixFS folder of the whole site: `index.html` (and
+ * `page/<n>.html`), `feed.xml`, `feed.json`, `articles/<date>-<slug>/` (each a
+ * link to the article's bundle, no bytes copied), `corrections/<date>-<slug>/<n>/`
+ * (the earlier versions of corrected articles) and `edition.json`. It is stored
+ * and pinned with Helia's pinning API in one commit, the replaced edition
+ * unpinned (its articles are named by this one). The same articles, options and
+ * previous edition give the same CID on any machine.
+ */
+export async function buildEdition (repo: Repo, options: EditionOptions = {}): Promise<EditionResult> {
+  const profile = getProfile(options.cidProfile)
+  const feedSize = positive(options.feedSize ?? 50, 'feedSize')
+  const pageSize = positive(options.pageSize ?? 100, 'pageSize')
+  const title = options.title ?? 'Newsroom'
+  const feedId = options.feedId ?? `urn:ipfs-publish:${slugify(title) || 'edition'}`
+  const sources = options.manifest != null ? fromManifest(options.manifest, options.manifestName ?? 'the manifest') : await fromRepo(repo, options)
+  options.onProgress?.(new CustomProgressEvent('edition:articles', { total: sources.length }))
+
+  // what each bundle is (read once per CID, then kept in the repo)
+  const summaries = new Map<string, BundleSummary>()
+  let done = 0
+  for (const s of sources) {
+    options.signal?.throwIfAborted()
+    for (const cid of [...s.earlier, s.current]) {
+      if (!summaries.has(cid)) summaries.set(cid, await bundleSummary(repo, cid, s.id, options))
+    }
+    options.onProgress?.(new CustomProgressEvent('edition:article', { done: ++done, total: sources.length }))
+  }
+
+  const articles = arrange(sources, summaries, options)
+  const files = new Map<string, Uint8Array>()
+  const encoder = new TextEncoder()
+  const pages = Math.max(1, Math.ceil(articles.length / pageSize))
+  for (let p = 1; p <= pages; p++) {
+    const html = renderPage(articles.slice((p - 1) * pageSize, p * pageSize), { title, page: p, pages })
+    files.set(p === 1 ? 'index.html' : `page/${p}.html`, encoder.encode(html))
+  }
+  const newest = articles.slice(0, feedSize)
+  const updated = articles.reduce<string | null>((max, a) => a.date != null && (max == null || a.date > max) ? a.date : max, null)
+  files.set('feed.xml', encoder.encode(renderAtom(newest, { title, id: feedId, updated })))
+  files.set('feed.json', encoder.encode(renderJsonFeed(newest, { title, id: feedId, updated })))
+
+  // the folders of links: articles/, corrections/<dir>/, page/
+  const blocks: Block[] = []
+  const keep = (d: BuiltDir): DirEntry => { blocks.push(...d.blocks); return { name: '', cid: d.cid, tsize: d.tsize } }
+  const top: DirEntry[] = []
+  const link = (s: BundleSummary, name: string): DirEntry => ({ name, cid: CID.parse(s.cid), tsize: s.tsize })
+  if (articles.length > 0) top.push({ ...keep(buildDirectory(articles.map(a => link(summaries.get(a.cid)!, a.path.slice('articles/'.length))), profile)), name: 'articles' })
+  const corrected = articles.filter(a => a.earlier.length > 0)
+  if (corrected.length > 0) {
+    const dirs = corrected.map(a => ({ ...keep(buildDirectory(a.earlier.map((e, i) => link(summaries.get(e.cid)!, String(i + 1))), profile)), name: a.path.slice('articles/'.length) }))
+    top.push({ ...keep(buildDirectory(dirs, profile)), name: 'corrections' })
+  }
+  const pageFiles: DirEntry[] = []
+  for (const [name, bytes] of files) {
+    const f = await buildFile(bytes, profile)
+    blocks.push(...f.blocks)
+    if (name.startsWith('page/')) pageFiles.push({ name: name.slice('page/'.length), cid: f.cid, tsize: f.tsize })
+    else top.push({ name, cid: f.cid, tsize: f.tsize })
+  }
+  if (pageFiles.length > 0) top.push({ ...keep(buildDirectory(pageFiles, profile)), name: 'page' })
+
+  const editionJson = (previous: string | null): Uint8Array => encoder.encode(JSON.stringify({
+    schema: EDITION_SCHEMA,
+    title,
+    generator: { name: 'ipfs-publish', version: packageVersion() },
+    profile: profile.name,
+    previous,
+    updated,
+    articles: articles.map(a => ({ path: a.path, cid: a.cid, title: a.title, date: a.date, categories: a.categories })),
+    corrections: Object.fromEntries(corrected.map(a => [a.path, a.earlier]))
+  }, null, 2) + '\n')
+  const root = async (previous: string | null): Promise<{ dir: BuiltDir, json: Block[] }> => {
+    const json = await buildFile(editionJson(previous), profile)
+    return { dir: buildDirectory([...top, { name: 'edition.json', cid: json.cid, tsize: json.tsize }], profile), json: json.blocks }
+  }
+  // what the edition holds, apart from which edition it replaces: the same articles make no new edition
+  const fingerprint = (await root(null)).dir.cid.toString()
+  const latest = await readLatest(repo, options)
+  const previous = options.previous !== undefined ? options.previous : latest?.cid ?? null
+  if (latest != null && latest.fingerprint === fingerprint && options.previous === undefined && await isPinRoot(repo, CID.parse(latest.cid), options)) {
+    const prevOfLatest = await previousOf(repo, latest.cid, options)
+    return { cid: CID.parse(latest.cid), previous: prevOfLatest, articles: articles.length, corrected: corrected.length, unchanged: true }
+  }
+  if (previous != null) {
+    try { CID.parse(previous) } catch { throw new InvalidArgumentError(`\`previous\` "${previous}" is not a CID`) }
+  }
+  const built = await root(previous)
+  blocks.push(...built.json, ...built.dir.blocks)
+  const cid = built.dir.cid
+
+  // one commit: the new blocks, the pin, the latest-edition record and the replaced edition's unpin
+  for (const b of blocks) await repo.blockstore.put(b.cid, b.bytes, options)
+  if (!await isPinRoot(repo, cid, options)) {
+    for await (const _ of repo.helia.pins.add(cid, { signal: options.signal, walker: editionWalker(blocks, summaries), metadata: { source: 'ipfs-publish', kind: 'edition' }, offline: true } as any)) {}
+  }
+  await repo.datastore.put(LATEST_KEY, encoder.encode(JSON.stringify({ cid: cid.toString(), fingerprint } satisfies LatestEdition)), options)
+  if (latest != null && latest.cid !== cid.toString() && options.keepPrevious !== true) {
+    const old = CID.parse(latest.cid)
+    if (await isPinRoot(repo, old, options)) await unpinRoot(repo, old, { signal: options.signal, blocks: await editionBlocks(repo, old, options) })
+  }
+  await repo.flush(options)
+  return { cid, previous, articles: articles.length, corrected: corrected.length, unchanged: false }
+}
+
+function positive (n: number, name: string): number {
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`\`${name}\` must be a whole number of at least 1 (got ${n})`)
+  return n
+}
+
+/** The repo's latest edition, if it has made one. */
+export async function readLatest (repo: Repo, options: AbortOptions = {}): Promise<LatestEdition | undefined> {
+  try {
+    return JSON.parse(new TextDecoder().decode(await repo.datastore.get(LATEST_KEY, options)))
+  } catch (err: any) {
+    if (err?.name === 'NotFoundError') return undefined
+    throw err
+  }
+}
+
+/** The `previous` of an edition in the repo, from its edition.json. */
+async function previousOf (repo: Repo, cid: string, options: AbortOptions): Promise<string | null> {
+  const { catCid } = await import('../read/cat.js')
+  const { readAll } = await import('../read-all.js')
+  const bytes = await readAll(catCid(`${cid}/edition.json`, repo.blockstore, options))
+  return JSON.parse(new TextDecoder().decode(bytes)).previous ?? null
+}
+
+/** The articles of a manifest: each key's CID and its `previous` CIDs. */
+function fromManifest (manifest: Manifest, name: string): Source[] {
+  return Object.keys(manifest).sort().map(key => {
+    const e = manifest[key]
+    if (typeof e?.cid !== 'string') throw new InvalidArgumentError(`${name}: "${key}" has no cid`)
+    const earlier = e.previous ?? []
+    if (!Array.isArray(earlier) || earlier.some(c => typeof c !== 'string')) throw new InvalidArgumentError(`${name}: "${key}".previous is not a list of CIDs`)
+    return { id: `${name}: ${key}`, current: e.cid, earlier: earlier.filter(c => c !== e.cid) }
+  })
+}
+
+/** The articles published in the repo: per source path, the current bundle and the earlier ones still indexed (pinned). */
+async function fromRepo (repo: Repo, options: AbortOptions): Promise<Source[]> {
+  const byPath = new Map<string, Array<{ cid: string, date: string | null }>>()
+  for await (const r of listArticles(repo.datastore, options)) {
+    const list = byPath.get(r.path) ?? []
+    list.push({ cid: r.cid, date: r.date })
+    byPath.set(r.path, list)
+  }
+  const order = new Map<string, string[]>()
+  for await (const v of listVersions(repo.datastore, options)) order.set(v.path, v.cids)
+  const out: Source[] = []
+  for (const path of [...byPath.keys()].sort()) {
+    const indexed = byPath.get(path)!
+    const known = (order.get(path) ?? []).filter(c => indexed.some(i => i.cid === c))
+    // bundles published before versions were recorded: oldest by date first, then by CID
+    const rest = indexed.filter(i => !known.includes(i.cid)).sort((a, b) => (a.date ?? '').localeCompare(b.date ?? '') || a.cid.localeCompare(b.cid)).map(i => i.cid)
+    const all = [...rest, ...known]
+    out.push({ id: path, current: all[all.length - 1], earlier: all.slice(0, -1) })
+  }
+  return out
+}
+
+/** Each article's folder name (`<date>-<slug>`, made unique), its link, and the order of the front page: newest first. */
+function arrange (sources: Source[], summaries: Map<string, BundleSummary>, options: EditionOptions): EditionArticle[] {
+  const named = sources.map(s => {
+    const sum = summaries.get(s.current)!
+    return { s, sum, base: `${sum.date ?? 'undated'}-${sum.slug || 'article'}` }
+  }).sort((a, b) => a.base.localeCompare(b.base) || a.s.current.localeCompare(b.s.current))
+  const used = new Set<string>()
+  const articles: EditionArticle[] = []
+  for (const { s, sum, base } of named) {
+    let name = base
+    for (let n = 2; used.has(name); n++) name = `${base}-${n}`
+    used.add(name)
+    articles.push({
+      path: `articles/${name}`,
+      cid: sum.cid,
+      title: sum.title,
+      date: sum.date,
+      categories: sum.categories,
+      file: sum.file.name,
+      bytes: sum.file.bytes,
+      link: buildLink({ cid: CID.parse(sum.cid), file: sum.file.name, slug: sum.slug }, options.gateway, options.linkTemplate, options.gatewayStyle),
+      earlier: s.earlier.map((cid, i) => ({ cid, date: summaries.get(cid)!.date, path: `corrections/${name}/${i + 1}` }))
+    })
+  }
+  // newest first; undated last; then by folder name
+  return articles.sort((a, b) => a.date === b.date ? (a.path < b.path ? -1 : 1) : a.date == null ? 1 : b.date == null ? -1 : a.date < b.date ? 1 : -1)
+}
+
+/**
+ * The pin walk of a new edition: its own blocks are in hand, and each article
+ * bundle's blocks are known from its summary, so nothing is read; each block is
+ * checked to be in the store.
+ */
+function editionWalker (blocks: Block[], summaries: Map<string, BundleSummary>): GraphWalkerFactory {
+  const known = new Map(blocks.map(b => [multihashKey(b.cid), b]))
+  return (components): GraphWalker => ({
+    async * walk<T = any>(root: CID, options: AbortOptions = {}): AsyncGenerator<GraphNode<T>> {
+      const seen = new Set<string>()
+      const stack: CID[] = [root]
+      const present = async (cid: CID): Promise<void> => {
+        if (!await components.blockstore.has(cid, options)) {
+          const { BlockNotFoundError } = await import('../../errors.js')
+          throw new BlockNotFoundError(`block ${cid} of the edition is not in the repo`)
+        }
+      }
+      while (stack.length > 0) {
+        options.signal?.throwIfAborted()
+        const cid = stack.pop()!
+        const key = multihashKey(cid)
+        if (seen.has(key)) continue
+        seen.add(key)
+        const summary = summaries.get(cid.toString())
+        if (summary != null) {
+          await present(cid)
+          yield { block: { cid } as any, depth: 1, path: [root, cid] }
+          for (const c of summary.children) {
+            const child = CID.parse(c)
+            const childKey = multihashKey(child)
+            if (seen.has(childKey)) continue
+            seen.add(childKey)
+            await present(child)
+            yield { block: { cid: child } as any, depth: 2, path: [root, cid, child] }
+          }
+          continue
+        }
+        const block = known.get(key)
+        if (block == null) throw new Error(`the edition's block ${cid} was not built`)
+        yield { block: { cid } as any, depth: 0, path: [root, cid] }
+        if (cid.code === dagPb.code) for (const l of dagPb.decode(block.bytes).Links) stack.push(l.Hash)
+      }
+    }
+  })
+}
+
+/** Every block of an edition in the repo (to unpin it): its own blocks read, each article bundle's from its summary. */
+async function editionBlocks (repo: Repo, root: CID, options: AbortOptions): Promise<CID[]> {
+  const { readAll } = await import('../read-all.js')
+  const out: CID[] = []
+  const seen = new Set<string>()
+  const stack: CID[] = [root]
+  // the article bundles it links: those in articles/ and corrections/<dir>/
+  while (stack.length > 0) {
+    const cid = stack.pop()!
+    const key = cid.toString()
+    if (seen.has(key)) continue
+    seen.add(key)
+    out.push(cid)
+    if (cid.code !== dagPb.code) continue
+    const summary = await cachedSummary(repo, key, options)
+    if (summary != null) {
+      for (const c of summary.children) if (!seen.has(c)) { seen.add(c); out.push(CID.parse(c)) }
+      continue
+    }
+    for (const l of dagPb.decode(await readAll(repo.blockstore.get(cid, options))).Links) stack.push(l.Hash)
+  }
+  return out
+}

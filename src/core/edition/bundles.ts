@@ -1,0 +1,96 @@
+import * as dagPb from '@ipld/dag-pb'
+import { Key } from 'interface-datastore'
+import { CID } from 'multiformats/cid'
+import { InvalidArgumentError, NotFoundError } from '../../errors.js'
+import { parseBundleMetadata } from '../read/bundle-check.js'
+import { readAll } from '../read-all.js'
+import { BUNDLE_FILES } from '../article/bundle-files.js'
+import { tsizeOfBlock } from './file-dag.js'
+import type { Repo } from '../store/repo.js'
+import type { AbortOptions } from 'abort-error'
+
+/** What an edition needs of one article bundle, read from its blocks (every one verified). */
+export interface BundleSummary {
+  cid: string
+  /** The bundle's cumulative size: the `Tsize` of a link to it. */
+  tsize: number
+  title: string | null
+  date: string | null
+  categories: string[]
+  slug: string
+  /** The article's file in the bundle (`article.txt` or `article.md`), its size and CID. */
+  file: { name: string, bytes: number, cid: string }
+  /** Every block of the bundle below its root (pinning the edition walks them without reading the bundle again). */
+  children: string[]
+}
+
+/**
+ * Summaries of bundles are kept by CID: a CID's content never changes, so an
+ * entry is never stale, and the next edition reads no block of an article it
+ * has seen.
+ */
+const PREFIX = '/ipfs-publish/bundle-summary/'
+
+/** The summary of a bundle in the repo; a CID the repo does not hold, or that is not an article bundle, is an error naming `shown`. */
+export async function bundleSummary (repo: Repo, cidText: string, shown: string, options: AbortOptions = {}): Promise<BundleSummary> {
+  const cached = await cachedSummary(repo, cidText, options)
+  if (cached != null) return cached
+  let cid: CID
+  try {
+    cid = CID.parse(cidText)
+  } catch {
+    throw new InvalidArgumentError(`${shown}: "${cidText}" is not a CID`)
+  }
+  const get = async (c: CID): Promise<Uint8Array> => {
+    try {
+      return await readAll(repo.blockstore.get(c, options))
+    } catch (err: any) {
+      if (err?.name === 'NotFoundError') throw new NotFoundError(`${shown}: bundle ${cidText} is not in the repo (publish the article here first)`)
+      throw err
+    }
+  }
+  const rootBytes = await get(cid)
+  if (cid.code !== dagPb.code) throw new InvalidArgumentError(`${shown}: ${cidText} is not an article bundle`)
+  const root = dagPb.decode(rootBytes)
+  const metaLink = root.Links.find(l => l.Name === BUNDLE_FILES.metadata)
+  const metadata = metaLink != null ? parseBundleMetadata(await get(metaLink.Hash), cid) : undefined
+  const fileLink = metadata != null ? root.Links.find(l => l.Name === metadata.file.name) : undefined
+  if (metadata == null || fileLink == null) throw new InvalidArgumentError(`${shown}: ${cidText} is not an article bundle (no metadata.json of ipfs-publish)`)
+  const children: string[] = []
+  for (const link of root.Links) {
+    children.push(link.Hash.toString())
+    // an article over one chunk: the blocks below its file node
+    if (link.Hash.code === dagPb.code) {
+      for await (const c of subBlocks(link.Hash, get)) children.push(c)
+    }
+  }
+  const summary: BundleSummary = {
+    cid: cidText,
+    tsize: tsizeOfBlock(cid, rootBytes),
+    title: metadata.title,
+    date: metadata.date,
+    categories: metadata.categories,
+    slug: metadata.slug,
+    file: { name: metadata.file.name, bytes: metadata.file.bytes, cid: fileLink.Hash.toString() },
+    children
+  }
+  await repo.datastore.put(new Key(PREFIX + cidText), new TextEncoder().encode(JSON.stringify(summary)), options)
+  return summary
+}
+
+/** The summary of a bundle this repo has already read, if any. */
+export async function cachedSummary (repo: Repo, cidText: string, options: AbortOptions = {}): Promise<BundleSummary | undefined> {
+  try {
+    return JSON.parse(new TextDecoder().decode(await repo.datastore.get(new Key(PREFIX + cidText), options)))
+  } catch (err: any) {
+    if (err?.name === 'NotFoundError') return undefined
+    throw err
+  }
+}
+
+async function * subBlocks (cid: CID, get: (c: CID) => Promise<Uint8Array>): AsyncGenerator<string> {
+  for (const link of dagPb.decode(await get(cid)).Links) {
+    yield link.Hash.toString()
+    if (link.Hash.code === dagPb.code) yield * subBlocks(link.Hash, get)
+  }
+}

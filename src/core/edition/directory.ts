@@ -1,0 +1,122 @@
+import * as dagPb from '@ipld/dag-pb'
+import { murmur3128 } from '@multiformats/murmur3'
+import { UnixFS } from 'ipfs-unixfs'
+import { InvalidArgumentError } from '../../errors.js'
+import { dagPbCid } from '../unixfs/hash.js'
+import type { Block } from '../unixfs/build-small-dir.js'
+import type { CidProfile } from '../unixfs/profiles.js'
+import type { CID } from 'multiformats/cid'
+
+/** A directory entry that links an existing DAG: its name, root CID and cumulative size (the `Tsize` of its link). */
+export interface DirEntry { name: string, cid: CID, tsize: number }
+
+/** A directory built in memory: its root, its cumulative size and its new blocks (the linked DAGs are not among them). */
+export interface BuiltDir { cid: CID, tsize: number, blocks: Block[] }
+
+/** The UnixFS spec's hash for HAMT directories: murmur3-x64-64, the first 8 bytes of murmur3-x64-128, read from the first byte, most significant bit first. */
+const MURMUR3_X64_64 = 0x22
+
+function hamtHash (name: string): Uint8Array {
+  // the hasher is synchronous (murmurhash3js-revisited); its type allows a promise
+  return (murmur3128.encode(new TextEncoder().encode(name)) as Uint8Array).slice(0, 8)
+}
+
+/**
+ * Builds a UnixFS directory of links to existing DAGs, as a plain directory or,
+ * when the profile's rule says it has outgrown one block, as a HAMT: the same
+ * rule and layout as `ipfs-unixfs-importer` and Kubo (a test compares it with
+ * `@helia/unixfs`). Entry names must be unique.
+ */
+export function buildDirectory (entries: DirEntry[], profile: CidProfile): BuiltDir {
+  const sorted = [...entries].sort((a, b) => compareBytes(a.name, b.name))
+  for (let i = 1; i < sorted.length; i++) {
+    if (sorted[i].name === sorted[i - 1].name) throw new InvalidArgumentError(`two entries named "${sorted[i].name}" in one directory`)
+  }
+  const links: dagPb.PBLink[] = sorted.map(e => ({ Name: e.name, Hash: e.cid, Tsize: e.tsize }))
+  const flat = dagPb.encode(dagPb.prepare({ Data: new UnixFS({ type: 'directory' }).marshal(), Links: links }))
+  if (!outgrows(flat, entries, profile)) {
+    const cid = dagPbCid(flat, profile.cidVersion)
+    return { cid, tsize: flat.byteLength + sum(entries), blocks: [{ cid, bytes: flat }] }
+  }
+  const bits = Math.log2(profile.hamtFanout)
+  if (!Number.isInteger(bits) || bits < 1 || bits > 8) throw new InvalidArgumentError(`HAMT fanout ${profile.hamtFanout} is not a power of two up to 256`)
+  const blocks: Block[] = []
+  const hashed = entries.map(e => ({ entry: e, hash: hamtHash(e.name) }))
+  const root = buildShard(hashed, 0, bits, profile, blocks)
+  return { cid: root.cid, tsize: root.tsize, blocks }
+}
+
+/** Whether a plain directory is too large for one block under the profile's rule (greater than the threshold, as the importer decides). */
+function outgrows (flat: Uint8Array, entries: DirEntry[], profile: CidProfile): boolean {
+  if (profile.hamtSizeEstimation === 'block-bytes') return flat.byteLength > profile.hamtThresholdBytes
+  // links-bytes: the UTF-8 length of each name plus the bytes of its CID
+  let size = 0
+  for (const e of entries) size += Buffer.byteLength(e.name) + e.cid.bytes.byteLength
+  return size > profile.hamtThresholdBytes
+}
+
+interface Hashed { entry: DirEntry, hash: Uint8Array }
+
+/** The index of `hash` at `depth` in a HAMT of `bits` bits per level: its bits read most significant first. */
+function indexAt (hash: Uint8Array, depth: number, bits: number): number {
+  let out = 0
+  for (let i = 0; i < bits; i++) {
+    const bit = depth * bits + i
+    const byte = bit >> 3
+    if (byte >= hash.length) throw new InvalidArgumentError('HAMT names collide in all 64 bits of their hash')
+    out = (out << 1) | ((hash[byte] >> (7 - (bit & 7))) & 1)
+  }
+  return out
+}
+
+/**
+ * One HAMT node: each slot holds one entry (link named by the slot in hex, then
+ * the entry's name) or, where several entries share the slot, a sub-shard (link
+ * named by the slot alone); the bitfield marks the slots in use.
+ */
+function buildShard (items: Hashed[], depth: number, bits: number, profile: CidProfile, blocks: Block[]): { cid: CID, tsize: number } {
+  const fanout = 1 << bits
+  const padLength = (fanout - 1).toString(16).length
+  const slots = new Map<number, Hashed[]>()
+  for (const item of items) {
+    const i = indexAt(item.hash, depth, bits)
+    const slot = slots.get(i)
+    if (slot == null) slots.set(i, [item])
+    else slot.push(item)
+  }
+  const used = [...slots.keys()].sort((a, b) => a - b)
+  // the bitfield is a big-endian number with bit i set for each slot i in use, in as few bytes as it needs (go-unixfs writes big.Int's bytes)
+  const bitfield = new Uint8Array(Math.ceil((used[used.length - 1] + 1) / 8))
+  const links: dagPb.PBLink[] = []
+  let childrenSize = 0
+  for (const i of used) {
+    const slot = slots.get(i)!
+    const label = i.toString(16).toUpperCase().padStart(padLength, '0')
+    bitfield[bitfield.length - 1 - (i >> 3)] |= 1 << (i & 7)
+    if (slot.length === 1) {
+      const { entry } = slot[0]
+      links.push({ Name: label + entry.name, Hash: entry.cid, Tsize: entry.tsize })
+      childrenSize += entry.tsize
+    } else {
+      const sub = buildShard(slot, depth + 1, bits, profile, blocks)
+      links.push({ Name: label, Hash: sub.cid, Tsize: sub.tsize })
+      childrenSize += sub.tsize
+    }
+  }
+  const data = new UnixFS({ type: 'hamt-sharded-directory', data: bitfield, fanout: BigInt(fanout), hashType: BigInt(MURMUR3_X64_64) })
+  const bytes = dagPb.encode(dagPb.prepare({ Data: data.marshal(), Links: links }))
+  const cid = dagPbCid(bytes, profile.cidVersion)
+  blocks.push({ cid, bytes })
+  return { cid, tsize: bytes.byteLength + childrenSize }
+}
+
+function sum (entries: DirEntry[]): number {
+  let n = 0
+  for (const e of entries) n += e.tsize
+  return n
+}
+
+/** dag-pb's link order: names compared as bytes. */
+function compareBytes (a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b))
+}
