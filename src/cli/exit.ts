@@ -24,7 +24,9 @@ const CODE_TO_EXIT: Record<ErrorCode, number> = {
   ERR_MANIFEST_MISMATCH: EXIT.FAILURE,
   ERR_BATCH_FAILED: EXIT.FAILURE,
   ERR_ABORTED: EXIT.INTERRUPTED,
-  ERR_REMOTE_PIN: EXIT.FAILURE
+  ERR_REMOTE_PIN: EXIT.FAILURE,
+  ERR_NAMED_BY_EDITION: EXIT.FAILURE,
+  ERR_IPNS: EXIT.FAILURE
 }
 
 /** The flag (or command) of each library option that messages name (see src/errors.ts). */

@@ -1,17 +1,21 @@
+import { createHash } from 'node:crypto'
 import * as dagPb from '@ipld/dag-pb'
 import { Key } from 'interface-datastore'
 import { CID } from 'multiformats/cid'
 import { CustomProgressEvent } from 'progress-events'
-import { InvalidArgumentError } from '../../errors.js'
+import { BlockNotFoundError, InvalidArgumentError } from '../../errors.js'
 import { slugify } from '../article/parse-article.js'
 import { buildLink } from '../link.js'
 import { packageVersion } from '../package-version.js'
-import { listArticles } from '../store/article-index.js'
+import { getArticle } from '../store/article-index.js'
 import { isPinRoot, unpinRoot } from '../store/pins.js'
 import { listVersions } from '../store/versions.js'
+import { engineOf } from '../store/engine-of.js'
+import { pinKeyOf } from '../store/pin-key.js'
+import { ARTICLE_PREFIX } from '../store/article-index.js'
 import { multihashKey } from '../unixfs/multihash-key.js'
 import { getProfile } from '../unixfs/profiles.js'
-import { bundleSummary, cachedSummary } from './bundles.js'
+import { bundleSummary, hasSummary } from './bundles.js'
 import { buildDirectory } from './directory.js'
 import { buildFile } from './file-dag.js'
 import { renderAtom, renderJsonFeed, renderPage } from './render.js'
@@ -70,10 +74,22 @@ export interface EditionResult {
 /** The id and version of edition.json's layout. */
 export const EDITION_SCHEMA = 'ipfs-publish/edition@1'
 
+/** The metadata of an edition's pin: how pins.ts knows the articles it names. */
+export const EDITION_PIN = { source: 'ipfs-publish', kind: 'edition' }
+
 /** Where the repo keeps its latest edition. */
 const LATEST_KEY = new Key('/ipfs-publish/edition/latest')
 
-interface LatestEdition { cid: string, fingerprint: string }
+interface LatestEdition {
+  cid: string
+  previous: string | null
+  /** A hash of what decided the edition's content (articles, options, version), apart from `previous`. */
+  fingerprint: string
+  articles: number
+  corrected: number
+  /** The blocks its pin holds (its own, not the bundles it links), so that unpinning it reads nothing. */
+  own?: string[]
+}
 
 /** One article of the edition: its current version and the earlier ones. */
 interface Source { id: string, current: string, earlier: string[] }
@@ -95,6 +111,27 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
   const feedId = options.feedId ?? `urn:ipfs-publish:${slugify(title) || 'edition'}`
   const sources = options.manifest != null ? fromManifest(options.manifest, options.manifestName ?? 'the manifest') : await fromRepo(repo, options)
   options.onProgress?.(new CustomProgressEvent('edition:articles', { total: sources.length }))
+
+  // what decides the edition's content, apart from which edition it replaces: the same inputs make no new edition
+  const fingerprint = createHash('sha256').update(JSON.stringify({
+    schema: EDITION_SCHEMA,
+    version: packageVersion(),
+    profile: profile.name,
+    title,
+    feedId,
+    feedSize,
+    pageSize,
+    links: [options.gateway ?? null, options.linkTemplate ?? null, options.gatewayStyle ?? null],
+    articles: sources.map(s => [s.current, ...s.earlier]).sort((a, b) => a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)
+  })).digest('base64url')
+  const latest = await readLatest(repo, options)
+  if (latest != null && latest.fingerprint === fingerprint && options.previous === undefined && await isPinRoot(repo, CID.parse(latest.cid), options)) {
+    return { cid: CID.parse(latest.cid), previous: latest.previous, articles: latest.articles, corrected: latest.corrected, unchanged: true }
+  }
+  const previous = options.previous !== undefined ? options.previous : latest?.cid ?? null
+  if (previous != null) {
+    try { CID.parse(previous) } catch { throw new InvalidArgumentError(`\`previous\` "${previous}" is not a CID`) }
+  }
 
   // what each bundle is (read once per CID, then kept in the repo)
   const summaries = new Map<string, BundleSummary>()
@@ -124,7 +161,9 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
   const blocks: Block[] = []
   const keep = (d: BuiltDir): DirEntry => { blocks.push(...d.blocks); return { name: '', cid: d.cid, tsize: d.tsize } }
   const top: DirEntry[] = []
-  const link = (s: BundleSummary, name: string): DirEntry => ({ name, cid: CID.parse(s.cid), tsize: s.tsize })
+  const cids = new Map<string, CID>()
+  const cidOf = (text: string): CID => { let c = cids.get(text); if (c == null) { c = CID.parse(text); cids.set(text, c) } return c }
+  const link = (s: BundleSummary, name: string): DirEntry => ({ name, cid: cidOf(s.cid), tsize: s.tsize })
   if (articles.length > 0) top.push({ ...keep(buildDirectory(articles.map(a => link(summaries.get(a.cid)!, a.path.slice('articles/'.length))), profile)), name: 'articles' })
   const corrected = articles.filter(a => a.earlier.length > 0)
   if (corrected.length > 0) {
@@ -150,34 +189,32 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
     articles: articles.map(a => ({ path: a.path, cid: a.cid, title: a.title, date: a.date, categories: a.categories })),
     corrections: Object.fromEntries(corrected.map(a => [a.path, a.earlier]))
   }, null, 2) + '\n')
-  const root = async (previous: string | null): Promise<{ dir: BuiltDir, json: Block[] }> => {
-    const json = await buildFile(editionJson(previous), profile)
-    return { dir: buildDirectory([...top, { name: 'edition.json', cid: json.cid, tsize: json.tsize }], profile), json: json.blocks }
-  }
-  // what the edition holds, apart from which edition it replaces: the same articles make no new edition
-  const fingerprint = (await root(null)).dir.cid.toString()
-  const latest = await readLatest(repo, options)
-  const previous = options.previous !== undefined ? options.previous : latest?.cid ?? null
-  if (latest != null && latest.fingerprint === fingerprint && options.previous === undefined && await isPinRoot(repo, CID.parse(latest.cid), options)) {
-    const prevOfLatest = await previousOf(repo, latest.cid, options)
-    return { cid: CID.parse(latest.cid), previous: prevOfLatest, articles: articles.length, corrected: corrected.length, unchanged: true }
-  }
-  if (previous != null) {
-    try { CID.parse(previous) } catch { throw new InvalidArgumentError(`\`previous\` "${previous}" is not a CID`) }
-  }
-  const built = await root(previous)
-  blocks.push(...built.json, ...built.dir.blocks)
-  const cid = built.dir.cid
+  const json = await buildFile(editionJson(previous), profile)
+  const rootDir = buildDirectory([...top, { name: 'edition.json', cid: json.cid, tsize: json.tsize }], profile)
+  blocks.push(...json.blocks, ...rootDir.blocks)
+  const cid = rootDir.cid
 
   // one commit: the new blocks, the pin, the latest-edition record and the replaced edition's unpin
   for (const b of blocks) await repo.blockstore.put(b.cid, b.bytes, options)
-  if (!await isPinRoot(repo, cid, options)) {
-    for await (const _ of repo.helia.pins.add(cid, { signal: options.signal, walker: editionWalker(blocks, summaries), metadata: { source: 'ipfs-publish', kind: 'edition' }, offline: true } as any)) {}
+  // each article the edition names is a pin of its own (publish made most of them); the
+  // edition's pin holds the edition's own blocks, and a named article cannot be unpinned (pins.ts)
+  const engine = engineOf(repo)
+  for (const summary of summaries.values()) {
+    const bundle = cidOf(summary.cid)
+    // one read of the record Helia's pins.get would decode (as publish asks it)
+    if (engine.getData(pinKeyOf(bundle)) === undefined) await pinKnown(repo, bundle, summary.children.map(c => CID.parse(c)), { source: 'ipfs-publish', kind: 'article' }, options)
   }
-  await repo.datastore.put(LATEST_KEY, encoder.encode(JSON.stringify({ cid: cid.toString(), fingerprint } satisfies LatestEdition)), options)
+  if (!await isPinRoot(repo, cid, options)) {
+    for await (const _ of repo.helia.pins.add(cid, { signal: options.signal, walker: builtWalker(blocks), metadata: EDITION_PIN, offline: true } as any)) {}
+  }
+  const own = [...new Set(blocks.map(b => b.cid.toString()))]
+  const record: LatestEdition = { cid: cid.toString(), previous, fingerprint, articles: articles.length, corrected: corrected.length, own }
+  await repo.datastore.put(LATEST_KEY, encoder.encode(JSON.stringify(record)), options)
   if (latest != null && latest.cid !== cid.toString() && options.keepPrevious !== true) {
     const old = CID.parse(latest.cid)
-    if (await isPinRoot(repo, old, options)) await unpinRoot(repo, old, { signal: options.signal, blocks: await editionBlocks(repo, old, options) })
+    // the blocks its pin holds: as recorded when it was made, or read from it
+    const blocks = latest.own != null ? latest.own.map(c => CID.parse(c)) : await editionBlocks(repo, old, c => summaries.has(c), options)
+    if (await isPinRoot(repo, old, options)) await unpinRoot(repo, old, { signal: options.signal, blocks })
   }
   await repo.flush(options)
   return { cid, previous, articles: articles.length, corrected: corrected.length, unchanged: false }
@@ -198,14 +235,6 @@ export async function readLatest (repo: Repo, options: AbortOptions = {}): Promi
   }
 }
 
-/** The `previous` of an edition in the repo, from its edition.json. */
-async function previousOf (repo: Repo, cid: string, options: AbortOptions): Promise<string | null> {
-  const { catCid } = await import('../read/cat.js')
-  const { readAll } = await import('../read-all.js')
-  const bytes = await readAll(catCid(`${cid}/edition.json`, repo.blockstore, options))
-  return JSON.parse(new TextDecoder().decode(bytes)).previous ?? null
-}
-
 /** The articles of a manifest: each key's CID and its `previous` CIDs. */
 function fromManifest (manifest: Manifest, name: string): Source[] {
   return Object.keys(manifest).sort().map(key => {
@@ -219,24 +248,38 @@ function fromManifest (manifest: Manifest, name: string): Source[] {
 
 /** The articles published in the repo: per source path, the current bundle and the earlier ones still indexed (pinned). */
 async function fromRepo (repo: Repo, options: AbortOptions): Promise<Source[]> {
-  const byPath = new Map<string, Array<{ cid: string, date: string | null }>>()
-  for await (const r of listArticles(repo.datastore, options)) {
-    const list = byPath.get(r.path) ?? []
-    list.push({ cid: r.cid, date: r.date })
-    byPath.set(r.path, list)
-  }
-  const order = new Map<string, string[]>()
-  for await (const v of listVersions(repo.datastore, options)) order.set(v.path, v.cids)
+  const indexed = new Set<string>()
+  for await (const key of repo.datastore.queryKeys({ prefix: ARTICLE_PREFIX }, options)) indexed.add(key.toString().slice(ARTICLE_PREFIX.length))
   const out: Source[] = []
-  for (const path of [...byPath.keys()].sort()) {
-    const indexed = byPath.get(path)!
-    const known = (order.get(path) ?? []).filter(c => indexed.some(i => i.cid === c))
-    // bundles published before versions were recorded: oldest by date first, then by CID
-    const rest = indexed.filter(i => !known.includes(i.cid)).sort((a, b) => (a.date ?? '').localeCompare(b.date ?? '') || a.cid.localeCompare(b.cid)).map(i => i.cid)
-    const all = [...rest, ...known]
-    out.push({ id: path, current: all[all.length - 1], earlier: all.slice(0, -1) })
+  const placed = new Set<string>()
+  for await (const v of listVersions(repo.datastore, options)) {
+    const cids = v.cids.filter(c => indexed.has(c) && !placed.has(c))
+    if (cids.length === 0) continue
+    for (const c of cids) placed.add(c)
+    out.push({ id: v.path, current: cids[cids.length - 1], earlier: cids.slice(0, -1) })
+  }
+  if (placed.size < indexed.size) {
+    // bundles published before versions were recorded: grouped by their source path, oldest by date first
+    const byPath = new Map<string, Array<{ cid: string, date: string | null }>>()
+    for (const cid of indexed) {
+      if (placed.has(cid)) continue
+      const r = await getArticle(repo.datastore, cid, options)
+      if (r == null) continue
+      const list = byPath.get(r.path) ?? []
+      list.push({ cid, date: r.date })
+      byPath.set(r.path, list)
+    }
+    for (const [path, list] of byPath) {
+      const cids = list.sort((a, b) => compare(a.date ?? '', b.date ?? '') || compare(a.cid, b.cid)).map(i => i.cid)
+      out.push({ id: path, current: cids[cids.length - 1], earlier: cids.slice(0, -1) })
+    }
   }
   return out
+}
+
+/** Strings compared by code unit (the same order on every machine, unlike localeCompare). */
+function compare (a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
 }
 
 /** Each article's folder name (`<date>-<slug>`, made unique), its link, and the order of the front page: newest first. */
@@ -244,7 +287,7 @@ function arrange (sources: Source[], summaries: Map<string, BundleSummary>, opti
   const named = sources.map(s => {
     const sum = summaries.get(s.current)!
     return { s, sum, base: `${sum.date ?? 'undated'}-${sum.slug || 'article'}` }
-  }).sort((a, b) => a.base.localeCompare(b.base) || a.s.current.localeCompare(b.s.current))
+  }).sort((a, b) => compare(a.base, b.base) || compare(a.s.current, b.s.current))
   const used = new Set<string>()
   const articles: EditionArticle[] = []
   for (const { s, sum, base } of named) {
@@ -267,72 +310,66 @@ function arrange (sources: Source[], summaries: Map<string, BundleSummary>, opti
   return articles.sort((a, b) => a.date === b.date ? (a.path < b.path ? -1 : 1) : a.date == null ? 1 : b.date == null ? -1 : a.date < b.date ? 1 : -1)
 }
 
-/**
- * The pin walk of a new edition: its own blocks are in hand, and each article
- * bundle's blocks are known from its summary, so nothing is read; each block is
- * checked to be in the store.
- */
-function editionWalker (blocks: Block[], summaries: Map<string, BundleSummary>): GraphWalkerFactory {
-  const known = new Map(blocks.map(b => [multihashKey(b.cid), b]))
-  return (components): GraphWalker => ({
+/** The pin walk of a new edition: exactly the blocks just built for it (all linked from its root; nothing is read). The article bundles it links are pinned by their own pins. */
+function builtWalker (blocks: Block[]): GraphWalkerFactory {
+  return (): GraphWalker => ({
     async * walk<T = any>(root: CID, options: AbortOptions = {}): AsyncGenerator<GraphNode<T>> {
       const seen = new Set<string>()
-      const stack: CID[] = [root]
-      const present = async (cid: CID): Promise<void> => {
-        if (!await components.blockstore.has(cid, options)) {
-          const { BlockNotFoundError } = await import('../../errors.js')
-          throw new BlockNotFoundError(`block ${cid} of the edition is not in the repo`)
-        }
-      }
-      while (stack.length > 0) {
+      for (const { cid } of blocks) {
         options.signal?.throwIfAborted()
-        const cid = stack.pop()!
         const key = multihashKey(cid)
         if (seen.has(key)) continue
         seen.add(key)
-        const summary = summaries.get(cid.toString())
-        if (summary != null) {
-          await present(cid)
-          yield { block: { cid } as any, depth: 1, path: [root, cid] }
-          for (const c of summary.children) {
-            const child = CID.parse(c)
-            const childKey = multihashKey(child)
-            if (seen.has(childKey)) continue
-            seen.add(childKey)
-            await present(child)
-            yield { block: { cid: child } as any, depth: 2, path: [root, cid, child] }
-          }
-          continue
-        }
-        const block = known.get(key)
-        if (block == null) throw new Error(`the edition's block ${cid} was not built`)
         yield { block: { cid } as any, depth: 0, path: [root, cid] }
-        if (cid.code === dagPb.code) for (const l of dagPb.decode(block.bytes).Links) stack.push(l.Hash)
       }
     }
   })
 }
 
-/** Every block of an edition in the repo (to unpin it): its own blocks read, each article bundle's from its summary. */
-async function editionBlocks (repo: Repo, root: CID, options: AbortOptions): Promise<CID[]> {
-  const { readAll } = await import('../read-all.js')
-  const out: CID[] = []
+/** An edition's own blocks, depth first from its root, stopping at article bundles (those with a summary). */
+function * ownBlocks (root: CID, bytesOf: (cid: CID) => Uint8Array | undefined, summaries: { has(cid: string): boolean }): Generator<CID> {
   const seen = new Set<string>()
   const stack: CID[] = [root]
-  // the article bundles it links: those in articles/ and corrections/<dir>/
+  while (stack.length > 0) {
+    const cid = stack.pop()!
+    const key = multihashKey(cid)
+    if (seen.has(key) || summaries.has(cid.toString())) continue
+    seen.add(key)
+    const bytes = bytesOf(cid)
+    if (bytes == null) throw new Error(`the edition's block ${cid} is not in hand`)
+    yield cid
+    if (cid.code === dagPb.code) for (const l of dagPb.decode(bytes).Links) stack.push(l.Hash)
+  }
+}
+
+/** The blocks an edition's pin holds (to unpin it): its own, read from the repo, not the article bundles it links. */
+async function editionBlocks (repo: Repo, root: CID, isBundle: (cid: string) => boolean, options: AbortOptions): Promise<CID[]> {
+  const { readAll } = await import('../read-all.js')
+  // its own blocks are read first (verified); then walked in memory
+  const bytes = new Map<string, Uint8Array>()
+  const bundles = new Set<string>()
+  const stack: CID[] = [root]
   while (stack.length > 0) {
     const cid = stack.pop()!
     const key = cid.toString()
-    if (seen.has(key)) continue
-    seen.add(key)
-    out.push(cid)
-    if (cid.code !== dagPb.code) continue
-    const summary = await cachedSummary(repo, key, options)
-    if (summary != null) {
-      for (const c of summary.children) if (!seen.has(c)) { seen.add(c); out.push(CID.parse(c)) }
-      continue
-    }
-    for (const l of dagPb.decode(await readAll(repo.blockstore.get(cid, options))).Links) stack.push(l.Hash)
+    if (bytes.has(key) || bundles.has(key)) continue
+    if (cid.code === dagPb.code && (isBundle(key) || await hasSummary(repo, key, options))) { bundles.add(key); continue }
+    const b = await readAll(repo.blockstore.get(cid, options))
+    bytes.set(key, b)
+    if (cid.code === dagPb.code) for (const l of dagPb.decode(b).Links) stack.push(l.Hash)
   }
-  return out
+  return [...ownBlocks(root, c => bytes.get(c.toString()), bundles)]
+}
+
+/** Pins a DAG whose blocks are known, reading none (each is checked to be in the repo). */
+async function pinKnown (repo: Repo, root: CID, children: CID[], metadata: Record<string, string>, options: AbortOptions): Promise<void> {
+  for (const c of [root, ...children]) {
+    if (!await repo.blockstore.has(c, options)) throw new BlockNotFoundError(`block ${c} of article ${root} is not in the repo`)
+  }
+  const walker: GraphWalkerFactory = () => ({
+    async * walk<T = any>(): AsyncGenerator<GraphNode<T>> {
+      for (const cid of [root, ...children]) yield { block: { cid } as any, depth: 0, path: [root, cid] }
+    }
+  })
+  for await (const _ of repo.helia.pins.add(root, { signal: options.signal, walker, metadata, offline: true } as any)) {}
 }

@@ -88,6 +88,11 @@ export async function cachedSummary (repo: Repo, cidText: string, options: Abort
   }
 }
 
+/** Whether the repo holds a summary of this CID: it is an article bundle an edition has named. */
+export async function hasSummary (repo: Repo, cidText: string, options: AbortOptions = {}): Promise<boolean> {
+  return await repo.datastore.has(new Key(PREFIX + cidText), options)
+}
+
 async function * subBlocks (cid: CID, get: (c: CID) => Promise<Uint8Array>): AsyncGenerator<string> {
   for (const link of dagPb.decode(await get(cid)).Links) {
     yield link.Hash.toString()

@@ -32,9 +32,9 @@ export function buildDirectory (entries: DirEntry[], profile: CidProfile): Built
   for (let i = 1; i < sorted.length; i++) {
     if (sorted[i].name === sorted[i - 1].name) throw new InvalidArgumentError(`two entries named "${sorted[i].name}" in one directory`)
   }
-  const links: dagPb.PBLink[] = sorted.map(e => ({ Name: e.name, Hash: e.cid, Tsize: e.tsize }))
-  const flat = dagPb.encode(dagPb.prepare({ Data: new UnixFS({ type: 'directory' }).marshal(), Links: links }))
-  if (!outgrows(flat, entries, profile)) {
+  if (!outgrows(entries, profile)) {
+    const links: dagPb.PBLink[] = sorted.map(e => ({ Name: e.name, Hash: e.cid, Tsize: e.tsize }))
+    const flat = dagPb.encode({ Data: DIRECTORY_DATA, Links: links })
     const cid = dagPbCid(flat, profile.cidVersion)
     return { cid, tsize: flat.byteLength + sum(entries), blocks: [{ cid, bytes: flat }] }
   }
@@ -46,13 +46,32 @@ export function buildDirectory (entries: DirEntry[], profile: CidProfile): Built
   return { cid: root.cid, tsize: root.tsize, blocks }
 }
 
+/** The Data of a plain directory. */
+const DIRECTORY_DATA = new UnixFS({ type: 'directory' }).marshal()
+
 /** Whether a plain directory is too large for one block under the profile's rule (greater than the threshold, as the importer decides). */
-function outgrows (flat: Uint8Array, entries: DirEntry[], profile: CidProfile): boolean {
-  if (profile.hamtSizeEstimation === 'block-bytes') return flat.byteLength > profile.hamtThresholdBytes
-  // links-bytes: the UTF-8 length of each name plus the bytes of its CID
+function outgrows (entries: DirEntry[], profile: CidProfile): boolean {
   let size = 0
-  for (const e of entries) size += Buffer.byteLength(e.name) + e.cid.bytes.byteLength
+  if (profile.hamtSizeEstimation === 'block-bytes') {
+    // the serialized size of the plain directory's block, counted without encoding it
+    size = field(DIRECTORY_DATA.byteLength)
+    for (const e of entries) size += field(field(e.cid.bytes.byteLength) + field(Buffer.byteLength(e.name)) + 1 + varintLength(e.tsize))
+  } else {
+    // links-bytes: the UTF-8 length of each name plus the bytes of its CID
+    for (const e of entries) size += Buffer.byteLength(e.name) + e.cid.bytes.byteLength
+  }
   return size > profile.hamtThresholdBytes
+}
+
+/** A length-delimited protobuf field of `n` bytes: its tag, its length and the bytes. */
+function field (n: number): number {
+  return 1 + varintLength(n) + n
+}
+
+function varintLength (n: number): number {
+  let len = 1
+  while (n >= 0x80) { n = Math.floor(n / 0x80); len++ }
+  return len
 }
 
 interface Hashed { entry: DirEntry, hash: Uint8Array }
@@ -104,7 +123,8 @@ function buildShard (items: Hashed[], depth: number, bits: number, profile: CidP
     }
   }
   const data = new UnixFS({ type: 'hamt-sharded-directory', data: bitfield, fanout: BigInt(fanout), hashType: BigInt(MURMUR3_X64_64) })
-  const bytes = dagPb.encode(dagPb.prepare({ Data: data.marshal(), Links: links }))
+  // the links are in slot order, which is their names' byte order (fixed-width upper-case hex): already as dag-pb sorts them
+  const bytes = dagPb.encode({ Data: data.marshal(), Links: links })
   const cid = dagPbCid(bytes, profile.cidVersion)
   blocks.push({ cid, bytes })
   return { cid, tsize: bytes.byteLength + childrenSize }

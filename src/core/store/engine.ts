@@ -81,6 +81,8 @@ export interface EngineOptions {
  * after it may depend on it, and nothing after a lost write is acknowledged. The
  * repo must be opened again.
  */
+const EMPTY = new Uint8Array(0)
+
 export class Engine {
   readonly env: RootDatabase
   readonly blocks: Database<Buffer, Buffer>
@@ -330,7 +332,12 @@ export class Engine {
   * dataRange (prefix: string | undefined, keysOnly = false): Generator<{ key: string, value: Bytes }> {
     const start = Buffer.from(prefix ?? '')
     const end = Buffer.concat([start, Buffer.from([0xff])])
-    for (const { key, value } of this.data.getRange({ start, end, values: !keysOnly } as any)) {
+    if (keysOnly) {
+      // lmdb-js yields the keys themselves here
+      for (const key of this.data.getKeys({ start, end })) yield { key: (key as Buffer).toString('utf8'), value: EMPTY }
+      return
+    }
+    for (const { key, value } of this.data.getRange({ start, end })) {
       yield { key: key.toString('utf8'), value }
     }
   }

@@ -2,7 +2,7 @@ import * as cborg from 'cborg'
 import { Key } from 'interface-datastore'
 import { base36 } from 'multiformats/bases/base36'
 import { equals } from 'uint8arrays/equals'
-import { NotFoundError } from '../../errors.js'
+import { NamedByEditionError, NotFoundError } from '../../errors.js'
 import { readAll, walkDag } from '../unixfs/walk.js'
 import { stackWalker } from './dag-walker.js'
 import { PINNED_BLOCK_PREFIX } from './pin-merge.js'
@@ -81,6 +81,10 @@ function listWalker (blocks: CID[]): GraphWalkerFactory {
  */
 export async function unpinRoot (repo: Repo, cid: CID, options: AbortOptions & { blocks?: CID[] } = {}): Promise<void> {
   if (!(await isPinRoot(repo, cid, options))) throw new NotFoundError(`${cid} is not pinned`)
+  // an edition's pin holds its own blocks; the articles it names are kept by their own pins
+  const { editionsNaming } = await import('../edition/named.js')
+  const editions = (await repo.helia.pins.get(cid, options)).metadata?.kind === 'edition' ? [] : await editionsNaming(repo, cid, options)
+  if (editions.length > 0) throw new NamedByEditionError(`${cid} is named by pinned edition ${editions.join(', ')}: unpin the edition first, or make an edition without it`, editions)
   // `blocks`: the caller knows the pin's blocks (an edition: its own, and its bundles' from their summaries)
   const blocks = options.blocks ?? await pinnedBlocks(repo, cid, options)
   const before = new Map<string, PinnedBlock>()
