@@ -37,7 +37,10 @@ const OPTION_FLAGS: Record<string, string> = {
   linkTemplate: '--link-template',
   writeLink: '--write-link',
   all: '--all',
-  verifyAll: 'verify --all'
+  verifyAll: 'verify --all',
+  previous: '--previous',
+  feedSize: '--feed-size',
+  pageSize: '--page-size'
 }
 
 /** A library message as the CLI shows it: the options it names in backticks become the flags that set them. */

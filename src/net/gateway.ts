@@ -212,10 +212,24 @@ async function handle (req: IncomingMessage, res: ServerResponse, store: Gateway
   if (!url.pathname.startsWith('/ipfs/')) throw new HttpError(404, 'not found: this gateway serves /ipfs/<cid>')
   const { cid, segments } = parsePath(rawPath)
   if (!(await store.blockstore.has(cid))) throw new HttpError(404, `${cid} is not in this node's store`)
-  const entry = await exporter(segments.length > 0 ? `${cid}/${segments.join('/')}` : cid, store.blockstore).catch((err: any) => {
+  let entry = await exporter(segments.length > 0 ? `${cid}/${segments.join('/')}` : cid, store.blockstore).catch((err: any) => {
     if (err?.name === 'NotFoundError' || err?.code === 'ERR_NOT_FOUND') throw new HttpError(404, `${url.pathname} not found`)
     throw err
   })
+  if (entry.type === 'directory' && !wants(req, url, 'raw') && !wants(req, url, 'car')) {
+    // a folder with an index.html is a web site (an edition): its page is served for the folder, at a path ending in /
+    const index = await exporter(`${entry.cid}/index.html`, store.blockstore).catch(() => undefined)
+    if (index != null && index.type === 'file') {
+      const shown = sub == null ? sentPath : (req.url ?? '/').split('?')[0]
+      if (!shown.endsWith('/')) {
+        res.writeHead(301, { ...common, Location: `${shown}/${url.search}` })
+        res.end()
+        return
+      }
+      entry = index
+      segments.push('index.html')
+    }
+  }
   const target = entry.cid
   const headers: Record<string, string> = { ...common, 'Cache-Control': IMMUTABLE, 'X-Ipfs-Path': `/ipfs/${cid}${segments.map(seg => `/${encodeURIComponent(seg)}`).join('')}`, 'Content-Security-Policy': CONTENT_SECURITY }
   if (wants(req, url, 'raw')) {

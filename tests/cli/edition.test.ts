@@ -1,0 +1,153 @@
+import { execFileSync } from 'node:child_process'
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cli, ROOT, SAMPLE, tempDir } from '../helpers/cli.js'
+
+const GEN = join(ROOT, 'tests', 'fixtures', 'gen-articles.mjs')
+const IPFS_CAR = join(ROOT, 'node_modules', '.bin', 'ipfs-car')
+const XSS_TITLE = '<img src=x onerror=alert(1)>'
+
+/** A site folder: the sample, 30 generated articles, and one whose title is markup. */
+async function site (dir: string): Promise<void> {
+  execFileSync(process.execPath, [GEN, '--out', join(dir, 'articles'), '--count', '30', '--seed', '7'], { stdio: 'ignore' })
+  await copyFile(SAMPLE, join(dir, 'articles', 'sample.txt'))
+  await writeFile(join(dir, 'articles', 'markup.md'), `---\ntitle: "${XSS_TITLE}"\ndate: 2026-11-30\ncategories: ["<b>x</b>"]\n---\nThe body.\n`)
+}
+
+async function edition (repo: string, args: string[] = [], cwd?: string) {
+  const res = await cli(['--repo', repo, 'edition', '--json', ...args], { cwd })
+  if (res.code !== 0) throw new Error(`edition failed (${res.code}): ${res.stderr}`)
+  return JSON.parse(res.stdout)
+}
+
+describe('edition: the whole site as one CID', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>
+  let dir: string
+  let repo: string
+  let first: any
+  beforeAll(async () => {
+    tmp = await tempDir()
+    dir = join(tmp.path, 'site')
+    await site(dir)
+    repo = join(tmp.path, 'repo')
+    expect((await cli(['--repo', repo, 'publish', 'articles', '--manifest', 'ipfs-manifest.json', '-q'], { cwd: dir })).code).toBe(0)
+    first = await edition(repo)
+  }, 240_000)
+  afterAll(async () => { await tmp.cleanup() })
+
+  it('prints the root CID, the number of articles and a link; it is pinned; the same again is unchanged', async () => {
+    expect(first).toMatchObject({ previous: null, articles: 32, unchanged: false })
+    expect(first.link).toBe(`https://${first.cid}.ipfs.dweb.link/`)
+    const pins = await cli(['--repo', repo, 'pin', 'ls'])
+    expect(pins.stdout).toContain(first.cid)
+    const again = await edition(repo)
+    expect(again).toMatchObject({ cid: first.cid, unchanged: true, previous: null })
+  })
+
+  it('the same articles in a fresh repo, from the manifest, give the same CID', async () => {
+    const other = join(tmp.path, 'repo-b')
+    expect((await cli(['--repo', other, 'publish', 'articles', '-q'], { cwd: dir })).code).toBe(0)
+    expect((await edition(other, ['--manifest', 'ipfs-manifest.json'], dir)).cid).toBe(first.cid)
+    expect((await edition(join(tmp.path, 'repo-b'))).cid).toBe(first.cid)
+  })
+
+  it('holds index.html, feeds, edition.json and every article by its own CID; ipfs-car packs the same root', async () => {
+    const out = join(tmp.path, 'got')
+    expect((await cli(['--repo', repo, 'get', first.cid, '-o', out])).code).toBe(0)
+    const car = execFileSync(process.execPath, [IPFS_CAR, 'pack', out, '--no-wrap', '--output', join(tmp.path, 'e.car')], { encoding: 'utf8', timeout: 120_000 }).trim()
+    expect(car).toBe(first.cid)
+    const ed = JSON.parse(await readFile(join(out, 'edition.json'), 'utf8'))
+    expect(ed).toMatchObject({ schema: 'ipfs-publish/edition@1', previous: null, profile: 'unixfs-v1-2025', generator: { name: 'ipfs-publish' } })
+    expect(ed.articles).toHaveLength(32)
+    const manifest = JSON.parse(await readFile(join(dir, 'ipfs-manifest.json'), 'utf8'))
+    // each article's folder in the edition is its bundle, by the CID publish printed
+    for (const a of ed.articles) {
+      const ls = await cli(['--repo', repo, 'cat', `${first.cid}/${a.path}/metadata.json`])
+      expect(ls.code).toBe(0)
+      expect(Object.values(manifest).some((m: any) => m.cid === a.cid)).toBe(true)
+    }
+    // newest first
+    const dates = ed.articles.map((a: any) => a.date).filter((d: any) => d != null)
+    expect([...dates].sort().reverse()).toEqual(dates)
+    const html = await readFile(join(out, 'index.html'), 'utf8')
+    // everything from an article is escaped; links are relative
+    expect(html).not.toContain(XSS_TITLE)
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;')
+    expect(html).not.toContain('<b>x</b>')
+    expect(html).not.toMatch(/href="\/| src="/)
+  })
+
+  it('feeds: parsed by an independent parser (@extractus/feed-extractor), --feed-size entries, ids ipfs://<cid>', async () => {
+    const small = await edition(repo, ['--feed-size', '5'])
+    const out = join(tmp.path, 'feeds')
+    expect((await cli(['--repo', repo, 'get', small.cid, '-o', out])).code).toBe(0)
+    const { extractFromXml, extractFromJson } = await import('@extractus/feed-extractor')
+    const ed = JSON.parse(await readFile(join(out, 'edition.json'), 'utf8'))
+    const atom = extractFromXml(await readFile(join(out, 'feed.xml'), 'utf8'), { getExtraEntryFields: (e: any) => ({ rawId: e.id }) } as any) as any
+    const json = extractFromJson(JSON.parse(await readFile(join(out, 'feed.json'), 'utf8'))) as any
+    for (const feed of [atom, json]) {
+      expect(feed.title).toBe('Newsroom')
+      expect(feed.entries).toHaveLength(5)
+      expect(feed.entries.map((e: any) => e.id ?? e.rawId)).toEqual(ed.articles.slice(0, 5).map((a: any) => `ipfs://${a.cid}`))
+      expect(feed.entries[0].link).toMatch(/^https:\/\/bafy[a-z0-9]+\.ipfs\.dweb\.link\/article\.(txt|md)\?/)
+    }
+    const doc = JSON.parse(await readFile(join(out, 'feed.json'), 'utf8'))
+    expect(doc.version).toBe('https://jsonfeed.org/version/1.1')
+    expect(doc.items[0].attachments[0]).toMatchObject({ mime_type: expect.stringMatching(/^text\//), size_in_bytes: expect.any(Number) })
+    expect(await readFile(join(out, 'feed.xml'), 'utf8')).toContain('rel="enclosure"')
+  })
+
+  it('a correction: the article gets a new CID, the edition a new CID whose previous is the old one; the old version stays pinned and listed', async () => {
+    const before = await edition(repo)
+    const path = join(dir, 'articles', 'sample.txt')
+    const manifestBefore = JSON.parse(await readFile(join(dir, 'ipfs-manifest.json'), 'utf8'))
+    const oldCid = manifestBefore['articles/sample.txt'].cid
+    await writeFile(path, (await readFile(path, 'utf8')).replace('first time', 'first time (corrected)'))
+    const pub = await cli(['--repo', repo, 'publish', 'articles/sample.txt', '--manifest', 'ipfs-manifest.json', '--json'], { cwd: dir })
+    expect(pub.code).toBe(0)
+    const newCid = JSON.parse(pub.stdout).cid
+    expect(newCid).not.toBe(oldCid)
+    const manifest = JSON.parse(await readFile(join(dir, 'ipfs-manifest.json'), 'utf8'))
+    expect(manifest['articles/sample.txt']).toMatchObject({ cid: newCid, previous: [oldCid] })
+
+    const next = await edition(repo)
+    expect(next).toMatchObject({ previous: before.cid, corrected: 1, unchanged: false })
+    expect(next.cid).not.toBe(before.cid)
+    const ed = JSON.parse((await cli(['--repo', repo, 'cat', `${next.cid}/edition.json`])).stdout)
+    const entry = ed.articles.find((a: any) => a.cid === newCid)
+    expect(ed.corrections[entry.path]).toEqual([{ cid: oldCid, date: '2025-07-11', path: entry.path.replace('articles/', 'corrections/') + '/1' }])
+    const page = (await cli(['--repo', repo, 'cat', `${next.cid}/index.html`])).stdout + (await Promise.all([2].map(async n => (await cli(['--repo', repo, 'cat', `${next.cid}/page/${n}.html`])).stdout))).join('')
+    expect(page).toContain('Corrected.')
+    expect(page).toContain(`${entry.path.replace('articles/', '../corrections/').replace(/^\.\.\//, '')}/1/article.txt`)
+    // the manifest says the same: an edition from it is the same edition
+    expect((await edition(repo, ['--manifest', 'ipfs-manifest.json', '--previous', before.cid], dir)).cid).toBe(next.cid)
+
+    // the old version: still pinned, kept by gc, readable; it cannot be unpinned while the edition names it
+    const rm = await cli(['--repo', repo, 'pin', 'rm', oldCid])
+    expect(rm.code).toBe(1)
+    expect(rm.stderr).toMatch(new RegExp(`^error: ${oldCid} is named by pinned edition ${next.cid}`))
+    expect((await cli(['--repo', repo, 'gc'])).code).toBe(0)
+    const old = await cli(['--repo', repo, 'cat', `${next.cid}/${ed.corrections[entry.path][0].path}/article.txt`])
+    expect(old.code).toBe(0)
+    expect(old.stdout).not.toContain('(corrected)')
+    expect((await cli(['--repo', repo, 'verify', '--all'])).code).toBe(0)
+  }, 240_000)
+
+  it('bad input: a clear error, the documented exit code, nothing made', async () => {
+    const cases: Array<[string[], number, RegExp]> = [
+      [['--feed-size', '0'], 2, /^error: --feed-size must be a whole number of at least 1\n$/],
+      [['--manifest', 'missing.json'], 2, /^error: missing.json lists no articles \(or does not exist\)\n$/],
+      [['--previous', 'not-a-cid'], 2, /^error: --previous "not-a-cid" is not a CID\n$/]
+    ]
+    for (const [args, code, message] of cases) {
+      const res = await cli(['--repo', repo, 'edition', ...args], { cwd: dir })
+      expect(res.code, args.join(' ')).toBe(code)
+      expect(res.stderr).toMatch(message)
+    }
+    await writeFile(join(dir, 'foreign.json'), JSON.stringify({ 'x.txt': { cid: 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy', link: '', title: null, date: null } }))
+    const res = await cli(['--repo', repo, 'edition', '--manifest', 'foreign.json'], { cwd: dir })
+    expect(res.code).toBe(3)
+    expect(res.stderr).toMatch(/^error: foreign.json: x.txt: bundle bafkrei\S+ is not in the repo \(publish the article here first\)\n$/)
+  })
+})
