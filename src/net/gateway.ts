@@ -219,7 +219,7 @@ async function handle (req: IncomingMessage, res: ServerResponse, store: Gateway
   if (entry.type === 'directory' && !wants(req, url, 'raw') && !wants(req, url, 'car')) {
     // a folder with an index.html is a web site (an edition): its page is served for the folder, at a path ending in /
     const index = await exporter(`${entry.cid}/index.html`, store.blockstore).catch(() => undefined)
-    if (index != null && index.type === 'file') {
+    if (index != null && (index.type === 'file' || index.type === 'raw')) {
       const shown = sub == null ? sentPath : (req.url ?? '/').split('?')[0]
       if (!shown.endsWith('/')) {
         res.writeHead(301, { ...common, Location: `${shown}/${url.search}` })
