@@ -16,6 +16,8 @@ import * as gc from './commands/gc.js'
 import * as statCmd from './commands/stat.js'
 import * as serve from './commands/serve.js'
 import * as edition from './commands/edition.js'
+import * as key from './commands/key.js'
+import * as name from './commands/name.js'
 import type { Context } from './context.js'
 import type { Repo } from '../core/store/repo.js'
 import type { Readable, Writable } from 'node:stream'
@@ -29,7 +31,7 @@ import { ignoredNetOptions } from './net-options.js'
 import { StatusLine } from './status-line.js'
 
 /** Every command, listed explicitly. */
-export const commands = [publish, edition, add, get, cat, verify, ls, exportCmd, importCmd, pin, gc, statCmd, serve]
+export const commands = [publish, edition, name, key, add, get, cat, verify, ls, exportCmd, importCmd, pin, gc, statCmd, serve]
 /** The commands that can go online (they declare the network options themselves; pin's subcommands do so one by one). */
 const ONLINE = new Set<unknown>([publish, get, serve, pin, verify])
 

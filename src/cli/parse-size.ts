@@ -14,8 +14,8 @@ export function parseSize (value: string, option: string): number {
 
 /** Parses a duration such as `30s`, `2m`, `500ms` or `10` (seconds) into milliseconds. */
 export function parseDuration (value: string, option: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(value)
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/i.exec(value)
   if (m == null) throw new InvalidArgumentError(`${option} "${value}" is not a duration (try 30s)`)
-  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's').toLowerCase() as 'ms' | 's' | 'm' | 'h']
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 's').toLowerCase() as 'ms' | 's' | 'm' | 'h' | 'd']
   return Math.round(Number(m[1]) * factor)
 }

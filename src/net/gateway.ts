@@ -31,6 +31,16 @@ export interface GatewayOptions {
   listen?: string
   /** Where a request that fails for a reason of the node's own (a corrupt block, a bug) is logged, one line each. @default a line on stderr */
   log?: (line: string) => void
+  /** How `/ipns/<name>` is answered: the signed record of a name and what it points to (none: `/ipns/` is not served). */
+  names?: GatewayNames
+}
+
+/** A name's current record, as the gateway serves it: already validated, not expired. */
+export interface GatewayNames {
+  /** The record of a name or DNSLink domain: its signed bytes (none for a domain), the `/ipfs/…` path it points to and how long it may be cached (s); undefined when unknown. */
+  resolve(name: string, options?: { signal?: AbortSignal }): Promise<{ bytes?: Uint8Array, value: string, ttl: number } | undefined>
+  /** Takes a signed record of a name (the Delegated Routing API's IPNS PUT): kept when valid and newer; refused (an error) when its signature is bad or its sequence number lower. */
+  put?(name: string, bytes: Uint8Array): Promise<void>
 }
 
 export interface Gateway {
@@ -140,7 +150,7 @@ export async function startGateway (store: GatewayStore, options: GatewayOptions
   let inflight = 0
   const server = createServer((req, res) => {
     inflight++
-    handle(req, res, store).finally(() => { inflight-- }).catch((err: any) => {
+    handle(req, res, store, options.names).finally(() => { inflight-- }).catch((err: any) => {
       if (err?.code === 'ERR_STREAM_PREMATURE_CLOSE' || res.destroyed) return // the client went away
       const corrupt = err?.code === 'ERR_VERIFICATION_FAILED'
       const status = err instanceof HttpError ? err.status : err?.code === 'ERR_NOT_FOUND' ? 404 : err?.code === 'ERR_INVALID_CID' ? 400 : corrupt ? 502 : 500
@@ -176,8 +186,12 @@ function splitHostPort (listen: string): [string, string] {
   return [m[1], m[2]]
 }
 
-async function handle (req: IncomingMessage, res: ServerResponse, store: GatewayStore): Promise<void> {
+async function handle (req: IncomingMessage, res: ServerResponse, store: GatewayStore, names?: GatewayNames): Promise<void> {
   const common = { 'X-Content-Type-Options': 'nosniff' }
+  if ((req.url ?? '').startsWith('/routing/v1/ipns/') && names != null) {
+    await routingIpns(req, res, names)
+    return
+  }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { ...common, Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' })
     res.end('method not allowed\n')
@@ -188,12 +202,31 @@ async function handle (req: IncomingMessage, res: ServerResponse, store: Gateway
   const sub = subdomainCid(req.headers.host)
   const sentPath = (req.url ?? '/').split('?')[0]
   // read the path as sent: URL parsing would resolve `..` before we could refuse it
-  const rawPath = sub == null ? sentPath : `/ipfs/${sub}${sentPath === '/' ? '' : sentPath}`
+  let rawPath = sub == null ? sentPath : `/ipfs/${sub}${sentPath === '/' ? '' : sentPath}`
+  let ipnsPath: string | undefined
+  let ttl: number | undefined
+  if (sub == null && rawPath.startsWith('/ipns/')) {
+    // a name: its record (?format=ipns-record, as the trustless gateway spec says), or what it points to, served as that path
+    const [nameText, ...rest] = rawPath.slice('/ipns/'.length).split('/')
+    const query = new URL(req.url ?? '/', 'http://gateway.invalid')
+    const record = names != null && nameText !== '' ? await names.resolve(decodeURIComponent(nameText)).catch((err: any) => { throw new HttpError(err?.code === 'ERR_INVALID_ARGUMENT' ? 400 : 404, err.message) }) : undefined
+    if (record == null) throw new HttpError(404, `no record of /ipns/${nameText} here`)
+    if (query.searchParams.get('format') === 'ipns-record' || (req.headers.accept ?? '').includes('application/vnd.ipfs.ipns-record')) {
+      if (record.bytes == null) throw new HttpError(400, `/ipns/${nameText} is a DNSLink name: it has no signed record`)
+      res.writeHead(200, { 'X-Content-Type-Options': 'nosniff', 'Content-Type': 'application/vnd.ipfs.ipns-record', 'Content-Length': String(record.bytes.byteLength), 'Cache-Control': `public, max-age=${record.ttl}`, 'Content-Disposition': disposition('attachment', `${nameText}.ipns-record`) })
+      res.end(req.method === 'HEAD' ? undefined : record.bytes)
+      return
+    }
+    ipnsPath = `/ipns/${nameText}`
+    ttl = record.ttl
+    rawPath = `${record.value}${rest.length > 0 ? '/' + rest.join('/') : ''}`
+  }
   if (rawPath.length > MAX_PATH) throw new HttpError(414, 'path too long')
   if (rawPath.split('/').some(seg => { try { const d = decodeURIComponent(seg); return d === '.' || d === '..' || /(^|[\\/])\.\.?([\\/]|$)/.test(d) } catch { return true } }) || rawPath.includes('\\')) {
     throw new HttpError(400, 'a path may not contain . or .. segments (encoded or not) or backslashes')
   }
-  const url = new URL(sub == null ? (req.url ?? '/') : `/ipfs/${sub}${req.url ?? '/'}`, 'http://gateway.invalid')
+  const search = (req.url ?? '/').includes('?') ? (req.url ?? '/').slice((req.url ?? '/').indexOf('?')) : ''
+  const url = new URL(sub == null ? (ipnsPath != null ? rawPath + search : (req.url ?? '/')) : `/ipfs/${sub}${req.url ?? '/'}`, 'http://gateway.invalid')
   const head = req.method === 'HEAD'
   if (url.pathname === '/' && sub == null) {
     const rows = await indexRows(store)
@@ -231,7 +264,8 @@ async function handle (req: IncomingMessage, res: ServerResponse, store: Gateway
     }
   }
   const target = entry.cid
-  const headers: Record<string, string> = { ...common, 'Cache-Control': IMMUTABLE, 'X-Ipfs-Path': `/ipfs/${cid}${segments.map(seg => `/${encodeURIComponent(seg)}`).join('')}`, 'Content-Security-Policy': CONTENT_SECURITY }
+  const headers: Record<string, string> = { ...common, 'Cache-Control': ttl != null ? `public, max-age=${ttl}` : IMMUTABLE, 'X-Ipfs-Path': `/ipfs/${cid}${segments.map(seg => `/${encodeURIComponent(seg)}`).join('')}`, 'Content-Security-Policy': CONTENT_SECURITY }
+  if (ipnsPath != null) headers['X-Ipfs-Roots'] = cid.toString()
   if (wants(req, url, 'raw')) {
     const bytes = await readAll(store.blockstore.get(target))
     const etag = `"${target}.raw"`
@@ -300,6 +334,42 @@ async function handle (req: IncomingMessage, res: ServerResponse, store: Gateway
   res.writeHead(200, { ...headers, ETag: etag, 'Content-Type': type, 'Content-Length': String(entry.size) })
   if (head) { res.end(); return }
   await pipeline(Readable.from((async function * () { yield * first; yield * content })()), res)
+}
+
+/**
+ * The IPNS part of the Delegated Routing V1 HTTP API: `GET /routing/v1/ipns/<name>`
+ * gives the signed record, `PUT` takes one (validated; a bad signature or a lower
+ * sequence number is refused with 400, as a DHT node would refuse it).
+ */
+async function routingIpns (req: IncomingMessage, res: ServerResponse, names: GatewayNames): Promise<void> {
+  const name = decodeURIComponent((req.url ?? '').slice('/routing/v1/ipns/'.length).split(/[/?]/)[0])
+  const headers = { 'X-Content-Type-Options': 'nosniff' }
+  if (req.method === 'PUT' && names.put != null) {
+    const chunks: Buffer[] = []
+    let size = 0
+    for await (const chunk of req) {
+      size += (chunk as Buffer).byteLength
+      if (size > 10 * 1024) throw new HttpError(413, 'an IPNS record is at most 10 KiB')
+      chunks.push(chunk as Buffer)
+    }
+    try {
+      await names.put(name, Buffer.concat(chunks))
+    } catch (err: any) {
+      throw new HttpError(err?.code === 'ERR_IPNS' || err?.code === 'ERR_INVALID_ARGUMENT' ? 400 : 500, err.message)
+    }
+    res.writeHead(200, headers)
+    res.end()
+    return
+  }
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { ...headers, Allow: names.put != null ? 'GET, HEAD, PUT' : 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' })
+    res.end('method not allowed\n')
+    return
+  }
+  const record = await names.resolve(name).catch((err: any) => { throw new HttpError(err?.code === 'ERR_INVALID_ARGUMENT' ? 400 : 404, err.message) })
+  if (record?.bytes == null) throw new HttpError(404, `no record of ${name} here`)
+  res.writeHead(200, { ...headers, 'Content-Type': 'application/vnd.ipfs.ipns-record', 'Content-Length': String(record.bytes.byteLength), 'Cache-Control': `public, max-age=${record.ttl}` })
+  res.end(req.method === 'HEAD' ? undefined : record.bytes)
 }
 
 /** A single `Range: bytes=…` of a file of `size` bytes: the bytes asked for, null to send the whole file, or unsatisfiable. */

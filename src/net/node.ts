@@ -9,6 +9,7 @@ import { webSockets } from '@libp2p/websockets'
 import { yamux } from '@libp2p/yamux'
 import { multiaddr } from '@multiformats/multiaddr'
 import { InvalidArgumentError } from '../errors.js'
+import { localDhtServices as localDht } from './dht.js'
 import type { Helia } from '@helia/interface'
 import type { Libp2pOptions } from 'libp2p'
 
@@ -22,7 +23,7 @@ export type NetMode = 'local' | 'public' | 'peers'
 export interface NetOptions {
   /** Bootstrap peer multiaddrs (`public` only); empty: none. @default Helia's public bootstrap list */
   bootstrap?: string[]
-  /** The Amino DHT for content and peer routing (`public` only). @default true */
+  /** The Amino DHT for content and peer routing (`public`); with `local`, a DHT of the peers on this machine only (dht.ts). @default true for `public`, false for `local` */
   dht?: boolean
   /** Delegated routing over HTTP (`public` only). @default true */
   delegatedRouting?: boolean
@@ -80,7 +81,7 @@ export function libp2pOptions (options: NetOptions = {}): Libp2pOptions {
       services: { identify: identify() }
     } as Libp2pOptions
   }
-  for (const [flag, on] of [['--bootstrap', (options.bootstrap?.length ?? 0) > 0], ['--dht', options.dht === true], ['--delegated-routing', options.delegatedRouting === true], ['--mdns', options.mdns === true], ['--upnp', options.upnp === true]] as const) {
+  for (const [flag, on] of [['--bootstrap', (options.bootstrap?.length ?? 0) > 0], ['--delegated-routing', options.delegatedRouting === true], ['--mdns', options.mdns === true], ['--upnp', options.upnp === true]] as const) {
     if (on) throw new InvalidArgumentError(`${flag} does not go with --net local, which stays on loopback`)
   }
   for (const addr of listen) {
@@ -94,7 +95,8 @@ export function libp2pOptions (options: NetOptions = {}): Libp2pOptions {
     peerDiscovery: [],
     // peers on this machine are the only ones a local node dials
     connectionGater: { denyDialMultiaddr: (ma: any) => !/^\/ip4\/127\.|^\/ip6\/::1\//.test(ma.toString()) },
-    services: { identify: identify() }
+    // --dht: a DHT of the peers on this machine (dht.ts), for IPNS between local nodes
+    services: { identify: identify(), ...(options.dht === true ? localDht() : {}) }
   } as Libp2pOptions
 }
 

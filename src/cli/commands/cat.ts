@@ -6,16 +6,23 @@ export const command = 'cat <cid>'
 export const describe = 'Print the article of a bundle, or the bytes of a file CID, every block verified'
 
 export const builder = (y: Argv) => y
-  .positional('cid', { type: 'string', describe: 'bundle or file CID, or a path inside one (<cid>/article.txt)', demandOption: true })
+  .positional('cid', { type: 'string', describe: 'bundle or file CID, or a path inside one (<cid>/article.txt), or /ipns/<name or domain>/…', demandOption: true })
+  .option('dns-resolver', { type: 'string', describe: 'for /ipns/<domain>: a DNS-over-HTTPS URL or a DNS server (IP[:port]); default: the system resolver' })
 
-export async function handler (args: { cid: string }, ctx: Context): Promise<void> {
+export async function handler (args: { cid: string, dnsResolver?: string }, ctx: Context): Promise<void> {
   // large files stream through: free each chunk soon after it is passed on (collect-young.ts)
   const { enableChunkCollection } = await import('../../core/collect-young.js')
   enableChunkCollection()
-  parseIpfsPath(args.cid) // a malformed CID is a usage error before the repo is opened
+  const ipns = /^(\/ipns\/|ipns:\/\/)/.test(args.cid)
+  if (!ipns) parseIpfsPath(args.cid) // a malformed CID is a usage error before the repo is opened
   const repo = await ctx.repo()
+  let target = args.cid
+  if (ipns) {
+    const { resolveIpnsPath } = await import('../../net/ipns-path.js')
+    target = (await resolveIpnsPath(repo, args.cid, { dnsResolver: args.dnsResolver, signal: ctx.signal })).path
+  }
   const { catCid } = await import('../../core/read/cat.js')
-  for await (const chunk of catCid(args.cid, repo.blockstore, { signal: ctx.signal })) {
+  for await (const chunk of catCid(target, repo.blockstore, { signal: ctx.signal })) {
     await ctx.out(chunk)
   }
 }

@@ -7,6 +7,9 @@ import type { CidProfileName } from '../../core/unixfs/profiles.js'
 import type { GatewayStyle } from '../../core/link.js'
 import type { Context } from '../context.js'
 import type { Argv } from 'yargs'
+import type { NameRecord } from '../../core/ipns/names.js'
+import { parseDuration } from '../parse-size.js'
+import { recordsFrom } from './name.js'
 
 export const command = 'edition'
 export const describe = 'Build the site\'s edition (front page, feeds, every article by its CID, corrections) as one folder, pin it and print its CID'
@@ -23,6 +26,11 @@ export const builder = (y: Argv) => y
   .option('gateway', { type: 'string', default: DEFAULT_GATEWAY, describe: 'gateway of the links (as for publish)' })
   .option('gateway-style', { type: 'string', choices: ['subdomain', 'path'], describe: 'subdomain or path links (as for publish)' })
   .option('link-template', { type: 'string', describe: 'template of each article\'s Download IPFS link (as for publish)' })
+  .option('ipns-key', { type: 'string', describe: 'then move this key\'s IPNS name to the new edition (key gen / key import)' })
+  .option('resolve-from', { type: 'string', array: true, describe: 'with --ipns-key: first ask this gateway for the name\'s current record (repeatable): the sequence number goes above it, and on a repo with no edition yet the edition it names becomes previous' })
+  .option('lifetime', { type: 'string', default: '48h', describe: 'with --ipns-key: how long the record\'s signature is valid' })
+  .option('ttl', { type: 'string', default: '5m', describe: 'with --ipns-key: how long resolvers may cache the record' })
+  .option('domain', { type: 'string', describe: 'with --ipns-key: print the DNSLink TXT record this domain needs' })
 
 interface EditionArgs {
   manifest?: string
@@ -36,6 +44,11 @@ interface EditionArgs {
   gateway: string
   gatewayStyle?: GatewayStyle
   linkTemplate?: string
+  ipnsKey?: string
+  resolveFrom?: string[]
+  lifetime: string
+  ttl: string
+  domain?: string
 }
 
 export async function handler (args: EditionArgs, ctx: Context): Promise<void> {
@@ -44,7 +57,30 @@ export async function handler (args: EditionArgs, ctx: Context): Promise<void> {
   }
   const manifest = args.manifest != null ? await readManifest(ctx.resolve(args.manifest), args.manifest) : undefined
   if (manifest != null && Object.keys(manifest).length === 0) throw new InvalidArgumentError(`${args.manifest} lists no articles (or does not exist)`)
+  if (args.ipnsKey == null) {
+    for (const [flag, given] of [['--resolve-from', args.resolveFrom != null], ['--domain', args.domain != null]] as const) if (given) throw new InvalidArgumentError(`${flag} goes with --ipns-key <name>`)
+  }
+  if (args.domain != null && !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/i.test(args.domain)) throw new InvalidArgumentError(`--domain "${args.domain}" is not a domain name`)
+  const lifetime = parseDuration(args.lifetime, '--lifetime')
+  const ttl = parseDuration(args.ttl, '--ttl')
   const repo = await ctx.repo({ access: 'write' })
+  // the name first: a missing key or an unreachable gateway fails before anything is made
+  let ipns: { name: string, seen: NameRecord[] } | undefined
+  let previous = args.previous === 'none' ? null : args.previous
+  if (args.ipnsKey != null) {
+    const { loadKey, nameOf } = await import('../../core/ipns/keystore.js')
+    const name = nameOf(await loadKey(repo.path, args.ipnsKey))
+    const seen = await recordsFrom(name, args.resolveFrom ?? [], ctx)
+    ipns = { name, seen }
+    const { readLatest } = await import('../../core/edition/build-edition.js')
+    const { newest } = await import('../../core/ipns/names.js')
+    const current = newest(name, seen)
+    // a fresh machine (a CI runner) continues the chain of editions the name follows
+    if (previous === undefined && current != null && await readLatest(repo) == null) {
+      const m = /^\/ipfs\/([^/]+)$/.exec(current.value)
+      if (m != null) previous = m[1]
+    }
+  }
   const { buildEdition } = await import('../../core/edition/build-edition.js')
   const result = await buildEdition(repo, {
     manifest,
@@ -52,8 +88,8 @@ export async function handler (args: EditionArgs, ctx: Context): Promise<void> {
     title: args.title,
     feedSize: args.feedSize,
     pageSize: args.pageSize,
-    feedId: args.feedId,
-    previous: args.previous === 'none' ? null : args.previous,
+    feedId: args.feedId ?? (ipns != null ? `ipns://${ipns.name}` : undefined),
+    previous,
     keepPrevious: args.keepPrevious,
     cidProfile: args.cidProfile,
     gateway: args.gateway,
@@ -62,12 +98,28 @@ export async function handler (args: EditionArgs, ctx: Context): Promise<void> {
     signal: ctx.signal
   })
   const link = folderLink(result.cid, args.gateway, args.gatewayStyle)
+  let record: NameRecord | undefined
+  if (ipns != null) {
+    const { publishName } = await import('../../core/ipns/names.js')
+    record = await publishName(repo, args.ipnsKey!, result.cid.toString(), { lifetime, ttl, seen: ipns.seen, signal: ctx.signal })
+  }
+  const dnslink = ipns != null ? `_dnslink.${args.domain ?? '<your-domain>'} TXT "dnslink=/ipns/${ipns.name}"` : undefined
   if (ctx.json) {
-    await ctx.out(JSON.stringify({ cid: result.cid.toString(), previous: result.previous, articles: result.articles, corrected: result.corrected, unchanged: result.unchanged, link }) + '\n')
+    await ctx.out(JSON.stringify({
+      cid: result.cid.toString(),
+      previous: result.previous,
+      articles: result.articles,
+      corrected: result.corrected,
+      unchanged: result.unchanged,
+      link,
+      ...(record != null ? { name: record.name, sequence: Number(record.sequence), dnslink } : {})
+    }) + '\n')
   } else if (ctx.quiet) {
     await ctx.out(result.cid.toString() + '\n')
   } else {
     await ctx.out(`${result.cid} edition of ${result.articles} article(s)${result.corrected > 0 ? `, ${result.corrected} corrected` : ''}${result.unchanged ? ' (unchanged)' : ''}\n  ${link}\n`)
+    if (record != null) await ctx.out(`  /ipns/${record.name} (sequence ${record.sequence})\n`)
     if (result.previous != null) ctx.info(`replaces ${result.previous}`)
+    if (dnslink != null) ctx.info(`DNSLink: ${dnslink}`)
   }
 }

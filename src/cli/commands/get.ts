@@ -1,6 +1,8 @@
-import { InvalidArgumentError } from '../../errors.js'
+import { InvalidArgumentError, NotFoundError } from '../../errors.js'
 import { resolve } from 'node:path'
-import { parseCid } from '../../core/cid.js'
+import { parseCid, parseIpfsPath } from '../../core/cid.js'
+import type { CID } from 'multiformats/cid'
+import type { Repo } from '../../core/store/repo.js'
 import { parseDuration } from '../parse-size.js'
 import { netOptions, resolveNetOptions } from '../net-options.js'
 import { progressRenderer } from '../render-progress.js'
@@ -11,20 +13,27 @@ export const command = 'get <cid>'
 export const describe = 'Write the files of a CID (a bundle, any UnixFS folder, or a file) to disk, every block verified'
 
 export const builder = (y: Argv) => netOptions(y).option('delegates', { type: 'boolean', hidden: true })
-  .positional('cid', { type: 'string', describe: 'CID to fetch', demandOption: true })
+  .positional('cid', { type: 'string', describe: 'CID to fetch, a path inside one in this repo (<cid>/articles), or /ipns/<name or domain>[/…]', demandOption: true })
+  .option('dns-resolver', { type: 'string', describe: 'for /ipns/<domain>: a DNS-over-HTTPS URL or a DNS server (IP[:port]); default: the system resolver' })
   .option('output', { type: 'string', alias: 'o', describe: 'where to write (default ./<cid>; - for stdout, a file CID only)' })
   .option('peer', { type: 'string', array: true, describe: 'fetch over libp2p (bitswap) from this peer multiaddr (repeatable)' })
   .option('online', { type: 'boolean', default: false, describe: 'fetch over libp2p from peers found by content routing' })
   .option('gateway-url', { type: 'string', array: true, describe: 'fetch from this trustless HTTP gateway (repeatable); every block verified' })
   .option('timeout', { type: 'string', describe: 'give up a network fetch after this long (e.g. 30s): exit 3' })
 
-interface GetArgs { cid: string, output?: string, peer?: string[], online: boolean, gatewayUrl?: string[], timeout?: string }
+interface GetArgs { cid: string, output?: string, peer?: string[], online: boolean, gatewayUrl?: string[], timeout?: string, dnsResolver?: string }
 
 export async function handler (args: GetArgs, ctx: Context): Promise<void> {
   // large files stream through: free each chunk soon after it is passed on (collect-young.ts)
   const { enableChunkCollection } = await import('../../core/collect-young.js')
   enableChunkCollection()
-  const cid = parseCid(args.cid)
+  const peers = args.peer ?? []
+  const gateways = args.gatewayUrl ?? []
+  const networked = peers.length > 0 || args.online || gateways.length > 0
+  // a network fetch opens the repo with the node's network: the same repo serves the name's resolution
+  const fetcher = networked ? (await import('../../net/fetch.js')).networkFetch({ peers, online: args.online, net: await resolveNetOptions(args, args.online ? 'public' : 'peers'), gateways }) : undefined
+  const openRepo = async (): Promise<Repo> => fetcher != null ? await ctx.repo({ configure: h => fetcher.configure(h), access: 'write' }) : await ctx.repo()
+  const cid = await targetCid(args, ctx, openRepo)
   if (args.output === '-') {
     // stdout, as `export -o -`: a file's bytes (a folder has no single stream of bytes)
     if (args.peer != null || args.online || args.gatewayUrl != null) throw new InvalidArgumentError('-o - writes a file from this repo to stdout; a network fetch writes to a path (then cat it)')
@@ -34,20 +43,15 @@ export async function handler (args: GetArgs, ctx: Context): Promise<void> {
     return
   }
   const output = resolve(ctx.cwd, args.output ?? cid.toString())
-  const peers = args.peer ?? []
-  const gateways = args.gatewayUrl ?? []
-  const networked = peers.length > 0 || args.online || gateways.length > 0
   const { getToPath } = await import('../../core/read/get.js')
   let result
-  if (!networked) {
-    const repo = await ctx.repo()
+  if (fetcher == null) {
+    const repo = await openRepo()
     result = await getToPath(cid, output, repo.blockstore, { signal: ctx.signal })
   } else {
-    const { networkFetch } = await import('../../net/fetch.js')
     const timeoutMs = args.timeout != null ? parseDuration(args.timeout, '--timeout') : undefined
     // peers or gateways named, and no --online: those and nothing else (no bootstrap, no routing, no listening)
-    const fetcher = networkFetch({ peers, online: args.online, net: await resolveNetOptions(args, args.online ? 'public' : 'peers'), gateways })
-    const repo = await ctx.repo({ configure: h => fetcher.configure(h), access: 'write' })
+    const repo = await openRepo()
     const progress = progressRenderer(ctx, 'fetching')
     try {
       result = await fetcher.toPath(repo, cid, output, { signal: ctx.signal, timeoutMs, onBlock: p => progress.onProgress?.({ type: 'article:fetch:block', detail: p }) })
@@ -61,3 +65,29 @@ export async function handler (args: GetArgs, ctx: Context): Promise<void> {
     ctx.info(`wrote ${result.files} file(s), ${result.bytes} bytes, to ${result.output}${result.bundle ? ' (article checked against metadata.json)' : ''}`)
   }
 }
+
+/**
+ * The CID a get writes: the one given; for `<cid>/path` the entry at that path
+ * (read from this repo); for `/ipns/…` what the name points to (its record, or
+ * DNSLink for a domain).
+ */
+async function targetCid (args: GetArgs, ctx: Context, openRepo: () => Promise<Repo>): Promise<CID> {
+  const ipns = /^(\/ipns\/|ipns:\/\/)/.test(args.cid)
+  if (!ipns && parseIpfsPath(args.cid).segments.length === 0) return parseCid(args.cid)
+  const repo = await openRepo()
+  let path = args.cid
+  if (ipns) {
+    const { resolveIpnsPath } = await import('../../net/ipns-path.js')
+    path = (await resolveIpnsPath(repo, args.cid, { dnsResolver: args.dnsResolver, gateways: args.gatewayUrl, signal: ctx.signal })).path
+  }
+  const { cid, segments } = parseIpfsPath(path)
+  if (segments.length === 0) return cid
+  const { exporter } = await import('ipfs-unixfs-exporter')
+  try {
+    return (await exporter(`${cid}/${segments.join('/')}`, repo.blockstore, { signal: ctx.signal })).cid
+  } catch (err: any) {
+    if (err?.name === 'NotFoundError' || err?.code === 'ERR_NOT_FOUND') throw new NotFoundError(`${cid}/${segments.join('/')}: not found in this repo (a path inside a CID is read from the repo)`)
+    throw err
+  }
+}
+

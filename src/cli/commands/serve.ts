@@ -9,8 +9,11 @@ export const describe = 'Run the node online until SIGINT/SIGTERM: serve the sto
 export const builder = (y: Argv) => netOptions(y).option('delegates', { type: 'boolean', hidden: true })
   .option('gateway-listen', { type: 'string', default: '127.0.0.1:8080', describe: 'HTTP gateway host:port (port 0 allowed)' })
   .option('peer', { type: 'string', array: true, describe: 'multiaddr of a peer to dial at start (repeatable)' })
+  .option('dns-resolver', { type: 'string', describe: 'DNS for /ipns/<domain> (DNSLink): a DNS-over-HTTPS URL or a DNS server (IP[:port]); default: the system resolver' })
+  .option('ipns-interval', { type: 'number', default: 1000, hidden: true, describe: 'ms between checks of the repo for new IPNS records' })
+  .option('ipns-refresh-before', { type: 'string', default: '24h', hidden: true, describe: 'sign a record of this repo\'s keys again when less validity than this is left' })
 
-interface ServeArgs { gatewayListen: string, peer?: string[] }
+interface ServeArgs { gatewayListen: string, peer?: string[], dnsResolver?: string, ipnsInterval: number, ipnsRefreshBefore: string }
 
 export async function handler (args: ServeArgs, ctx: Context): Promise<void> {
   if (!/^\[?[^\]]+\]?:\d+$/.test(args.gatewayListen)) throw new InvalidArgumentError(`--gateway-listen "${args.gatewayListen}" is not host:port`)
@@ -21,8 +24,20 @@ export async function handler (args: ServeArgs, ctx: Context): Promise<void> {
   const libp2p = (repo.helia as any).libp2p
   const { dialPeers } = await import('../../net/dial.js')
   await dialPeers(libp2p, args.peer ?? [], { signal: ctx.signal })
+  // IPNS: the gateway's /ipns/, records put to the routing (the DHT: public, or --net local --dht), kept alive
+  const { startNames } = await import('../../net/names-service.js')
+  const { parseDuration } = await import('../parse-size.js')
+  const names = startNames(repo, {
+    routing: hasContentRouting(net) || (net.net === 'local' && net.dht === true),
+    dnsResolver: args.dnsResolver,
+    intervalMs: args.ipnsInterval,
+    refreshBeforeMs: parseDuration(args.ipnsRefreshBefore, '--ipns-refresh-before'),
+    signal: ctx.signal,
+    warn: line => { if (!ctx.signal.aborted) ctx.warn(line) },
+    onPut: name => { ctx.info(`put the record of /ipns/${name} to the routing`) }
+  })
   const { startGateway } = await import('../../net/gateway.js')
-  const gateway = await startGateway(repo, { listen: args.gatewayListen })
+  const gateway = await startGateway(repo, { listen: args.gatewayListen, names: names.names })
   if (hasContentRouting(net)) {
     // announce the pinned roots to content routing, and then each root that a publish in
     // another process pins, in the background: failures are only logged
@@ -42,5 +57,6 @@ export async function handler (args: ServeArgs, ctx: Context): Promise<void> {
     ctx.info('shutting down')
   } finally {
     await gateway.close()
+    await names.done
   }
 }

@@ -1,0 +1,91 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { createHash } from 'node:crypto'
+import { acceptRecord, listRecords, parseName, refreshRecord, routingKey, validateRecord } from '../core/ipns/names.js'
+import { listKeys } from '../core/ipns/keystore.js'
+import { resolveIpnsPath } from './ipns-path.js'
+import type { GatewayNames } from './gateway.js'
+import type { Repo } from '../core/store/repo.js'
+import type { AbortOptions } from 'abort-error'
+
+export interface NamesServiceOptions extends AbortOptions {
+  /** Put records to the node's routing (the DHT) and look names up there. */
+  routing: boolean
+  /** DNS for DNSLink names. */
+  dnsResolver?: string
+  /** How often the repo is checked for new records and records near expiry, in ms. @default 1000 */
+  intervalMs?: number
+  /** A record of one of the repo's keys is signed again when less than this much of its validity is left, in ms. @default 24 hours */
+  refreshBeforeMs?: number
+  /** Where failures of the background work are told (they are not fatal). */
+  warn?: (line: string) => void
+  /** Told after each record is put to the routing (tests wait for it). */
+  onPut?: (name: string) => void
+}
+
+/**
+ * The IPNS side of `serve`: answers `/ipns/<name>` for the gateway (the repo's
+ * records, DNSLink for domains, and the routing for names it does not hold),
+ * puts each new record of the repo to the routing as soon as any process
+ * commits it, and keeps the records of the repo's keys alive: each is signed
+ * again (same value and sequence number, a new validity) before it expires.
+ */
+export function startNames (repo: Repo, options: NamesServiceOptions): { names: GatewayNames, done: Promise<void> } {
+  const routing = options.routing ? repo.helia.routing : undefined
+  const names: GatewayNames = {
+    async resolve (name, o = {}) {
+      try {
+        const r = await resolveIpnsPath(repo, `/ipns/${name}`, { dnsResolver: options.dnsResolver, signal: o.signal })
+        return { bytes: r.record, value: r.path, ttl: r.ttl }
+      } catch (err: any) {
+        if (routing == null || err?.code !== 'ERR_NOT_FOUND' || name.includes('.')) throw err
+      }
+      // a name the repo holds no record of: ask the routing, keep what it finds (validated)
+      const key = routingKey(name)
+      const bytes = await routing.get(key, { signal: AbortSignal.any([AbortSignal.timeout(10_000), ...(o.signal != null ? [o.signal] : [])]) }).catch(() => undefined)
+      if (bytes == null) return undefined
+      const record = await acceptRecord(repo, parseName(name).name, bytes)
+      const r = await resolveIpnsPath(repo, `/ipns/${record.name}`, { dnsResolver: options.dnsResolver, signal: o.signal })
+      return { bytes: r.record, value: r.path, ttl: r.ttl }
+    },
+    async put (name, bytes) {
+      await acceptRecord(repo, parseName(name).name, bytes)
+    }
+  }
+  const stopped = (): boolean => options.signal?.aborted === true
+  const done = (async () => {
+    const put = new Map<string, string>()
+    let generation = -1
+    let lastRefresh = 0
+    while (!stopped()) {
+      try {
+        const now = repo.generation()
+        const refreshDue = Date.now() - lastRefresh >= (options.intervalMs ?? 1000) * 10
+        if (now !== generation || refreshDue) {
+          generation = now
+          if (refreshDue) {
+            lastRefresh = Date.now()
+            for (const key of await listKeys(repo.path)) await refreshRecord(repo, key.name, { before: options.refreshBeforeMs, signal: options.signal }).catch((err: Error) => options.warn?.(`could not refresh the record of ${key.id}: ${err.message}`))
+          }
+          for await (const { name, bytes } of listRecords(repo, options)) {
+            const digest = createHash('sha256').update(bytes).digest('hex')
+            if (routing == null || put.get(name) === digest) continue
+            try {
+              await validateRecord(name, bytes, options)
+              await routing.put(routingKey(name), bytes, { signal: options.signal })
+              put.set(name, digest)
+              options.onPut?.(name)
+            } catch (err: any) {
+              if (stopped()) break
+              options.warn?.(`could not put the record of ${name} to the routing: ${err.message}`)
+            }
+          }
+        }
+      } catch (err: any) {
+        if (stopped()) break
+        options.warn?.(`names: ${err.message}`)
+      }
+      await sleep(options.intervalMs ?? 1000, undefined, { signal: options.signal }).catch(() => {})
+    }
+  })()
+  return { names, done }
+}
