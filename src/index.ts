@@ -25,6 +25,22 @@
  * const [result] = await publish(['articles/x.txt'], { onlyHash: true })
  * ```
  *
+ * @example Make an edition of everything published, and move an IPNS name to it
+ *
+ * ```ts
+ * import { openRepo, buildEdition, publishName } from 'ipfs-publish'
+ *
+ * const repo = await openRepo('.ipfs-publish')
+ * try {
+ *   const edition = await buildEdition(repo, { title: 'The Daily' })
+ *   // a key made once with `ipfs-publish key gen site` (or generateKey)
+ *   const record = await publishName(repo, 'site', edition.cid.toString())
+ *   console.info(edition.cid.toString(), `/ipns/${record.name}`)
+ * } finally {
+ *   await repo.close()
+ * }
+ * ```
+ *
  * @example Read an article back, verified
  *
  * ```ts
@@ -71,7 +87,12 @@ export type { ParsedArticle, ArticleFormat } from './core/article/parse-article.
 export { CID_PROFILES, DEFAULT_CID_PROFILE, getProfile } from './core/unixfs/profiles.js'
 export type { CidProfile, CidProfileName } from './core/unixfs/profiles.js'
 export { buildLink, DEFAULT_GATEWAY } from './core/link.js'
-export { readManifest, writeManifest, compareManifest, manifestKey } from './core/manifest.js'
+export { readManifest, writeManifest, compareManifest, manifestKey, nextEntry } from './core/manifest.js'
+export { buildEdition, EDITION_SCHEMA } from './core/edition/build-edition.js'
+export type { EditionOptions, EditionResult, EditionProgressEvents } from './core/edition/build-edition.js'
+export { generateKey, importKey, listKeys, removeKey } from './core/ipns/keystore.js'
+export type { KeyInfo } from './core/ipns/keystore.js'
+export type { NameRecord, PublishNameOptions } from './core/ipns/names.js'
 export type { Manifest, ManifestEntry } from './core/manifest.js'
 
 /** Options of {@link publish}: those of {@link publishArticles}, plus where the repo is. */
@@ -97,4 +118,21 @@ export async function publish (paths: string[], options: PublishAllOptions = {})
   } finally {
     if (repo != null && typeof repoOption !== 'object') await repo.close()
   }
+}
+
+/**
+ * Signs an IPNS record that points the key's name at `value` (a CID or
+ * `/ipfs/<cid>/path`), with a sequence number above every record of the name
+ * the repo holds or that `options.seen` lists; commits it to the repo.
+ * (IPNS code is loaded only when this is called.)
+ */
+export async function publishName (repo: Repo, keyName: string, value: string, options?: import('./core/ipns/names.js').PublishNameOptions): Promise<import('./core/ipns/names.js').NameRecord> {
+  const { publishName } = await import('./core/ipns/names.js')
+  return await publishName(repo, keyName, value, options)
+}
+
+/** What an IPNS name points to, from the repo's record of it (validated). */
+export async function resolveName (repo: Repo, name: string, options?: import('abort-error').AbortOptions): Promise<import('./core/ipns/names.js').NameRecord> {
+  const { resolveName } = await import('./core/ipns/names.js')
+  return await resolveName(repo, name, options)
 }
