@@ -32,3 +32,23 @@ export async function fetchRecord (gateway: string, name: string, options: Abort
     throw new IpnsError(`${gateway}: ${err.message}`)
   }
 }
+
+/**
+ * Hands a signed record to a node through the Delegated Routing V1 HTTP API
+ * (`PUT <endpoint>/routing/v1/ipns/<name>`): `serve` of another repo, or any
+ * delegated routing endpoint that takes IPNS records. Unreachable: NotFoundError;
+ * refused (a lower sequence number than the node holds, …): IpnsError with its answer.
+ */
+export async function putRecord (endpoint: string, name: string, bytes: Uint8Array, options: AbortOptions & { timeout?: number } = {}): Promise<void> {
+  const url = `${endpoint.replace(/\/+$/, '')}/routing/v1/ipns/${name}`
+  let res: Response
+  try {
+    const signal = AbortSignal.any([AbortSignal.timeout(options.timeout ?? 30_000), ...(options.signal != null ? [options.signal] : [])])
+    res = await fetch(url, { method: 'PUT', body: Buffer.from(bytes), headers: { 'Content-Type': IPNS_RECORD_TYPE }, signal, redirect: 'error' })
+  } catch (err: any) {
+    options.signal?.throwIfAborted()
+    throw new NotFoundError(`${endpoint} did not take the record of ${name}: ${err.cause?.code ?? err.message}`)
+  }
+  const text = (await res.text()).trim().slice(0, 300)
+  if (!res.ok) throw new IpnsError(`${endpoint} refused the record of ${name} (${res.status}${text !== '' ? `: ${text}` : ''})`)
+}

@@ -149,6 +149,18 @@ describe('IPNS: a name that follows the latest edition', () => {
     const made = JSON.parse(ed.stdout)
     expect(made.sequence).toBe(outThere.sequence + 1)
     expect(`/ipfs/${made.previous}`).toBe(outThere.value)
+    // the CI hands its record to the newsroom's node, which takes it (newer) and serves it
+    const handed = await cli(['--repo', ci, 'name', 'publish', made.cid, '--key', 'site', '--resolve-from', a.gateway, '--put-to', a.gateway])
+    expect(handed.code).toBe(0)
+    expect(handed.stderr).toContain(`handed the record of /ipns/${name} (sequence ${made.sequence + 1}) to ${a.gateway}`)
+    const served = JSON.parse((await cli(['--repo', repo, 'name', 'resolve', name, '--json'])).stdout)
+    expect(served).toMatchObject({ value: `/ipfs/${made.cid}`, sequence: made.sequence + 1 })
+    // a machine that does not resolve first signs sequence 0: the node refuses it (exit 4, its answer shown)
+    const stale = join(tmp.path, 'stale-repo')
+    expect((await cli(['--repo', stale, 'key', 'import', 'site', keyFile])).code).toBe(0)
+    const refused = await cli(['--repo', stale, 'name', 'publish', made.cid, '--key', 'site', '--put-to', a.gateway])
+    expect(refused.code).toBe(4)
+    expect(refused.stderr).toMatch(new RegExp(`^error: ${a.gateway.replace(/[.]/g, '\\.')} refused the record of ${name} \\(400: the record for ${name} has sequence number 0, lower than the ${made.sequence + 1} this repo holds\\)\n$`))
   }, 240_000)
 
   it('name resolve --from refuses a gateway that sends a record with a bad signature (exit 4)', async () => {

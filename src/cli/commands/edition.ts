@@ -9,7 +9,7 @@ import type { Context } from '../context.js'
 import type { Argv } from 'yargs'
 import type { NameRecord } from '../../core/ipns/names.js'
 import { parseDuration } from '../parse-size.js'
-import { recordsFrom } from './name.js'
+import { putTo, recordsFrom } from './name.js'
 
 export const command = 'edition'
 export const describe = 'Build the site\'s edition (front page, feeds, every article by its CID, corrections) as one folder, pin it and print its CID'
@@ -30,6 +30,7 @@ export const builder = (y: Argv) => y
   .option('resolve-from', { type: 'string', array: true, describe: 'with --ipns-key: first ask this gateway for the name\'s current record (repeatable): the sequence number goes above it, and on a repo with no edition yet the edition it names becomes previous' })
   .option('lifetime', { type: 'string', default: '48h', describe: 'with --ipns-key: how long the record\'s signature is valid' })
   .option('ttl', { type: 'string', default: '5m', describe: 'with --ipns-key: how long resolvers may cache the record' })
+  .option('put-to', { type: 'string', array: true, describe: 'with --ipns-key: then hand the record to this node (PUT /routing/v1/ipns/<name>: serve of the newsroom\'s repo); repeatable' })
   .option('domain', { type: 'string', describe: 'with --ipns-key: print the DNSLink TXT record this domain needs' })
 
 interface EditionArgs {
@@ -49,6 +50,7 @@ interface EditionArgs {
   lifetime: string
   ttl: string
   domain?: string
+  putTo?: string[]
 }
 
 export async function handler (args: EditionArgs, ctx: Context): Promise<void> {
@@ -58,7 +60,7 @@ export async function handler (args: EditionArgs, ctx: Context): Promise<void> {
   const manifest = args.manifest != null ? await readManifest(ctx.resolve(args.manifest), args.manifest) : undefined
   if (manifest != null && Object.keys(manifest).length === 0) throw new InvalidArgumentError(`${args.manifest} lists no articles (or does not exist)`)
   if (args.ipnsKey == null) {
-    for (const [flag, given] of [['--resolve-from', args.resolveFrom != null], ['--domain', args.domain != null]] as const) if (given) throw new InvalidArgumentError(`${flag} goes with --ipns-key <name>`)
+    for (const [flag, given] of [['--resolve-from', args.resolveFrom != null], ['--domain', args.domain != null], ['--put-to', args.putTo != null]] as const) if (given) throw new InvalidArgumentError(`${flag} goes with --ipns-key <name>`)
   }
   if (args.domain != null && !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/i.test(args.domain)) throw new InvalidArgumentError(`--domain "${args.domain}" is not a domain name`)
   const lifetime = parseDuration(args.lifetime, '--lifetime')
@@ -122,4 +124,5 @@ export async function handler (args: EditionArgs, ctx: Context): Promise<void> {
     if (result.previous != null) ctx.info(`replaces ${result.previous}`)
     if (dnslink != null) ctx.info(`DNSLink: ${dnslink}`)
   }
+  if (record != null) await putTo(args.putTo ?? [], record, ctx)
 }

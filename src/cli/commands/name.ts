@@ -13,7 +13,8 @@ export const builder = (y: Argv, ctx: Context) => y
     .option('key', { type: 'string', demandOption: true, describe: 'the key (key gen / key import) whose name is moved' })
     .option('lifetime', { type: 'string', default: '48h', describe: 'how long the signature is valid' })
     .option('ttl', { type: 'string', default: '5m', describe: 'how long resolvers may cache the record' })
-    .option('resolve-from', { type: 'string', array: true, describe: 'first ask this gateway for the current record (repeatable): the new sequence number is above it; a fresh CI machine should' }), async (a: any) => { await publish(a, ctx) })
+    .option('resolve-from', { type: 'string', array: true, describe: 'first ask this gateway for the current record (repeatable): the new sequence number is above it; a fresh CI machine should' })
+    .option('put-to', { type: 'string', array: true, describe: 'then hand the record to this node (Delegated Routing API: PUT /routing/v1/ipns/<name>; serve of the newsroom\'s repo takes it); repeatable' }), async (a: any) => { await publish(a, ctx) })
   .command('resolve <name>', 'what a name points to: the repo\'s record, or a gateway\'s with --from (verified)', (b: Argv) => ignoredNetOptions(b)
     .positional('name', { type: 'string', describe: 'k51…, /ipns/k51…, or a peer ID' })
     .option('from', { type: 'string', array: true, describe: 'ask this trustless gateway (repeatable); the newest valid record wins' }), async (a: any) => { await resolve(a, ctx) })
@@ -38,7 +39,17 @@ export async function printRecord (ctx: Context, r: NameRecord): Promise<void> {
   else await ctx.out(`/ipns/${r.name} ${r.value} (sequence ${r.sequence})\n`)
 }
 
-async function publish (args: { value: string, key: string, lifetime: string, ttl: string, resolveFrom?: string[] }, ctx: Context): Promise<void> {
+/** Hands a record to each node named with --put-to. */
+export async function putTo (endpoints: string[], record: NameRecord, ctx: Context): Promise<void> {
+  if (endpoints.length === 0) return
+  const { putRecord } = await import('../../net/ipns-fetch.js')
+  for (const endpoint of endpoints) {
+    await putRecord(endpoint, record.name, record.bytes, { signal: ctx.signal })
+    ctx.info(`handed the record of /ipns/${record.name} (sequence ${record.sequence}) to ${endpoint}`)
+  }
+}
+
+async function publish (args: { value: string, key: string, lifetime: string, ttl: string, resolveFrom?: string[], putTo?: string[] }, ctx: Context): Promise<void> {
   const lifetime = parseDuration(args.lifetime, '--lifetime')
   const ttl = parseDuration(args.ttl, '--ttl')
   const { normalizeValue, publishName } = await import('../../core/ipns/names.js')
@@ -47,7 +58,9 @@ async function publish (args: { value: string, key: string, lifetime: string, tt
   const { loadKey, nameOf } = await import('../../core/ipns/keystore.js')
   const name = nameOf(await loadKey(repo.path, args.key))
   const seen = await recordsFrom(name, args.resolveFrom ?? [], ctx)
-  await printRecord(ctx, await publishName(repo, args.key, args.value, { lifetime, ttl, seen, signal: ctx.signal }))
+  const record = await publishName(repo, args.key, args.value, { lifetime, ttl, seen, signal: ctx.signal })
+  await printRecord(ctx, record)
+  await putTo(args.putTo ?? [], record, ctx)
 }
 
 async function resolve (args: { name: string, from?: string[] }, ctx: Context): Promise<void> {
