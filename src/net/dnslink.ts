@@ -54,7 +54,8 @@ export async function resolveDnsLink (domain: string, options: DnsLinkOptions = 
   let answers: Array<{ data: string, TTL: number }>
   try {
     const res = await resolverFor(options.resolver).query(`_dnslink.${name}`, { types: [RecordType.TXT], signal: options.signal })
-    answers = (res.Answer ?? []).filter(a => a.type === RecordType.TXT)
+    // the system resolver's answers name the type ("TXT"), DNS over HTTPS gives its number (16)
+    answers = (res.Answer ?? []).filter(a => a.type === RecordType.TXT || String(a.type) === 'TXT')
   } catch (err: any) {
     if (err?.name === 'InvalidArgumentError') throw err
     options.signal?.throwIfAborted()

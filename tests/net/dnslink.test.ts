@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { createSocket } from 'node:dgram'
 import { existsSync } from 'node:fs'
-import { copyFile, mkdir, readFile, readdir } from 'node:fs/promises'
+import { copyFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cli, SAMPLE, tempDir } from '../helpers/cli.js'
+import { BIN, cli, SAMPLE, tempDir } from '../helpers/cli.js'
 import { serve } from '../helpers/serve.js'
 import { track } from '../helpers/processes.js'
 import type { Served } from '../helpers/serve.js'
@@ -88,6 +88,24 @@ describe.skipIf(DNSMASQ == null && process.env.CI == null)('DNSLink through a re
     const feed = await fetch(`${a.gateway}/ipns/direct.example/feed.json`)
     expect(feed.status).toBe(200)
     expect((await feed.json()).items[0].id).toMatch(/^ipfs:\/\/bafy/)
+  })
+
+  it.skipIf(process.getuid?.() !== 0 || !existsSync('/usr/bin/unshare') || !['/usr/sbin/ip', '/usr/bin/ip', '/sbin/ip'].some(p => existsSync(p)))('with the system resolver: in a network namespace holding only lo, /etc/resolv.conf naming dnsmasq on 127.0.0.1:53', async () => {
+    // a namespace of its own (network and mounts): nothing reaches beyond loopback, and the
+    // machine's resolv.conf is untouched outside it
+    const resolvConf = join(tmp.path, 'resolv.conf')
+    await writeFile(resolvConf, 'nameserver 127.0.0.1\n')
+    const script = [
+      'set -e',
+      'ip link set lo up',
+      `mount --bind ${resolvConf} /etc/resolv.conf`,
+      `${DNSMASQ} --conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces --listen-address=127.0.0.1 --port=53 --user=root --pid-file=${join(tmp.path, 'dnsmasq.pid')} --txt-record=_dnslink.news.example,dnslink=/ipns/${edition.name}`,
+      'trap \'kill $(cat ' + join(tmp.path, 'dnsmasq.pid') + ')\' EXIT',
+      `"${process.execPath}" "${BIN}" --repo "${repo}" cat /ipns/news.example/edition.json`
+    ].join('\n')
+    const res = spawnSync('unshare', ['--net', '--mount', 'bash', '-c', script], { encoding: 'utf8', timeout: 120_000 })
+    expect(res.status, res.stderr).toBe(0)
+    expect(JSON.parse(res.stdout)).toMatchObject({ schema: 'ipfs-publish/edition@1' })
   })
 
   it('a domain without a DNSLink: a clear error, exit 3; a bad resolver: exit 2', async () => {
