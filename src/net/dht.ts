@@ -21,8 +21,20 @@ export function localDhtServices (): Record<string, any> {
       clientMode: false,
       peerInfoMapper: passthroughMapper,
       allowQueryWithZeroPeers: true,
-      validators: { ipns: async (key: Uint8Array, value: Uint8Array) => { await ipnsValidator(key, value, keys) } },
-      selectors: { ipns: (key: Uint8Array, records: Uint8Array[]) => ipnsSelector(key, records.map(r => IPNSEntry.decode(r))) }
+      ...ipnsRecordRules()
     })
+  }
+}
+
+/** The Amino DHT of Helia's public defaults, able to carry IPNS records (Helia's default DHT has no IPNS validator, so it would refuse to put one). */
+export function publicDht (): any {
+  return kadDHT(ipnsRecordRules())
+}
+
+/** The DHT's rules for `/ipns/` records: the IPNS validator (signature, expiry) and selector (highest sequence number, then longest validity). */
+function ipnsRecordRules (): { validators: Record<string, any>, selectors: Record<string, any> } {
+  return {
+    validators: { ipns: async (key: Uint8Array, value: Uint8Array) => { await ipnsValidator(key, value, keys) } },
+    selectors: { ipns: (key: Uint8Array, records: Uint8Array[]) => ipnsSelector(key, records.map(r => IPNSEntry.decode(r))) }
   }
 }

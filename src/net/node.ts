@@ -9,7 +9,7 @@ import { webSockets } from '@libp2p/websockets'
 import { yamux } from '@libp2p/yamux'
 import { multiaddr } from '@multiformats/multiaddr'
 import { InvalidArgumentError } from '../errors.js'
-import { localDhtServices as localDht } from './dht.js'
+import { localDhtServices as localDht, publicDht } from './dht.js'
 import type { Helia } from '@helia/interface'
 import type { Libp2pOptions } from 'libp2p'
 
@@ -64,6 +64,7 @@ export function libp2pOptions (options: NetOptions = {}): Libp2pOptions {
     }
     defaults.peerDiscovery = discovery
     if (options.dht === false) delete defaults.services.dht
+    else defaults.services.dht = publicDht()
     if (options.delegatedRouting === false) { delete defaults.services.delegatedPeerRouting; delete defaults.services.delegatedContentRouting }
     if (options.upnp === false) delete defaults.services.upnp
     return defaults as Libp2pOptions
