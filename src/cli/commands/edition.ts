@@ -9,6 +9,7 @@ import type { Context } from '../context.js'
 import type { Argv } from 'yargs'
 import type { NameRecord } from '../../core/ipns/names.js'
 import { parseDuration } from '../parse-size.js'
+import { progressRenderer } from '../render-progress.js'
 import { putTo, recordsFrom } from './name.js'
 
 export const command = 'edition'
@@ -84,7 +85,9 @@ export async function handler (args: EditionArgs, ctx: Context): Promise<void> {
     }
   }
   const { buildEdition } = await import('../../core/edition/build-edition.js')
+  const progress = progressRenderer(ctx, 'edition')
   const result = await buildEdition(repo, {
+    onProgress: progress.onProgress,
     manifest,
     manifestName: args.manifest,
     title: args.title,
@@ -98,7 +101,7 @@ export async function handler (args: EditionArgs, ctx: Context): Promise<void> {
     gatewayStyle: args.gatewayStyle,
     linkTemplate: args.linkTemplate,
     signal: ctx.signal
-  })
+  }).finally(() => { progress.done() })
   const link = folderLink(result.cid, args.gateway, args.gatewayStyle)
   let record: NameRecord | undefined
   if (ipns != null) {
