@@ -3,12 +3,12 @@ import * as dagPb from '@ipld/dag-pb'
 import { Key } from 'interface-datastore'
 import { CID } from 'multiformats/cid'
 import { CustomProgressEvent } from 'progress-events'
-import { BlockNotFoundError, InvalidArgumentError } from '../../errors.js'
+import { InvalidArgumentError } from '../../errors.js'
 import { slugify } from '../article/parse-article.js'
 import { buildLink } from '../link.js'
 import { packageVersion } from '../package-version.js'
 import { getArticle } from '../store/article-index.js'
-import { isPinRoot, unpinRoot } from '../store/pins.js'
+import { isPinRoot, pinRoot, unpinRoot } from '../store/pins.js'
 import { listVersions } from '../store/versions.js'
 import { engineOf } from '../store/engine-of.js'
 import { pinKeyOf } from '../store/pin-key.js'
@@ -89,6 +89,8 @@ interface LatestEdition {
   corrected: number
   /** The blocks its pin holds (its own, not the bundles it links), so that unpinning it reads nothing. */
   own?: string[]
+  /** The article bundles it names (current and earlier versions). */
+  bundles?: string[]
 }
 
 /** One article of the edition: its current version and the earlier ones. */
@@ -144,7 +146,10 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
     options.onProgress?.(new CustomProgressEvent('edition:article', { done: ++done, total: sources.length }))
   }
 
-  const articles = arrange(sources, summaries, options)
+  // each CID is parsed once
+  const cids = new Map<string, CID>()
+  const cidOf = (text: string): CID => { let c = cids.get(text); if (c == null) { c = CID.parse(text); cids.set(text, c) } return c }
+  const articles = arrange(sources, summaries, cidOf, options)
   const files = new Map<string, Uint8Array>()
   const encoder = new TextEncoder()
   const pages = Math.max(1, Math.ceil(articles.length / pageSize))
@@ -161,8 +166,6 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
   const blocks: Block[] = []
   const keep = (d: BuiltDir): DirEntry => { blocks.push(...d.blocks); return { name: '', cid: d.cid, tsize: d.tsize } }
   const top: DirEntry[] = []
-  const cids = new Map<string, CID>()
-  const cidOf = (text: string): CID => { let c = cids.get(text); if (c == null) { c = CID.parse(text); cids.set(text, c) } return c }
   const link = (s: BundleSummary, name: string): DirEntry => ({ name, cid: cidOf(s.cid), tsize: s.tsize })
   if (articles.length > 0) top.push({ ...keep(buildDirectory(articles.map(a => link(summaries.get(a.cid)!, a.path.slice('articles/'.length))), profile)), name: 'articles' })
   const corrected = articles.filter(a => a.earlier.length > 0)
@@ -199,16 +202,19 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
   // each article the edition names is a pin of its own (publish made most of them); the
   // edition's pin holds the edition's own blocks, and a named article cannot be unpinned (pins.ts)
   const engine = engineOf(repo)
+  // the bundles the latest edition named are pinned still (a named article cannot be unpinned while it is)
+  const named = new Set(latest?.bundles != null && await isPinRoot(repo, CID.parse(latest.cid), options) ? latest.bundles : [])
   for (const summary of summaries.values()) {
+    if (named.has(summary.cid)) continue
     const bundle = cidOf(summary.cid)
     // one read of the record Helia's pins.get would decode (as publish asks it)
-    if (engine.getData(pinKeyOf(bundle)) === undefined) await pinKnown(repo, bundle, summary.children.map(c => CID.parse(c)), { source: 'ipfs-publish', kind: 'article' }, options)
+    if (engine.getData(pinKeyOf(bundle)) === undefined) await pinRoot(repo, bundle, { source: 'ipfs-publish', kind: 'article' }, options)
   }
   if (!await isPinRoot(repo, cid, options)) {
     for await (const _ of repo.helia.pins.add(cid, { signal: options.signal, walker: builtWalker(blocks), metadata: EDITION_PIN, offline: true } as any)) {}
   }
   const own = [...new Set(blocks.map(b => b.cid.toString()))]
-  const record: LatestEdition = { cid: cid.toString(), previous, fingerprint, articles: articles.length, corrected: corrected.length, own }
+  const record: LatestEdition = { cid: cid.toString(), previous, fingerprint, articles: articles.length, corrected: corrected.length, own, bundles: [...summaries.keys()] }
   await repo.datastore.put(LATEST_KEY, encoder.encode(JSON.stringify(record)), options)
   if (latest != null && latest.cid !== cid.toString() && options.keepPrevious !== true) {
     const old = CID.parse(latest.cid)
@@ -283,7 +289,7 @@ function compare (a: string, b: string): number {
 }
 
 /** Each article's folder name (`<date>-<slug>`, made unique), its link, and the order of the front page: newest first. */
-function arrange (sources: Source[], summaries: Map<string, BundleSummary>, options: EditionOptions): EditionArticle[] {
+function arrange (sources: Source[], summaries: Map<string, BundleSummary>, cidOf: (text: string) => CID, options: EditionOptions): EditionArticle[] {
   const named = sources.map(s => {
     const sum = summaries.get(s.current)!
     return { s, sum, base: `${sum.date ?? 'undated'}-${sum.slug || 'article'}` }
@@ -302,7 +308,7 @@ function arrange (sources: Source[], summaries: Map<string, BundleSummary>, opti
       categories: sum.categories,
       file: sum.file.name,
       bytes: sum.file.bytes,
-      link: buildLink({ cid: CID.parse(sum.cid), file: sum.file.name, slug: sum.slug }, options.gateway, options.linkTemplate, options.gatewayStyle),
+      link: buildLink({ cid: cidOf(sum.cid), file: sum.file.name, slug: sum.slug }, options.gateway, options.linkTemplate, options.gatewayStyle),
       earlier: s.earlier.map((cid, i) => ({ cid, date: summaries.get(cid)!.date, path: `corrections/${name}/${i + 1}` }))
     })
   }
@@ -359,17 +365,4 @@ async function editionBlocks (repo: Repo, root: CID, isBundle: (cid: string) => 
     if (cid.code === dagPb.code) for (const l of dagPb.decode(b).Links) stack.push(l.Hash)
   }
   return [...ownBlocks(root, c => bytes.get(c.toString()), bundles)]
-}
-
-/** Pins a DAG whose blocks are known, reading none (each is checked to be in the repo). */
-async function pinKnown (repo: Repo, root: CID, children: CID[], metadata: Record<string, string>, options: AbortOptions): Promise<void> {
-  for (const c of [root, ...children]) {
-    if (!await repo.blockstore.has(c, options)) throw new BlockNotFoundError(`block ${c} of article ${root} is not in the repo`)
-  }
-  const walker: GraphWalkerFactory = () => ({
-    async * walk<T = any>(): AsyncGenerator<GraphNode<T>> {
-      for (const cid of [root, ...children]) yield { block: { cid } as any, depth: 0, path: [root, cid] }
-    }
-  })
-  for await (const _ of repo.helia.pins.add(root, { signal: options.signal, walker, metadata, offline: true } as any)) {}
 }

@@ -21,8 +21,6 @@ export interface BundleSummary {
   slug: string
   /** The article's file in the bundle (`article.txt` or `article.md`), its size and CID. */
   file: { name: string, bytes: number, cid: string }
-  /** Every block of the bundle below its root (pinning the edition walks them without reading the bundle again). */
-  children: string[]
 }
 
 /**
@@ -57,14 +55,6 @@ export async function bundleSummary (repo: Repo, cidText: string, shown: string,
   const metadata = metaLink != null ? parseBundleMetadata(await get(metaLink.Hash), cid) : undefined
   const fileLink = metadata != null ? root.Links.find(l => l.Name === metadata.file.name) : undefined
   if (metadata == null || fileLink == null) throw new InvalidArgumentError(`${shown}: ${cidText} is not an article bundle (no metadata.json of ipfs-publish)`)
-  const children: string[] = []
-  for (const link of root.Links) {
-    children.push(link.Hash.toString())
-    // an article over one chunk: the blocks below its file node
-    if (link.Hash.code === dagPb.code) {
-      for await (const c of subBlocks(link.Hash, get)) children.push(c)
-    }
-  }
   const summary: BundleSummary = {
     cid: cidText,
     tsize: tsizeOfBlock(cid, rootBytes),
@@ -72,8 +62,7 @@ export async function bundleSummary (repo: Repo, cidText: string, shown: string,
     date: metadata.date,
     categories: metadata.categories,
     slug: metadata.slug,
-    file: { name: metadata.file.name, bytes: metadata.file.bytes, cid: fileLink.Hash.toString() },
-    children
+    file: { name: metadata.file.name, bytes: metadata.file.bytes, cid: fileLink.Hash.toString() }
   }
   await repo.datastore.put(new Key(PREFIX + cidText), new TextEncoder().encode(JSON.stringify(summary)), options)
   return summary
@@ -90,11 +79,4 @@ export async function cachedSummary (repo: Repo, cidText: string, options: Abort
 /** Whether the repo holds a summary of this CID: it is an article bundle an edition has named. */
 export async function hasSummary (repo: Repo, cidText: string, options: AbortOptions = {}): Promise<boolean> {
   return await cachedSummary(repo, cidText, options) != null
-}
-
-async function * subBlocks (cid: CID, get: (c: CID) => Promise<Uint8Array>): AsyncGenerator<string> {
-  for (const link of dagPb.decode(await get(cid)).Links) {
-    yield link.Hash.toString()
-    if (link.Hash.code === dagPb.code) yield * subBlocks(link.Hash, get)
-  }
 }
