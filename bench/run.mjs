@@ -235,7 +235,7 @@ if (onlyEdition) {
     const got = await editionBench(node, quick, repo, corpus, quick ? 2000 : 10000)
     const isEdition = (line) => /^\| (`edition`|the next `edition`|the front page of the )/.test(line)
     const old = existsSync(join(ROOT, 'BENCHMARKS.md')) ? readFileSync(join(ROOT, 'BENCHMARKS.md'), 'utf8').split('\n') : []
-    const kept = old.filter(l => !isEdition(l) && !l.startsWith('- `edition`') && !l.startsWith('- the next `edition`'))
+    const kept = old.filter(l => !isEdition(l) && !l.startsWith('- `edition`') && !l.startsWith('- the next `edition`') && !l.startsWith('Edition rows: measured'))
     const lastRow = kept.reduce((at, l, i) => l.startsWith('| ') ? i : at, -1)
     const note = `Edition rows: measured ${new Date().toISOString().slice(0, 10)} by \`npm run bench -- --edition\` (${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}).`
     kept.splice(lastRow + 1, 0, ...got.map(tableRow), '', note)
