@@ -130,6 +130,6 @@ describe('get, cat, verify', () => {
 
   it('--help lists every command', () => {
     const out = execFileSync(process.execPath, [join(ROOT, 'bin', 'ipfs-publish.js'), '--help'], { encoding: 'utf8' })
-    for (const c of ['publish', 'add', 'get', 'cat', 'verify', 'ls']) expect(out).toContain(`ipfs-publish ${c}`)
+    for (const c of ['publish', 'edition', 'name', 'key', 'add', 'get', 'cat', 'verify', 'ls']) expect(out).toContain(`ipfs-publish ${c}`)
   })
 })

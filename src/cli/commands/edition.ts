@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../../errors.js'
+import { ignoredNetOptions } from '../net-options.js'
 import { readManifest } from '../../core/manifest.js'
 import { CID_PROFILES, DEFAULT_CID_PROFILE } from '../../core/unixfs/profiles.js'
 import { DEFAULT_GATEWAY } from '../../core/defaults.js'
@@ -15,14 +16,14 @@ import { putTo, recordsFrom } from './name.js'
 export const command = 'edition'
 export const describe = 'Build the site\'s edition (front page, feeds, every article by its CID, corrections) as one folder, pin it and print its CID'
 
-export const builder = (y: Argv) => y
+export const builder = (y: Argv) => ignoredNetOptions(y)
   .option('manifest', { type: 'string', describe: 'take the articles from this manifest (publish --manifest) instead of all published in the repo' })
   .option('title', { type: 'string', default: 'Newsroom', describe: 'the newsroom\'s name: title of the pages and feeds' })
   .option('feed-size', { type: 'number', default: 50, describe: 'articles in feed.xml and feed.json (the newest)' })
   .option('page-size', { type: 'number', default: 100, describe: 'articles per page of the front page' })
   .option('feed-id', { type: 'string', describe: 'the feeds\' id (default: ipns://<name> with --ipns-key, else urn:ipfs-publish:<title>)' })
   .option('previous', { type: 'string', describe: 'the CID of the edition this one replaces (default: the repo\'s latest edition); "none" for none' })
-  .option('keep-previous', { type: 'boolean', default: false, describe: 'keep the replaced edition pinned (by default it is unpinned; its articles stay pinned by the new one)' })
+  .option('keep-previous', { type: 'boolean', default: false, describe: 'keep the replaced edition pinned (by default it is unpinned; the articles it names stay pinned)' })
   .option('cid-profile', { type: 'string', choices: Object.keys(CID_PROFILES), default: DEFAULT_CID_PROFILE, describe: 'CID profile (IPIP-499)' })
   .option('gateway', { type: 'string', default: DEFAULT_GATEWAY, describe: 'gateway of the links (as for publish)' })
   .option('gateway-style', { type: 'string', choices: ['subdomain', 'path'], describe: 'subdomain or path links (as for publish)' })
