@@ -157,7 +157,12 @@ describe('a damaged repo is never replaced', () => {
   const damages: Array<[string, (path: string) => Promise<void>, RegExp]> = [
     ['lmdb/data.mdb deleted', async p => rm(join(p, 'lmdb', 'data.mdb')), /data\.mdb is missing/],
     ['lmdb/data.mdb cut short', async p => writeFile(join(p, 'lmdb', 'data.mdb'), (await readFile(join(p, 'lmdb', 'data.mdb'))).subarray(0, 100)), /data\.mdb (cannot be|is cut short|has no valid meta page)/],
-    ['lmdb/data.mdb missing its last page', async p => { const b = await readFile(join(p, 'lmdb', 'data.mdb')); await writeFile(join(p, 'lmdb', 'data.mdb'), b.subarray(0, b.length - 4096)) }, /data\.mdb is cut short/],
+    ['lmdb/data.mdb cut before its last commit\'s root page', async p => {
+      const b = await readFile(join(p, 'lmdb', 'data.mdb'))
+      const metas = [b.subarray(0, 4096), b.subarray(4096, 8192)]
+      const newest = metas.reduce((x, y) => y.readBigUInt64LE(0x98) > x.readBigUInt64LE(0x98) ? y : x)
+      await writeFile(join(p, 'lmdb', 'data.mdb'), b.subarray(0, Number(newest.readBigUInt64LE(0x88)) * 4096))
+    }, /data\.mdb is cut short/],
     ['lmdb/data.mdb header zeroed', async p => { const b = await readFile(join(p, 'lmdb', 'data.mdb')); b.fill(0, 0, 8192); await writeFile(join(p, 'lmdb', 'data.mdb'), b) }, /data\.mdb (cannot be|is cut short|has no valid meta page)/],
     ['lmdb/lock.mdb deleted', async p => rm(join(p, 'lmdb', 'lock.mdb')), /lock\.mdb is missing/],
     ['repo.json deleted', async p => rm(join(p, 'repo.json')), /repo\.json is missing/],
@@ -174,6 +179,33 @@ describe('a damaged repo is never replaced', () => {
       expect(await listing(path)).toEqual(before)
     })
   }
+})
+
+describe('a data file shorter than its last page number', () => {
+  it('opens and works: LMDB leaves the pages a large commit allocated and freed again unwritten at the end of the file', async () => {
+    const tmp = await tempDir()
+    try {
+      const path = join(tmp.path, 'r')
+      let repo = await openRepo(path)
+      await repo.blockstore.put(rawCid(Buffer.from('kept')), Buffer.from('kept'))
+      await repo.close()
+      // the state a 100,000-article edition left: the newest meta names 32 pages past the file's end
+      const file = join(path, 'lmdb', 'data.mdb')
+      const b = await readFile(file)
+      const at = b.readBigUInt64LE(0x98) > b.readBigUInt64LE(4096 + 0x98) ? 0 : 4096
+      b.writeBigUInt64LE(BigInt(b.length / 4096) + 31n, at + 0x90)
+      await writeFile(file, b)
+      repo = await openRepo(path)
+      expect((await bytesOf(repo.blockstore.get(rawCid(Buffer.from('kept'))))).toString()).toBe('kept')
+      await repo.blockstore.put(rawCid(Buffer.from('more')), Buffer.from('more'))
+      await repo.close()
+      repo = await openRepo(path, { access: 'read' })
+      expect((await bytesOf(repo.blockstore.get(rawCid(Buffer.from('more'))))).toString()).toBe('more')
+      await repo.close()
+    } finally {
+      await tmp.cleanup()
+    }
+  })
 })
 
 describe('the lock file', () => {
