@@ -181,21 +181,26 @@ describe('a damaged repo is never replaced', () => {
   }
 })
 
+/** A new repo at `path` holding one raw block of `text`, closed. */
+async function repoHolding (path: string, text: string): Promise<string> {
+  const repo = await openRepo(path)
+  await repo.blockstore.put(rawCid(Buffer.from(text)), Buffer.from(text))
+  await repo.close()
+  return path
+}
+
 describe('a data file shorter than its last page number', () => {
   it('opens and works: LMDB leaves the pages a large commit allocated and freed again unwritten at the end of the file', async () => {
     const tmp = await tempDir()
     try {
-      const path = join(tmp.path, 'r')
-      let repo = await openRepo(path)
-      await repo.blockstore.put(rawCid(Buffer.from('kept')), Buffer.from('kept'))
-      await repo.close()
+      const path = await repoHolding(join(tmp.path, 'r'), 'kept')
       // the state a 100,000-article edition left: the newest meta names 32 pages past the file's end
       const file = join(path, 'lmdb', 'data.mdb')
       const b = await readFile(file)
       const at = b.readBigUInt64LE(0x98) > b.readBigUInt64LE(4096 + 0x98) ? 0 : 4096
       b.writeBigUInt64LE(BigInt(b.length / 4096) + 31n, at + 0x90)
       await writeFile(file, b)
-      repo = await openRepo(path)
+      let repo = await openRepo(path)
       expect((await bytesOf(repo.blockstore.get(rawCid(Buffer.from('kept'))))).toString()).toBe('kept')
       await repo.blockstore.put(rawCid(Buffer.from('more')), Buffer.from('more'))
       await repo.close()
@@ -212,12 +217,9 @@ describe('the lock file', () => {
   it('an overwritten lock.mdb is made anew by LMDB when no process has the repo open: the content is intact', async () => {
     const tmp = await tempDir()
     try {
-      const path = join(tmp.path, 'r')
-      let repo = await openRepo(path)
-      await repo.blockstore.put(rawCid(Buffer.from('kept')), Buffer.from('kept'))
-      await repo.close()
+      const path = await repoHolding(join(tmp.path, 'r'), 'kept')
       await writeFile(join(path, 'lmdb', 'lock.mdb'), Buffer.alloc(8192, 0xab))
-      repo = await openRepo(path, { access: 'read' })
+      const repo = await openRepo(path, { access: 'read' })
       expect((await bytesOf(repo.blockstore.get(rawCid(Buffer.from('kept'))))).toString()).toBe('kept')
       await repo.close()
     } finally {
