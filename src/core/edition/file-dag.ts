@@ -1,6 +1,5 @@
 import * as dagPb from '@ipld/dag-pb'
-import { UnixFS } from 'ipfs-unixfs'
-import { dagPbCid, rawCid } from '../unixfs/hash.js'
+import { singleChunkFile } from '../unixfs/build-small-dir.js'
 import type { Block } from '../unixfs/build-small-dir.js'
 import type { CidProfile } from '../unixfs/profiles.js'
 import type { CID } from 'multiformats/cid'
@@ -15,13 +14,8 @@ export interface BuiltFile { cid: CID, tsize: number, blocks: Block[] }
  */
 export async function buildFile (bytes: Uint8Array, profile: CidProfile): Promise<BuiltFile> {
   if (bytes.byteLength > 0 && bytes.byteLength <= profile.chunkSize) {
-    if (profile.rawLeaves) {
-      const cid = rawCid(bytes)
-      return { cid, tsize: bytes.byteLength, blocks: [{ cid, bytes }] }
-    }
-    const block = dagPb.encode({ Data: new UnixFS({ type: 'file', data: bytes }).marshal(), Links: [] })
-    const cid = dagPbCid(block, profile.cidVersion)
-    return { cid, tsize: block.byteLength, blocks: [{ cid, bytes: block }] }
+    const block = singleChunkFile(bytes, profile)
+    return { cid: block.cid, tsize: block.bytes.byteLength, blocks: [block] }
   }
   const [{ importer }, { importerOptions }] = await Promise.all([import('ipfs-unixfs-importer'), import('../unixfs/importer-options.js')])
   const blocks: Block[] = []
@@ -29,14 +23,9 @@ export async function buildFile (bytes: Uint8Array, profile: CidProfile): Promis
   let root: CID | undefined
   for await (const entry of importer([{ content: bytes }], sink as any, importerOptions(profile))) root = entry.cid
   if (root == null) throw new Error('the importer returned no root')
-  return { cid: root, tsize: cumulativeSize(root, blocks), blocks }
-}
-
-/** A node's cumulative size: its block's length plus the `Tsize` of each of its links (a raw leaf: its length). */
-export function cumulativeSize (cid: CID, blocks: Block[]): number {
-  const block = blocks.find(b => b.cid.equals(cid))
-  if (block == null) throw new Error(`block ${cid} is not among the file's blocks`)
-  return tsizeOfBlock(cid, block.bytes)
+  const rootBlock = blocks.find(b => b.cid.equals(root!))
+  if (rootBlock == null) throw new Error(`the importer did not give the root block ${root}`)
+  return { cid: root, tsize: tsizeOfBlock(root, rootBlock.bytes), blocks }
 }
 
 /** The cumulative size of a DAG from its root block alone (the root's links carry their sizes). */

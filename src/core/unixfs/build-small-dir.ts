@@ -27,6 +27,17 @@ export interface SmallDirDag {
   files: Array<{ name: string, cid: CID, bytes: number }>
 }
 
+/**
+ * The one block of a file that fits in one chunk, as the importer makes it: a raw
+ * leaf (`sha256`, when the caller has the digest, saves hashing again), or for a
+ * profile without raw leaves a dag-pb file node.
+ */
+export function singleChunkFile (bytes: Uint8Array, profile: CidProfile, sha256?: Uint8Array): Block {
+  if (profile.rawLeaves) return { cid: sha256 != null ? CID.createV1(raw.code, Digest.create(SHA2_256, sha256)) : rawCid(bytes), bytes }
+  const block = dagPb.encode({ Data: new UnixFS({ type: 'file', data: bytes }).marshal(), Links: [] })
+  return { cid: dagPbCid(block, profile.cidVersion), bytes: block }
+}
+
 /** True when every file fits in one chunk and the directory cannot need a HAMT, so {@link buildSmallDir} applies. */
 export function fitsSmallDir (files: SmallFile[], profile: CidProfile): boolean {
   return files.length > 0 && files.length <= 64 && files.every(f => f.bytes.byteLength > 0 && f.bytes.byteLength <= profile.chunkSize && f.name.length <= 255)
@@ -44,15 +55,7 @@ export function buildSmallDir (files: SmallFile[], profile: CidProfile): SmallDi
   const links: dagPb.PBLink[] = []
   const out: SmallDirDag['files'] = []
   for (const file of files) {
-    let block: Uint8Array
-    let cid: CID
-    if (profile.rawLeaves) {
-      block = file.bytes
-      cid = file.sha256 != null ? CID.createV1(raw.code, Digest.create(SHA2_256, file.sha256)) : rawCid(block)
-    } else {
-      block = dagPb.encode({ Data: new UnixFS({ type: 'file', data: file.bytes }).marshal(), Links: [] })
-      cid = dagPbCid(block, profile.cidVersion)
-    }
+    const { cid, bytes: block } = singleChunkFile(file.bytes, profile, file.sha256)
     blocks.push({ cid, bytes: block })
     links.push({ Name: file.name, Hash: cid, Tsize: block.byteLength })
     out.push({ name: file.name, cid, bytes: file.bytes.byteLength })
