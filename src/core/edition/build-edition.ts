@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto'
-import * as dagPb from '@ipld/dag-pb'
 import { Key } from 'interface-datastore'
 import { CID } from 'multiformats/cid'
 import { CustomProgressEvent } from 'progress-events'
@@ -15,7 +14,8 @@ import { pinKeyOf } from '../store/pin-key.js'
 import { ARTICLE_PREFIX } from '../store/article-index.js'
 import { multihashKey } from '../unixfs/multihash-key.js'
 import { getProfile } from '../unixfs/profiles.js'
-import { bundleSummary, hasSummary } from './bundles.js'
+import { bundleSummary } from './bundles.js'
+import { EDITION_PIN } from './named.js'
 import { buildDirectory } from './directory.js'
 import { buildFile } from './file-dag.js'
 import { renderAtom, renderJsonFeed, renderPage } from './render.js'
@@ -56,7 +56,7 @@ export interface EditionOptions extends AbortOptions, ProgressOptions<EditionPro
   feedId?: string
   /** The CID of the edition this one replaces; `null` for none. @default the repo's latest edition */
   previous?: string | null
-  /** Keep the replaced edition pinned. @default false (its articles stay pinned by this one) */
+  /** Keep the replaced edition pinned. @default false (the articles it names keep their own pins) */
   keepPrevious?: boolean
 }
 
@@ -74,9 +74,6 @@ export interface EditionResult {
 /** The id and version of edition.json's layout. */
 export const EDITION_SCHEMA = 'ipfs-publish/edition@1'
 
-/** The metadata of an edition's pin: how pins.ts knows the articles it names. */
-export const EDITION_PIN = { source: 'ipfs-publish', kind: 'edition' }
-
 /** Where the repo keeps its latest edition. */
 const LATEST_KEY = new Key('/ipfs-publish/edition/latest')
 
@@ -88,7 +85,7 @@ interface LatestEdition {
   articles: number
   corrected: number
   /** The blocks its pin holds (its own, not the bundles it links), so that unpinning it reads nothing. */
-  own?: string[]
+  own: string[]
   /** The article bundles it names (current and earlier versions). */
   bundles?: string[]
 }
@@ -101,8 +98,8 @@ interface Source { id: string, current: string, earlier: string[] }
  * `page/<n>.html`), `feed.xml`, `feed.json`, `articles/<date>-<slug>/` (each a
  * link to the article's bundle, no bytes copied), `corrections/<date>-<slug>/<n>/`
  * (the earlier versions of corrected articles) and `edition.json`. It is stored
- * and pinned with Helia's pinning API in one commit, the replaced edition
- * unpinned (its articles are named by this one). The same articles, options and
+ * and pinned with Helia's pinning API in one commit (its own blocks; each article
+ * it names keeps a pin of its own), the replaced edition unpinned. The same articles, options and
  * previous edition give the same CID on any machine.
  */
 export async function buildEdition (repo: Repo, options: EditionOptions = {}): Promise<EditionResult> {
@@ -110,6 +107,9 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
   const feedSize = positive(options.feedSize ?? 50, 'feedSize')
   const pageSize = positive(options.pageSize ?? 100, 'pageSize')
   const title = options.title ?? 'Newsroom'
+  if (options.previous != null) {
+    try { CID.parse(options.previous) } catch { throw new InvalidArgumentError(`\`previous\` "${options.previous}" is not a CID`) }
+  }
   const feedId = options.feedId ?? `urn:ipfs-publish:${slugify(title) || 'edition'}`
   const sources = options.manifest != null ? fromManifest(options.manifest, options.manifestName ?? 'the manifest') : await fromRepo(repo, options)
   options.onProgress?.(new CustomProgressEvent('edition:articles', { total: sources.length }))
@@ -131,9 +131,6 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
     return { cid: CID.parse(latest.cid), previous: latest.previous, articles: latest.articles, corrected: latest.corrected, unchanged: true }
   }
   const previous = options.previous !== undefined ? options.previous : latest?.cid ?? null
-  if (previous != null) {
-    try { CID.parse(previous) } catch { throw new InvalidArgumentError(`\`previous\` "${previous}" is not a CID`) }
-  }
 
   // what each bundle is (read once per CID, then kept in the repo)
   const summaries = new Map<string, BundleSummary>()
@@ -217,10 +214,9 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
   const record: LatestEdition = { cid: cid.toString(), previous, fingerprint, articles: articles.length, corrected: corrected.length, own, bundles: [...summaries.keys()] }
   await repo.datastore.put(LATEST_KEY, encoder.encode(JSON.stringify(record)), options)
   if (latest != null && latest.cid !== cid.toString() && options.keepPrevious !== true) {
+    // its pin holds the blocks recorded when it was made: nothing is read to unpin it
     const old = CID.parse(latest.cid)
-    // the blocks its pin holds: as recorded when it was made, or read from it
-    const blocks = latest.own != null ? latest.own.map(c => CID.parse(c)) : await editionBlocks(repo, old, c => summaries.has(c), options)
-    if (await isPinRoot(repo, old, options)) await unpinRoot(repo, old, { signal: options.signal, blocks })
+    if (await isPinRoot(repo, old, options)) await unpinRoot(repo, old, { signal: options.signal, blocks: latest.own.map(c => CID.parse(c)) })
   }
   await repo.flush(options)
   return { cid, previous, articles: articles.length, corrected: corrected.length, unchanged: false }
@@ -330,39 +326,4 @@ function builtWalker (blocks: Block[]): GraphWalkerFactory {
       }
     }
   })
-}
-
-/** An edition's own blocks, depth first from its root, stopping at article bundles (those with a summary). */
-function * ownBlocks (root: CID, bytesOf: (cid: CID) => Uint8Array | undefined, summaries: { has(cid: string): boolean }): Generator<CID> {
-  const seen = new Set<string>()
-  const stack: CID[] = [root]
-  while (stack.length > 0) {
-    const cid = stack.pop()!
-    const key = multihashKey(cid)
-    if (seen.has(key) || summaries.has(cid.toString())) continue
-    seen.add(key)
-    const bytes = bytesOf(cid)
-    if (bytes == null) throw new Error(`the edition's block ${cid} is not in hand`)
-    yield cid
-    if (cid.code === dagPb.code) for (const l of dagPb.decode(bytes).Links) stack.push(l.Hash)
-  }
-}
-
-/** The blocks an edition's pin holds (to unpin it): its own, read from the repo, not the article bundles it links. */
-async function editionBlocks (repo: Repo, root: CID, isBundle: (cid: string) => boolean, options: AbortOptions): Promise<CID[]> {
-  const { readAll } = await import('../read-all.js')
-  // its own blocks are read first (verified); then walked in memory
-  const bytes = new Map<string, Uint8Array>()
-  const bundles = new Set<string>()
-  const stack: CID[] = [root]
-  while (stack.length > 0) {
-    const cid = stack.pop()!
-    const key = cid.toString()
-    if (bytes.has(key) || bundles.has(key)) continue
-    if (cid.code === dagPb.code && (isBundle(key) || await hasSummary(repo, key, options))) { bundles.add(key); continue }
-    const b = await readAll(repo.blockstore.get(cid, options))
-    bytes.set(key, b)
-    if (cid.code === dagPb.code) for (const l of dagPb.decode(b).Links) stack.push(l.Hash)
-  }
-  return [...ownBlocks(root, c => bytes.get(c.toString()), bundles)]
 }

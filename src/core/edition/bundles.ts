@@ -75,8 +75,3 @@ export async function cachedSummary (repo: Repo, cidText: string, options: Abort
   const bytes = engineOf(repo).getData(PREFIX + cidText)
   return bytes != null ? JSON.parse(new TextDecoder().decode(bytes)) : undefined
 }
-
-/** Whether the repo holds a summary of this CID: it is an article bundle an edition has named. */
-export async function hasSummary (repo: Repo, cidText: string, options: AbortOptions = {}): Promise<boolean> {
-  return await cachedSummary(repo, cidText, options) != null
-}

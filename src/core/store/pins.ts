@@ -82,8 +82,8 @@ function listWalker (blocks: CID[]): GraphWalkerFactory {
 export async function unpinRoot (repo: Repo, cid: CID, options: AbortOptions & { blocks?: CID[] } = {}): Promise<void> {
   if (!(await isPinRoot(repo, cid, options))) throw new NotFoundError(`${cid} is not pinned`)
   // an edition's pin holds its own blocks; the articles it names are kept by their own pins
-  const { editionsNaming } = await import('../edition/named.js')
-  const editions = (await repo.helia.pins.get(cid, options)).metadata?.kind === 'edition' ? [] : await editionsNaming(repo, cid, options)
+  const { editionsNaming, isEditionPin } = await import('../edition/named.js')
+  const editions = isEditionPin((await repo.helia.pins.get(cid, options)).metadata) ? [] : await editionsNaming(repo, cid, options)
   if (editions.length > 0) throw new NamedByEditionError(`${cid} is named by pinned edition ${editions.join(', ')}: unpin the edition first, or make an edition without it`, editions)
   // `blocks`: the caller knows the pin's blocks (an edition: its own, and its bundles' from their summaries)
   const blocks = options.blocks ?? await pinnedBlocks(repo, cid, options)
