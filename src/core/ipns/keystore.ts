@@ -24,6 +24,12 @@ function keysDir (repoPath: string): string {
   return join(repoPath, 'keys')
 }
 
+/** A key's file (its name checked first). */
+function keyPath (repoPath: string, name: string): string {
+  checkName(name)
+  return join(keysDir(repoPath), name + SUFFIX)
+}
+
 function checkName (name: string): void {
   if (!NAME.test(name) || name === 'self') throw new InvalidArgumentError(`key name "${name}": use letters, digits, ".", "_" and "-" (up to 64, not starting with a symbol; "self" is reserved)`)
 }
@@ -33,11 +39,10 @@ export function nameOf (key: PrivateKey): string {
   return key.publicKey.toCID().toString(base36)
 }
 
-async function ensureDir (repoPath: string): Promise<string> {
+async function ensureDir (repoPath: string): Promise<void> {
   const dir = keysDir(repoPath)
   await mkdir(dir, { recursive: true, mode: 0o700 })
   await chmod(dir, 0o700)
-  return dir
 }
 
 async function exists (path: string): Promise<boolean> {
@@ -58,8 +63,8 @@ export async function importKey (repoPath: string, name: string, data: Uint8Arra
 }
 
 async function storeKey (repoPath: string, name: string, key: PrivateKey): Promise<KeyInfo> {
-  const dir = await ensureDir(repoPath)
-  const path = join(dir, name + SUFFIX)
+  await ensureDir(repoPath)
+  const path = keyPath(repoPath, name)
   if (await exists(path)) throw new InvalidArgumentError(`key "${name}" already exists (remove it first with key rm)`)
   await writeFileAtomic(path, key.toProtobuf(), 0o600)
   return { name, id: nameOf(key) }
@@ -94,8 +99,7 @@ function looksLikeText (data: Uint8Array): boolean {
 
 /** A stored key; a missing one is NotFoundError naming it. */
 export async function loadKey (repoPath: string, name: string): Promise<PrivateKey> {
-  checkName(name)
-  const path = join(keysDir(repoPath), name + SUFFIX)
+  const path = keyPath(repoPath, name)
   let bytes: Uint8Array
   try {
     bytes = await readFile(path)
@@ -130,6 +134,6 @@ export async function listKeys (repoPath: string): Promise<KeyInfo[]> {
 /** Removes a key; its IPNS name can then no longer be moved by this repo. */
 export async function removeKey (repoPath: string, name: string): Promise<KeyInfo> {
   const key = await loadKey(repoPath, name)
-  await rm(join(keysDir(repoPath), name + SUFFIX))
+  await rm(keyPath(repoPath, name))
   return { name, id: nameOf(key) }
 }
