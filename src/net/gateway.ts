@@ -83,6 +83,10 @@ const sanitize = (s: string): string => s.replace(/[\x00-\x1f\x7f]/g, c => `\\x$
  * pinned page cannot script the index page or anything else on the gateway's own
  * origin. (A subdomain gateway would give each CID an origin of its own instead.)
  */
+/** The media type of a signed IPNS record, and the most bytes a PUT of one may carry (the record specification's limit). */
+const IPNS_RECORD = 'application/vnd.ipfs.ipns-record'
+const MAX_RECORD_BODY = 10 * 1024
+
 const CONTENT_SECURITY = 'sandbox allow-downloads allow-popups allow-popups-to-escape-sandbox'
 
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]!))
@@ -208,13 +212,11 @@ async function handle (req: IncomingMessage, res: ServerResponse, store: Gateway
   if (sub == null && rawPath.startsWith('/ipns/')) {
     // a name: its record (?format=ipns-record, as the trustless gateway spec says), or what it points to, served as that path
     const [nameText, ...rest] = rawPath.slice('/ipns/'.length).split('/')
-    const query = new URL(req.url ?? '/', 'http://gateway.invalid')
-    const record = names != null && nameText !== '' ? await names.resolve(decodeURIComponent(nameText)).catch((err: any) => { throw new HttpError(err?.code === 'ERR_INVALID_ARGUMENT' ? 400 : 404, err.message) }) : undefined
+    const record = names != null && nameText !== '' ? await resolveName(names, decodeURIComponent(nameText)) : undefined
     if (record == null) throw new HttpError(404, `no record of /ipns/${nameText} here`)
-    if (query.searchParams.get('format') === 'ipns-record' || (req.headers.accept ?? '').includes('application/vnd.ipfs.ipns-record')) {
+    if (new URL(req.url ?? '/', 'http://gateway.invalid').searchParams.get('format') === 'ipns-record' || (req.headers.accept ?? '').includes(IPNS_RECORD)) {
       if (record.bytes == null) throw new HttpError(400, `/ipns/${nameText} is a DNSLink name: it has no signed record`)
-      res.writeHead(200, { 'X-Content-Type-Options': 'nosniff', 'Content-Type': 'application/vnd.ipfs.ipns-record', 'Content-Length': String(record.bytes.byteLength), 'Cache-Control': `public, max-age=${record.ttl}`, 'Content-Disposition': disposition('attachment', `${nameText}.ipns-record`) })
-      res.end(req.method === 'HEAD' ? undefined : record.bytes)
+      sendRecord(req, res, record as Required<typeof record>, { 'Content-Disposition': disposition('attachment', `${nameText}.ipns-record`) })
       return
     }
     ipnsPath = `/ipns/${nameText}`
@@ -225,8 +227,7 @@ async function handle (req: IncomingMessage, res: ServerResponse, store: Gateway
   if (rawPath.split('/').some(seg => { try { const d = decodeURIComponent(seg); return d === '.' || d === '..' || /(^|[\\/])\.\.?([\\/]|$)/.test(d) } catch { return true } }) || rawPath.includes('\\')) {
     throw new HttpError(400, 'a path may not contain . or .. segments (encoded or not) or backslashes')
   }
-  const search = (req.url ?? '/').includes('?') ? (req.url ?? '/').slice((req.url ?? '/').indexOf('?')) : ''
-  const url = new URL(sub == null ? (ipnsPath != null ? rawPath + search : (req.url ?? '/')) : `/ipfs/${sub}${req.url ?? '/'}`, 'http://gateway.invalid')
+  const url = new URL(sub == null ? (ipnsPath != null ? rawPath + new URL(req.url ?? '/', 'http://gateway.invalid').search : (req.url ?? '/')) : `/ipfs/${sub}${req.url ?? '/'}`, 'http://gateway.invalid')
   const head = req.method === 'HEAD'
   if (url.pathname === '/' && sub == null) {
     const rows = await indexRows(store)
@@ -349,7 +350,7 @@ async function routingIpns (req: IncomingMessage, res: ServerResponse, names: Ga
     let size = 0
     for await (const chunk of req) {
       size += (chunk as Buffer).byteLength
-      if (size > 10 * 1024) throw new HttpError(413, 'an IPNS record is at most 10 KiB')
+      if (size > MAX_RECORD_BODY) throw new HttpError(413, 'an IPNS record is at most 10 KiB')
       chunks.push(chunk as Buffer)
     }
     try {
@@ -366,9 +367,19 @@ async function routingIpns (req: IncomingMessage, res: ServerResponse, names: Ga
     res.end('method not allowed\n')
     return
   }
-  const record = await names.resolve(name).catch((err: any) => { throw new HttpError(err?.code === 'ERR_INVALID_ARGUMENT' ? 400 : 404, err.message) })
+  const record = await resolveName(names, name)
   if (record?.bytes == null) throw new HttpError(404, `no record of ${name} here`)
-  res.writeHead(200, { ...headers, 'Content-Type': 'application/vnd.ipfs.ipns-record', 'Content-Length': String(record.bytes.byteLength), 'Cache-Control': `public, max-age=${record.ttl}` })
+  sendRecord(req, res, record as Required<typeof record>)
+}
+
+/** What a name points to, for a response: a malformed name is 400, one that cannot be resolved 404. */
+async function resolveName (names: GatewayNames, name: string): ReturnType<GatewayNames['resolve']> {
+  return await names.resolve(name).catch((err: any) => { throw new HttpError(err?.code === 'ERR_INVALID_ARGUMENT' ? 400 : 404, err.message) })
+}
+
+/** A signed IPNS record as the response, cacheable for its TTL. */
+function sendRecord (req: IncomingMessage, res: ServerResponse, record: { bytes: Uint8Array, ttl: number }, extra: Record<string, string> = {}): void {
+  res.writeHead(200, { 'X-Content-Type-Options': 'nosniff', 'Content-Type': IPNS_RECORD, 'Content-Length': String(record.bytes.byteLength), 'Cache-Control': `public, max-age=${record.ttl}`, ...extra })
   res.end(req.method === 'HEAD' ? undefined : record.bytes)
 }
 

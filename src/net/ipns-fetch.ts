@@ -1,5 +1,6 @@
 import { NotFoundError, IpnsError } from '../errors.js'
-import { validateRecord } from '../core/ipns/names.js'
+import { MAX_RECORD_BYTES, newest, validateRecord } from '../core/ipns/names.js'
+import { withTimeout } from './with-timeout.js'
 import type { NameRecord } from '../core/ipns/names.js'
 import type { AbortOptions } from 'abort-error'
 
@@ -16,8 +17,7 @@ export async function fetchRecord (gateway: string, name: string, options: Abort
   const url = `${gateway.replace(/\/+$/, '')}/ipns/${name}?format=ipns-record`
   let res: Response
   try {
-    const signal = AbortSignal.any([AbortSignal.timeout(options.timeout ?? 30_000), ...(options.signal != null ? [options.signal] : [])])
-    res = await fetch(url, { headers: { Accept: IPNS_RECORD_TYPE }, signal, redirect: 'error' })
+    res = await fetch(url, { signal: withTimeout(options.timeout ?? 30_000, options.signal), headers: { Accept: IPNS_RECORD_TYPE }, redirect: 'error' })
   } catch (err: any) {
     options.signal?.throwIfAborted()
     throw new NotFoundError(`${gateway} did not answer for ${name}: ${err.cause?.code ?? err.message}`)
@@ -25,12 +25,22 @@ export async function fetchRecord (gateway: string, name: string, options: Abort
   if (res.status === 404) { await res.body?.cancel(); return undefined }
   if (!res.ok) { await res.body?.cancel(); throw new NotFoundError(`${gateway} answered ${res.status} for ${name}`) }
   const bytes = new Uint8Array(await res.arrayBuffer())
-  if (bytes.byteLength > 10 * 1024) throw new IpnsError(`${gateway} sent ${bytes.byteLength} bytes for ${name}: more than an IPNS record may be`)
+  if (bytes.byteLength > MAX_RECORD_BYTES) throw new IpnsError(`${gateway} sent ${bytes.byteLength} bytes for ${name}: more than an IPNS record may be`)
   try {
     return await validateRecord(name, bytes, options)
   } catch (err: any) {
     throw new IpnsError(`${gateway}: ${err.message}`)
   }
+}
+
+/** The newest valid record of a name on any of the gateways (each asked in turn, each answer validated), or undefined when none has one. */
+export async function newestFrom (gateways: string[], name: string, options: AbortOptions = {}): Promise<NameRecord | undefined> {
+  const found: NameRecord[] = []
+  for (const gw of gateways) {
+    const r = await fetchRecord(gw, name, options)
+    if (r != null) found.push(r)
+  }
+  return newest(name, found)
 }
 
 /**
@@ -43,8 +53,7 @@ export async function putRecord (endpoint: string, name: string, bytes: Uint8Arr
   const url = `${endpoint.replace(/\/+$/, '')}/routing/v1/ipns/${name}`
   let res: Response
   try {
-    const signal = AbortSignal.any([AbortSignal.timeout(options.timeout ?? 30_000), ...(options.signal != null ? [options.signal] : [])])
-    res = await fetch(url, { method: 'PUT', body: Buffer.from(bytes), headers: { 'Content-Type': IPNS_RECORD_TYPE }, signal, redirect: 'error' })
+    res = await fetch(url, { method: 'PUT', body: Buffer.from(bytes), headers: { 'Content-Type': IPNS_RECORD_TYPE }, signal: withTimeout(options.timeout ?? 30_000, options.signal), redirect: 'error' })
   } catch (err: any) {
     options.signal?.throwIfAborted()
     throw new NotFoundError(`${endpoint} did not take the record of ${name}: ${err.cause?.code ?? err.message}`)

@@ -46,11 +46,8 @@ export async function resolveIpnsPath (repo: Repo, input: string, options: Resol
     const { name } = parseName(label)
     let record = await getRecord(repo, name, options).catch(() => undefined)
     if (record == null && (options.gateways?.length ?? 0) > 0) {
-      const { fetchRecord } = await import('./ipns-fetch.js')
-      const { newest } = await import('../core/ipns/names.js')
-      const found = []
-      for (const gw of options.gateways!) { const r = await fetchRecord(gw, name, options); if (r != null) found.push(r) }
-      record = newest(name, found)
+      const { newestFrom } = await import('./ipns-fetch.js')
+      record = await newestFrom(options.gateways!, name, options)
     }
     if (record == null) throw new NotFoundError(`no valid record of /ipns/${name} here${(options.gateways?.length ?? 0) > 0 ? ' or on the gateways given' : ''}`)
     if (hop === 0) first = record.bytes

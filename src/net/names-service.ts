@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto'
 import { acceptRecord, listRecords, parseName, refreshRecord, routingKey, validateRecord } from '../core/ipns/names.js'
 import { listKeys } from '../core/ipns/keystore.js'
 import { resolveIpnsPath } from './ipns-path.js'
+import { withTimeout } from './with-timeout.js'
 import type { GatewayNames } from './gateway.js'
 import type { Repo } from '../core/store/repo.js'
 import type { AbortOptions } from 'abort-error'
@@ -41,7 +42,7 @@ export function startNames (repo: Repo, options: NamesServiceOptions): { names: 
       }
       // a name the repo holds no record of: ask the routing, keep what it finds (validated)
       const key = routingKey(name)
-      const bytes = await routing.get(key, { signal: AbortSignal.any([AbortSignal.timeout(10_000), ...(o.signal != null ? [o.signal] : [])]) }).catch(() => undefined)
+      const bytes = await routing.get(key, { signal: withTimeout(10_000, o.signal) }).catch(() => undefined)
       if (bytes == null) return undefined
       const record = await acceptRecord(repo, parseName(name).name, bytes)
       const r = await resolveIpnsPath(repo, `/ipns/${record.name}`, { dnsResolver: options.dnsResolver, signal: o.signal })

@@ -1,4 +1,5 @@
 import { parseIpfsPath } from '../../core/cid.js'
+import { isIpnsArg, resolveIpnsArg } from '../ipns-arg.js'
 import type { Context } from '../context.js'
 import type { Argv } from 'yargs'
 
@@ -13,14 +14,10 @@ export async function handler (args: { cid: string, dnsResolver?: string }, ctx:
   // large files stream through: free each chunk soon after it is passed on (collect-young.ts)
   const { enableChunkCollection } = await import('../../core/collect-young.js')
   enableChunkCollection()
-  const ipns = /^(\/ipns\/|ipns:\/\/)/.test(args.cid)
+  const ipns = isIpnsArg(args.cid)
   if (!ipns) parseIpfsPath(args.cid) // a malformed CID is a usage error before the repo is opened
   const repo = await ctx.repo()
-  let target = args.cid
-  if (ipns) {
-    const { resolveIpnsPath } = await import('../../net/ipns-path.js')
-    target = (await resolveIpnsPath(repo, args.cid, { dnsResolver: args.dnsResolver, signal: ctx.signal })).path
-  }
+  const target = ipns ? await resolveIpnsArg(repo, args.cid, { dnsResolver: args.dnsResolver, signal: ctx.signal }) : args.cid
   const { catCid } = await import('../../core/read/cat.js')
   for await (const chunk of catCid(target, repo.blockstore, { signal: ctx.signal })) {
     await ctx.out(chunk)

@@ -11,7 +11,7 @@ import type { Argv } from 'yargs'
 import type { NameRecord } from '../../core/ipns/names.js'
 import { parseDuration } from '../parse-size.js'
 import { progressRenderer } from '../render-progress.js'
-import { putTo, recordsFrom } from './name.js'
+import { newestOn, putTo } from './name.js'
 
 export const command = 'edition'
 export const describe = 'Build the site\'s edition (front page, feeds, every article by its CID, corrections) as one folder, pin it and print its CID'
@@ -74,11 +74,9 @@ export async function handler (args: EditionArgs, ctx: Context): Promise<void> {
   if (args.ipnsKey != null) {
     const { loadKey, nameOf } = await import('../../core/ipns/keystore.js')
     const name = nameOf(await loadKey(repo.path, args.ipnsKey))
-    const seen = await recordsFrom(name, args.resolveFrom ?? [], ctx)
-    ipns = { name, seen }
+    const current = await newestOn(name, args.resolveFrom ?? [], ctx)
+    ipns = { name, seen: current != null ? [current] : [] }
     const { readLatest } = await import('../../core/edition/build-edition.js')
-    const { newest } = await import('../../core/ipns/names.js')
-    const current = newest(name, seen)
     // a fresh machine (a CI runner) continues the chain of editions the name follows
     if (previous === undefined && current != null && await readLatest(repo) == null) {
       const m = /^\/ipfs\/([^/]+)$/.exec(current.value)

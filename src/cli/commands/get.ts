@@ -1,6 +1,7 @@
 import { InvalidArgumentError, NotFoundError } from '../../errors.js'
 import { resolve } from 'node:path'
 import { parseCid, parseIpfsPath } from '../../core/cid.js'
+import { isIpnsArg, resolveIpnsArg } from '../ipns-arg.js'
 import type { CID } from 'multiformats/cid'
 import type { Repo } from '../../core/store/repo.js'
 import { parseDuration } from '../parse-size.js'
@@ -72,14 +73,10 @@ export async function handler (args: GetArgs, ctx: Context): Promise<void> {
  * DNSLink for a domain).
  */
 async function targetCid (args: GetArgs, ctx: Context, openRepo: () => Promise<Repo>): Promise<CID> {
-  const ipns = /^(\/ipns\/|ipns:\/\/)/.test(args.cid)
+  const ipns = isIpnsArg(args.cid)
   if (!ipns && parseIpfsPath(args.cid).segments.length === 0) return parseCid(args.cid)
   const repo = await openRepo()
-  let path = args.cid
-  if (ipns) {
-    const { resolveIpnsPath } = await import('../../net/ipns-path.js')
-    path = (await resolveIpnsPath(repo, args.cid, { dnsResolver: args.dnsResolver, gateways: args.gatewayUrl, signal: ctx.signal })).path
-  }
+  const path = ipns ? await resolveIpnsArg(repo, args.cid, { dnsResolver: args.dnsResolver, gateways: args.gatewayUrl, signal: ctx.signal }) : args.cid
   const { cid, segments } = parseIpfsPath(path)
   if (segments.length === 0) return cid
   const { exporter } = await import('ipfs-unixfs-exporter')

@@ -22,16 +22,11 @@ export const builder = (y: Argv, ctx: Context) => y
 
 export async function handler (): Promise<void> {}
 
-/** The records of a name on the given gateways (each validated; a gateway without one gives none). */
-export async function recordsFrom (name: string, gateways: string[], ctx: Context): Promise<NameRecord[]> {
-  if (gateways.length === 0) return []
-  const { fetchRecord } = await import('../../net/ipns-fetch.js')
-  const out: NameRecord[] = []
-  for (const gw of gateways) {
-    const r = await fetchRecord(gw, name, { signal: ctx.signal })
-    if (r != null) out.push(r)
-  }
-  return out
+/** The newest valid record of a name on the given gateways (none given: undefined, nothing asked). */
+export async function newestOn (name: string, gateways: string[], ctx: Context): Promise<NameRecord | undefined> {
+  if (gateways.length === 0) return undefined
+  const { newestFrom } = await import('../../net/ipns-fetch.js')
+  return await newestFrom(gateways, name, { signal: ctx.signal })
 }
 
 export async function printRecord (ctx: Context, r: NameRecord): Promise<void> {
@@ -57,18 +52,18 @@ async function publish (args: { value: string, key: string, lifetime: string, tt
   const repo = await ctx.repo({ access: 'write' })
   const { loadKey, nameOf } = await import('../../core/ipns/keystore.js')
   const name = nameOf(await loadKey(repo.path, args.key))
-  const seen = await recordsFrom(name, args.resolveFrom ?? [], ctx)
-  const record = await publishName(repo, args.key, args.value, { lifetime, ttl, seen, signal: ctx.signal })
+  const current = await newestOn(name, args.resolveFrom ?? [], ctx)
+  const record = await publishName(repo, args.key, args.value, { lifetime, ttl, seen: current != null ? [current] : [], signal: ctx.signal })
   await printRecord(ctx, record)
   await putTo(args.putTo ?? [], record, ctx)
 }
 
 async function resolve (args: { name: string, from?: string[] }, ctx: Context): Promise<void> {
-  const { parseName, resolveName, newest } = await import('../../core/ipns/names.js')
+  const { parseName, resolveName } = await import('../../core/ipns/names.js')
   const { name } = parseName(args.name)
   if ((args.from ?? []).length > 0) {
     // gateways only: no repo is needed (each record is validated against the name itself)
-    const found = newest(name, await recordsFrom(name, args.from!, ctx))
+    const found = await newestOn(name, args.from!, ctx)
     if (found == null) {
       const { NotFoundError } = await import('../../errors.js')
       throw new NotFoundError(`no record of ${name} on ${args.from!.join(', ')}`)

@@ -10,6 +10,7 @@ import { InvalidArgumentError, IpnsError, NotFoundError } from '../../errors.js'
 import { parseIpfsPath } from '../cid.js'
 import { loadKey, nameOf } from './keystore.js'
 import type { Repo } from '../store/repo.js'
+import type { PrivateKey } from '@ipshipyard/crypto'
 import type { AbortOptions } from 'abort-error'
 import type { MultihashDigest } from 'multiformats/hashes/interface'
 
@@ -39,6 +40,9 @@ export interface PublishNameOptions extends AbortOptions {
 
 export const DEFAULT_LIFETIME = 48 * 60 * 60 * 1000
 export const DEFAULT_TTL = 5 * 60 * 1000
+
+/** The largest record the IPNS record specification allows (and the validator accepts). */
+export const MAX_RECORD_BYTES = 10 * 1024
 
 /** Where the repo keeps the latest record of each name (its own and ones it was given). */
 const PREFIX = '/ipfs-publish/ipns/'
@@ -97,8 +101,8 @@ export function newest (name: string, records: NameRecord[]): NameRecord | undef
   return records[i]
 }
 
-/** The repo's record of a name, validated; undefined when it has none (or only an expired one, with `allowExpired` false). */
-export async function getRecord (repo: Repo, name: string, options: AbortOptions = {}): Promise<NameRecord | undefined> {
+/** The repo's record of a name as stored (decoded, not validated: it may have expired), or undefined. */
+async function storedRecord (repo: Repo, name: string, options: AbortOptions): Promise<NameRecord | undefined> {
   let bytes: Uint8Array
   try {
     bytes = await repo.datastore.get(new Key(PREFIX + name), options)
@@ -106,18 +110,13 @@ export async function getRecord (repo: Repo, name: string, options: AbortOptions
     if (err?.name === 'NotFoundError') return undefined
     throw err
   }
-  return await validateRecord(name, bytes, options)
+  return describe(name, IPNSEntry.decode(bytes), bytes)
 }
 
-/** The sequence number of the repo's record of a name, as stored (expired or not), or undefined. */
-async function heldSequence (repo: Repo, name: string, options: AbortOptions): Promise<bigint | undefined> {
-  try {
-    const entry = IPNSEntry.decode(await repo.datastore.get(new Key(PREFIX + name), options))
-    return describe(name, entry, new Uint8Array()).sequence
-  } catch (err: any) {
-    if (err?.name === 'NotFoundError') return undefined
-    throw err
-  }
+/** The repo's record of a name, validated (an expired one is IpnsError); undefined when it has none. */
+export async function getRecord (repo: Repo, name: string, options: AbortOptions = {}): Promise<NameRecord | undefined> {
+  const stored = await storedRecord(repo, name, options)
+  return stored != null ? await validateRecord(name, stored.bytes, options) : undefined
 }
 
 /** Every record the repo holds, as stored (names and bytes; not validated). */
@@ -165,16 +164,20 @@ export async function publishName (repo: Repo, keyName: string, value: string, o
   const ttl = options.ttl ?? DEFAULT_TTL
   if (!(lifetime > 0)) throw new InvalidArgumentError('`lifetime` must be more than 0')
   if (!(ttl >= 0)) throw new InvalidArgumentError('`ttl` must not be negative')
-  // the sequence number of the record held, even an expired one: a name never goes back
-  const held = await heldSequence(repo, name, options)
-  let sequence = held != null ? held + 1n : 0n
+  // above the record held, even an expired one: a name never goes back
+  const held = await storedRecord(repo, name, options)
+  let sequence = held != null ? held.sequence + 1n : 0n
   for (const r of options.seen ?? []) if (r.sequence + 1n > sequence) sequence = r.sequence + 1n
-  const entry = await createIPNSRecord(key, path, sequence, lifetime, { v1Compatible: true, ttlNs: BigInt(ttl) * 1_000_000n })
+  return await signAndKeep(repo, key, path, sequence, lifetime, ttl, options)
+}
+
+/** Signs a record (V1 and V2 signatures) and commits it as the repo's record of the key's name. */
+async function signAndKeep (repo: Repo, key: PrivateKey, value: string, sequence: bigint, lifetime: number, ttl: number, options: AbortOptions): Promise<NameRecord> {
+  const entry = await createIPNSRecord(key, value, sequence, lifetime, { v1Compatible: true, ttlNs: BigInt(ttl) * 1_000_000n })
   const bytes = IPNSEntry.encode(entry)
-  const record = describe(name, entry, bytes)
-  await repo.datastore.put(new Key(PREFIX + name), bytes, options)
+  await repo.datastore.put(new Key(PREFIX + nameOf(key)), bytes, options)
   await repo.flush(options)
-  return record
+  return describe(nameOf(key), entry, bytes)
 }
 
 /**
@@ -185,22 +188,9 @@ export async function publishName (repo: Repo, keyName: string, value: string, o
  */
 export async function refreshRecord (repo: Repo, keyName: string, options: AbortOptions & { before?: number, lifetime?: number } = {}): Promise<NameRecord | undefined> {
   const key = await loadKey(repo.path, keyName)
-  const name = nameOf(key)
-  let held: NameRecord | undefined
-  try {
-    const bytes = await repo.datastore.get(new Key(PREFIX + name), options)
-    held = describe(name, IPNSEntry.decode(bytes), bytes)
-  } catch (err: any) {
-    if (err?.name === 'NotFoundError') return undefined
-    throw err
-  }
-  const left = Date.parse(held.validity) - Date.now()
-  if (left > (options.before ?? 24 * 60 * 60 * 1000)) return undefined
-  const entry = await createIPNSRecord(key, held.value, held.sequence, options.lifetime ?? DEFAULT_LIFETIME, { v1Compatible: true, ttlNs: BigInt(held.ttl) * 1_000_000n })
-  const bytes = IPNSEntry.encode(entry)
-  await repo.datastore.put(new Key(PREFIX + name), bytes, options)
-  await repo.flush(options)
-  return describe(name, entry, bytes)
+  const held = await storedRecord(repo, nameOf(key), options)
+  if (held == null || Date.parse(held.validity) - Date.now() > (options.before ?? 24 * 60 * 60 * 1000)) return undefined
+  return await signAndKeep(repo, key, held.value, held.sequence, options.lifetime ?? DEFAULT_LIFETIME, held.ttl, options)
 }
 
 /** What a name points to, from the repo's record: a name it has no (valid) record of is NotFoundError. */
