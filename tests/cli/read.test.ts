@@ -67,6 +67,30 @@ describe('get, cat, verify', () => {
     expect(Buffer.compare(res.stdoutBytes, bytes)).toBe(0)
   })
 
+  it('a path inside a file is "no such path" (exit 3) for cat and get, whether the file is one block or many', async () => {
+    const file = join(tmp.path, 'many-blocks.bin')
+    await writeFile(file, detBytes(3 * 1024 * 1024 + 7, 'many'))
+    const many = (await cli(['--repo', repo, 'add', file, '-q'])).stdout.trim()
+    expect(many).toMatch(/^bafy/) // dag-pb: a root with links, not one raw block
+    const one = JSON.parse((await cli(['--repo', repo, '--json', 'publish', SAMPLE])).stdout).files[0].cid as string
+    for (const [path, at] of [[`${many}/x`, many], [`${many}/x/y`, many], [`/ipfs/${many}/x`, many], [`${one}/x`, one], [`${cid}/article.txt/x`, `${cid}/article.txt`]]) {
+      const shown = path.replace(/^\/ipfs\//, '')
+      const cat = await cli(['--repo', repo, 'cat', path])
+      expect(cat.code, path).toBe(3)
+      expect(cat.stdout, path).toBe('')
+      expect(cat.stderr, path).toBe(`error: ${shown}: no such path, ${at} is a file\n`)
+      const out = join(tmp.path, 'no-such-path')
+      const get = await cli(['--repo', repo, 'get', path, '-o', out])
+      expect(get.code, path).toBe(3)
+      expect(get.stderr, path).toBe(`error: ${shown}: no such path, ${at} is a file\n`)
+      expect(await readdir(tmp.path), path).not.toContain('no-such-path')
+    }
+    // a name missing from a folder: exit 3 too, naming it
+    const missing = await cli(['--repo', repo, 'get', `${cid}/nope.txt`, '-o', join(tmp.path, 'nope')])
+    expect(missing.code).toBe(3)
+    expect(missing.stderr).toBe(`error: ${cid}/nope.txt: no such path, ${cid} has no entry "nope.txt"\n`)
+  })
+
   it('cat of a plain folder is refused: use get', async () => {
     const dir = join(tmp.path, 'plain-dir')
     await mkdir(dir, { recursive: true })

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, NotFoundError } from '../../errors.js'
+import { BlockNotFoundError, InvalidArgumentError, NotFoundError } from '../../errors.js'
 import { resolve } from 'node:path'
 import { parseCid, parseIpfsPath } from '../../core/cid.js'
 import { isIpnsArg, resolveIpnsArg } from '../ipns-arg.js'
@@ -79,11 +79,11 @@ async function targetCid (args: GetArgs, ctx: Context, openRepo: () => Promise<R
   const path = ipns ? await resolveIpnsArg(repo, args.cid, { dnsResolver: args.dnsResolver, gateways: args.gatewayUrl, signal: ctx.signal }) : args.cid
   const { cid, segments } = parseIpfsPath(path)
   if (segments.length === 0) return cid
-  const { exporter } = await import('ipfs-unixfs-exporter')
+  const { resolvePath } = await import('../../core/read/resolve.js')
   try {
-    return (await exporter(`${cid}/${segments.join('/')}`, repo.blockstore, { signal: ctx.signal })).cid
-  } catch (err: any) {
-    if (err?.name === 'NotFoundError' || err?.code === 'ERR_NOT_FOUND') throw new NotFoundError(`${cid}/${segments.join('/')}: not found in this repo (a path inside a CID is read from the repo)`)
+    return (await resolvePath(cid, segments, repo.blockstore, { signal: ctx.signal })).cid
+  } catch (err) {
+    if (err instanceof BlockNotFoundError) throw new NotFoundError(`${cid}/${segments.join('/')}: not found in this repo (a path inside a CID is read from the repo)`, { cause: err })
     throw err
   }
 }

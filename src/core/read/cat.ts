@@ -1,12 +1,11 @@
 import { InvalidArgumentError, NotFoundError } from '../../errors.js'
 import { ArticleChecker, loadBundle } from './bundle-check.js'
-import { parseCid, resolveEntry, toReadError } from './resolve.js'
+import { parseCid, resolveEntry, resolvePath, toReadError } from './resolve.js'
 import type { Blockstore } from 'interface-blockstore'
 import type { AbortOptions } from 'abort-error'
 import type { CID } from 'multiformats/cid'
 import { fileContent } from './file-content.js'
 import { parseIpfsPath } from '../cid.js'
-import { exporter } from 'ipfs-unixfs-exporter'
 
 /**
  * The bytes of a CID, as `ipfs cat` gives them: a file's content, or for an
@@ -55,13 +54,7 @@ export async function * catCid (cidInput: CID | string, blockstore: Pick<Blockst
 async function * catPath (input: string, blockstore: Pick<Blockstore, 'get'>, options: AbortOptions): AsyncGenerator<Uint8Array> {
   const { cid, segments } = parseIpfsPath(input)
   const shown = `${cid}/${segments.join('/')}`
-  let entry
-  try {
-    entry = await exporter(shown, blockstore, options)
-  } catch (err: any) {
-    if (err?.name === 'NotFoundError' || err?.code === 'ERR_NOT_FOUND') throw new NotFoundError(`${shown}: no such file in ${cid}`)
-    throw toReadError(err, cid)
-  }
+  const entry = await resolvePath(cid, segments, blockstore, options)
   if (entry.type === 'directory') throw new InvalidArgumentError(`${shown} is a folder (use 'get' to write it to disk)`)
   if (entry.type === 'object') throw new InvalidArgumentError(`${shown} is not UnixFS data`)
   try {
