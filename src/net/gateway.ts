@@ -4,7 +4,11 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { extname } from 'node:path'
 import { isUtf8 } from 'node:buffer'
+import { MIMEType } from 'node:util'
 import { exporter } from 'ipfs-unixfs-exporter'
+import { Mime } from 'mime'
+import standardTypes from 'mime/types/standard.js'
+import otherTypes from 'mime/types/other.js'
 import { CID } from 'multiformats/cid'
 import { exportCar } from '../core/car/export.js'
 import { listArticles } from '../core/store/article-index.js'
@@ -14,6 +18,7 @@ import type { Datastore } from 'interface-datastore'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileContent } from '../core/read/file-content.js'
+import { isNotUnixFS, resolvePath } from '../core/read/resolve.js'
 
 /** What the gateway serves from: the repo's verifying blockstore and its article index. */
 export interface GatewayStore {
@@ -55,20 +60,15 @@ export interface Gateway {
 
 const IMMUTABLE = 'public, max-age=29030400, immutable'
 const MAX_PATH = 4096
-const TYPES: Record<string, string> = {
-  '.txt': 'text/plain; charset=utf-8',
-  '.md': 'text/markdown; charset=utf-8',
-  '.json': 'application/json',
-  '.html': 'text/html; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.svg': 'image/svg+xml',
-  '.pdf': 'application/pdf',
-  '.car': 'application/vnd.ipld.car'
+/** Media types by file name: the `mime` package's table (from mime-db), with `.car` an IPLD CAR, as on IPFS it is (IANA gives `.car` to a CURL format). */
+const MIME = new Mime(standardTypes, otherTypes).define({ 'application/vnd.ipld.car': ['car'] }, true)
+
+/** The media type of a file named `name` by its extension (text declared UTF-8, as the articles are), or undefined when it has none or an unknown one. */
+function typeOfName (name: string): string | undefined {
+  const ext = extname(name)
+  const type = ext === '' ? null : MIME.getType(ext)
+  if (type == null) return undefined
+  return type.startsWith('text/') ? `${type}; charset=utf-8` : type
 }
 
 class HttpError extends Error {
@@ -134,9 +134,65 @@ function subdomainCid (host: string | undefined): string | undefined {
   }
 }
 
-function wants (req: IncomingMessage, url: URL, format: 'raw' | 'car'): boolean {
-  if (url.searchParams.get('format') === format) return true
-  return (req.headers.accept ?? '').includes(`application/vnd.ipld.${format}`)
+/** The CAR this gateway writes: version 1, blocks depth first, each once. */
+const CAR_TYPE = 'application/vnd.ipld.car; version=1; order=dfs; dups=n'
+/** The values of each CAR parameter (IPIP-412) that {@link CAR_TYPE} satisfies. */
+const CAR_PARAMS: Record<string, string[]> = { version: ['1'], order: ['dfs', 'unk'], dups: ['n'] }
+
+/** A response in a verifiable format (trustless gateway specification), or undefined for the deserialized one (a file's bytes, a folder's listing). */
+type ResponseFormat = 'raw' | 'car' | 'ipns-record' | undefined
+
+/**
+ * The format a request asks for: `?format=` first, else `Accept` (most preferred
+ * first), as the path and trustless gateway specifications say. `?format=` or a
+ * `car-*` parameter this gateway does not serve is 400; an `Accept` naming only
+ * IPFS formats it does not write (a CAR of another version, order or dups) is
+ * 406; an IPNS record asked of anything but `/ipns/<name>` is 400.
+ */
+function responseFormat (req: IncomingMessage, url: URL, record: 'no' | 'name' | 'path'): ResponseFormat {
+  const ipnsRecord = (): 'ipns-record' => {
+    if (record !== 'name') throw new HttpError(400, record === 'no' ? 'an IPNS record is served for /ipns/<name> only' : 'an IPNS record is served for /ipns/<name> only, without a path')
+    return 'ipns-record'
+  }
+  const param = url.searchParams.get('format') ?? ''
+  const carQuery = (): void => {
+    for (const [name, allowed] of Object.entries(CAR_PARAMS)) {
+      const value = url.searchParams.get(`car-${name}`)
+      if (value != null && !allowed.includes(value.toLowerCase())) throw new HttpError(400, `unsupported car-${name}=${value.slice(0, 20)}: this gateway writes ${CAR_TYPE.slice('application/vnd.ipld.car; '.length)}`)
+    }
+  }
+  if (param !== '') {
+    if (param === 'raw') return 'raw'
+    if (param === 'car') { carQuery(); return 'car' }
+    if (param === 'ipns-record') return ipnsRecord()
+    throw new HttpError(400, `unsupported format=${param.slice(0, 50)}: this gateway serves format=raw, format=car and, for /ipns/<name>, format=ipns-record`)
+  }
+  const ranges = (req.headers.accept ?? '').split(',').flatMap((text, i) => {
+    try {
+      const type = new MIMEType(text.trim())
+      const q = Number(type.params.get('q') ?? '1')
+      return Number.isFinite(q) && q > 0 ? [{ type, q, i }] : []
+    } catch {
+      return [] // not a media range: ignored, as an unknown one is
+    }
+  }).sort((a, b) => b.q - a.q || a.i - b.i)
+  let refused: string | undefined
+  let deserialized = false
+  for (const { type } of ranges) {
+    const essence = type.essence
+    if (essence === 'application/vnd.ipld.raw') return 'raw'
+    if (essence === 'application/vnd.ipfs.ipns-record') return ipnsRecord()
+    if (essence === 'application/vnd.ipld.car') {
+      if (Object.entries(CAR_PARAMS).every(([name, allowed]) => { const v = type.params.get(name); return v == null || allowed.includes(v.toLowerCase()) })) { carQuery(); return 'car' }
+      refused ??= type.toString()
+    } else if (essence.startsWith('application/vnd.ipld.') || essence.startsWith('application/vnd.ipfs.') || essence === 'application/x-tar') {
+      refused ??= type.toString() // an IPFS format this gateway does not write
+    } else {
+      deserialized = true // */*, text/html, …: a file's bytes or a folder's listing will do
+    }
+  }
+  if (refused != null && !deserialized) throw new HttpError(406, `this gateway does not write ${refused.slice(0, 100)}: it writes application/vnd.ipld.raw, ${CAR_TYPE} and application/vnd.ipfs.ipns-record`)
+  return undefined
 }
 
 /**
@@ -209,12 +265,14 @@ async function handle (req: IncomingMessage, res: ServerResponse, store: Gateway
   let rawPath = sub == null ? sentPath : `/ipfs/${sub}${sentPath === '/' ? '' : sentPath}`
   let ipnsPath: string | undefined
   let ttl: number | undefined
+  let format: ResponseFormat
   if (sub == null && rawPath.startsWith('/ipns/')) {
     // a name: its record (?format=ipns-record, as the trustless gateway spec says), or what it points to, served as that path
     const [nameText, ...rest] = rawPath.slice('/ipns/'.length).split('/')
+    format = responseFormat(req, new URL(req.url ?? '/', 'http://gateway.invalid'), rest.some(seg => seg !== '') ? 'path' : 'name')
     const record = names != null && nameText !== '' ? await resolveName(names, decodeURIComponent(nameText)) : undefined
     if (record == null) throw new HttpError(404, `no record of /ipns/${nameText} here`)
-    if (new URL(req.url ?? '/', 'http://gateway.invalid').searchParams.get('format') === 'ipns-record' || (req.headers.accept ?? '').includes(IPNS_RECORD)) {
+    if (format === 'ipns-record') {
       if (record.bytes == null) throw new HttpError(400, `/ipns/${nameText} is a DNSLink name: it has no signed record`)
       sendRecord(req, res, record as Required<typeof record>, { 'Content-Disposition': disposition('attachment', `${nameText}.ipns-record`) })
       return
@@ -244,13 +302,18 @@ async function handle (req: IncomingMessage, res: ServerResponse, store: Gateway
     return
   }
   if (!url.pathname.startsWith('/ipfs/')) throw new HttpError(404, 'not found: this gateway serves /ipfs/<cid>')
+  if (ipnsPath == null) format = responseFormat(req, url, 'no')
   const { cid, segments } = parsePath(rawPath)
   if (!(await store.blockstore.has(cid))) throw new HttpError(404, `${cid} is not in this node's store`)
-  let entry = await exporter(segments.length > 0 ? `${cid}/${segments.join('/')}` : cid, store.blockstore).catch((err: any) => {
-    if (err?.name === 'NotFoundError' || err?.code === 'ERR_NOT_FOUND') throw new HttpError(404, `${url.pathname} not found`)
-    throw err
-  })
-  if (entry.type === 'directory' && !wants(req, url, 'raw') && !wants(req, url, 'car')) {
+  // a raw block or a CAR of the CID itself is sent whatever its blocks decode to: only a path is read as UnixFS
+  // (a path that goes on past a file is 404, "no such path", as a missing name is)
+  let entry = format != null && segments.length === 0
+    ? undefined
+    : await resolvePath(cid, segments, store.blockstore).catch((err: unknown) => {
+      if (isNotUnixFS(err)) throw new HttpError(400, `${url.pathname} is not UnixFS data: fetch it with ?format=raw or ?format=car`)
+      throw err
+    })
+  if (entry?.type === 'directory' && format == null) {
     // a folder with an index.html is a web site (an edition): its page is served for the folder, at a path ending in /
     const index = await exporter(`${entry.cid}/index.html`, store.blockstore).catch(() => undefined)
     if (index != null && (index.type === 'file' || index.type === 'raw')) {
@@ -264,10 +327,10 @@ async function handle (req: IncomingMessage, res: ServerResponse, store: Gateway
       segments.push('index.html')
     }
   }
-  const target = entry.cid
+  const target = entry?.cid ?? cid
   const headers: Record<string, string> = { ...common, 'Cache-Control': ttl != null ? `public, max-age=${ttl}` : IMMUTABLE, 'X-Ipfs-Path': `/ipfs/${cid}${segments.map(seg => `/${encodeURIComponent(seg)}`).join('')}`, 'Content-Security-Policy': CONTENT_SECURITY }
   if (ipnsPath != null) headers['X-Ipfs-Roots'] = cid.toString()
-  if (wants(req, url, 'raw')) {
+  if (format === 'raw') {
     const bytes = await readAll(store.blockstore.get(target))
     const etag = `"${target}.raw"`
     if (req.headers['if-none-match'] === etag) { res.writeHead(304, { ...headers, ETag: etag }); res.end(); return }
@@ -275,14 +338,15 @@ async function handle (req: IncomingMessage, res: ServerResponse, store: Gateway
     res.end(head ? undefined : bytes)
     return
   }
-  if (wants(req, url, 'car')) {
+  if (format === 'car') {
     const etag = `"${target}.car"`
-    res.writeHead(200, { ...headers, ETag: etag, 'Content-Type': 'application/vnd.ipld.car; version=1', 'Content-Disposition': disposition('attachment', `${target}.car`) })
+    res.writeHead(200, { ...headers, ETag: etag, 'Content-Type': CAR_TYPE, 'Content-Disposition': disposition('attachment', `${target}.car`) })
     if (head) { res.end(); return }
     // pipeline: a client that goes away ends the export, instead of leaving it waiting for 'drain'
     await pipeline(Readable.from(exportCar([target], store.blockstore)), res)
     return
   }
+  if (entry == null) throw new Error(`no entry for a ${format} response`) // format is raw or car when the entry was not read
   const etag = `"${target}"`
   if (req.headers['if-none-match'] === etag) { res.writeHead(304, { ...headers, ETag: etag }); res.end(); return }
   if (entry.type === 'directory') {
@@ -304,7 +368,7 @@ async function handle (req: IncomingMessage, res: ServerResponse, store: Gateway
     return
   }
   const name = segments.at(-1) ?? ''
-  let type = TYPES[extname(name).toLowerCase()]
+  let type = typeOfName(name)
   const first: Uint8Array[] = []
   const content = fileContent(entry.cid, store.blockstore)
   if (type == null) {

@@ -97,7 +97,7 @@ describe('the HTTP gateway', () => {
     for (const [path, headers] of [[`/ipfs/${cid}?format=car`, {}], [`/ipfs/${cid}`, { accept: 'application/vnd.ipld.car' }]] as const) {
       const r = await raw(gw, 'GET', path, headers)
       expect(r.status).toBe(200)
-      expect(r.headers['content-type']).toBe('application/vnd.ipld.car; version=1')
+      expect(r.headers['content-type']).toBe('application/vnd.ipld.car; version=1; order=dfs; dups=n')
       const car = CarBufferReader.fromBytes(r.body)
       expect(car.getRoots().map(String)).toEqual([cid])
       const blocks = [...car.blocks()]
@@ -225,7 +225,7 @@ describe('gateway robustness', () => {
       const bad = await raw(gw, 'GET', `/ipfs/${cid}/a.txt`)
       expect(bad.status).toBe(502)
       expect(logged).toHaveLength(1)
-      expect(logged[0]).toMatch(new RegExp(`^gateway: GET /ipfs/${cid}/a\\.txt: 502 block ${CID.parse(aCid.toString())} does not match its hash`))
+      expect(logged[0]).toMatch(new RegExp(`^gateway: GET /ipfs/${cid}/a\\.txt: 502 ${cid}: block ${CID.parse(aCid.toString())} does not match its hash`))
     } finally {
       await gw.close()
       await repo.close()
