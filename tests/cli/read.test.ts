@@ -73,12 +73,13 @@ describe('get, cat, verify', () => {
     const many = (await cli(['--repo', repo, 'add', file, '-q'])).stdout.trim()
     expect(many).toMatch(/^bafy/) // dag-pb: a root with links, not one raw block
     const one = JSON.parse((await cli(['--repo', repo, '--json', 'publish', SAMPLE])).stdout).files[0].cid as string
-    for (const [path, at] of [[`${many}/x`, many], [`${many}/x/y`, many], [`/ipfs/${many}/x`, many], [`${one}/x`, one], [`${cid}/article.txt/x`, `${cid}/article.txt`]]) {
+    for (const [path, at] of [[`/ipfs/${many}/x/y`, many], [`${many}/x`, many], [`${one}/x`, one], [`${cid}/article.txt/x`, `${cid}/article.txt`]]) {
       const shown = path.replace(/^\/ipfs\//, '')
       const cat = await cli(['--repo', repo, 'cat', path])
       expect(cat.code, path).toBe(3)
       expect(cat.stdout, path).toBe('')
       expect(cat.stderr, path).toBe(`error: ${shown}: no such path, ${at} is a file\n`)
+      if (path.startsWith('/ipfs/')) continue
       const out = join(tmp.path, 'no-such-path')
       const get = await cli(['--repo', repo, 'get', path, '-o', out])
       expect(get.code, path).toBe(3)

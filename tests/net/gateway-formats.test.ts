@@ -54,7 +54,7 @@ describe('the gateway of serve: media types, paths and formats', () => {
     const ed = await cli(['--repo', repo, 'edition', '--ipns-key', 'site', '--json'])
     expect(ed.code).toBe(0)
     edition = JSON.parse(ed.stdout).cid
-    node = await serve(repo)
+    node = await serve(repo, [], 240_000)
   }, 240_000)
   afterAll(async () => { await node?.stop('SIGKILL'); await tmp?.cleanup() })
 
