@@ -79,14 +79,23 @@ function listWalker (blocks: CID[]): GraphWalkerFactory {
  * it (tests/core/store/pins.test.ts shows the case). The records are read
  * before the removal and rewritten after it with the removed pin taken out.
  */
-export async function unpinRoot (repo: Repo, cid: CID, options: AbortOptions & { blocks?: CID[] } = {}): Promise<void> {
-  if (!(await isPinRoot(repo, cid, options))) throw new NotFoundError(`${cid} is not pinned`)
+export async function unpinRoot (repo: Repo, cid: CID, options: AbortOptions & { editionBlocks?: CID[] } = {}): Promise<void> {
+  let metadata: Record<string, unknown> | undefined
+  try {
+    metadata = (await repo.helia.pins.get(cid, options)).metadata
+  } catch {
+    options.signal?.throwIfAborted()
+    throw new NotFoundError(`${cid} is not pinned`)
+  }
   // an edition's pin holds its own blocks; the articles it names are kept by their own pins
   const { editionsNaming, isEditionPin } = await import('../edition/named.js')
-  const editions = isEditionPin((await repo.helia.pins.get(cid, options)).metadata) ? [] : await editionsNaming(repo, cid, options)
+  const edition = isEditionPin(metadata)
+  const editions = edition ? [] : await editionsNaming(repo, cid, options)
   if (editions.length > 0) throw new NamedByEditionError(`${cid} is named by pinned edition ${editions.join(', ')}: unpin the edition first, or make an edition without it`, editions)
-  // `blocks`: the caller knows the pin's blocks (an edition: its own, and its bundles' from their summaries)
-  const blocks = options.blocks ?? await pinnedBlocks(repo, cid, options)
+  // `editionBlocks`: the blocks an edition's pin holds, recorded when it was made (nothing is read).
+  // Any other pin, an edition pinned by hand (pin add, import) too, holds its whole DAG: it is walked,
+  // else the blocks outside the list would keep naming the removed pin, and gc would never free them.
+  const blocks = (edition ? options.editionBlocks : undefined) ?? await pinnedBlocks(repo, cid, options)
   const before = new Map<string, PinnedBlock>()
   for (const b of blocks) {
     try {
