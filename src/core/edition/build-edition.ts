@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { Key } from 'interface-datastore'
 import { CID } from 'multiformats/cid'
 import { CustomProgressEvent } from 'progress-events'
-import { InvalidArgumentError } from '../../errors.js'
+import { InvalidArgumentError, NoArticlesError } from '../../errors.js'
 import { slugify } from '../article/parse-article.js'
 import { buildLink } from '../link.js'
 import { packageVersion } from '../package-version.js'
@@ -58,6 +58,8 @@ export interface EditionOptions extends AbortOptions, ProgressOptions<EditionPro
   previous?: string | null
   /** Keep the replaced edition pinned. @default false (the articles it names keep their own pins) */
   keepPrevious?: boolean
+  /** Make an edition of no article when there is none. @default false (NoArticlesError) */
+  allowEmpty?: boolean
 }
 
 export interface EditionResult {
@@ -112,6 +114,9 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
   }
   const feedId = options.feedId ?? `urn:ipfs-publish:${slugify(title) || 'edition'}`
   const sources = options.manifest != null ? fromManifest(options.manifest, options.manifestName ?? 'the manifest') : await fromRepo(repo, options)
+  if (sources.length === 0 && options.allowEmpty !== true) {
+    throw new NoArticlesError(`${options.manifest != null ? (options.manifestName ?? 'the manifest') + ' lists' : 'the repo holds'} no published articles: publish some first (an edition of none is made only with \`allowEmpty\`)`)
+  }
   options.onProgress?.(new CustomProgressEvent('edition:articles', { total: sources.length }))
 
   // what decides the edition's content, apart from which edition it replaces: the same inputs make no new edition
