@@ -41,9 +41,9 @@ export interface Context {
   /**
    * Opens the repo named by --repo / IPFS_PUBLISH_REPO / the default, once; closed when the command ends.
    * `configure` adds networking; `access: 'write'` (commands that store blocks or pins) holds a writer
-   * lease and may create the repo, the default `read` does neither.
+   * lease and may create the repo (`create: false` forbids it; `onCreate` is told when it does), the default `read` does neither.
    */
-  repo(options?: { configure?: OpenRepoOptions['configure'], access?: OpenRepoOptions['access'], create?: boolean, prefetchReads?: boolean }): Promise<Repo>
+  repo(options?: { configure?: OpenRepoOptions['configure'], access?: OpenRepoOptions['access'], create?: boolean, prefetchReads?: boolean, onCreate?: OpenRepoOptions['onCreate'] }): Promise<Repo>
   /** The exit code the command asks for when it does not throw (e.g. 1 when some articles failed). */
   exitCode: number
 }

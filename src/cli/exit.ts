@@ -40,7 +40,8 @@ const OPTION_FLAGS: Record<string, string> = {
   verifyAll: 'verify --all',
   previous: '--previous',
   feedSize: '--feed-size',
-  pageSize: '--page-size'
+  pageSize: '--page-size',
+  allowEmpty: '--allow-empty'
 }
 
 /** A library message as the CLI shows it: the options it names in backticks become the flags that set them. */

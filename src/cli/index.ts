@@ -171,7 +171,7 @@ export async function run (argv: string[], io: RunIO): Promise<number> {
       if (repo != null) return repo
       opening ??= (async () => {
         const { openRepo } = await import('../core/store/repo.js')
-        const r = await openRepo(resolvePath(io.cwd, globals.repo ?? defaultRepoPath(io.env)), { signal: controller.signal, configure: repoOptions?.configure, access: repoOptions?.access ?? 'read', create: repoOptions?.create, prefetchReads: repoOptions?.prefetchReads, onWait: (m) => { ctx.notice(m) } })
+        const r = await openRepo(resolvePath(io.cwd, globals.repo ?? defaultRepoPath(io.env)), { signal: controller.signal, configure: repoOptions?.configure, access: repoOptions?.access ?? 'read', create: repoOptions?.create, onCreate: repoOptions?.onCreate, prefetchReads: repoOptions?.prefetchReads, onWait: (m) => { ctx.notice(m) } })
         repo = r
         return r
       })()

@@ -152,3 +152,62 @@ describe('edition: the whole site as one CID', () => {
     expect(res.stderr).toMatch(/^error: foreign.json: x.txt: bundle bafkrei\S+ is not in the repo \(publish the article here first\)\n$/)
   })
 })
+
+describe('edition and key on a missing or empty repo', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>
+  beforeAll(async () => { tmp = await tempDir() })
+  afterAll(async () => { await tmp.cleanup() })
+  const exists = async (path: string): Promise<boolean> => { const { stat } = await import('node:fs/promises'); return await stat(path).then(() => true, () => false) }
+
+  it('a missing repo: edition says there is none (exit 1) and creates nothing, with --allow-empty too', async () => {
+    const repo = join(tmp.path, 'none')
+    for (const extra of [[], ['--allow-empty']]) {
+      const res = await cli(['--repo', repo, 'edition', ...extra])
+      expect(res.code, extra.join(' ')).toBe(1)
+      expect(res.stdout).toBe('')
+      expect(res.stderr).toBe(`error: no repo at ${repo} (publish, add or import makes one)\n`)
+      expect(await exists(repo)).toBe(false)
+    }
+  })
+
+  it('key gen and key import on a missing repo make one and say so on stderr, in one line; not when it exists', async () => {
+    const repo = join(tmp.path, 'keys')
+    const gen = await cli(['--repo', repo, 'key', 'gen', 'site', '--json'])
+    expect(gen.code).toBe(0)
+    expect(gen.stderr).toBe(`no repo at ${repo}: made a new one for the key\n`)
+    expect(JSON.parse(gen.stdout)).toMatchObject({ name: 'site' })
+    const again = await cli(['--repo', repo, 'key', 'gen', 'other'])
+    expect(again.code).toBe(0)
+    expect(again.stderr).not.toMatch(/no repo/)
+    const file = join(tmp.path, 'site.key')
+    expect((await cli(['--repo', repo, 'key', 'export', 'site', '-o', file])).code).toBe(0)
+    const other = join(tmp.path, 'imported')
+    const imported = await cli(['--repo', other, 'key', 'import', 'site', file])
+    expect(imported.code).toBe(0)
+    expect(imported.stderr.split('\n')[0]).toBe(`no repo at ${other}: made a new one for the key`)
+    expect((await cli(['--repo', other, 'key', 'ls'])).stdout).toBe(`${JSON.parse(gen.stdout).id} site\n`)
+    // a key that cannot be read makes no repo
+    await writeFile(join(tmp.path, 'bad.key'), 'not a key')
+    const bad = await cli(['--repo', join(tmp.path, 'bad'), 'key', 'import', 'site', join(tmp.path, 'bad.key')])
+    expect(bad.code).not.toBe(0)
+    expect(bad.stderr).not.toMatch(/made a new one/)
+    expect(await exists(join(tmp.path, 'bad'))).toBe(false)
+  })
+
+  it('an empty repo (no article): edition is refused (exit 1, nothing made) unless --allow-empty', async () => {
+    const repo = join(tmp.path, 'empty')
+    // a repo holding a file added, but no article
+    await writeFile(join(tmp.path, 'plain.bin'), 'not an article')
+    const added = (await cli(['--repo', repo, 'add', join(tmp.path, 'plain.bin'), '-q'])).stdout.trim()
+    const res = await cli(['--repo', repo, 'edition'])
+    expect(res.code).toBe(1)
+    expect(res.stdout).toBe('')
+    expect(res.stderr).toBe('error: the repo holds no published articles: publish some first (an edition of none is made only with --allow-empty)\n')
+    expect((await cli(['--repo', repo, 'pin', 'ls', '-q'])).stdout).toBe(`${added}\n`)
+    const empty = await edition(repo, ['--allow-empty'])
+    expect(empty).toMatchObject({ articles: 0, unchanged: false, previous: null })
+    expect((await cli(['--repo', repo, 'pin', 'ls', '-q'])).stdout.trim().split('\n').sort()).toEqual([added, empty.cid].sort())
+    const ed = JSON.parse((await cli(['--repo', repo, 'cat', `${empty.cid}/edition.json`])).stdout)
+    expect(ed.articles).toEqual([])
+  })
+})

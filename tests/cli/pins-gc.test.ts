@@ -171,3 +171,41 @@ describe('gc sweeps block files a killed process left behind', () => {
     }
   })
 })
+
+describe('an edition pinned by hand, then replaced', () => {
+  it('leaves no pin records on the bundles it names: once everything is unpinned, gc frees every block', async () => {
+    const tmp = await tempDir()
+    try {
+      const { mkdir } = await import('node:fs/promises')
+      const site = join(tmp.path, 'site')
+      await mkdir(join(site, 'articles'), { recursive: true })
+      await writeFile(join(site, 'articles', 'a.txt'), '## First\n\nJuly 1, 2025\n\nThe first article.\n')
+      await writeFile(join(site, 'articles', 'b.txt'), '## Second\n\nJuly 2, 2025\n\nThe second article.\n')
+      const r = join(tmp.path, 'repo')
+      expect((await cli(['--repo', r, 'publish', 'articles', '--manifest', 'm.json', '-q'], { cwd: site })).code).toBe(0)
+      const manifest = JSON.parse(await readFile(join(site, 'm.json'), 'utf8'))
+      const [a, b] = [manifest['articles/a.txt'].cid, manifest['articles/b.txt'].cid]
+      const e1 = (await cli(['--repo', r, 'edition', '-q'])).stdout.trim()
+      // the edition unpinned, then pinned by hand: a pin of its whole DAG, bundles included
+      expect((await cli(['--repo', r, 'pin', 'rm', e1])).code).toBe(0)
+      expect((await cli(['--repo', r, 'pin', 'add', e1])).stdout).toBe(`pinned ${e1}\n`)
+      // a hand pin is no edition's pin: an article it names can be unpinned (the hand pin keeps its blocks)
+      expect((await cli(['--repo', r, 'pin', 'rm', a])).code).toBe(0)
+      // the next edition names both articles again and replaces the hand-pinned one
+      const e2 = (await cli(['--repo', r, 'edition', '-q', '--title', 'Other', '--manifest', 'm.json'], { cwd: site })).stdout.trim()
+      expect(e2).not.toBe(e1)
+      const pins = (await cli(['--repo', r, 'pin', 'ls', '-q'])).stdout.trim().split('\n').sort()
+      expect(pins).toEqual([a, b, e2].sort())
+      // the new edition is whole after gc: the article the replaced pin held has a pin of its own
+      expect((await cli(['--repo', r, 'gc'])).code).toBe(0)
+      expect((await cli(['--repo', r, 'verify', '--all'])).code).toBe(0)
+      expect((await cli(['--repo', r, 'verify', e2])).code).toBe(0)
+      // nothing holds a block once every pin is gone: gc frees them all
+      for (const cid of [e2, a, b]) expect((await cli(['--repo', r, 'pin', 'rm', cid])).code).toBe(0)
+      expect((await cli(['--repo', r, 'gc'])).code).toBe(0)
+      expect(await statOf(r)).toMatchObject({ blocks: 0, pins: 0 })
+    } finally {
+      await tmp.cleanup()
+    }
+  }, 120_000)
+})

@@ -23,6 +23,7 @@ export const builder = (y: Argv) => ignoredNetOptions(y)
   .option('page-size', { type: 'number', default: 100, describe: 'articles per page of the front page' })
   .option('feed-id', { type: 'string', describe: 'the feeds\' id (default: ipns://<name> with --ipns-key, else urn:ipfs-publish:<title>)' })
   .option('previous', { type: 'string', describe: 'the CID of the edition this one replaces (default: the repo\'s latest edition); "none" for none' })
+  .option('allow-empty', { type: 'boolean', default: false, describe: 'make an edition even when there is no article (by default that is refused)' })
   .option('keep-previous', { type: 'boolean', default: false, describe: 'keep the replaced edition pinned (by default it is unpinned; the articles it names stay pinned)' })
   .option('cid-profile', { type: 'string', choices: Object.keys(CID_PROFILES), default: DEFAULT_CID_PROFILE, describe: 'CID profile (IPIP-499)' })
   .option('gateway', { type: 'string', default: DEFAULT_GATEWAY, describe: 'gateway of the links (as for publish)' })
@@ -43,6 +44,7 @@ interface EditionArgs {
   feedId?: string
   previous?: string
   keepPrevious: boolean
+  allowEmpty: boolean
   cidProfile: CidProfileName
   gateway: string
   gatewayStyle?: GatewayStyle
@@ -67,7 +69,8 @@ export async function handler (args: EditionArgs, ctx: Context): Promise<void> {
   if (args.domain != null && !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/i.test(args.domain)) throw new InvalidArgumentError(`--domain "${args.domain}" is not a domain name`)
   const lifetime = parseDuration(args.lifetime, '--lifetime')
   const ttl = parseDuration(args.ttl, '--ttl')
-  const repo = await ctx.repo({ access: 'write' })
+  // an edition is made of published articles: a missing repo is an error, as for the read commands
+  const repo = await ctx.repo({ access: 'write', create: false })
   // the name first: a missing key or an unreachable gateway fails before anything is made
   let ipns: { name: string, seen: NameRecord[] } | undefined
   let previous = args.previous === 'none' ? null : args.previous
@@ -95,6 +98,7 @@ export async function handler (args: EditionArgs, ctx: Context): Promise<void> {
     feedId: args.feedId ?? (ipns != null ? `ipns://${ipns.name}` : undefined),
     previous,
     keepPrevious: args.keepPrevious,
+    allowEmpty: args.allowEmpty,
     cidProfile: args.cidProfile,
     gateway: args.gateway,
     gatewayStyle: args.gatewayStyle,

@@ -4,6 +4,7 @@ import { fsError } from '../../core/fs/fs-error.js'
 import { writeFileAtomic } from '../../core/fs/atomic-write.js'
 import { ignoredNetOptions } from '../net-options.js'
 import type { Context } from '../context.js'
+import type { Repo } from '../../core/store/repo.js'
 import type { Argv } from 'yargs'
 
 export const command = 'key <command>'
@@ -31,8 +32,13 @@ async function print (ctx: Context, info: { name: string, id: string }, verb: st
   if (verb !== '') ctx.info(`${verb} key "${info.name}": IPNS name /ipns/${info.id}`)
 }
 
+/** The repo a new key goes in: made when there is none, and then said (a mistyped --repo would hide the key elsewhere). */
+async function repoForKey (ctx: Context): Promise<Repo> {
+  return await ctx.repo({ access: 'write', onCreate: (dir) => { ctx.notice(`no repo at ${dir}: made a new one for the key`) } })
+}
+
 async function gen (args: { name: string }, ctx: Context): Promise<void> {
-  const repo = await ctx.repo({ access: 'write' })
+  const repo = await repoForKey(ctx)
   const { generateKey } = await import('../../core/ipns/keystore.js')
   await print(ctx, await generateKey(repo.path, args.name), 'made')
 }
@@ -51,8 +57,10 @@ async function importCmd (args: { name: string, file?: string, fromEnv?: string 
       throw fsError(err, args.file!)
     }
   }
-  const repo = await ctx.repo({ access: 'write' })
-  const { importKey } = await import('../../core/ipns/keystore.js')
+  const { decodeKey, importKey } = await import('../../core/ipns/keystore.js')
+  // a key that cannot be read makes no repo
+  await decodeKey(data)
+  const repo = await repoForKey(ctx)
   await print(ctx, await importKey(repo.path, args.name, data), 'imported')
 }
 

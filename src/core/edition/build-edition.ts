@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { Key } from 'interface-datastore'
 import { CID } from 'multiformats/cid'
 import { CustomProgressEvent } from 'progress-events'
-import { InvalidArgumentError } from '../../errors.js'
+import { InvalidArgumentError, NoArticlesError } from '../../errors.js'
 import { slugify } from '../article/parse-article.js'
 import { buildLink } from '../link.js'
 import { packageVersion } from '../package-version.js'
@@ -15,7 +15,7 @@ import { ARTICLE_PREFIX } from '../store/article-index.js'
 import { multihashKey } from '../unixfs/multihash-key.js'
 import { getProfile } from '../unixfs/profiles.js'
 import { bundleSummary } from './bundles.js'
-import { EDITION_PIN } from './named.js'
+import { EDITION_PIN, isEditionPin } from './named.js'
 import { buildDirectory } from './directory.js'
 import { buildFile } from './file-dag.js'
 import { renderAtom, renderJsonFeed, renderPage } from './render.js'
@@ -58,6 +58,8 @@ export interface EditionOptions extends AbortOptions, ProgressOptions<EditionPro
   previous?: string | null
   /** Keep the replaced edition pinned. @default false (the articles it names keep their own pins) */
   keepPrevious?: boolean
+  /** Make an edition of no article when there is none. @default false (NoArticlesError) */
+  allowEmpty?: boolean
 }
 
 export interface EditionResult {
@@ -112,6 +114,9 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
   }
   const feedId = options.feedId ?? `urn:ipfs-publish:${slugify(title) || 'edition'}`
   const sources = options.manifest != null ? fromManifest(options.manifest, options.manifestName ?? 'the manifest') : await fromRepo(repo, options)
+  if (sources.length === 0 && options.allowEmpty !== true) {
+    throw new NoArticlesError(`${options.manifest != null ? (options.manifestName ?? 'the manifest') + ' lists' : 'the repo holds'} no published articles: publish some first (an edition of none is made only with \`allowEmpty\`)`)
+  }
   options.onProgress?.(new CustomProgressEvent('edition:articles', { total: sources.length }))
 
   // what decides the edition's content, apart from which edition it replaces: the same inputs make no new edition
@@ -199,8 +204,10 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
   // each article the edition names is a pin of its own (publish made most of them); the
   // edition's pin holds the edition's own blocks, and a named article cannot be unpinned (pins.ts)
   const engine = engineOf(repo)
-  // the bundles the latest edition named are pinned still (a named article cannot be unpinned while it is)
-  const named = new Set(latest?.bundles != null && await isPinRoot(repo, CID.parse(latest.cid), options) ? latest.bundles : [])
+  // the bundles the latest edition named are pinned still while its edition pin is (a named article
+  // cannot be unpinned while it is); a pin made by hand of an edition holds the bundles itself, and
+  // unpinning it below would leave them unpinned: they are asked
+  const named = new Set(latest?.bundles != null && await hasEditionPin(repo, CID.parse(latest.cid), options) ? latest.bundles : [])
   for (const summary of summaries.values()) {
     if (named.has(summary.cid)) continue
     const bundle = cidOf(summary.cid)
@@ -216,7 +223,7 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
   if (latest != null && latest.cid !== cid.toString() && options.keepPrevious !== true) {
     // its pin holds the blocks recorded when it was made: nothing is read to unpin it
     const old = CID.parse(latest.cid)
-    if (await isPinRoot(repo, old, options)) await unpinRoot(repo, old, { signal: options.signal, blocks: latest.own.map(c => CID.parse(c)) })
+    if (await isPinRoot(repo, old, options)) await unpinRoot(repo, old, { signal: options.signal, editionBlocks: latest.own.map(c => CID.parse(c)) })
   }
   await repo.flush(options)
   return { cid, previous, articles: articles.length, corrected: corrected.length, unchanged: false }
@@ -225,6 +232,15 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
 function positive (n: number, name: string): number {
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`\`${name}\` must be a whole number of at least 1 (got ${n})`)
   return n
+}
+
+/** Whether `cid` is pinned by an edition's pin (as `buildEdition` pins: its own blocks), not by hand. */
+async function hasEditionPin (repo: Repo, cid: CID, options: AbortOptions): Promise<boolean> {
+  try {
+    return isEditionPin((await repo.helia.pins.get(cid, options)).metadata)
+  } catch {
+    return false
+  }
 }
 
 /** The repo's latest edition, if it has made one. */

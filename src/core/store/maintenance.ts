@@ -8,6 +8,7 @@ import { ARTICLE_PREFIX, deleteArticle, listArticles } from './article-index.js'
 import { checkStatEntry, STAT_PREFIX } from './stat-cache.js'
 import { PINNED_BLOCK_PREFIX } from './pin-merge.js'
 import { engineOf } from './engine-of.js'
+import { dropStalePinRecords } from './pins.js'
 import { blockMatches } from './verifying-blockstore.js'
 import type { Repo } from './repo.js'
 import type { OnWait } from './leases.js'
@@ -37,7 +38,8 @@ export interface GcOptions extends AbortOptions, ProgressOptions<GcProgressEvent
 /**
  * Removes every block that no pin reaches, with Helia's garbage collector, and
  * reports what it freed. It holds the repo's gc lock (leases.ts) throughout, so
- * no other process is between storing blocks and pinning them. Index entries
+ * no other process is between storing blocks and pinning them. Pin records that
+ * name only pins that are gone are dropped first (pins.ts). Index entries
  * whose root is gone go too, and so do files in the blocks and temporary folders
  * that no record names (what a killed process left).
  */
@@ -47,6 +49,8 @@ export async function collectGarbage (repo: Repo, options: GcOptions = {}): Prom
     const sizes = new Map<string, number>()
     for (const { multihash, size } of engine.sizes()) sizes.set(bytesKey(multihash), size)
     const freed = { blocks: 0, bytes: 0 }
+    // records naming pins that are gone would keep their blocks forever
+    if (await dropStalePinRecords(repo, options) > 0) await repo.flush(options)
     await repo.helia.gc({
       signal: options.signal,
       onProgress: (evt: any) => {

@@ -76,17 +76,26 @@ function listWalker (blocks: CID[]): GraphWalkerFactory {
  * that Helia 7's `pins.rm` gets wrong: it keeps only the removed pin in each
  * block's `pinnedBy` list instead of dropping it, so after "unpin A, pin A
  * again, unpin B" a block that A still needs is left unpinned and `gc` deletes
- * it (tests/core/store/pins.test.ts shows the case). The records are read
+ * it (tests/cli/pins-gc.test.ts shows the case). The records are read
  * before the removal and rewritten after it with the removed pin taken out.
  */
-export async function unpinRoot (repo: Repo, cid: CID, options: AbortOptions & { blocks?: CID[] } = {}): Promise<void> {
-  if (!(await isPinRoot(repo, cid, options))) throw new NotFoundError(`${cid} is not pinned`)
+export async function unpinRoot (repo: Repo, cid: CID, options: AbortOptions & { editionBlocks?: CID[] } = {}): Promise<void> {
+  let metadata: Record<string, unknown> | undefined
+  try {
+    metadata = (await repo.helia.pins.get(cid, options)).metadata
+  } catch {
+    options.signal?.throwIfAborted()
+    throw new NotFoundError(`${cid} is not pinned`)
+  }
   // an edition's pin holds its own blocks; the articles it names are kept by their own pins
   const { editionsNaming, isEditionPin } = await import('../edition/named.js')
-  const editions = isEditionPin((await repo.helia.pins.get(cid, options)).metadata) ? [] : await editionsNaming(repo, cid, options)
+  const edition = isEditionPin(metadata)
+  const editions = edition ? [] : await editionsNaming(repo, cid, options)
   if (editions.length > 0) throw new NamedByEditionError(`${cid} is named by pinned edition ${editions.join(', ')}: unpin the edition first, or make an edition without it`, editions)
-  // `blocks`: the caller knows the pin's blocks (an edition: its own, and its bundles' from their summaries)
-  const blocks = options.blocks ?? await pinnedBlocks(repo, cid, options)
+  // `editionBlocks`: the blocks an edition's pin holds, recorded when it was made (nothing is read).
+  // Any other pin, an edition pinned by hand (pin add, import) too, holds its whole DAG: it is walked,
+  // else the blocks outside the list would keep naming the removed pin, and gc would never free them.
+  const blocks = (edition ? options.editionBlocks : undefined) ?? await pinnedBlocks(repo, cid, options)
   const before = new Map<string, PinnedBlock>()
   for (const b of blocks) {
     try {
@@ -100,4 +109,34 @@ export async function unpinRoot (repo: Repo, cid: CID, options: AbortOptions & {
     if (pinCount <= 0) await repo.datastore.delete(new Key(key), options)
     else await repo.datastore.put(new Key(key), cborg.encode({ pinCount, pinnedBy }), options)
   }
+}
+
+/**
+ * Takes out of every block's pin record the pins that no longer exist, and
+ * deletes the records left naming none. An unpin that did not reach all of a
+ * pin's blocks (as the replacement of an edition pinned by hand did, before it
+ * walked the whole DAG) left records that kept those blocks from gc forever.
+ * Run under the gc lock (no other process pins meanwhile). Returns how many
+ * records it changed.
+ */
+export async function dropStalePinRecords (repo: Repo, options: AbortOptions = {}): Promise<number> {
+  const pins = new Set<string>()
+  for await (const pin of repo.helia.pins.ls(options)) pins.add(pin.cid.toV1().toString())
+  const live = (bytes: Uint8Array): boolean => {
+    try { return pins.has(CID.decode(bytes).toV1().toString()) } catch { return true }
+  }
+  const changes: Array<{ key: Key, record: PinnedBlock | null }> = []
+  for await (const { key, value } of repo.datastore.query({ prefix: PINNED_BLOCK_PREFIX }, options)) {
+    let record: PinnedBlock
+    try { record = cborg.decode(value) } catch { continue } // verify --all reports it
+    if (!Array.isArray(record?.pinnedBy)) continue
+    const pinnedBy = record.pinnedBy.filter(live)
+    if (pinnedBy.length === record.pinnedBy.length) continue
+    changes.push({ key, record: pinnedBy.length > 0 ? { pinCount: pinnedBy.length, pinnedBy } : null })
+  }
+  for (const { key, record } of changes) {
+    if (record == null) await repo.datastore.delete(key, options)
+    else await repo.datastore.put(key, cborg.encode(record), options)
+  }
+  return changes.length
 }

@@ -33,6 +33,8 @@ export interface OpenRepoOptions extends AbortOptions {
   create?: boolean
   /** Told, once, when opening has to wait (for gc, or for another process moving the repo to the new store). */
   onWait?: OnWait
+  /** Told when this open made a new repo (the folder held none), with its folder. */
+  onCreate?: (dir: string) => void
   /** Adds to the Helia node before it starts (networking: see src/net). Offline when absent. */
   configure?: (helia: Helia) => Helia
   /** Never read a block from disk on the event loop (a server's repo): see EngineOptions. @default false */
@@ -74,7 +76,7 @@ export interface Repo {
 export async function openRepo (path: string, options: OpenRepoOptions = {}): Promise<Repo> {
   const dir = resolve(path)
   const access = options.access ?? 'write'
-  const engine = await openEngine(dir, { create: options.create ?? access === 'write', signal: options.signal, onWait: options.onWait, prefetchReads: options.prefetchReads })
+  const engine = await openEngine(dir, { create: options.create ?? access === 'write', signal: options.signal, onWait: options.onWait, onCreate: options.onCreate, prefetchReads: options.prefetchReads })
   const locks = join(dir, 'locks')
   let lease: (() => Promise<void>) | undefined
   try {
@@ -134,7 +136,7 @@ export async function openRepo (path: string, options: OpenRepoOptions = {}): Pr
 }
 
 /** What a folder holds: a current repo, one of the earlier layout, nothing yet, or leftovers of a repo whose marker is gone. */
-async function openEngine (dir: string, options: AbortOptions & { create: boolean, onWait?: OnWait, prefetchReads?: boolean }): Promise<Engine> {
+async function openEngine (dir: string, options: AbortOptions & { create: boolean, onWait?: OnWait, onCreate?: (dir: string) => void, prefetchReads?: boolean }): Promise<Engine> {
   for (;;) {
     const marker = await readMarker(dir)
     if (marker === 'current') return openCurrent(dir, options.prefetchReads)
@@ -187,6 +189,7 @@ async function openEngine (dir: string, options: AbortOptions & { create: boolea
         await engine.close()
         throw err
       }
+      options.onCreate?.(dir)
       return engine
     } finally {
       await rm(join(dir, CREATING), { force: true })

@@ -1,6 +1,9 @@
+import { execFileSync } from 'node:child_process'
 import { UnixFS } from 'ipfs-unixfs'
 import { describe, expect, it } from 'vitest'
-import { UINT64_FIX_APPLIED } from '../../../src/core/unixfs/uint64-fix.js'
+// the fix as the code that builds files loads it (profiles.ts imports it): not imported here directly
+import '../../../src/core/unixfs/profiles.js'
+import { ROOT } from '../../helpers/cli.js'
 
 
 /** A varint, written here independently of protons-runtime. */
@@ -12,8 +15,20 @@ function varint (n: bigint): number[] {
 }
 
 describe('UnixFS sizes from 2^31 to 2^32 − 1 (protons-runtime writes them wrongly; uint64-fix.ts)', () => {
-  it('is in place while the dependency has the bug', () => {
-    expect(typeof UINT64_FIX_APPLIED).toBe('boolean')
+  it('is in place while the dependency has the bug', async () => {
+    // ipfs-unixfs as it is, in a process that does not load the fix: does it write 2^31 wrongly?
+    const probe = `import { UnixFS } from 'ipfs-unixfs'
+      const bytes = new UnixFS({ type: 'file', blockSizes: [2n ** 31n] }).marshal()
+      process.stdout.write(JSON.stringify(Array.from(bytes)))`
+    const unfixed = Buffer.from(JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', probe], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 })))
+    const right = Buffer.from([0x20, ...varint(2n ** 31n)])
+    const dependencyHasBug = unfixed.indexOf(right) < 0
+    // here, with the fix loaded as the builders load it, the same size is written right
+    const fixed = Buffer.from(new UnixFS({ type: 'file', blockSizes: [2n ** 31n] }).marshal())
+    expect(fixed.indexOf(right)).toBeGreaterThan(0)
+    // and the fix changed the writer exactly when the dependency needs it
+    const { UINT64_FIX_APPLIED } = await import('../../../src/core/unixfs/uint64-fix.js')
+    expect(UINT64_FIX_APPLIED).toBe(dependencyHasBug)
   })
 
   for (const n of [2n ** 31n, 2n ** 31n + 5n, 2n ** 32n - 1n, 2n ** 32n + 7n, 2n ** 30n, 2n ** 40n]) {
