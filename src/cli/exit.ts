@@ -2,7 +2,7 @@ import { BlockNotFoundError, isPublishError } from '../errors.js'
 import type { ErrorCode } from '../errors.js'
 import { printable } from './printable.js'
 
-/** The exit codes of the CLI (documented in the README). */
+/** The exit codes of the CLI (documented in docs/commands.md, "Exit codes"). */
 export const EXIT = {
   OK: 0,
   FAILURE: 1,

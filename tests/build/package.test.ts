@@ -5,7 +5,7 @@
 // own `npm ci`), as a registry install would with the same versions.
 import { execFileSync, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { delimiter, dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -74,10 +74,12 @@ console.log(r.ok ? r.cid : r.error.code)`
     expect(errors.stdout.trim()).toBe('true ERR_NOT_FOUND')
   })
 
-  it('the README\'s TypeScript examples compile against the installed types, strict, libraries checked', () => {
+  it('the TypeScript examples of the README and docs/ compile against the installed types, strict, libraries checked', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
-    const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map(m => m[1])
-    expect(blocks.length).toBeGreaterThanOrEqual(2)
+    const docs = readdirSync(join(ROOT, 'docs')).filter(f => f.endsWith('.md')).sort().map(f => readFileSync(join(ROOT, 'docs', f), 'utf8'))
+    const tsBlocks = (md: string): string[] => [...md.matchAll(/```ts\n([\s\S]*?)```/g)].map(m => m[1])
+    expect(tsBlocks(readme).length).toBeGreaterThanOrEqual(2)
+    const blocks = [readme, ...docs].flatMap(tsBlocks)
     blocks.forEach((b, i) => writeFileSync(join(proj, `readme-${i}.ts`), b + '\nexport {}\n'))
     writeFileSync(join(proj, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', skipLibCheck: false, typeRoots: [join(ROOT, 'node_modules', '@types')], types: ['node'] }, include: ['readme-*.ts'] }))
     const tsc = run(NODE, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'])
