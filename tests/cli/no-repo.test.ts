@@ -16,7 +16,7 @@ describe('a folder with no repo', () => {
     for (const args of [['ls'], ['stat'], ['pin', 'ls'], ['key', 'ls'], ['gc'], ['verify', '--all']]) {
       const r = await cli(['--repo', repo, ...args])
       expect(r.code, args.join(' ')).toBe(1)
-      expect(r.stderr).toMatch(/^error: no repo at .*\(a command that writes to a repo makes one: publish, add, import, edition, key gen, key import, name publish, pin add, pin remote service add, serve\)\n$/)
+      expect(r.stderr).toMatch(/^error: no repo at .*\(a command that writes to a repo makes one: publish, add, import, key gen, key import, name publish, pin add, pin remote service add, serve\)\n$/)
       expect(existsSync(repo)).toBe(false)
     }
   })

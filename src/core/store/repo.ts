@@ -161,7 +161,7 @@ async function openEngine (dir: string, options: AbortOptions & { create: boolea
     if (leftovers.length > 0 && !(leftovers.length === 1 && leftovers[0] === ENGINE_DIR && isUnusedEngine(dir))) {
       throw new RepoError(`the repo at ${dir} is damaged: ${REPO_MARKER} is missing but ${leftovers.join(', ')} ${leftovers.length === 1 ? 'is' : 'are'} there; nothing was changed`)
     }
-    if (!options.create) throw new RepoError(`no repo at ${dir} (a command that writes to a repo makes one: publish, add, import, edition, key gen, key import, name publish, pin add, pin remote service add, serve)`)
+    if (!options.create) throw new RepoError(`no repo at ${dir} (a command that writes to a repo makes one: publish, add, import, key gen, key import, name publish, pin add, pin remote service add, serve)`)
     // a new repo (or one whose creation was interrupted before its marker was written)
     try {
       await mkdir(dir, { recursive: true })
