@@ -76,7 +76,7 @@ function listWalker (blocks: CID[]): GraphWalkerFactory {
  * that Helia 7's `pins.rm` gets wrong: it keeps only the removed pin in each
  * block's `pinnedBy` list instead of dropping it, so after "unpin A, pin A
  * again, unpin B" a block that A still needs is left unpinned and `gc` deletes
- * it (tests/core/store/pins.test.ts shows the case). The records are read
+ * it (tests/cli/pins-gc.test.ts shows the case). The records are read
  * before the removal and rewritten after it with the removed pin taken out.
  */
 export async function unpinRoot (repo: Repo, cid: CID, options: AbortOptions & { blocks?: CID[] } = {}): Promise<void> {
