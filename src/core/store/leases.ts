@@ -195,6 +195,12 @@ export async function acquireGcLock (dir: string, options: LeaseOptions = {}): P
       options.signal?.throwIfAborted()
       const writers: string[] = []
       for (const name of await readdir(dir)) {
+        if (name.startsWith('gco-') || name.startsWith('gcx-')) {
+          // an owner file or a lock moved aside, left by a process killed while taking or removing the lock
+          const owner = name.slice(4).split('-').slice(0, 2).join('-')
+          if (owner !== self && !alive(owner)) await rm(join(dir, name), { force: true })
+          continue
+        }
         if (!name.startsWith('w-')) continue
         const owner = name.slice(2).split('-').slice(0, 2).join('-')
         if (alive(owner)) writers.push(owner.split('-')[0])

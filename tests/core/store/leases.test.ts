@@ -70,6 +70,11 @@ describe('writer leases and the gc lock', () => {
     expect((await readdir(dir)).sort()).toEqual(['gc', `gco-${process.pid}-${startTime(process.pid)}`])
     await releaseGc()
     expect(await readdir(dir)).toEqual([])
+    // what a gc killed while taking or removing its lock leaves: its owner file, unlinked, or the lock moved aside
+    await writeFile(join(dir, 'gco-4194305-123'), '')
+    await writeFile(join(dir, 'gcx-4194305-123-1'), '')
+    await (await acquireGcLock(dir))()
+    expect(await readdir(dir)).toEqual([])
     await staleLock(dir)
     const release = await acquireWriterLease(dir)
     expect((await readdir(dir)).filter(n => n.startsWith('gc'))).toEqual([])
