@@ -9,7 +9,7 @@ import type { AbortOptions } from 'abort-error'
  * The repo's garbage-collection lock, as Kubo's GC lock works, across processes:
  * every process that writes (publish, add, import, pin) holds a writer lease, a
  * file `locks/w-<pid>-<start>-<n>`, while its repo is open; `gc` holds `locks/gc`
- * (a link to its owner's file `locks/gco-<pid>-<start>`). Every one of these
+ * (a link to its owner's file `locks/gco-<pid>-<start>-<n>`). Every one of these
  * files is empty: gc can take its lock on a full disk.
  * A writer that finds `gc` held waits; gc, once it holds `gc`, waits until no
  * writer lease is left. So gc never sweeps while a block a writer is about to pin
@@ -64,7 +64,7 @@ async function waitTurn (delay: number, options: LeaseOptions): Promise<number> 
 }
 
 /**
- * The gc lock is the empty file `gco-<pid>-<start>` of its owner, linked as `gc`
+ * The gc lock is the empty file `gco-<pid>-<start>-<n>` of its owner, linked as `gc`
  * (a link is made only where no `gc` is, and the lock and its owner appear at
  * once): files with no bytes, so that gc can take the lock on a full disk. A lock
  * is told from any later one by its file (inode number and times: a number alone
@@ -74,7 +74,7 @@ interface GcLock {
   /** The identity of the lock's file, see {@link fileId}. */
   id: string
   mtimeMs: number
-  /** `<pid>-<start>`, or '' when no owner file is linked to the lock (one being removed, or whose remover was killed). */
+  /** `<pid>-<start>-<n>`, or '' when no owner file is linked to the lock (one being removed, or whose remover was killed). */
   owner: string
 }
 
@@ -170,7 +170,9 @@ export async function acquireWriterLease (dir: string, options: LeaseOptions = {
  */
 export async function acquireGcLock (dir: string, options: LeaseOptions = {}): Promise<() => Promise<void>> {
   await mkdir(dir, { recursive: true })
-  const mine = join(dir, `gco-${self}`)
+  // one owner file per lock taken (two in one process must not share one)
+  const owner = `${self}-${++leaseCount}`
+  const mine = join(dir, `gco-${owner}`)
   let said = false
   let id: string
   for (let delay = 10; ; delay = await waitTurn(delay, options)) {
@@ -188,7 +190,7 @@ export async function acquireGcLock (dir: string, options: LeaseOptions = {}): P
     if (lock != null && staleGc(lock)) { await removeGc(dir, lock); continue }
     if (!said) { options.onWait?.(`waiting for another gc (pid ${lock == null || lock.owner === '' ? '?' : lock.owner.split('-')[0]}) to finish`); said = true }
   }
-  const release = async (): Promise<void> => { await removeGc(dir, { id, mtimeMs: 0, owner: self }) }
+  const release = async (): Promise<void> => { await removeGc(dir, { id, mtimeMs: 0, owner }) }
   try {
     said = false
     for (let delay = 10; ; delay = await waitTurn(delay, options)) {
@@ -197,8 +199,7 @@ export async function acquireGcLock (dir: string, options: LeaseOptions = {}): P
       for (const name of await readdir(dir)) {
         if (name.startsWith('gco-') || name.startsWith('gcx-')) {
           // an owner file or a lock moved aside, left by a process killed while taking or removing the lock
-          const owner = name.slice(4).split('-').slice(0, 2).join('-')
-          if (owner !== self && !alive(owner)) await rm(join(dir, name), { force: true })
+          if (!alive(name.slice(4))) await rm(join(dir, name), { force: true })
           continue
         }
         if (!name.startsWith('w-')) continue

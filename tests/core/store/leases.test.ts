@@ -67,7 +67,7 @@ describe('writer leases and the gc lock', () => {
     await writeFile(join(dir, 'w-4194305-123-1'), '')
     const releaseGc = await acquireGcLock(dir)
     // the dead writer's lease is gone; the lock names this process by its pid and start time
-    expect((await readdir(dir)).sort()).toEqual(['gc', `gco-${process.pid}-${startTime(process.pid)}`])
+    expect((await readdir(dir)).sort()).toEqual(['gc', expect.stringMatching(new RegExp(`^gco-${process.pid}-${startTime(process.pid)}-\\d+$`))])
     await releaseGc()
     expect(await readdir(dir)).toEqual([])
     // what a gc killed while taking or removing its lock leaves: its owner file, unlinked, or the lock moved aside
@@ -101,7 +101,7 @@ describe('writer leases and the gc lock', () => {
     const releaseGc = await acquireGcLock(dir)
     // the second removes what it judged: the new gc's lock stays
     await removeGcLock(dir, judged as any)
-    expect((await readdir(dir)).sort()).toEqual(['gc', `gco-${process.pid}-${startTime(process.pid)}`])
+    expect((await readdir(dir)).sort()).toEqual(['gc', expect.stringMatching(new RegExp(`^gco-${process.pid}-${startTime(process.pid)}-\\d+$`))])
     await expect(acquireWriterLease(dir, { signal: AbortSignal.timeout(200) })).rejects.toMatchObject({ name: expect.stringMatching(/AbortError|TimeoutError/) })
     await releaseGc()
     expect(await readdir(dir)).toEqual([])
@@ -124,6 +124,20 @@ describe('writer leases and the gc lock', () => {
     expect((await stat(join(dir, 'gc'))).ino).toBe(ino)
     await expect(acquireWriterLease(dir, { signal: AbortSignal.timeout(200) })).rejects.toMatchObject({ name: expect.stringMatching(/AbortError|TimeoutError/) })
     await releaseGc()
+    expect(await readdir(dir)).toEqual([])
+  })
+
+  it('two gc locks asked for in one process: the second waits for the first, whose lock stays whole', async () => {
+    const dir = join(tmp.path, 'locks')
+    const releaseFirst = await acquireGcLock(dir)
+    let second = false
+    const next = acquireGcLock(dir).then(release => { second = true; return release })
+    // longer than a lock without its owner file is kept
+    await new Promise(resolve => setTimeout(resolve, 2500))
+    expect(second).toBe(false)
+    expect((await readGcLock(dir))?.owner).toMatch(new RegExp(`^${process.pid}-`))
+    await releaseFirst()
+    await (await next)()
     expect(await readdir(dir)).toEqual([])
   })
 })
