@@ -1,4 +1,4 @@
-import { mkdir, open, readlink, symlink, truncate, writeFile } from 'node:fs/promises'
+import { mkdir, open, readdir, readFile, readlink, stat, symlink, truncate, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cli, ROOT, tempDir } from '../helpers/cli.js'
@@ -29,7 +29,6 @@ describe('add', () => {
     const out = join(tmp.path, 'out')
     expect((await cli(['--repo', repo, 'get', cid, '-o', out])).code).toBe(0)
     expect(await readlink(join(out, 'link.html'))).toBe('index.html')
-    const { readFile } = await import('node:fs/promises')
     expect(await readFile(join(out, '.env'), 'utf8')).toBe('SECRET=1')
   })
 
@@ -93,5 +92,49 @@ describe('add', () => {
     const r = await cli(['add', join(tmp.path, 'nope'), '-n'])
     expect(r.code).toBe(3)
     expect(r.stderr.trim()).toMatch(/^error: .*nope: no such file or directory$/)
+  })
+})
+
+describe('add of more than 64 MiB of small blocks, then a large one', () => {
+  it('commits where the pending writes cross the 64 MiB commit threshold, on a large block too (it hung, then exited 13)', async () => {
+    const tmp = await tempDir()
+    try {
+      const dir = join(tmp.path, 'many')
+      await mkdir(dir)
+      // A file under 128 KiB is one small block (kept in LMDB) counting its bytes + 64 toward the
+      // 64 MiB threshold: these 559 bring the pending writes to 38 bytes under it (558 × 120,064 +
+      // 113,114). The folder's own node, put after every file's block, is a large block (559 names
+      // of 255 bytes: over 128 KiB, under the 256 KiB at which it would be sharded): its record (64)
+      // crosses the threshold, whatever order the files' blocks came in.
+      const files = new Map<string, Buffer>()
+      const sizes = [...Array<number>(558).fill(120_000), 113_050]
+      expect(sizes.reduce((sum, size) => sum + size + 64, 0)).toBe(64 * 1024 * 1024 - 38)
+      for (const [i, size] of sizes.entries()) {
+        const bytes = Buffer.alloc(size, i & 0xff)
+        bytes.writeUInt32BE(i, 0) // every block distinct
+        files.set(`${String(i).padStart(4, '0')}-`.padEnd(255, 'x'), bytes)
+      }
+      for (const [name, bytes] of files) await writeFile(join(dir, name), bytes)
+      const expected = await cli(['add', '-n', '-q', dir])
+      expect(expected.code).toBe(0)
+      // the repo exists already, so that opening it queues no write (a new one's Helia version record)
+      const repo = join(tmp.path, 'repo')
+      await writeFile(join(tmp.path, 'first'), 'first')
+      expect((await cli(['--repo', repo, 'add', '-q', join(tmp.path, 'first')])).code).toBe(0)
+      const added = await cli(['--repo', repo, 'add', '-q', dir])
+      expect(added.stderr).toBe('')
+      expect(added.code).toBe(0)
+      const cid = added.stdout.trim()
+      expect(cid).toBe(expected.stdout.trim())
+      // the folder's node is the large block (kept as a file, not in LMDB), and every block was stored
+      const large = (await readdir(join(repo, 'blocks'), { recursive: true, withFileTypes: true })).filter(e => e.isFile())
+      expect(large.length).toBe(1)
+      expect((await stat(join(large[0].parentPath, large[0].name))).size).toBeGreaterThanOrEqual(128 * 1024)
+      const out = join(tmp.path, 'out')
+      expect((await cli(['--repo', repo, 'get', cid, '-o', out])).code).toBe(0)
+      for (const [name, bytes] of files) expect(Buffer.compare(await readFile(join(out, name)), bytes)).toBe(0)
+    } finally {
+      await tmp.cleanup()
+    }
   })
 })

@@ -211,10 +211,13 @@ export class Engine {
       const tmp = await this.blockFiles.writeTemp(bytes)
       const previous = this.pending.blocks.get(k)
       if (previous?.tmp != null) await rm(previous.tmp, { force: true })
-      await this.queueBlock(k, { multihash, kind: 'file', tmp, size: bytes.byteLength })
+      // queued without a commit: a commit waits for every write in `writing`, this one too
+      this.enqueue(k, { multihash, kind: 'file', tmp, size: bytes.byteLength })
     })()
     this.writing.set(k, write)
     try { await write } finally { this.writing.delete(k) }
+    // the commit the pending writes may now call for, once this write is out of `writing`
+    if (this.pendingBytes >= this.flushBytes) await this.flush()
   }
 
   /** Queues the record of a large block whose file is already in place (moving a repo of the earlier layout). */
@@ -229,12 +232,17 @@ export class Engine {
   }
 
   private async queueBlock (k: string, entry: PendingBlock): Promise<void> {
+    this.enqueue(k, entry)
+    if (this.pendingBytes >= this.flushBytes) await this.flush()
+  }
+
+  /** Adds a block write to the pending batch (no commit: see {@link queueBlock}). */
+  private enqueue (k: string, entry: PendingBlock): void {
     // a copy: a multihash is often a view into a much larger buffer (a CAR being read),
     // which a pending entry would otherwise keep alive until the commit
     entry.multihash = Uint8Array.prototype.slice.call(entry.multihash)
     this.pending.blocks.set(k, entry)
     this.pendingBytes += (entry.bytes?.byteLength ?? 0) + 64
-    if (this.pendingBytes >= this.flushBytes) await this.flush()
   }
 
   private pendingBlock (multihash: Bytes): PendingBlock | undefined {

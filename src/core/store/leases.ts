@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
-import { mkdir, open, readdir, rm, stat } from 'node:fs/promises'
+import type { BigIntStats } from 'node:fs'
+import { link, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { AbortOptions } from 'abort-error'
@@ -8,7 +9,7 @@ import type { AbortOptions } from 'abort-error'
  * The repo's garbage-collection lock, as Kubo's GC lock works, across processes:
  * every process that writes (publish, add, import, pin) holds a writer lease, a
  * file `locks/w-<pid>-<start>-<n>`, while its repo is open; `gc` holds `locks/gc`
- * (with its owner in the name of `locks/gco-<pid>-<start>`). Every one of these
+ * (a link to its owner's file `locks/gco-<pid>-<start>-<n>`). Every one of these
  * files is empty: gc can take its lock on a full disk.
  * A writer that finds `gc` held waits; gc, once it holds `gc`, waits until no
  * writer lease is left. So gc never sweeps while a block a writer is about to pin
@@ -63,30 +64,78 @@ async function waitTurn (delay: number, options: LeaseOptions): Promise<number> 
 }
 
 /**
- * The gc lock is an empty file `gc`, made exclusively, and its owner an empty file
- * `gco-<pid>-<start>` beside it: files with no bytes, so that gc can take the lock
- * on a full disk. Returns the owner, '' while the lock is being taken (or was left
- * by a process killed at that moment), or undefined when there is no lock.
+ * The gc lock is the empty file `gco-<pid>-<start>-<n>` of its owner, linked as `gc`
+ * (a link is made only where no `gc` is, and the lock and its owner appear at
+ * once): files with no bytes, so that gc can take the lock on a full disk. A lock
+ * is told from any later one by its file (inode number and times: a number alone
+ * is reused): a process removes only the lock it judged stale, or its own.
  */
-async function gcOwner (dir: string): Promise<string | undefined> {
+interface GcLock {
+  /** The identity of the lock's file, see {@link fileId}. */
+  id: string
+  mtimeMs: number
+  /** `<pid>-<start>-<n>`, or '' when no owner file is linked to the lock (one being removed, or whose remover was killed). */
+  owner: string
+}
+
+/** A file's identity: its inode number, which a later file may reuse, with its modification and birth times (which a rename or a link keeps). */
+function fileId (st: BigIntStats): string {
+  return `${st.ino}-${st.mtimeNs}-${st.birthtimeNs}`
+}
+
+/** The gc lock as it is now, or undefined when there is none. */
+async function gcLock (dir: string): Promise<GcLock | undefined> {
+  const lock = await stat(join(dir, GC), { bigint: true }).catch(() => undefined)
+  if (lock == null) return undefined
   let names: string[]
   try { names = await readdir(dir) } catch { return undefined }
-  if (!names.includes(GC)) return undefined
-  return names.find(n => n.startsWith('gco-'))?.slice(4) ?? ''
+  for (const name of names.filter(n => n.startsWith('gco-'))) {
+    const owner = await stat(join(dir, name), { bigint: true }).catch(() => undefined)
+    if (owner != null && fileId(owner) === fileId(lock)) return { id: fileId(lock), mtimeMs: Number(lock.mtimeMs), owner: name.slice(4) }
+  }
+  return { id: fileId(lock), mtimeMs: Number(lock.mtimeMs), owner: '' }
 }
 
-/** A lock with no owner file, older than this (ms), was left by a process killed while taking it. */
+/** A lock with no owner file, older than this (ms), was left by a process killed while removing it. */
 const OWNERLESS_MS = 2000
 
-async function staleGc (dir: string, owner: string): Promise<boolean> {
-  if (owner !== '') return !alive(owner)
-  const st = await stat(join(dir, GC)).catch(() => undefined)
-  return st == null || Date.now() - st.mtimeMs > OWNERLESS_MS
+function staleGc (lock: GcLock): boolean {
+  if (lock.owner !== '') return !alive(lock.owner)
+  return Date.now() - lock.mtimeMs > OWNERLESS_MS
 }
 
-async function removeGc (dir: string, owner: string): Promise<void> {
-  if (owner !== '') await rm(join(dir, `gco-${owner}`), { force: true })
-  await rm(join(dir, GC), { force: true })
+let asideCount = 0
+
+/**
+ * Removes the lock judged stale, and only it: of the processes that judged it so,
+ * the one that removes its owner file goes on; the lock is then moved aside (an
+ * atomic rename) and deleted if it is still the judged one. A newer lock, taken
+ * after another process removed the judged one, is put back where it was.
+ */
+async function removeGc (dir: string, lock: GcLock): Promise<void> {
+  if (lock.owner !== '') {
+    try {
+      await unlink(join(dir, `gco-${lock.owner}`))
+    } catch (err: any) {
+      if (err.code === 'ENOENT') return // removed by another process, which removes the lock too
+      throw err
+    }
+  }
+  const aside = join(dir, `gcx-${self}-${++asideCount}`)
+  try {
+    await rename(join(dir, GC), aside)
+  } catch (err: any) {
+    if (err.code === 'ENOENT') return
+    throw err
+  }
+  try {
+    if (fileId(await stat(aside, { bigint: true })) !== lock.id) {
+      // not the lock judged: put it back (unless yet another was taken in this instant)
+      await link(aside, join(dir, GC)).catch(() => {})
+    }
+  } finally {
+    await rm(aside, { force: true })
+  }
 }
 
 /**
@@ -102,14 +151,14 @@ export async function acquireWriterLease (dir: string, options: LeaseOptions = {
     // lease first, then look for gc: gc takes its lock first, then looks for leases,
     // so at least one of the two sees the other
     await (await open(lease, 'w')).close()
-    const owner = await gcOwner(dir)
-    if (owner == null) break
-    if (await staleGc(dir, owner)) {
-      await removeGc(dir, owner)
+    const lock = await gcLock(dir)
+    if (lock == null) break
+    if (staleGc(lock)) {
+      await removeGc(dir, lock)
       break
     }
     await rm(lease, { force: true })
-    if (!said) { options.onWait?.(`waiting for gc (pid ${owner === '' ? '?' : owner.split('-')[0]}) to finish`); said = true }
+    if (!said) { options.onWait?.(`waiting for gc (pid ${lock.owner === '' ? '?' : lock.owner.split('-')[0]}) to finish`); said = true }
   }
   return async () => { await rm(lease, { force: true }) }
 }
@@ -121,28 +170,38 @@ export async function acquireWriterLease (dir: string, options: LeaseOptions = {
  */
 export async function acquireGcLock (dir: string, options: LeaseOptions = {}): Promise<() => Promise<void>> {
   await mkdir(dir, { recursive: true })
-  const lock = join(dir, GC)
+  // one owner file per lock taken (two in one process must not share one)
+  const owner = `${self}-${++leaseCount}`
+  const mine = join(dir, `gco-${owner}`)
   let said = false
+  let id: string
   for (let delay = 10; ; delay = await waitTurn(delay, options)) {
     options.signal?.throwIfAborted()
+    await (await open(mine, 'w')).close()
     try {
-      await (await open(lock, 'wx')).close()
-      await (await open(join(dir, `gco-${self}`), 'w')).close()
+      id = fileId(await stat(mine, { bigint: true }))
+      await link(mine, join(dir, GC))
       break
     } catch (err: any) {
+      await rm(mine, { force: true })
       if (err.code !== 'EEXIST') throw err
     }
-    const owner = await gcOwner(dir)
-    if (owner != null && await staleGc(dir, owner)) { await removeGc(dir, owner); continue }
-    if (!said) { options.onWait?.(`waiting for another gc (pid ${owner == null || owner === '' ? '?' : owner.split('-')[0]}) to finish`); said = true }
+    const lock = await gcLock(dir)
+    if (lock != null && staleGc(lock)) { await removeGc(dir, lock); continue }
+    if (!said) { options.onWait?.(`waiting for another gc (pid ${lock == null || lock.owner === '' ? '?' : lock.owner.split('-')[0]}) to finish`); said = true }
   }
-  const release = async (): Promise<void> => { await removeGc(dir, self) }
+  const release = async (): Promise<void> => { await removeGc(dir, { id, mtimeMs: 0, owner }) }
   try {
     said = false
     for (let delay = 10; ; delay = await waitTurn(delay, options)) {
       options.signal?.throwIfAborted()
       const writers: string[] = []
       for (const name of await readdir(dir)) {
+        if (name.startsWith('gco-') || name.startsWith('gcx-')) {
+          // an owner file or a lock moved aside, left by a process killed while taking or removing the lock
+          if (!alive(name.slice(4))) await rm(join(dir, name), { force: true })
+          continue
+        }
         if (!name.startsWith('w-')) continue
         const owner = name.slice(2).split('-').slice(0, 2).join('-')
         if (alive(owner)) writers.push(owner.split('-')[0])
@@ -157,3 +216,6 @@ export async function acquireGcLock (dir: string, options: LeaseOptions = {}): P
   }
   return release
 }
+
+/** For tests: the gc lock as a process judges it, and the removal of the lock so judged. */
+export { gcLock as readGcLock, removeGc as removeGcLock }

@@ -26,14 +26,17 @@ const BATCH_BYTES = 64 * 1024 * 1024
 /**
  * Moves a legacy repo to the LMDB store, losing nothing. It holds LevelDB's lock
  * throughout, so one process moves while others wait (told through `onWait`).
- * Under that lock it starts a new store from scratch (`makeEngine`, discarding
- * what an earlier, interrupted move left), copies every datastore entry and
- * block into it, commits, and calls `markCurrent`; only then are the old files
- * deleted. The old store is only read: a move that fails or is killed leaves it
- * as it was, and the next open starts again. Resolves without doing anything when
- * another process finished the move meanwhile.
+ * Under that lock it checks that no other process finished the move (`isCurrent`:
+ * the marker of the new layout), starts a new store from scratch (`makeEngine`,
+ * discarding what an earlier, interrupted move left), copies every datastore
+ * entry and block into it, commits, calls `markCurrent`, and deletes the old
+ * files, all before it gives the lock up: a process that waited for the lock
+ * finds the move done and the new store is never made again. The old store is
+ * only read until the marker is written: a move that fails or is killed before
+ * leaves it as it was, and the next open starts again. Resolves without doing
+ * anything when another process finished the move meanwhile.
  */
-export async function migrateLegacyRepo (dir: string, makeEngine: () => Promise<Engine>, markCurrent: () => Promise<void>, options: AbortOptions & { onWait?: OnWait } = {}): Promise<void> {
+export async function migrateLegacyRepo (dir: string, isCurrent: () => Promise<boolean>, makeEngine: () => Promise<Engine>, markCurrent: () => Promise<void>, options: AbortOptions & { onWait?: OnWait } = {}): Promise<void> {
   // LevelDB is loaded only here: current repos never load it
   const { Level } = await import('level')
   const db = new Level<Bytes, Bytes>(join(dir, 'store'), { keyEncoding: 'view', valueEncoding: 'view' })
@@ -43,7 +46,11 @@ export async function migrateLegacyRepo (dir: string, makeEngine: () => Promise<
       await db.open({ createIfMissing: false })
       break
     } catch (err: any) {
-      if (!isLegacyRepo(dir)) return // moved by another process meanwhile
+      if (!isLegacyRepo(dir)) {
+        // moved by another process meanwhile: an open that came while it deleted the old files may have made LevelDB's lock file again
+        if (await isCurrent()) await removeLegacy(dir)
+        return
+      }
       const locked = err?.code === 'LEVEL_LOCKED' || err?.cause?.code === 'LEVEL_LOCKED'
       if (!locked) throw new RepoError(`cannot move the repo at ${dir} to the new store: its LevelDB store cannot be read (${err.cause?.message ?? err.message}); the old store is untouched`, { cause: err })
       if (!said) { options.onWait?.('waiting for another process that is moving the repo to the new store'); said = true }
@@ -53,22 +60,26 @@ export async function migrateLegacyRepo (dir: string, makeEngine: () => Promise<
   let engine: Engine | undefined
   const packs = new PackReader(join(dir, 'packs'))
   try {
-    if (!isLegacyRepo(dir)) return
-    engine = await makeEngine()
-    await copyEntries(db, engine, packs, dir, options)
-    await engine.close()
-    engine = undefined
-    await markCurrent()
-  } catch (err: any) {
-    await engine?.discard().catch(() => {})
-    await engine?.env.close().catch(() => {})
-    if (err instanceof RepoError || err?.name === 'AbortError') throw err
-    throw new RepoError(`cannot move the repo at ${dir} to the new store: ${err.message}; the old store is untouched`, { cause: err })
+    // moved by another process while this one waited for the lock (it may be deleting the old files now)
+    if (!isLegacyRepo(dir) || await isCurrent()) return
+    try {
+      engine = await makeEngine()
+      await copyEntries(db, engine, packs, dir, options)
+      await engine.close()
+      engine = undefined
+      await markCurrent()
+    } catch (err: any) {
+      await engine?.discard().catch(() => {})
+      await engine?.env.close().catch(() => {})
+      if (err instanceof RepoError || err?.name === 'AbortError') throw err
+      throw new RepoError(`cannot move the repo at ${dir} to the new store: ${err.message}; the old store is untouched`, { cause: err })
+    }
+    // the old files go while the lock is held (a waiter that gets it finds the marker)
+    await removeLegacy(dir)
   } finally {
     packs.close()
     await db.close()
   }
-  await removeLegacy(dir)
 }
 
 async function copyEntries (db: any, engine: Engine, packs: PackReader, dir: string, options: AbortOptions): Promise<void> {
@@ -88,8 +99,8 @@ async function copyEntries (db: any, engine: Engine, packs: PackReader, dir: str
     await step(value.byteLength)
   }
   for await (const [key, value] of sub('p').iterator()) {
+    // a pack missing or short is an error: the move would lose the block
     const bytes = packs.read(value)
-    if (bytes == null) continue // its pack was already short: the block was missing before the move
     await engine.putBlock(key, bytes)
     await step(bytes.byteLength)
   }
@@ -103,8 +114,12 @@ async function copyEntries (db: any, engine: Engine, packs: PackReader, dir: str
   await engine.flush(options)
 }
 
-/** Deletes what the legacy layout kept (after the repo is marked current). */
+/**
+ * Deletes what the legacy layout kept (after the repo is marked current). `store/CURRENT`
+ * goes first: from then on the folder is not a legacy repo.
+ */
 export async function removeLegacy (dir: string): Promise<void> {
+  await rm(join(dir, 'store', 'CURRENT'), { force: true })
   await rm(join(dir, 'store'), { recursive: true, force: true })
   await rm(join(dir, 'packs'), { recursive: true, force: true })
   await rm(join(dir, 'owner.pid'), { force: true })
@@ -128,30 +143,35 @@ async function moveTwoCharacterShards (dir: string): Promise<void> {
 
 /** Reads small blocks out of layout 2's pack files. */
 class PackReader {
-  private readonly fds = new Map<number, number | null>()
+  private readonly fds = new Map<number, number>()
   constructor (private readonly dir: string) {}
 
-  read (location: Bytes): Bytes | undefined {
+  /** A block's bytes; a pack that is missing or too short for it is an error. */
+  read (location: Bytes): Bytes {
     const b = Buffer.from(location.buffer, location.byteOffset, location.byteLength)
     const pack = b.readUInt32BE(0)
     const offset = b.readUInt32BE(4)
     const length = b.readUInt32BE(8)
+    const name = `packs/${String(pack).padStart(8, '0')}.pack`
     let fd = this.fds.get(pack)
     if (fd === undefined) {
-      try { fd = openSync(join(this.dir, `${String(pack).padStart(8, '0')}.pack`), 'r') } catch { fd = null }
+      try {
+        fd = openSync(join(this.dir, name.slice('packs/'.length)), 'r')
+      } catch (err: any) {
+        throw new RepoError(`cannot move the repo at ${join(this.dir, '..')} to the new store: ${name} cannot be read (${err.code ?? err.message}); the old store is untouched`, { cause: err })
+      }
       this.fds.set(pack, fd)
     }
-    if (fd == null) return undefined
     const out = Buffer.allocUnsafe(length)
     for (let done = 0; done < length;) {
       const n = readSync(fd, out, done, length - done, offset + done)
-      if (n === 0) return undefined
+      if (n === 0) throw new RepoError(`cannot move the repo at ${join(this.dir, '..')} to the new store: ${name} ends before a block it holds (at byte ${offset + done}); the old store is untouched`)
       done += n
     }
     return out
   }
 
   close (): void {
-    for (const fd of this.fds.values()) if (fd != null) closeSync(fd)
+    for (const fd of this.fds.values()) closeSync(fd)
   }
 }

@@ -8,7 +8,7 @@ import { Engine, ENGINE_DIR } from './engine.js'
 import { setEngine } from './engine-of.js'
 import { EngineBlockstore, EngineDatastore } from './engine-stores.js'
 import { acquireGcLock, acquireWriterLease } from './leases.js'
-import { isLegacyRepo, migrateLegacyRepo } from './migrate.js'
+import { isLegacyRepo, migrateLegacyRepo, removeLegacy } from './migrate.js'
 import { VerifyingBlockstore } from './verifying-blockstore.js'
 import type { OnWait } from './leases.js'
 import type { Helia } from '@helia/interface'
@@ -139,10 +139,15 @@ export async function openRepo (path: string, options: OpenRepoOptions = {}): Pr
 async function openEngine (dir: string, options: AbortOptions & { create: boolean, onWait?: OnWait, onCreate?: (dir: string) => void, prefetchReads?: boolean }): Promise<Engine> {
   for (;;) {
     const marker = await readMarker(dir)
-    if (marker === 'current') return openCurrent(dir, options.prefetchReads)
+    if (marker === 'current') {
+      // the old files of a move killed after its marker was written (only that move deletes them otherwise)
+      if (isLegacyRepo(dir)) await removeLegacy(dir)
+      return openCurrent(dir, options.prefetchReads)
+    }
     if (isLegacyRepo(dir)) {
       await migrateLegacyRepo(
         dir,
+        async () => await readMarker(dir) === 'current',
         async () => {
           await rm(join(dir, ENGINE_DIR), { recursive: true, force: true })
           return Engine.open(dir, { create: true })

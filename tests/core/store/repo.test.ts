@@ -1,5 +1,7 @@
 import { cp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { CID } from 'multiformats/cid'
@@ -8,7 +10,8 @@ import { Key } from 'interface-datastore'
 import { openRepo } from '../../../src/core/store/repo.js'
 import { engineOf } from '../../../src/core/store/engine-of.js'
 import { rawCid } from '../../../src/core/unixfs/hash.js'
-import { ROOT, tempDir } from '../../helpers/cli.js'
+import { BIN, cli, ROOT, tempDir } from '../../helpers/cli.js'
+import { track } from '../../helpers/processes.js'
 import type { Repo } from '../../../src/core/store/repo.js'
 
 async function bytesOf (gen: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<Buffer> {
@@ -257,6 +260,76 @@ describe('a repo written by the previous release (LevelDB and pack files)', () =
     expect(existsSync(join(path, 'store'))).toBe(false)
     expect(existsSync(join(path, 'packs'))).toBe(false)
     expect(JSON.parse(await readFile(join(path, 'repo.json'), 'utf8'))).toMatchObject({ version: 3 })
+  })
+
+  it('a process that waited for the lock while another moved the repo opens the new store: it never moves the repo again', async () => {
+    const fixture = join(ROOT, 'tests', 'fixtures', 'repo-v2')
+    const expected = JSON.parse(await readFile(join(fixture, 'expected.json'), 'utf8'))
+    const path = join(tmp.path, 'r')
+    await cp(fixture, path, { recursive: true })
+    // what the first process makes: the repo moved (elsewhere here), then written to (a file added after the move)
+    const moved = join(tmp.path, 'moved')
+    await cp(fixture, moved, { recursive: true })
+    await writeFile(join(tmp.path, 'later.txt'), 'added after the move')
+    const added = await cli(['--repo', moved, 'add', '-q', join(tmp.path, 'later.txt')])
+    expect(added.code).toBe(0)
+    // the first process holds LevelDB's lock
+    const holder = track(spawn(process.execPath, [join(ROOT, 'tests', 'fixtures', 'hold-leveldb-lock.mjs'), join(path, 'store')], { stdio: ['pipe', 'pipe', 'inherit'] }))
+    const holderOut: string[] = []
+    holder.stdout.setEncoding('utf8').on('data', (d: string) => holderOut.push(d))
+    while (!holderOut.join('').includes('locked')) await once(holder.stdout, 'data')
+    // a second process opens the repo and waits for the lock
+    const waiter = track(spawn(process.execPath, [BIN, '--repo', path, 'pin', 'ls'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, IPFS_PUBLISH_REPO: '' } }))
+    const out: string[] = []
+    const err: string[] = []
+    waiter.stdout.setEncoding('utf8').on('data', (d: string) => out.push(d))
+    waiter.stderr.setEncoding('utf8').on('data', (d: string) => err.push(d))
+    let gone = false
+    const exited = once(waiter, 'exit').finally(() => { gone = true })
+    while (!err.join('').includes('waiting for another process that is moving the repo')) {
+      if (gone) throw new Error(`the second process did not wait for the lock: ${err.join('')}`)
+      await Promise.race([once(waiter.stderr, 'data'), exited])
+    }
+    // the first process's move is done: its store and marker are in place, and it deletes the old
+    // files (the old code gave the lock up before deleting them: the waiter could take it in between)
+    for (const name of ['lmdb', 'blocks', 'repo.json']) await cp(join(moved, name), join(path, name), { recursive: true, force: true })
+    holder.stdin.end()
+    await once(holder, 'exit')
+    const [code] = await exited
+    expect(err.join('')).not.toMatch(/error/)
+    expect(code).toBe(0)
+    // the store the first process made is the one open, with what was written to it after the move
+    const pins = out.join('').trim().split('\n').map(line => line.split(' ')[0]).sort()
+    expect(pins).toEqual([...expected.articles.map((a: any) => a.cid), expected.added.cid, added.stdout.trim()].sort())
+    expect(existsSync(join(path, 'store'))).toBe(false)
+    expect(existsSync(join(path, 'packs'))).toBe(false)
+  })
+
+  it('two processes opening a repo of the earlier layout at once: one moves it, the other opens what it made, nothing is lost', async () => {
+    const fixture = join(ROOT, 'tests', 'fixtures', 'repo-v2')
+    const expected = JSON.parse(await readFile(join(fixture, 'expected.json'), 'utf8'))
+    const all = [...expected.articles.map((a: any) => a.cid), expected.added.cid].sort()
+    const path = join(tmp.path, 'r')
+    await cp(fixture, path, { recursive: true })
+    const results = await Promise.all([cli(['--repo', path, 'pin', 'ls', '-q']), cli(['--repo', path, 'pin', 'ls', '-q'])])
+    for (const r of results) {
+      expect(r.stderr).not.toMatch(/error/)
+      expect(r.code).toBe(0)
+      expect(r.stdout.trim().split('\n').sort()).toEqual(all)
+    }
+    const again = await cli(['--repo', path, 'pin', 'ls', '-q'])
+    expect(again.stdout.trim().split('\n').sort()).toEqual(all)
+    expect(existsSync(join(path, 'store'))).toBe(false)
+    expect(existsSync(join(path, 'packs'))).toBe(false)
+  })
+
+  it('a pack file missing during a move is an error, not a block skipped: the old store stays as it was', async () => {
+    const path = join(tmp.path, 'r')
+    await cp(join(ROOT, 'tests', 'fixtures', 'repo-v2'), path, { recursive: true })
+    await rm(join(path, 'packs', '00000001.pack'))
+    await expect(openRepo(path)).rejects.toMatchObject({ code: 'ERR_REPO', message: expect.stringMatching(/cannot move the repo .*packs\/00000001\.pack cannot be read \(ENOENT\).* the old store is untouched/) })
+    expect(existsSync(join(path, 'repo.json'))).toBe(false)
+    expect(existsSync(join(path, 'store', 'CURRENT'))).toBe(true)
   })
 
   it('a move that cannot finish says so and leaves the old store usable: once the cause is gone, the move completes', async () => {
