@@ -142,7 +142,8 @@ export async function startRpcServer (repo: Repo, options: RpcServerOptions): Pr
     if (inputError != null) throw inputError
     if (code === 0) return out
     if (input != null) input.resume() // the rest of an upload refused midway is discarded
-    const line = err.split('\n').map(l => l.trim()).filter(l => l.startsWith('error: ')).pop()?.slice('error: '.length) ?? `the command failed (exit ${String(code)})`
+    // the CLI's advice on what to run next means nothing to an RPC client
+    const line = err.split('\n').map(l => l.trim()).filter(l => l.startsWith('error: ')).pop()?.slice('error: '.length).replace(/ \(publish or import it first[^)]*\)$/, '') ?? `the command failed (exit ${String(code)})`
     // exit 2 (usage), 3 (incomplete: a block missing), 4 (a bad block, a truncated or malformed CAR): the request's fault
     throw new RpcError(code === 2 || code === 3 || code === 4 ? 400 : 500, line, code === 2 || code === 3 || code === 4 ? ERR_CLIENT : ERR_NORMAL)
   }
@@ -276,6 +277,11 @@ export async function startRpcServer (repo: Repo, options: RpcServerOptions): Pr
       if (!(err instanceof RpcError)) log(`rpc: ${req.method ?? ''} ${(req.url ?? '').split('?')[0].slice(0, 200)}: ${String(err?.message ?? err)}`)
       fail(res, err instanceof RpcError ? err : new RpcError(500, String(err?.message ?? err)))
     })
+  })
+  // a client that waits for "100 Continue" before sending its body gets it only with the token
+  server.on('checkContinue', (req, res) => {
+    if (token == null || checkBearer(req.headers.authorization, token) === 'ok') res.writeContinue()
+    server.emit('request', req, res)
   })
   // bounded: the headers within 30 s, a stalled upload ends after 5 minutes without a byte
   server.headersTimeout = 30_000
