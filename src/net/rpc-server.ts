@@ -268,14 +268,14 @@ export async function startRpcServer (repo: Repo, options: RpcServerOptions): Pr
 
   const server = createServer((req, res) => {
     if (requests >= maxRequests) {
-      fail(res, new RpcError(503, `${maxRequests} requests are being handled: try again shortly`))
+      fail(req, res, new RpcError(503, `${maxRequests} requests are being handled: try again shortly`))
       return
     }
     requests++
     res.once('close', () => { requests-- })
     handle(req, res).catch((err: any) => {
       if (!(err instanceof RpcError)) log(`rpc: ${req.method ?? ''} ${(req.url ?? '').split('?')[0].slice(0, 200)}: ${String(err?.message ?? err)}`)
-      fail(res, err instanceof RpcError ? err : new RpcError(500, String(err?.message ?? err)))
+      fail(req, res, err instanceof RpcError ? err : new RpcError(500, String(err?.message ?? err)))
     })
   })
   // a client that waits for "100 Continue" before sending its body gets it only with the token
@@ -305,12 +305,22 @@ export async function startRpcServer (repo: Repo, options: RpcServerOptions): Pr
   }
 }
 
-/** A Kubo error: `{"Message","Code","Type":"error"}`; the connection closes after it (an unread body is not read). */
-function fail (res: ServerResponse, err: RpcError): void {
+/** The most bytes of a refused request's body read (and dropped) so that its client can read the answer; past it, the connection is closed. */
+const DRAIN_BYTES = 1024 * 1024
+
+/**
+ * A Kubo error: `{"Message","Code","Type":"error"}`. The rest of the body is never
+ * processed: a small one (said length up to DRAIN_BYTES) is read and dropped, so
+ * that the client, still sending, reads the answer; otherwise the connection closes.
+ */
+function fail (req: IncomingMessage, res: ServerResponse, err: RpcError): void {
   if (res.headersSent) { res.destroy(); return }
+  const length = Number(req.headers['content-length'] ?? 'NaN')
+  const drain = !req.complete && Number.isInteger(length) && length <= DRAIN_BYTES && req.headers['transfer-encoding'] == null
+  if (drain) { req.unpipe(); req.resume() }
   res.writeHead(err.status, {
     'Content-Type': 'application/json',
-    Connection: 'close',
+    ...(drain || req.complete ? {} : { Connection: 'close' }),
     ...(err.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {})
   })
   res.end(JSON.stringify({ Message: err.message, Code: err.code, Type: 'error' }) + '\n')

@@ -224,7 +224,7 @@ describe('serve --rpc-listen without a token', () => {
     const tmp = await tempDir()
     const env = { ...process.env }
     delete env.IPFS_PUBLISH_RPC_TOKEN
-    const node = await serve(join(tmp.path, 'node'), ['--rpc-listen', '127.0.0.1:0'], 120_000, process.execPath, env)
+    const node = await serve(join(tmp.path, 'node'), ['--rpc-listen', '127.0.0.1:0', '--rpc-max-body', '65536'], 120_000, process.execPath, env)
     try {
       expect(node.stderr()).toMatch(/the RPC API at http:\/\/127\.0\.0\.1:\d+ takes no token: it listens on loopback only/)
       const res = await fetch(`${node.rpc!}/api/v0/version`, { method: 'POST' })
@@ -232,6 +232,25 @@ describe('serve --rpc-listen without a token', () => {
       // a web page may not post to it (no CSRF into the local node)
       const page = await fetch(`${node.rpc!}/api/v0/pin/ls`, { method: 'POST', headers: { origin: 'https://evil.example' } })
       expect(page.status).toBe(403)
+      // a body larger than it takes: 413, whether its length is said (refused before reading) or not (refused when reached); nothing stored
+      const file = join(tmp.path, 'big.bin')
+      await writeFile(file, randomBytes(200 * 1024))
+      const car = await ipfsCar(file, join(tmp.path, 'big.car'))
+      const said = await dagImport(node.rpc!, car.bytes)
+      expect(said.status).toBe(413)
+      expect(await said.json()).toEqual(kuboError(/larger than this node takes \(65536 bytes\)/))
+      const form = new FormData()
+      form.append('file', new Blob([car.bytes]), 'big.car')
+      const encoded = new Response(form)
+      const streamed = await fetch(`${node.rpc!}/api/v0/dag/import`, { method: 'POST', body: encoded.body, headers: { 'content-type': encoded.headers.get('content-type')! }, duplex: 'half' } as any).catch((err: Error) => err)
+      // the node answers 413, or closes the connection as it refuses the rest of the upload
+      if (streamed instanceof Response) {
+        expect(streamed.status).toBe(413)
+        expect(await streamed.json()).toEqual(kuboError(/larger than this node takes/))
+      }
+      expect((await fetch(`${node.gateway}/ipfs/${car.root}`)).status).toBe(404)
+      const ls = await fetch(`${node.rpc!}/api/v0/pin/ls`, { method: 'POST' })
+      expect(await ls.json()).toEqual({ Keys: {} })
     } finally {
       await node.stop('SIGKILL')
       await tmp.cleanup()
