@@ -45,7 +45,7 @@ describe('serve --rpc-listen: uploads from CI into the newsroom\'s node', () => 
     const { generateKeyPair } = await import('@libp2p/crypto/keys')
     acceptKey = await generateKeyPair('Ed25519')
     const { base36 } = await import('multiformats/bases/base36')
-    node = await serve(join(tmp.path, 'node'), ['--rpc-listen', '127.0.0.1:0', '--accept-name', acceptKey.publicKey.toCID().toString(base36)], 400_000, process.execPath, { ...process.env, IPFS_PUBLISH_RPC_TOKEN: token })
+    node = await serve(join(tmp.path, 'node'), ['--rpc-listen', '127.0.0.1:0', '--accept-name', acceptKey.publicKey.toCID().toString(base36), '--ipns-max-names', '2'], 400_000, process.execPath, { ...process.env, IPFS_PUBLISH_RPC_TOKEN: token })
     rpc = node.rpc!
     expect(rpc).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
   }, 120_000)
@@ -138,9 +138,20 @@ describe('serve --rpc-listen: uploads from CI into the newsroom\'s node', () => 
     const iterator = await CarBlockIterator.fromBytes(car.bytes)
     const first = (await iterator[Symbol.asyncIterator]().next()).value
     expect((await fetch(`${node.gateway}/ipfs/${first.cid}?format=raw`)).status).toBe(404)
-    // and a whole one is taken afterwards (the refusals left the node working)
-    expect((await dagImport(rpc, car.bytes, token)).status).toBe(200)
+    // a whole one is taken afterwards (the refusals left the node working), here without pinning its root
+    const unpinned = new FormData()
+    unpinned.append('file', new Blob([car.bytes]), 'big.car')
+    const imported = await fetch(`${rpc}/api/v0/dag/import?pin-roots=false`, { method: 'POST', body: unpinned, headers: { authorization: `Bearer ${token}` } })
+    expect(imported.status).toBe(200)
+    expect(await imported.text()).toBe('') // as Kubo: roots are reported when pinned
     expect((await fetch(`${node.gateway}/ipfs/${first.cid}?format=raw`)).status).toBe(200)
+    // serve holds no writer lease (an import's child holds one while it runs): gc in another process is not blocked,
+    // frees the unpinned import, keeps what is pinned
+    const gc = await cli(['--repo', join(tmp.path, 'node'), 'gc'], { timeout: 120_000 })
+    expect(gc.code).toBe(0)
+    expect((await fetch(`${node.gateway}/ipfs/${first.cid}?format=raw`)).status).toBe(404)
+    const pinned = await fetch(`${rpc}/api/v0/pin/ls?type=recursive`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })
+    for (const cid of Object.keys((await pinned.json()).Keys)) expect((await fetch(`${node.gateway}/ipfs/${cid}?format=car`)).status).toBe(200)
   })
 
   it('the gateway\'s IPNS PUT: a record of an unrelated self-signed name is refused (403) without the token or with another, taken with it; a name given with --accept-name is taken without', async () => {
@@ -165,6 +176,11 @@ describe('serve --rpc-listen: uploads from CI into the newsroom\'s node', () => 
     expect((await put(name, marshalIPNSRecord(await createIPNSRecord(stranger, value, 2n, 3_600_000)))).status).toBe(200)
     const accepted = acceptKey.publicKey.toCID().toString(base36)
     expect((await put(accepted, marshalIPNSRecord(await createIPNSRecord(acceptKey, value, 0n, 3_600_000)))).status).toBe(200)
+    // it keeps the records of at most --ipns-max-names (here 2) names of others, even with the token
+    const third = await generateKeyPair('Ed25519')
+    const full = await put(third.publicKey.toCID().toString(base36), marshalIPNSRecord(await createIPNSRecord(third, value, 0n, 3_600_000)), `Bearer ${token}`)
+    expect(full.status).toBe(507)
+    expect(await full.text()).toMatch(/at most 2 names of others/)
   })
 })
 

@@ -12,11 +12,12 @@ export const builder = (y: Argv) => netOptions(y).option('delegates', { type: 'b
   .option('dns-resolver', { type: 'string', describe: 'DNS for /ipns/<domain> (DNSLink): a DNS-over-HTTPS URL or a DNS server (IP[:port]); default: the system resolver' })
   .option('rpc-listen', { type: 'string', describe: 'also serve the Kubo RPC API subset that CAR uploads use (dag/import, pin/add, pin/ls, version, id) on host:port (port 0 allowed); token from $IPFS_PUBLISH_RPC_TOKEN, required off loopback' })
   .option('rpc-max-body', { type: 'number', hidden: true, describe: 'the largest request body the RPC API takes, in bytes (default 8 GiB)' })
+  .option('ipns-max-names', { type: 'number', default: 1000, hidden: true, describe: 'the most names of others whose records the repo keeps (gateway PUTs, the routing)' })
   .option('accept-name', { type: 'string', array: true, describe: 'an IPNS name whose records anyone may PUT to the gateway, besides this repo\'s keys and the names it holds a record of (repeatable; others need the token)' })
   .option('ipns-interval', { type: 'number', default: 1000, hidden: true, describe: 'ms between checks of the repo for new IPNS records' })
   .option('ipns-refresh-before', { type: 'string', default: '24h', hidden: true, describe: 'sign a record of this repo\'s keys again when less validity than this is left' })
 
-interface ServeArgs { gatewayListen: string, rpcListen?: string, rpcMaxBody?: number, acceptName?: string[], peer?: string[], dnsResolver?: string, ipnsInterval: number, ipnsRefreshBefore: string }
+interface ServeArgs { gatewayListen: string, rpcListen?: string, rpcMaxBody?: number, ipnsMaxNames: number, acceptName?: string[], peer?: string[], dnsResolver?: string, ipnsInterval: number, ipnsRefreshBefore: string }
 
 export async function handler (args: ServeArgs, ctx: Context): Promise<void> {
   if (!/^\[?[^\]]+\]?:\d+$/.test(args.gatewayListen)) throw new InvalidArgumentError(`--gateway-listen "${args.gatewayListen}" is not host:port`)
@@ -47,6 +48,7 @@ export async function handler (args: ServeArgs, ctx: Context): Promise<void> {
     warn: line => { if (!ctx.signal.aborted) ctx.warn(line) },
     onPut: name => { ctx.info(`put the record of /ipns/${name} to the routing`) },
     acceptNames: args.acceptName,
+    maxNames: args.ipnsMaxNames,
     token
   })
   const { startGateway } = await import('../../net/gateway.js')
