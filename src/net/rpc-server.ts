@@ -174,7 +174,10 @@ export async function startRpcServer (repo: Repo, options: RpcServerOptions): Pr
       let failure: unknown
       let parts = 0
       let received = 0
+      // answered at the first failure: the rest of a refused upload is not waited for
+      let end: () => void = () => {}
       const done = new Promise<void>((resolve, reject) => {
+        end = resolve
         bb.on('file', (_field: string, file: Readable & { truncated?: boolean }) => {
           parts++
           chain = chain.then(async () => {
@@ -187,12 +190,13 @@ export async function startRpcServer (repo: Repo, options: RpcServerOptions): Pr
             } catch (err) {
               failure ??= err
               file.resume()
+              end()
             }
           })
         })
         bb.on('field', () => {})
-        bb.on('partsLimit', () => { failure ??= new RpcError(413, 'too many parts in one request', ERR_CLIENT) })
-        bb.on('filesLimit', () => { failure ??= new RpcError(413, 'too many files in one request (16 at most)', ERR_CLIENT) })
+        bb.on('partsLimit', () => { failure ??= new RpcError(413, 'too many parts in one request', ERR_CLIENT); end() })
+        bb.on('filesLimit', () => { failure ??= new RpcError(413, 'too many files in one request (16 at most)', ERR_CLIENT); end() })
         bb.on('finish', () => { chain.then(resolve, reject) })
         bb.on('error', (err: Error) => { failure ??= new RpcError(400, `the multipart body cannot be read: ${err.message}`, ERR_CLIENT); chain.then(resolve, reject) })
       })
