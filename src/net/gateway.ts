@@ -45,7 +45,9 @@ export interface GatewayNames {
   /** The record of a name or DNSLink domain: its signed bytes (none for a domain), the `/ipfs/…` path it points to and how long it may be cached (s); undefined when unknown. */
   resolve(name: string, options?: { signal?: AbortSignal }): Promise<{ bytes?: Uint8Array, value: string, ttl: number } | undefined>
   /** Takes a signed record of a name (the Delegated Routing API's IPNS PUT): kept when valid and newer; refused (an error) when its signature is bad or its sequence number lower. */
-  put?(name: string, bytes: Uint8Array): Promise<void>
+  put?(name: string, bytes: Uint8Array, request?: { authorization?: string }): Promise<void>
+  /** Whether a PUT of a record of `name` is taken (asked before its body is read): undefined when it is, else the status and why not. */
+  refusePut?(name: string, request: { authorization?: string }): Promise<{ status: number, message: string } | undefined>
 }
 
 export interface Gateway {
@@ -404,12 +406,17 @@ async function handle (req: IncomingMessage, res: ServerResponse, store: Gateway
 /**
  * The IPNS part of the Delegated Routing V1 HTTP API: `GET /routing/v1/ipns/<name>`
  * gives the signed record, `PUT` takes one (validated; a bad signature or a lower
- * sequence number is refused with 400, as a DHT node would refuse it).
+ * sequence number is refused with 400, as a DHT node would refuse it) of a name the
+ * node serves, or with the access token (`refusePut`: 403 otherwise, before the body
+ * is read).
  */
 async function routingIpns (req: IncomingMessage, res: ServerResponse, names: GatewayNames): Promise<void> {
   const name = decodeURIComponent((req.url ?? '').slice('/routing/v1/ipns/'.length).split(/[/?]/)[0])
   const headers = { 'X-Content-Type-Options': 'nosniff' }
   if (req.method === 'PUT' && names.put != null) {
+    const request = { authorization: req.headers.authorization }
+    const refused = await names.refusePut?.(name, request)
+    if (refused != null) throw new HttpError(refused.status, refused.message)
     const chunks: Buffer[] = []
     let size = 0
     for await (const chunk of req) {
@@ -418,9 +425,9 @@ async function routingIpns (req: IncomingMessage, res: ServerResponse, names: Ga
       chunks.push(chunk as Buffer)
     }
     try {
-      await names.put(name, Buffer.concat(chunks))
+      await names.put(name, Buffer.concat(chunks), request)
     } catch (err: any) {
-      throw new HttpError(err?.code === 'ERR_IPNS' || err?.code === 'ERR_INVALID_ARGUMENT' ? 400 : 500, err.message)
+      throw new HttpError(typeof err?.status === 'number' ? err.status : err?.code === 'ERR_IPNS' || err?.code === 'ERR_INVALID_ARGUMENT' ? 400 : 500, err.message)
     }
     res.writeHead(200, headers)
     res.end()

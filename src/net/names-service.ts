@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto'
 import { acceptRecord, listRecords, parseName, refreshRecord, routingKey, validateRecord } from '../core/ipns/names.js'
 import { listKeys } from '../core/ipns/keystore.js'
 import { resolveIpnsPath } from './ipns-path.js'
+import { checkBearer } from './bearer.js'
 import { withTimeout } from './with-timeout.js'
 import type { GatewayNames } from './gateway.js'
 import type { Repo } from '../core/store/repo.js'
@@ -21,6 +22,12 @@ export interface NamesServiceOptions extends AbortOptions {
   warn?: (line: string) => void
   /** Told after each record is put to the routing (tests wait for it). */
   onPut?: (name: string) => void
+  /** Names whose records anyone may PUT through the gateway (`serve --accept-name`), besides the repo's keys and the names it holds a record of. */
+  acceptNames?: string[]
+  /** The access token (IPFS_PUBLISH_RPC_TOKEN): a PUT with `Authorization: Bearer <it>` may bring a record of any name. */
+  token?: string
+  /** The most names whose records the repo keeps from others (PUTs and the routing; its own keys not counted). @default 1000 */
+  maxNames?: number
 }
 
 /**
@@ -32,6 +39,30 @@ export interface NamesServiceOptions extends AbortOptions {
  */
 export function startNames (repo: Repo, options: NamesServiceOptions): { names: GatewayNames, done: Promise<void> } {
   const routing = options.routing ? repo.helia.routing : undefined
+  const accepted = new Set((options.acceptNames ?? []).map(n => parseName(n).name))
+  const maxNames = options.maxNames ?? 1000
+  const token = options.token != null && options.token !== '' ? options.token : undefined
+  const ownNames = async (): Promise<Set<string>> => new Set((await listKeys(repo.path)).map(k => k.id))
+  const held = async (name: string): Promise<boolean> => { for await (const r of listRecords(repo)) if (r.name === name) return true; return false }
+  /** Whether a record of a name not held yet may be kept: fewer than maxNames names of others are. */
+  const room = async (): Promise<boolean> => {
+    const own = await ownNames()
+    let others = 0
+    for await (const r of listRecords(repo)) if (!own.has(r.name) && ++others >= maxNames) return false
+    return true
+  }
+  /** Why a PUT of a record of `name` is refused (undefined: it is taken). */
+  const refusePut = async (input: string, request: { authorization?: string }): Promise<{ status: number, message: string } | undefined> => {
+    let name: string
+    try { name = parseName(input).name } catch (err: any) { return { status: 400, message: err.message } }
+    const auth = token != null && request.authorization != null ? checkBearer(request.authorization, token) : 'missing'
+    if (auth === 'wrong') return { status: 403, message: 'the access token is not valid' }
+    if ((await ownNames()).has(name)) return undefined
+    const known = accepted.has(name) || await held(name)
+    if (!known && auth !== 'ok') return { status: 403, message: `this node keeps records only of the names it serves (its keys, the names it holds a record of, serve --accept-name): ${name} needs the access token` }
+    if (!(await held(name)) && !(await room())) return { status: 507, message: `this node keeps the records of at most ${maxNames} names of others: ${name} is not taken` }
+    return undefined
+  }
   const names: GatewayNames = {
     async resolve (name, o = {}) {
       try {
@@ -44,11 +75,19 @@ export function startNames (repo: Repo, options: NamesServiceOptions): { names: 
       const key = routingKey(name)
       const bytes = await routing.get(key, { signal: withTimeout(10_000, o.signal) }).catch(() => undefined)
       if (bytes == null) return undefined
+      // kept while there is room; served from the routing's answer (validated) otherwise
+      if (!(await room())) {
+        const record = await validateRecord(parseName(name).name, bytes)
+        return record.value.startsWith('/ipfs/') ? { bytes: record.bytes, value: record.value, ttl: Math.max(1, Math.floor(record.ttl / 1000)) } : undefined
+      }
       const record = await acceptRecord(repo, parseName(name).name, bytes)
       const r = await resolveIpnsPath(repo, `/ipns/${record.name}`, { dnsResolver: options.dnsResolver, signal: o.signal })
       return { bytes: r.record, value: r.path, ttl: r.ttl }
     },
-    async put (name, bytes) {
+    refusePut,
+    async put (name, bytes, request = {}) {
+      const refused = await refusePut(name, request)
+      if (refused != null) throw Object.assign(new Error(refused.message), { status: refused.status })
       await acceptRecord(repo, parseName(name).name, bytes)
     }
   }

@@ -3,13 +3,13 @@ import type { ChildProcess } from 'node:child_process'
 import { BIN } from './cli.js'
 import { track } from './processes.js'
 
-export interface Served { child: ChildProcess, peerId: string, multiaddrs: string[], gateway: string, stderr: () => string, stop: (signal?: NodeJS.Signals) => Promise<number | null> }
+export interface Served { child: ChildProcess, peerId: string, multiaddrs: string[], gateway: string, rpc?: string, stderr: () => string, stop: (signal?: NodeJS.Signals) => Promise<number | null> }
 
 /** Starts `ipfs-publish serve --net local` on loopback (random ports) and waits for its ready line; killed after `limitMs` whatever happens. */
-export async function serve (repo: string, extra: string[] = [], limitMs = 60_000, node = process.execPath): Promise<Served> {
+export async function serve (repo: string, extra: string[] = [], limitMs = 60_000, node = process.execPath, env: NodeJS.ProcessEnv = process.env): Promise<Served> {
   // --net local unless a --config says where to go (a config in tests always says local)
   const net = extra.includes('--config') ? [] : ['--net', 'local']
-  const child = track(spawn(node, [BIN, '--repo', repo, '--json', 'serve', ...net, '--gateway-listen', '127.0.0.1:0', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] }))
+  const child = track(spawn(node, [BIN, '--repo', repo, '--json', 'serve', ...net, '--gateway-listen', '127.0.0.1:0', ...extra], { stdio: ['ignore', 'pipe', 'pipe'], env }))
   const killer = setTimeout(() => child.kill('SIGKILL'), limitMs)
   let err = ''
   child.stderr.on('data', (d: Buffer) => { err += d.toString() })

@@ -91,8 +91,9 @@ describe('CAR upload to a Kubo RPC API that fails', () => {
     const server = createServer((req, res) => {
       if (mode === 'refuse') { res.writeHead(500, { 'content-type': 'application/json' }); res.end('{"Message":"dag import disabled here","Code":0,"Type":"error"}'); return }
       if (mode === 'mid-upload') { req.once('data', () => { req.socket.destroy() }); return }
-      // not-pinned: takes the upload, reports the root, but pin/ls says it is not pinned
+      // not-pinned: takes the upload and the pin/add, but pin/ls says it is not pinned
       if (req.url?.startsWith('/api/v0/dag/import') === true) { req.resume(); req.on('end', () => { res.end(JSON.stringify({ Root: { Cid: { '/': cid }, PinErrorMsg: '' } }) + '\n') }); return }
+      if (req.url?.startsWith('/api/v0/pin/add') === true) { res.end(JSON.stringify({ Pins: [cid] })); return }
       res.writeHead(500); res.end(JSON.stringify({ Message: `path '${cid}' is not pinned`, Code: 0, Type: 'error' }))
     })
     await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))

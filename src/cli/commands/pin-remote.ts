@@ -227,14 +227,14 @@ async function anyClientFor (args: { service?: string, serviceUrl?: string, kind
   return { kind, client: new KuboRpcClient({ endpoint: service.endpoint, token }) }
 }
 
-/** Pins `cid` by uploading its DAG as a CAR (streamed from the repo), then confirms with pin/ls. */
+/** Pins `cid` by uploading its DAG as a CAR (streamed from the repo, not pinned by the import), pinning it with pin/add, then confirming with pin/ls. */
 async function uploadCar (client: import('../../net/pinning/kubo-rpc.js').KuboRpcClient, cid: string, ctx: Context, signal: AbortSignal): Promise<void> {
   const repo = await ctx.repo()
   const { exportCar } = await import('../../core/car/export.js')
-  const roots = await client.dagImport(exportCar([cid], repo.blockstore, { signal }), { signal })
-  const { CID } = await import('multiformats/cid')
-  const want = CID.parse(cid).toV1().toString()
-  if (!roots.some(r => CID.parse(r).toV1().toString() === want)) throw new RemotePinError(`the Kubo RPC API at ${client.endpoint} did not report ${cid} among the roots it imported`)
+  // imported without pinning, then pinned with pin/add: through an IPFS Cluster proxy, dag/import
+  // reaches one Kubo node (a pin there alone) while pin/add is a cluster-wide pin
+  await client.dagImport(exportCar([cid], repo.blockstore, { signal }), { signal, pinRoots: false })
+  await client.pinAdd(cid, { signal })
   if (!await client.isPinned(cid, { signal })) throw new RemotePinError(`the Kubo RPC API at ${client.endpoint} imported ${cid} but does not list it as pinned`)
 }
 

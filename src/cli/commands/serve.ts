@@ -10,13 +10,25 @@ export const builder = (y: Argv) => netOptions(y).option('delegates', { type: 'b
   .option('gateway-listen', { type: 'string', default: '127.0.0.1:8080', describe: 'HTTP gateway host:port (port 0 allowed)' })
   .option('peer', { type: 'string', array: true, describe: 'multiaddr of a peer to dial at start (repeatable)' })
   .option('dns-resolver', { type: 'string', describe: 'DNS for /ipns/<domain> (DNSLink): a DNS-over-HTTPS URL or a DNS server (IP[:port]); default: the system resolver' })
+  .option('rpc-listen', { type: 'string', describe: 'also serve the Kubo RPC API subset that CAR uploads use (dag/import, pin/add, pin/ls, version, id) on host:port (port 0 allowed); token from $IPFS_PUBLISH_RPC_TOKEN, required off loopback' })
+  .option('rpc-max-body', { type: 'number', hidden: true, describe: 'the largest request body the RPC API takes, in bytes (default 8 GiB)' })
+  .option('ipns-max-names', { type: 'number', default: 1000, hidden: true, describe: 'the most names of others whose records the repo keeps (gateway PUTs, the routing)' })
+  .option('accept-name', { type: 'string', array: true, describe: 'an IPNS name whose records anyone may PUT to the gateway, besides this repo\'s keys and the names it holds a record of (repeatable; others need the token)' })
   .option('ipns-interval', { type: 'number', default: 1000, hidden: true, describe: 'ms between checks of the repo for new IPNS records' })
   .option('ipns-refresh-before', { type: 'string', default: '24h', hidden: true, describe: 'sign a record of this repo\'s keys again when less validity than this is left' })
 
-interface ServeArgs { gatewayListen: string, peer?: string[], dnsResolver?: string, ipnsInterval: number, ipnsRefreshBefore: string }
+interface ServeArgs { gatewayListen: string, rpcListen?: string, rpcMaxBody?: number, ipnsMaxNames: number, acceptName?: string[], peer?: string[], dnsResolver?: string, ipnsInterval: number, ipnsRefreshBefore: string }
 
 export async function handler (args: ServeArgs, ctx: Context): Promise<void> {
   if (!/^\[?[^\]]+\]?:\d+$/.test(args.gatewayListen)) throw new InvalidArgumentError(`--gateway-listen "${args.gatewayListen}" is not host:port`)
+  // the access token of the RPC API and of IPNS PUTs on the gateway: from the environment only
+  const token = ctx.env.IPFS_PUBLISH_RPC_TOKEN != null && ctx.env.IPFS_PUBLISH_RPC_TOKEN !== '' ? ctx.env.IPFS_PUBLISH_RPC_TOKEN : undefined
+  if (args.rpcListen != null) {
+    const { checkRpcListen } = await import('../../net/rpc-server.js')
+    checkRpcListen(args.rpcListen, token)
+  }
+  const { parseName } = await import('../../core/ipns/names.js')
+  for (const n of args.acceptName ?? []) parseName(n) // a malformed name fails now, as a usage error
   const net = await resolveNetOptions(args)
   const { withNetwork, libp2pOptions, hasContentRouting } = await import('../../net/node.js')
   libp2pOptions(net) // validates the settings before the repo opens
@@ -34,10 +46,36 @@ export async function handler (args: ServeArgs, ctx: Context): Promise<void> {
     refreshBeforeMs: parseDuration(args.ipnsRefreshBefore, '--ipns-refresh-before'),
     signal: ctx.signal,
     warn: line => { if (!ctx.signal.aborted) ctx.warn(line) },
-    onPut: name => { ctx.info(`put the record of /ipns/${name} to the routing`) }
+    onPut: name => { ctx.info(`put the record of /ipns/${name} to the routing`) },
+    acceptNames: args.acceptName,
+    maxNames: args.ipnsMaxNames,
+    token
   })
   const { startGateway } = await import('../../net/gateway.js')
   const gateway = await startGateway(repo, { listen: args.gatewayListen, names: names.names })
+  let rpc: Awaited<ReturnType<typeof import('../../net/rpc-server.js').startRpcServer>> | undefined
+  if (args.rpcListen != null) {
+    const { startRpcServer } = await import('../../net/rpc-server.js')
+    const { publicKeyToProtobuf } = await import('@libp2p/crypto/keys')
+    const { packageVersion } = await import('../../core/package-version.js')
+    try {
+      rpc = await startRpcServer(repo, {
+        listen: args.rpcListen,
+        token,
+        peerId: libp2p.peerId.toString(),
+        publicKey: Buffer.from(publicKeyToProtobuf(libp2p.peerId.publicKey)).toString('base64'),
+        addresses: () => libp2p.getMultiaddrs().map(String),
+        protocols: () => libp2p.getProtocols(),
+        version: packageVersion(),
+        maxBodyBytes: args.rpcMaxBody,
+        log: line => { ctx.warn(line) }
+      })
+    } catch (err) {
+      await gateway.close()
+      throw err
+    }
+    if (token == null) ctx.notice(`the RPC API at ${rpc.url} takes no token: it listens on loopback only (set IPFS_PUBLISH_RPC_TOKEN to require one)`)
+  }
   if (hasContentRouting(net)) {
     // announce the pinned roots to content routing, and then each root that a publish in
     // another process pins, in the background: failures are only logged
@@ -47,15 +85,16 @@ export async function handler (args: ServeArgs, ctx: Context): Promise<void> {
     }, { signal: ctx.signal }).catch(() => {})
   }
   try {
-    const ready = { peerId: libp2p.peerId.toString(), multiaddrs: libp2p.getMultiaddrs().map(String), gateway: gateway.url }
+    const ready = { peerId: libp2p.peerId.toString(), multiaddrs: libp2p.getMultiaddrs().map(String), gateway: gateway.url, ...(rpc != null ? { rpc: rpc.url } : {}) }
     if (ctx.json) await ctx.out(JSON.stringify(ready) + '\n')
-    else await ctx.out(`peer ID  ${ready.peerId}\n${ready.multiaddrs.map((m: string) => `listen   ${m}\n`).join('')}gateway  ${ready.gateway}\n`)
+    else await ctx.out(`peer ID  ${ready.peerId}\n${ready.multiaddrs.map((m: string) => `listen   ${m}\n`).join('')}gateway  ${ready.gateway}\n${rpc != null ? `rpc      ${rpc.url}\n` : ''}`)
     await new Promise<void>(resolve => {
       if (ctx.signal.aborted) resolve()
       ctx.signal.addEventListener('abort', () => resolve(), { once: true })
     })
     ctx.info('shutting down')
   } finally {
+    await rpc?.close()
     await gateway.close()
     await names.done
   }

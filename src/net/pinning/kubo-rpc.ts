@@ -12,8 +12,11 @@ export interface KuboRpcClientInit {
 }
 
 /**
- * The part of the Kubo RPC API that pins by upload: `dag/import` takes a CAR and
- * pins its roots, `pin/ls` confirms. The node does not have to reach this one: the
+ * The part of the Kubo RPC API that pins by upload: `dag/import` takes a CAR
+ * (its roots not pinned there: `pin-roots=false`), `pin/add` pins the root, `pin/ls`
+ * confirms. Two calls where Kubo alone needs one, for IPFS Cluster: its Kubo proxy
+ * turns `pin/add` into a cluster-wide pin (with the cluster's replication factors)
+ * but passes `dag/import` to one Kubo node, which would pin there only. The node does not have to reach this one: the
  * blocks travel in the request, so a runner behind NAT that is gone a minute later
  * is no obstacle. The CAR is streamed, never held in memory.
  */
@@ -53,16 +56,18 @@ export class KuboRpcClient {
   }
 
   /**
-   * Uploads a CAR (`POST /api/v0/dag/import`, roots pinned) as one multipart file,
-   * streamed from `car`. Returns the roots the node reports as imported and pinned.
+   * Uploads a CAR (`POST /api/v0/dag/import`) as one multipart file, streamed from
+   * `car`; its roots are pinned there only with `pinRoots: true` (pin them with
+   * {@link pinAdd} otherwise). Returns the roots the node reports (Kubo reports
+   * them only when it pins them).
    */
-  async dagImport (car: AsyncIterable<Uint8Array>, options: AbortOptions = {}): Promise<string[]> {
+  async dagImport (car: AsyncIterable<Uint8Array>, options: AbortOptions & { pinRoots?: boolean } = {}): Promise<string[]> {
     const boundary = `ipfs-publish-${randomBytes(12).toString('hex')}`
     const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="articles.car"\r\nContent-Type: application/vnd.ipld.car\r\n\r\n`)
     const tail = Buffer.from(`\r\n--${boundary}--\r\n`)
     // pulled as the request is sent: the CAR is never held whole
     const body = Readable.toWeb(Readable.from((async function * () { yield head; yield * car; yield tail })(), { objectMode: false })) as unknown as ReadableStream<Uint8Array>
-    const text = await this.call('dag/import?pin-roots=true', { method: 'POST', headers: this.headers({ 'content-type': `multipart/form-data; boundary=${boundary}` }), body, duplex: 'half' }, options)
+    const text = await this.call(`dag/import?pin-roots=${options.pinRoots === true}`, { method: 'POST', headers: this.headers({ 'content-type': `multipart/form-data; boundary=${boundary}` }), body, duplex: 'half' }, options)
     const roots: string[] = []
     for (const line of text.split('\n')) {
       if (line.trim() === '') continue
@@ -74,6 +79,17 @@ export class KuboRpcClient {
       if (typeof cid === 'string') roots.push(cid)
     }
     return roots
+  }
+
+  /**
+   * Pins `cid` recursively there (`POST /api/v0/pin/add`; the blocks already
+   * imported). Through an IPFS Cluster proxy this is a cluster pin.
+   */
+  async pinAdd (cid: string, options: AbortOptions = {}): Promise<void> {
+    const text = await this.call(`pin/add?arg=${encodeURIComponent(cid)}&recursive=true`, { method: 'POST', headers: this.headers() }, options)
+    let pins: unknown
+    try { pins = JSON.parse(text.trim().split('\n').pop() ?? '')?.Pins } catch {}
+    if (!Array.isArray(pins)) throw new RemotePinError(`the Kubo RPC API at ${this.endpoint} answered pin/add with something that is not its JSON`)
   }
 
   /** Whether `cid` is pinned recursively there (`POST /api/v0/pin/ls`). */
