@@ -54,8 +54,9 @@ describe('a 10,000-article edition', () => {
     const root = dagPb.decode((await reader.get(CID.parse(edition)))!.bytes)
     const articles = root.Links.find(l => l.Name === 'articles')!.Hash
 
-    // the same entries (each article's folder name and bundle CID, from edition.json) linked one by one
-    // into an empty folder with @helia/unixfs's cp, which shards by the profile's rule as it goes
+    // the same entries (each article's folder name and bundle CID, from edition.json, and its page beside
+    // it, a file whose CID is read back through the edition's own path) linked one by one into an empty
+    // folder with @helia/unixfs's cp, which shards by the profile's rule as it goes
     const blockstore = new MemoryBlockstore()
     for await (const block of reader.blocks()) await blockstore.put(block.cid, block.bytes)
     const { exporter } = await import('ipfs-unixfs-exporter')
@@ -67,8 +68,12 @@ describe('a 10,000-article edition', () => {
     const fs = unixfs({ blockstore } as any)
     const profile = getProfile('unixfs-v1-2025')
     let dir = await fs.addDirectory({ cidVersion: 1 } as any)
+    const sharding = { shardSplitThresholdBytes: profile.hamtThresholdBytes, shardSplitStrategy: profile.hamtSizeEstimation, shardFanoutBits: Math.log2(profile.hamtFanout) }
     for (const a of ed.articles) {
-      dir = await fs.cp(CID.parse(a.cid), dir, a.path.slice('articles/'.length), { shardSplitThresholdBytes: profile.hamtThresholdBytes, shardSplitStrategy: profile.hamtSizeEstimation, shardFanoutBits: Math.log2(profile.hamtFanout) } as any)
+      dir = await fs.cp(CID.parse(a.cid), dir, a.path.slice('articles/'.length), sharding as any)
+      const page = await exporter(`${edition}/${a.page}`, blockstore)
+      expect(['raw', 'file']).toContain(page.type)
+      dir = await fs.cp(page.cid, dir, a.page.slice('articles/'.length), sharding as any)
     }
     expect(dir.toString()).toBe(articles.toString())
   }, 600_000)
