@@ -107,8 +107,9 @@ interface Source { id: string, current: string, earlier: string[] }
 /**
  * Builds an edition, a UnixFS folder of the whole site: `index.html` (and
  * `page/<n>.html`), `feed.xml`, `feed.json`, `articles/<date>-<slug>/` (each a
- * link to the article's bundle, no bytes copied), `corrections/<date>-<slug>/<n>/`
- * (the earlier versions of corrected articles) and `edition.json`. It is stored
+ * link to the article's bundle, no bytes copied) with its readable page beside
+ * it, `articles/<date>-<slug>.html`, `corrections/<date>-<slug>/<n>/` and
+ * `<n>.html` (the earlier versions of corrected articles) and `edition.json`. It is stored
  * and pinned with Helia's pinning API in one commit (its own blocks; each article
  * it names keeps a pin of its own), the replaced edition unpinned. The same articles, options and
  * previous edition give the same CID on any machine.

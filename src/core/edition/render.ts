@@ -154,8 +154,9 @@ export interface ArticlePage {
  * The readable page of one version of an article: title, date, categories and
  * text, every value escaped, every link relative (so it works under any
  * gateway path), no script, no external resource. It depends on this article
- * alone (its versions and its place in the edition; not the site's title or
- * options), so it is the same in every edition that holds the article as it is.
+ * alone (its versions, its folder's name and its Download IPFS link; not the
+ * site's title nor the other articles), so it is the same in every edition that
+ * holds the article as it is.
  */
 export function renderArticlePage (p: ArticlePage): string {
   const up = '../'.repeat(p.at.split('/').length - 1)
