@@ -59,4 +59,13 @@ describe('ls: each article once, its corrections with it', () => {
     const json = (await cli(['--repo', repo, 'ls', '--all-versions', '--json'])).stdout.trim().split('\n').map(l => JSON.parse(l))
     expect(json.map(r => [r.cid, r.current, r.version])).toEqual([[v3, true, 3], [v2, false, 2], [v1, false, 1], [undated, true, 1]])
   })
+
+  it('articles imported from one CAR are articles of their own, not versions of one another', async () => {
+    const car = join(tmp.path, 'two.car')
+    expect((await cli(['--repo', repo, 'export', v1, undated, '-o', car])).code).toBe(0)
+    const other = join(tmp.path, 'other')
+    expect((await cli(['--repo', other, 'import', car])).code).toBe(0)
+    const json = (await cli(['--repo', other, 'ls', '--json'])).stdout.trim().split('\n').map(l => JSON.parse(l))
+    expect(json.map(r => [r.cid, r.versions])).toEqual([[v1, 1], [undated, 1]])
+  })
 })

@@ -46,7 +46,9 @@ export async function * listVersions (datastore: Datastore, options?: AbortOptio
  * articles: per source path, its versions still indexed, oldest first, the
  * current one last. A CID is in one group only. Bundles published before
  * versions were recorded are grouped by the path of their index record
- * (`recordOf`), oldest date first. The order of the groups is the datastore's.
+ * (`recordOf`), oldest date first, when it names an article (`.txt`, `.md`);
+ * any other (a bundle imported from a CAR, whose record names the CAR) is an
+ * article of its own. The order of the groups is the datastore's.
  */
 export async function groupVersions (datastore: Datastore, indexed: Set<string>, recordOf: (cid: string) => Promise<{ path: string, date: string | null } | undefined>, options?: AbortOptions): Promise<Array<{ path: string, cids: string[] }>> {
   const out: Array<{ path: string, cids: string[] }> = []
@@ -63,6 +65,7 @@ export async function groupVersions (datastore: Datastore, indexed: Set<string>,
       if (placed.has(cid)) continue
       const r = await recordOf(cid)
       if (r == null) continue
+      if (!/\.(txt|md)$/i.test(r.path)) { out.push({ path: r.path, cids: [cid] }); continue }
       const list = byPath.get(r.path) ?? []
       list.push({ cid, date: r.date })
       byPath.set(r.path, list)
