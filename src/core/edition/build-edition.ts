@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { Key } from 'interface-datastore'
 import { CID } from 'multiformats/cid'
 import { CustomProgressEvent } from 'progress-events'
-import { InvalidArgumentError } from '../../errors.js'
+import { InvalidArgumentError, NotFoundError } from '../../errors.js'
 import { parseArticleBytes, slugify } from '../article/parse-article.js'
 import { catCid } from '../read/cat.js'
 import { readAll } from '../read-all.js'
@@ -270,7 +270,10 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
 
 /** An article's text after its header (title, date and Categories lines, or front matter), read from the repo. */
 async function articleBody (repo: Repo, sum: BundleSummary, options: AbortOptions): Promise<string> {
-  const bytes = await readAll(catCid(sum.file.cid, repo.blockstore, options))
+  const bytes = await readAll(catCid(sum.file.cid, repo.blockstore, options)).catch((err: any) => {
+    if (err?.name === 'NotFoundError') throw new NotFoundError(`the text of bundle ${sum.cid} (${sum.file.name}) is not all in the repo (publish or import the article here first)`)
+    throw err
+  })
   let start = 0
   // a bundle published under older rules (a title over today's limit) is shown whole
   try { start = parseArticleBytes(bytes).bodyStart } catch {}
