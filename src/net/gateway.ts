@@ -11,7 +11,7 @@ import standardTypes from 'mime/types/standard.js'
 import otherTypes from 'mime/types/other.js'
 import { CID } from 'multiformats/cid'
 import { exportCar } from '../core/car/export.js'
-import { listArticles } from '../core/store/article-index.js'
+import { listStories } from '../core/ls.js'
 import { readAll } from '../core/unixfs/walk.js'
 import type { Blockstore } from 'interface-blockstore'
 import type { Datastore } from 'interface-datastore'
@@ -476,29 +476,38 @@ function parseRange (header: string | undefined, size: number): { start: number,
   return { start, end }
 }
 
-/** One article of the index page, built from its record, every value escaped for where it goes. */
-/** The index page's rows, newest article first (by date, then title), rebuilt only when the repo changed. */
+/** The index page's rows, one per article (its current version, newest date first, then title; a corrected one marked, with its earlier versions), rebuilt only when the repo changed. */
 const indexCache = new WeakMap<GatewayStore, { generation: number, rows: Array<{ html: string }> }>()
 async function indexRows (store: GatewayStore): Promise<Array<{ html: string }>> {
   const generation = store.generation?.()
   const cached = indexCache.get(store)
   if (cached != null && generation != null && cached.generation === generation) return cached.rows
-  const records: Array<{ date: string, title: string, html: string }> = []
-  for await (const r of listArticles(store.datastore)) {
-    const html = indexRow(r)
-    if (html !== '') records.push({ date: r.date ?? '', title: r.title ?? '', html })
+  const rows: Array<{ html: string }> = []
+  for (const story of await listStories(store.datastore)) {
+    const html = indexRow(story.current, story.earlier)
+    if (html !== '') rows.push({ html })
   }
-  records.sort((a, b) => a.date < b.date ? 1 : a.date > b.date ? -1 : a.title < b.title ? -1 : a.title > b.title ? 1 : 0)
-  if (generation != null) indexCache.set(store, { generation, rows: records })
-  return records
+  if (generation != null) indexCache.set(store, { generation, rows })
+  return rows
 }
 
-function indexRow (r: { cid: string, title: string | null, date: string | null, link: string, files: Array<{ name: string }> }): string {
+type IndexRecord = { cid: string, title: string | null, date: string | null, link: string, files: Array<{ name: string }> }
+
+/** The download link of one version of an article, or undefined when its CID is not one. */
+function downloadHref (r: IndexRecord): { cid: string, href: string } | undefined {
   let cid: string
-  try { cid = CID.parse(r.cid).toString() } catch { return '' }
+  try { cid = CID.parse(r.cid).toString() } catch { return undefined }
   const file = r.files.find(f => f.name !== BUNDLE_FILES.metadata)?.name ?? BUNDLE_FILES.text
   let filename = `${cid}.txt`
   try { filename = new URL(r.link).searchParams.get('filename') ?? filename } catch {}
-  const href = `/ipfs/${encodeURIComponent(cid)}/${encodeURIComponent(file)}?${new URLSearchParams({ filename, download: 'true' }).toString()}`
-  return `<li><strong>${escapeHtml(r.title ?? '(untitled)')}</strong> <small>${escapeHtml(r.date ?? '')}</small> <a href="${escapeHtml(href)}">Download IPFS</a> <code>${escapeHtml(cid)}</code></li>`
+  return { cid, href: `/ipfs/${encodeURIComponent(cid)}/${encodeURIComponent(file)}?${new URLSearchParams({ filename, download: 'true' }).toString()}` }
+}
+
+/** One article of the index page, built from its records, every value escaped for where it goes. */
+function indexRow (r: IndexRecord, earlier: IndexRecord[]): string {
+  const d = downloadHref(r)
+  if (d == null) return ''
+  const versions = earlier.map(e => ({ e, d: downloadHref(e) })).filter(v => v.d != null).map((v, i) => `<a href="${escapeHtml(v.d!.href)}">${i + 1}</a>${v.e.date != null ? ` (${escapeHtml(v.e.date)})` : ''}`)
+  const corrected = earlier.length > 0 ? ` <em>corrected</em>${versions.length > 0 ? ` <small>earlier version${versions.length > 1 ? 's' : ''}: ${versions.join(', ')}</small>` : ''}` : ''
+  return `<li><strong>${escapeHtml(r.title ?? '(untitled)')}</strong> <small>${escapeHtml(r.date ?? '')}</small> <a href="${escapeHtml(d.href)}">Download IPFS</a> <code>${escapeHtml(d.cid)}</code>${corrected}</li>`
 }

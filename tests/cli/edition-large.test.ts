@@ -54,7 +54,8 @@ describe('a 10,000-article edition', () => {
     const root = dagPb.decode((await reader.get(CID.parse(edition)))!.bytes)
     const articles = root.Links.find(l => l.Name === 'articles')!.Hash
 
-    // the same entries (each article's folder name and bundle CID, from edition.json) linked one by one
+    // the same entries (each article's folder name and bundle CID, from edition.json, and its page beside
+    // it, a file whose CID is read from a listing of articles/ by ipfs-unixfs-exporter) linked one by one
     // into an empty folder with @helia/unixfs's cp, which shards by the profile's rule as it goes
     const blockstore = new MemoryBlockstore()
     for await (const block of reader.blocks()) await blockstore.put(block.cid, block.bytes)
@@ -64,12 +65,19 @@ describe('a 10,000-article edition', () => {
     for await (const chunk of file.content()) parts.push(chunk as Uint8Array)
     const ed = JSON.parse(Buffer.concat(parts).toString('utf8'))
     expect(ed.articles).toHaveLength(10_000)
+    const pages = new Map<string, CID>()
+    for await (const entry of (await exporter(articles, blockstore) as any).entries()) {
+      if ((entry as any).name.endsWith('.html')) pages.set(`articles/${(entry as any).name}`, (entry as any).cid)
+    }
+    expect(pages.size).toBe(10_000)
     const fs = unixfs({ blockstore } as any)
     const profile = getProfile('unixfs-v1-2025')
     let dir = await fs.addDirectory({ cidVersion: 1 } as any)
+    const sharding = { shardSplitThresholdBytes: profile.hamtThresholdBytes, shardSplitStrategy: profile.hamtSizeEstimation, shardFanoutBits: Math.log2(profile.hamtFanout) }
     for (const a of ed.articles) {
-      dir = await fs.cp(CID.parse(a.cid), dir, a.path.slice('articles/'.length), { shardSplitThresholdBytes: profile.hamtThresholdBytes, shardSplitStrategy: profile.hamtSizeEstimation, shardFanoutBits: Math.log2(profile.hamtFanout) } as any)
+      dir = await fs.cp(CID.parse(a.cid), dir, a.path.slice('articles/'.length), sharding as any)
+      dir = await fs.cp(pages.get(a.page)!, dir, a.page.slice('articles/'.length), sharding as any)
     }
     expect(dir.toString()).toBe(articles.toString())
-  }, 600_000)
+  }, 1_200_000)
 })

@@ -8,11 +8,22 @@ const GEN = join(ROOT, 'tests', 'fixtures', 'gen-articles.mjs')
 const IPFS_CAR = join(ROOT, 'node_modules', '.bin', 'ipfs-car')
 const XSS_TITLE = '<img src=x onerror=alert(1)>'
 
-/** A site folder: the sample, 30 generated articles, and one whose title is markup. */
+/** The Debian package python3-feedparser (.ci/run installs it): an independent Atom parser. */
+const PYTHON = '/usr/bin/python3'
+const FEEDPARSER = `
+import feedparser, json, sys
+f = feedparser.parse(sys.argv[1], response_headers={'content-location': sys.argv[2], 'content-type': 'application/atom+xml'})
+print(json.dumps({'bozo': bool(f.bozo), 'error': str(f.get('bozo_exception', '')), 'version': f.version, 'updated': f.feed.get('updated'),
+  'links': [{'rel': l.get('rel'), 'href': l.get('href')} for l in f.feed.get('links', [])],
+  'entries': [{'id': e.get('id'), 'link': e.get('link'), 'summary': e.get('summary'), 'published': e.get('published'), 'updated': e.get('updated')} for e in f.entries]}))
+`
+
+/** A site folder: the sample, 30 generated articles, one whose title is markup, and an undated one (plain text). */
 async function site (dir: string): Promise<void> {
   execFileSync(process.execPath, [GEN, '--out', join(dir, 'articles'), '--count', '30', '--seed', '7'], { stdio: 'ignore' })
   await copyFile(SAMPLE, join(dir, 'articles', 'sample.txt'))
   await writeFile(join(dir, 'articles', 'markup.md'), `---\ntitle: "${XSS_TITLE}"\ndate: 2026-11-30\ncategories: ["<b>x</b>"]\n---\nThe body.\n`)
+  await writeFile(join(dir, 'articles', 'undated.txt'), 'An undated note\n\nIts first paragraph, <not markup>.\n\nIts second.\n')
 }
 
 async function edition (repo: string, args: string[] = [], cwd?: string) {
@@ -37,7 +48,7 @@ describe('edition: the whole site as one CID', () => {
   afterAll(async () => { await tmp.cleanup() })
 
   it('prints the root CID, the number of articles and a link; it is pinned; the same again is unchanged', async () => {
-    expect(first).toMatchObject({ previous: null, articles: 32, unchanged: false })
+    expect(first).toMatchObject({ previous: null, articles: 33, unchanged: false })
     expect(first.link).toBe(`https://${first.cid}.ipfs.dweb.link/`)
     const pins = await cli(['--repo', repo, 'pin', 'ls'])
     expect(pins.stdout).toContain(first.cid)
@@ -60,7 +71,7 @@ describe('edition: the whole site as one CID', () => {
     expect(car).toBe(first.cid)
     const ed = JSON.parse(await readFile(join(out, 'edition.json'), 'utf8'))
     expect(ed).toMatchObject({ schema: 'ipfs-publish/edition@1', previous: null, profile: 'unixfs-v1-2025', generator: { name: 'ipfs-publish' } })
-    expect(ed.articles).toHaveLength(32)
+    expect(ed.articles).toHaveLength(33)
     const manifest = JSON.parse(await readFile(join(dir, 'ipfs-manifest.json'), 'utf8'))
     // each article's folder in the edition is its bundle, by the CID publish printed
     for (const a of ed.articles) {
@@ -79,24 +90,70 @@ describe('edition: the whole site as one CID', () => {
     expect(html).not.toMatch(/href="\/| src="/)
   })
 
-  it('feeds: parsed by an independent parser (@extractus/feed-extractor), --feed-size entries, ids ipfs://<cid>', async () => {
+  it('feeds: parsed by two independent parsers (@extractus/feed-extractor, Python feedparser), --feed-size entries, ids ipfs://<cid>, links to pages, summaries', async () => {
     const small = await edition(repo, ['--feed-size', '5'])
     const out = join(tmp.path, 'feeds')
     expect((await cli(['--repo', repo, 'get', small.cid, '-o', out])).code).toBe(0)
     const { extractFromXml, extractFromJson } = await import('@extractus/feed-extractor')
     const ed = JSON.parse(await readFile(join(out, 'edition.json'), 'utf8'))
-    const atom = extractFromXml(await readFile(join(out, 'feed.xml'), 'utf8'), { getExtraEntryFields: (e: any) => ({ rawId: e.id }) } as any) as any
-    const json = extractFromJson(JSON.parse(await readFile(join(out, 'feed.json'), 'utf8'))) as any
+    // as a reader that fetched the feeds from a gateway: their links are relative to them
+    const at = `http://127.0.0.1:8080/ipfs/${small.cid}/`
+    const atom = extractFromXml(await readFile(join(out, 'feed.xml'), 'utf8'), { baseUrl: at, getExtraEntryFields: (e: any) => ({ rawId: e.id }) } as any) as any
+    const json = extractFromJson(JSON.parse(await readFile(join(out, 'feed.json'), 'utf8')), { baseUrl: at } as any) as any
     for (const feed of [atom, json]) {
       expect(feed.title).toBe('Newsroom')
       expect(feed.entries).toHaveLength(5)
       expect(feed.entries.map((e: any) => e.id ?? e.rawId)).toEqual(ed.articles.slice(0, 5).map((a: any) => `ipfs://${a.cid}`))
-      expect(feed.entries[0].link).toMatch(/^https:\/\/bafy[a-z0-9]+\.ipfs\.dweb\.link\/article\.(txt|md)\?/)
+      // a reader's link is the article's page in the edition, relative to the feed
+      expect(feed.entries.map((e: any) => e.link)).toEqual(ed.articles.slice(0, 5).map((a: any) => at + a.page))
+      for (const e of feed.entries) expect(e.description).not.toBe('')
     }
     const doc = JSON.parse(await readFile(join(out, 'feed.json'), 'utf8'))
-    expect(doc.version).toBe('https://jsonfeed.org/version/1.1')
-    expect(doc.items[0].attachments[0]).toMatchObject({ mime_type: expect.stringMatching(/^text\//), size_in_bytes: expect.any(Number) })
-    expect(await readFile(join(out, 'feed.xml'), 'utf8')).toContain('rel="enclosure"')
+    expect(doc).toMatchObject({ version: 'https://jsonfeed.org/version/1.1', home_page_url: './', feed_url: 'feed.json' })
+    expect(doc.items[0].attachments[0]).toMatchObject({ url: expect.stringMatching(/^https:\/\/bafy[a-z0-9]+\.ipfs\.dweb\.link\/article\.(txt|md)\?/), mime_type: expect.stringMatching(/^text\//), size_in_bytes: expect.any(Number) })
+    for (const item of doc.items) {
+      expect(item.summary).not.toBe(item.title)
+      expect(item.content_text).toBe(item.summary)
+    }
+    const xml = await readFile(join(out, 'feed.xml'), 'utf8')
+    expect(xml).toContain('rel="enclosure"')
+    expect(xml).not.toContain('1970')
+
+    // the whole feed, every article in it, through feedparser, as a reader fetching it from a gateway would
+    const whole = await edition(repo, ['--feed-size', '100'])
+    const all = join(tmp.path, 'feeds-all')
+    expect((await cli(['--repo', repo, 'get', whole.cid, '-o', all])).code).toBe(0)
+    const base = `http://127.0.0.1:8080/ipfs/${whole.cid}/`
+    const parsed = JSON.parse(execFileSync(PYTHON, ['-c', FEEDPARSER, join(all, 'feed.xml'), `${base}feed.xml`], { encoding: 'utf8', timeout: 60_000 }))
+    const edAll = JSON.parse(await readFile(join(all, 'edition.json'), 'utf8'))
+    expect(parsed).toMatchObject({ bozo: false, version: 'atom10', updated: `${edAll.updated}T00:00:00Z` })
+    expect(parsed.links).toEqual(expect.arrayContaining([{ rel: 'self', href: `${base}feed.xml` }, { rel: 'alternate', href: base }]))
+    expect(parsed.entries).toHaveLength(33)
+    for (const [i, e] of parsed.entries.entries()) {
+      const a = edAll.articles[i]
+      expect(e.id).toBe(`ipfs://${a.cid}`)
+      expect(e.link).toBe(base + a.page)
+      expect(e.summary).not.toBe(a.title)
+      if (a.date != null) expect(e.published).toBe(`${a.date}T00:00:00Z`)
+      else expect(e.published).toBeNull()
+    }
+    const sample = parsed.entries.find((e: any) => e.link.endsWith('-us-joins-ukraine-peace-force-talks-plans-ready-to-act.html'))
+    expect(sample.summary).toMatch(/^The United States has, for the first time, stepped into European-led discussions/)
+    // the undated article: no date of its own anywhere; Atom's required updated is the edition's date
+    const undated = edAll.articles.find((a: any) => a.title === 'An undated note')
+    expect(undated).toMatchObject({ date: null, path: expect.stringMatching(/^articles\/undated-an-undated-note$/) })
+    const entry = parsed.entries.find((e: any) => e.id === `ipfs://${undated.cid}`)
+    expect(entry).toMatchObject({ published: null, updated: `${edAll.updated}T00:00:00Z`, summary: 'Its first paragraph, <not markup>.' })
+    const item = JSON.parse(await readFile(join(all, 'feed.json'), 'utf8')).items.find((i: any) => i.id === `ipfs://${undated.cid}`)
+    expect(item).not.toHaveProperty('date_published')
+    expect(item.summary).toBe('Its first paragraph, <not markup>.')
+    // the link a reader opens is a readable page of the edition, not the house-format text
+    const page = await readFile(join(all, undated.page), 'utf8')
+    expect(page).toContain('<h1>An undated note</h1>')
+    expect(page).toContain('<p>Its first paragraph, &lt;not markup&gt;.</p>')
+    const samplePage = await readFile(join(all, sample.link.slice(base.length)), 'utf8')
+    expect(samplePage).toContain('<time datetime="2025-07-11">2025-07-11</time> · Defence &amp; Security')
+    expect(samplePage).not.toMatch(/## |Categories:|<script/)
   })
 
   it('a correction: the article gets a new CID, the edition a new CID whose previous is the old one; the old version stays pinned and listed', async () => {
@@ -117,10 +174,19 @@ describe('edition: the whole site as one CID', () => {
     expect(next.cid).not.toBe(before.cid)
     const ed = JSON.parse((await cli(['--repo', repo, 'cat', `${next.cid}/edition.json`])).stdout)
     const entry = ed.articles.find((a: any) => a.cid === newCid)
-    expect(ed.corrections[entry.path]).toEqual([{ cid: oldCid, date: '2025-07-11', path: entry.path.replace('articles/', 'corrections/') + '/1' }])
+    const correction = entry.path.replace('articles/', 'corrections/') + '/1'
+    expect(ed.corrections[entry.path]).toEqual([{ cid: oldCid, date: '2025-07-11', path: correction, page: `${correction}.html` }])
     const page = (await cli(['--repo', repo, 'cat', `${next.cid}/index.html`])).stdout + (await Promise.all([2].map(async n => (await cli(['--repo', repo, 'cat', `${next.cid}/page/${n}.html`])).stdout))).join('')
     expect(page).toContain('Corrected.')
-    expect(page).toContain(`${entry.path.replace('articles/', '../corrections/').replace(/^\.\.\//, '')}/1/article.txt`)
+    expect(page).toContain(`href="${correction}.html"`)
+    // the current version's page links its earlier one, whose page links back
+    const current = (await cli(['--repo', repo, 'cat', `${next.cid}/${entry.page}`])).stdout
+    expect(current).toContain(`href="../${correction}.html"`)
+    const earlier = (await cli(['--repo', repo, 'cat', `${next.cid}/${correction}.html`])).stdout
+    expect(earlier).toContain(`href="../../${entry.page}"`)
+    expect(earlier).toContain('version 1 of 2')
+    expect(earlier).not.toContain('(corrected)')
+    expect(current).toContain('first time (corrected)')
     // the manifest says the same: an edition from it is the same edition
     expect((await edition(repo, ['--manifest', 'ipfs-manifest.json', '--previous', before.cid], dir)).cid).toBe(next.cid)
 
@@ -139,7 +205,8 @@ describe('edition: the whole site as one CID', () => {
     const cases: Array<[string[], number, RegExp]> = [
       [['--feed-size', '0'], 2, /^error: --feed-size must be a whole number of at least 1\n$/],
       [['--manifest', 'missing.json'], 2, /^error: missing.json lists no articles \(or does not exist\)\n$/],
-      [['--previous', 'not-a-cid'], 2, /^error: --previous "not-a-cid" is not a CID\n$/]
+      [['--previous', 'not-a-cid'], 2, /^error: --previous "not-a-cid" is not a CID\n$/],
+      [['--date', '2026-02-30'], 2, /^error: --date "2026-02-30" is not a date \(YYYY-MM-DD\)\n$/]
     ]
     for (const [args, code, message] of cases) {
       const res = await cli(['--repo', repo, 'edition', ...args], { cwd: dir })
@@ -150,6 +217,24 @@ describe('edition: the whole site as one CID', () => {
     const res = await cli(['--repo', repo, 'edition', '--manifest', 'foreign.json'], { cwd: dir })
     expect(res.code).toBe(3)
     expect(res.stderr).toMatch(/^error: foreign.json: x.txt: bundle bafkrei\S+ is not in the repo \(publish the article here first\)\n$/)
+  })
+
+  it('an edition with no dated article: Atom needs a date, none is made up; --date gives the edition its date', async () => {
+    const only = join(tmp.path, 'repo-undated')
+    expect((await cli(['--repo', only, 'publish', join(dir, 'articles', 'undated.txt'), '-q'])).code).toBe(0)
+    const res = await cli(['--repo', only, 'edition'])
+    expect(res.code).toBe(2)
+    expect(res.stderr).toBe("error: no article of the edition has a date, and its Atom feed needs one: give the edition's date (edition --date YYYY-MM-DD)\n")
+    const dated = await edition(only, ['--date', '2026-12-01'])
+    // the refused build made no edition
+    expect(dated.previous).toBeNull()
+    const xml = (await cli(['--repo', only, 'cat', `${dated.cid}/feed.xml`])).stdout
+    expect(xml).toContain('<updated>2026-12-01T00:00:00Z</updated>')
+    expect(xml).not.toContain('<published>')
+    const ed = JSON.parse((await cli(['--repo', only, 'cat', `${dated.cid}/edition.json`])).stdout)
+    expect(ed).toMatchObject({ updated: '2026-12-01', articles: [{ date: null }] })
+    // another date is another edition
+    expect((await edition(only, ['--date', '2026-12-02'])).cid).not.toBe(dated.cid)
   })
 })
 

@@ -177,6 +177,7 @@ describe('publish: bad input', () => {
     ['a file with a NUL byte', async () => { const f = join(tmp.path, 'nul.txt'); await writeFile(f, 'a\0b'); return [f] }, 1, /NUL byte.*ipfs-publish add/],
     ['a file that is not UTF-8', async () => { const f = join(tmp.path, 'latin1.txt'); await writeFile(f, Buffer.from([0x63, 0x61, 0x66, 0xe9])); return [f] }, 1, /not valid UTF-8.*ipfs-publish add/],
     ['an article over the size limit', async () => { const f = join(tmp.path, 'big.txt'); await writeFile(f, 'x'.repeat(2048)); return [f, '--max-size', '1KiB'] }, 1, /over the article size limit of 1024 bytes/],
+    ['a ~100 KB title', async () => { const f = join(tmp.path, 'long-title.txt'); await writeFile(f, `## ${'T'.repeat(100_000)}\n\nJuly 11, 2025\n\n— Categories: News\n\nBody.\n`); return [f] }, 1, /long-title\.txt: the title is more than \d+ characters long, over the limit of 1000 \(is a line break missing after it\?\)$/],
     ['a folder with no articles', async () => { const d = join(tmp.path, 'no-articles'); await mkdir(d, { recursive: true }); await writeFile(join(d, 'x.json'), '{}'); return [d] }, 1, /no-articles: no \*\.txt or \*\.md articles/],
     ['--check without --manifest', async () => [SAMPLE, '--check'], 2, /--check needs --manifest/],
     ['an unknown profile', async () => [SAMPLE, '--cid-profile', 'unixfs-v9'], 2, /cid-profile/],

@@ -42,9 +42,20 @@ describe.skipIf(CHROMIUM == null)('an edition in a reader\'s browser (headless C
       await expect(page.locator('main h2').first().textContent()).resolves.toBe(XSS_TITLE)
       expect(await page.locator('main img').count()).toBe(0)
       await page.getByText('US Joins Ukraine Peace Force Talks, Plans Ready to Act').click()
-      await page.waitForURL(/article\.txt$/)
-      expect(new URL(page.url()).pathname).toMatch(new RegExp(`^/ipfs/${cid}/articles/2025-07-11-[a-z0-9-]+/article\\.txt$`))
-      await expect(page.locator('body').textContent()).resolves.toContain('coalition of the willing')
+      // the title opens the article's readable page in the edition, not its house-format text
+      await page.waitForURL(/\.html$/)
+      expect(new URL(page.url()).pathname).toMatch(new RegExp(`^/ipfs/${cid}/articles/2025-07-11-[a-z0-9-]+\\.html$`))
+      await expect(page.locator('h1').textContent()).resolves.toBe('US Joins Ukraine Peace Force Talks, Plans Ready to Act')
+      await expect(page.locator('time').textContent()).resolves.toBe('2025-07-11')
+      await expect(page.locator('article p').nth(1).textContent()).resolves.toMatch(/^The United States has, for the first time/)
+      const text = await page.locator('body').textContent()
+      expect(text).toContain('coalition of the willing')
+      expect(text).not.toMatch(/## |Categories:/)
+      expect(await page.locator('script').count()).toBe(0)
+      // its links resolve inside the edition: back to the front page
+      await page.getByText('Front page').click()
+      await page.waitForURL(/index\.html$/)
+      await expect(page.locator('h1').textContent()).resolves.toBe('Newsroom')
       expect(dialogs).toEqual([])
     } finally {
       await browser.close()

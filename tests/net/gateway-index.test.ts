@@ -1,5 +1,6 @@
 // The gateway's index page: newest article first, 100 to a page, and it follows the repo.
 import { execFileSync } from 'node:child_process'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cli, ROOT, SAMPLE, tempDir } from '../helpers/cli.js'
@@ -55,5 +56,26 @@ describe('the index page', () => {
     expect(first).toContain(r.cid)
     if (r.date > newest) expect(first[0]).toBe(r.cid)
     expect((await page('?page=3')).cids).toHaveLength(51)
+  })
+
+  it('a corrected article is listed once, its current version, marked corrected, with a link to its earlier version', async () => {
+    const story = join(tmp.path, 'story.txt')
+    await writeFile(story, (await readFile(SAMPLE, 'utf8')).replace('## US Joins', '## Correction test: US Joins'))
+    const before = JSON.parse((await cli(['--repo', repo, '--json', 'publish', story])).stdout)
+    await writeFile(story, (await readFile(story, 'utf8')).replace('first time', 'first time (corrected)'))
+    const after = JSON.parse((await cli(['--repo', repo, '--json', 'publish', story])).stdout)
+    expect(after.cid).not.toBe(before.cid)
+    const pages = [await page(), await page('?page=2'), await page('?page=3')]
+    const all = pages.flatMap(p => p.cids)
+    // 250 + the sample + this story, each once
+    expect(all).toHaveLength(252)
+    expect(all).toContain(after.cid)
+    expect(all).not.toContain(before.cid)
+    const row = pages.map(p => p.html).join('\n').split('\n').find(l => l.includes(`<code>${after.cid}</code>`))!
+    expect(row).toContain('<em>corrected</em>')
+    expect(row).toContain(`href="/ipfs/${before.cid}/article.txt?`)
+    // the earlier version's link downloads it
+    const old = await fetch(`${node.gateway}/ipfs/${before.cid}/article.txt`, { signal: AbortSignal.timeout(10_000) })
+    expect(await old.text()).not.toContain('(corrected)')
   })
 })

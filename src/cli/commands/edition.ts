@@ -22,6 +22,7 @@ export const builder = (y: Argv) => ignoredNetOptions(y)
   .option('feed-size', { type: 'number', default: 50, describe: 'articles in feed.xml and feed.json (the newest)' })
   .option('page-size', { type: 'number', default: 100, describe: 'articles per page of the front page' })
   .option('feed-id', { type: 'string', describe: 'the feeds\' id (default: ipns://<name> with --ipns-key, else urn:ipfs-publish:<title>)' })
+  .option('date', { type: 'string', describe: 'the edition\'s date (YYYY-MM-DD): the feeds\' updated time when later than the newest article\'s date, and the Atom updated time of undated articles; needed when no article has a date' })
   .option('previous', { type: 'string', describe: 'the CID of the edition this one replaces (default: the repo\'s latest edition); "none" for none' })
   .option('allow-empty', { type: 'boolean', default: false, describe: 'make an edition even when there is no article (by default that is refused)' })
   .option('keep-previous', { type: 'boolean', default: false, describe: 'keep the replaced edition pinned (by default it is unpinned; the articles it names stay pinned)' })
@@ -42,6 +43,7 @@ interface EditionArgs {
   feedSize: number
   pageSize: number
   feedId?: string
+  date?: string
   previous?: string
   keepPrevious: boolean
   allowEmpty: boolean
@@ -63,6 +65,10 @@ export async function handler (args: EditionArgs, ctx: Context): Promise<void> {
   }
   const manifest = args.manifest != null ? await readManifest(ctx.resolve(args.manifest), args.manifest) : undefined
   if (manifest != null && Object.keys(manifest).length === 0) throw new InvalidArgumentError(`${args.manifest} lists no articles (or does not exist)`)
+  if (args.date != null) {
+    const { isDate } = await import('../../core/edition/build-edition.js')
+    if (!isDate(args.date)) throw new InvalidArgumentError(`--date "${args.date}" is not a date (YYYY-MM-DD)`)
+  }
   if (args.ipnsKey == null) {
     for (const [flag, given] of [['--resolve-from', args.resolveFrom != null], ['--domain', args.domain != null], ['--put-to', args.putTo != null]] as const) if (given) throw new InvalidArgumentError(`${flag} goes with --ipns-key <name>`)
   }
@@ -96,6 +102,7 @@ export async function handler (args: EditionArgs, ctx: Context): Promise<void> {
     feedSize: args.feedSize,
     pageSize: args.pageSize,
     feedId: args.feedId ?? (ipns != null ? `ipns://${ipns.name}` : undefined),
+    date: args.date,
     previous,
     keepPrevious: args.keepPrevious,
     allowEmpty: args.allowEmpty,

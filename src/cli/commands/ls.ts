@@ -4,17 +4,24 @@ import type { Argv } from 'yargs'
 import { printable } from '../printable.js'
 
 export const command = 'ls'
-export const describe = 'List the articles published into this repo: CID, date, title, source path'
+export const describe = 'List the articles published into this repo, each once (its current version; a corrected one with its earlier versions): CID, date, title, source path'
 
 export const builder = (y: Argv) => y
+  .option('all-versions', { type: 'boolean', default: false, describe: 'list every version of a corrected article as a row of its own (after its current version)' })
 
-export async function handler (_args: unknown, ctx: Context): Promise<void> {
+export async function handler (args: { allVersions?: boolean }, ctx: Context): Promise<void> {
   const repo = await ctx.repo()
   const { listPublished } = await import('../../core/ls.js')
-  for (const r of await listPublished(repo, { signal: ctx.signal })) {
+  for (const r of await listPublished(repo, { signal: ctx.signal, allVersions: args.allVersions === true })) {
     // paths as publish --json prints them: relative to the working folder when under it
     if (ctx.json) await ctx.out(JSON.stringify({ ...r, path: shownPath(r.path, ctx.cwd) }) + '\n')
     else if (ctx.quiet) await ctx.out(r.cid + '\n')
-    else await ctx.out(`${r.cid}  ${printable(r.date ?? '----------')}  ${printable(r.title ?? '(untitled)')}  ${printable(shownPath(r.path, ctx.cwd))}\n`)
+    else {
+      const mark = r.versions === 1 ? '' : args.allVersions === true ? `  [version ${r.version} of ${r.versions}${r.current ? ', current' : ''}]` : '  [corrected]'
+      let text = `${r.cid}  ${printable(r.date ?? '----------')}  ${printable(r.title ?? '(untitled)')}  ${printable(shownPath(r.path, ctx.cwd))}${mark}\n`
+      // without --all-versions, a corrected article's earlier versions under it, oldest first
+      if (args.allVersions !== true) for (const [i, e] of r.earlier.entries()) text += `  earlier ${i + 1}: ${e.cid}  ${printable(e.date ?? '----------')}  ${printable(e.title ?? '(untitled)')}\n`
+      await ctx.out(text)
+    }
   }
 }

@@ -41,6 +41,36 @@ const headDecoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true })
 const HEAD_BYTES = 64 * 1024
 
 /**
+ * The longest title, in characters (UTF-16 code units, as JavaScript counts).
+ * Real headlines are under 200 characters; a longer "title" is a line break
+ * missing after it (the title would swallow the date line and the body). A
+ * title this long still fits, with its header lines, in the decoded head
+ * (4 bytes a character at most, far under HEAD_BYTES), so the date and
+ * Categories lines are always read. An article that declares a longer title
+ * (`## …`, front matter) is refused; a title only taken from a long first line
+ * (plain text) is cut to the limit, with a warning.
+ */
+export const MAX_TITLE_CHARS = 1000
+
+/** The article's declared title, refused when over {@link MAX_TITLE_CHARS}; `cut` tells that the text ended before the title did. */
+function checkTitle (title: string, cut: boolean): string {
+  if (title.length > MAX_TITLE_CHARS || cut) {
+    throw new InvalidArticleError(`the title is ${cut ? 'more than ' : ''}${title.length} characters long, over the limit of ${MAX_TITLE_CHARS} (is a line break missing after it?)`)
+  }
+  return title
+}
+
+/** A title taken from the first line, cut to {@link MAX_TITLE_CHARS} (with a warning) when longer. */
+function guessedTitle (line: string | undefined, warnings: string[]): string | null {
+  const title = line?.replace(/^#+\s*/, '').trim() ?? null
+  if (title == null || title.length <= MAX_TITLE_CHARS) return title
+  warnings.push(`the first line is over the title limit of ${MAX_TITLE_CHARS} characters: the title is its first ${MAX_TITLE_CHARS}`)
+  // not inside a surrogate pair
+  const end = /[\ud800-\udbff]/.test(title[MAX_TITLE_CHARS - 1]) ? MAX_TITLE_CHARS - 1 : MAX_TITLE_CHARS
+  return title.slice(0, end).trimEnd()
+}
+
+/**
  * Checks that `bytes` can be an article: not empty, not over `maxBytes`, no NUL
  * byte, valid UTF-8. Throws InvalidArticleError saying which.
  */
@@ -67,8 +97,9 @@ export function checkArticleBytes (bytes: Uint8Array, options: ParseArticleOptio
  */
 export function parseArticleBytes (bytes: Uint8Array): ParsedArticle {
   const frontMatter = bytes[0] === 0x2d || bytes[0] === 0xef // '-' or a BOM
-  const text = headDecoder.decode(frontMatter || bytes.byteLength <= HEAD_BYTES ? bytes : bytes.subarray(0, HEAD_BYTES))
-  const parsed = parseArticle(text)
+  const whole = frontMatter || bytes.byteLength <= HEAD_BYTES
+  const text = headDecoder.decode(whole ? bytes : bytes.subarray(0, HEAD_BYTES))
+  const parsed = parseArticle(text, { cut: !whole })
   return { ...parsed, bodyStart: Buffer.byteLength(text.slice(0, parsed.bodyStart)) }
 }
 
@@ -120,9 +151,10 @@ function nextLine (text: string, pos: number): { line: string, next: number } | 
 }
 
 /** Reads the house format: `## Title`, a date line, `— Categories: …`, the body, the link. */
-function parseHouse (text: string, first: { line: string, next: number }): ParsedArticle {
+function parseHouse (text: string, first: { line: string, next: number }, cut: boolean): ParsedArticle {
   const warnings: string[] = []
-  const title = first.line.replace(/^##\s+/, '').trim()
+  // a title line that runs to the end of a cut head is longer than the head
+  const title = checkTitle(first.line.replace(/^##\s+/, '').trim(), cut && first.next > text.length)
   let bodyStart = Math.min(first.next, text.length)
   let date: string | null = null
   let categories: string[] = []
@@ -163,10 +195,10 @@ function parseFrontMatter (text: string): ParsedArticle | null {
   const warnings: string[] = []
   const { title: rawTitle, date: rawDate, categories: rawCategories, ...extra } = fm
   const bodyStart = m[0].length
-  let title = typeof rawTitle === 'string' || typeof rawTitle === 'number' ? String(rawTitle).trim() : null
+  let title = typeof rawTitle === 'string' || typeof rawTitle === 'number' ? checkTitle(String(rawTitle).trim(), false) : null
   if (title == null || title === '') {
-    title = nextLine(text, bodyStart)?.line.replace(/^#+\s*/, '').trim() ?? null
     warnings.push('the front matter has no title; using the first line')
+    title = guessedTitle(nextLine(text, bodyStart)?.line, warnings)
   }
   const date = normaliseDate(rawDate)
   if (rawDate == null) warnings.push('the front matter has no date')
@@ -180,12 +212,13 @@ function parseFrontMatter (text: string): ParsedArticle | null {
  * are read fully; any other text still parses, with the first non-empty line as
  * the title and a warning.
  */
-export function parseArticle (text: string): ParsedArticle {
+export function parseArticle (text: string, options: { cut?: boolean } = {}): ParsedArticle {
   const fm = parseFrontMatter(text)
   if (fm != null) return fm
   const first = nextLine(text, 0)
-  if (first != null && /^##\s+\S/.test(first.line)) return parseHouse(text, first)
-  const title = first?.line.replace(/^#+\s*/, '').trim() ?? null
+  if (first != null && /^##\s+\S/.test(first.line)) return parseHouse(text, first, options.cut === true)
+  const warnings = ['not in the house format or Markdown with front matter: title taken from the first line, no date or categories']
+  const title = guessedTitle(first?.line, warnings)
   return {
     format: 'text',
     title: title === '' ? null : title,
@@ -193,7 +226,7 @@ export function parseArticle (text: string): ParsedArticle {
     categories: [],
     extra: {},
     bodyStart: first != null ? Math.min(first.next, text.length) : 0,
-    warnings: ['not in the house format or Markdown with front matter: title taken from the first line, no date or categories']
+    warnings
   }
 }
 

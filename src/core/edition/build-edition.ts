@@ -2,13 +2,15 @@ import { createHash } from 'node:crypto'
 import { Key } from 'interface-datastore'
 import { CID } from 'multiformats/cid'
 import { CustomProgressEvent } from 'progress-events'
-import { InvalidArgumentError, NoArticlesError } from '../../errors.js'
-import { slugify } from '../article/parse-article.js'
+import { InvalidArgumentError, NoArticlesError, NotFoundError } from '../../errors.js'
+import { parseArticleBytes, slugify } from '../article/parse-article.js'
+import { catCid } from '../read/cat.js'
+import { readAll } from '../read-all.js'
 import { buildLink } from '../link.js'
 import { packageVersion } from '../package-version.js'
 import { getArticle } from '../store/article-index.js'
 import { isPinRoot, pinRoot, unpinRoot } from '../store/pins.js'
-import { listVersions } from '../store/versions.js'
+import { groupVersions } from '../store/versions.js'
 import { engineOf } from '../store/engine-of.js'
 import { pinKeyOf } from '../store/pin-key.js'
 import { ARTICLE_PREFIX } from '../store/article-index.js'
@@ -18,7 +20,7 @@ import { bundleSummary } from './bundles.js'
 import { EDITION_PIN, isEditionPin } from './named.js'
 import { buildDirectory } from './directory.js'
 import { buildFile } from './file-dag.js'
-import { renderAtom, renderJsonFeed, renderPage } from './render.js'
+import { editionDate, renderArticlePage, renderAtom, renderJsonFeed, renderPage, summaryOf, textBlocks } from './render.js'
 import type { BundleSummary } from './bundles.js'
 import type { BuiltDir, DirEntry } from './directory.js'
 import type { EditionArticle } from './render.js'
@@ -54,6 +56,12 @@ export interface EditionOptions extends AbortOptions, ProgressOptions<EditionPro
   title?: string
   /** The feeds' id (an IRI). @default `ipns://<name>` with an IPNS name, else `urn:ipfs-publish:<title as a slug>` */
   feedId?: string
+  /**
+   * The edition's date (`YYYY-MM-DD`): the feeds' `updated` when it is later than
+   * the newest article's date, and the Atom `updated` of undated articles.
+   * Needed when no article of the edition has a date (Atom requires one; none is made up).
+   */
+  date?: string
   /** The CID of the edition this one replaces; `null` for none. @default the repo's latest edition */
   previous?: string | null
   /** Keep the replaced edition pinned. @default false (the articles it names keep their own pins) */
@@ -75,6 +83,9 @@ export interface EditionResult {
 
 /** The id and version of edition.json's layout. */
 export const EDITION_SCHEMA = 'ipfs-publish/edition@1'
+
+/** The version of the edition's pages and feeds (a new one makes a new edition of the same articles). */
+const LAYOUT = 2
 
 /** Where the repo keeps its latest edition. */
 const LATEST_KEY = new Key('/ipfs-publish/edition/latest')
@@ -98,8 +109,9 @@ interface Source { id: string, current: string, earlier: string[] }
 /**
  * Builds an edition, a UnixFS folder of the whole site: `index.html` (and
  * `page/<n>.html`), `feed.xml`, `feed.json`, `articles/<date>-<slug>/` (each a
- * link to the article's bundle, no bytes copied), `corrections/<date>-<slug>/<n>/`
- * (the earlier versions of corrected articles) and `edition.json`. It is stored
+ * link to the article's bundle, no bytes copied) with its readable page beside
+ * it, `articles/<date>-<slug>.html`, `corrections/<date>-<slug>/<n>/` and
+ * `<n>.html` (the earlier versions of corrected articles) and `edition.json`. It is stored
  * and pinned with Helia's pinning API in one commit (its own blocks; each article
  * it names keeps a pin of its own), the replaced edition unpinned. The same articles, options and
  * previous edition give the same CID on any machine.
@@ -112,6 +124,7 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
   if (options.previous != null) {
     try { CID.parse(options.previous) } catch { throw new InvalidArgumentError(`\`previous\` "${options.previous}" is not a CID`) }
   }
+  if (options.date != null && !isDate(options.date)) throw new InvalidArgumentError(`\`date\` "${options.date}" is not a date (YYYY-MM-DD)`)
   const feedId = options.feedId ?? `urn:ipfs-publish:${slugify(title) || 'edition'}`
   const sources = options.manifest != null ? fromManifest(options.manifest, options.manifestName ?? 'the manifest') : await fromRepo(repo, options)
   if (sources.length === 0 && options.allowEmpty !== true) {
@@ -122,8 +135,10 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
   // what decides the edition's content, apart from which edition it replaces: the same inputs make no new edition
   const fingerprint = createHash('sha256').update(JSON.stringify({
     schema: EDITION_SCHEMA,
+    layout: LAYOUT,
     version: packageVersion(),
     profile: profile.name,
+    date: options.date ?? null,
     title,
     feedId,
     feedSize,
@@ -152,27 +167,58 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
   const cids = new Map<string, CID>()
   const cidOf = (text: string): CID => { let c = cids.get(text); if (c == null) { c = CID.parse(text); cids.set(text, c) } return c }
   const articles = arrange(sources, summaries, cidOf, options)
+  // the edition's date: Atom requires one; an undated article is not given one (render.ts, editionDate)
+  const updated = editionDate(articles, options.date)
+  if (updated == null) throw new InvalidArgumentError('no article of the edition has a date, and its Atom feed needs one: give the edition\'s date (edition --date YYYY-MM-DD)')
   const files = new Map<string, Uint8Array>()
   const encoder = new TextEncoder()
+
+  // the edition's own blocks
+  const blocks: Block[] = []
+  // each version's readable page, beside its folder (articles/<name>.html, corrections/<name>/<n>.html); the current version's first paragraph is the feeds' summary
+  const pageOf = new Map<string, DirEntry>()
+  for (const a of articles) {
+    options.signal?.throwIfAborted()
+    const versions = [...a.earlier.map(e => ({ cid: e.cid, path: e.path, page: e.page })), { cid: a.cid, path: a.path, page: a.page }]
+    for (const [i, v] of versions.entries()) {
+      const sum = summaries.get(v.cid)!
+      const text = textBlocks(await articleBody(repo, sum, options), sum.title)
+      const current = i === versions.length - 1
+      if (current) a.summary = summaryOf(text)
+      const html = renderArticlePage({
+        at: v.page,
+        title: sum.title,
+        date: sum.date,
+        categories: sum.categories,
+        cid: v.cid,
+        dir: v.path,
+        file: sum.file.name,
+        link: current ? a.link : buildLink({ cid: cidOf(v.cid), file: sum.file.name, slug: sum.slug }, options.gateway, options.linkTemplate, options.gatewayStyle),
+        blocks: text,
+        ...(current ? { earlier: a.earlier.map(e => ({ date: e.date, page: e.page })) } : { version: { n: i + 1, of: versions.length, current: a.page } })
+      })
+      const f = await buildFile(encoder.encode(html), profile)
+      blocks.push(...f.blocks)
+      pageOf.set(v.page, { name: v.page.slice(v.page.lastIndexOf('/') + 1), cid: f.cid, tsize: f.tsize })
+    }
+  }
   const pages = Math.max(1, Math.ceil(articles.length / pageSize))
   for (let p = 1; p <= pages; p++) {
     const html = renderPage(articles.slice((p - 1) * pageSize, p * pageSize), { title, page: p, pages })
     files.set(p === 1 ? 'index.html' : `page/${p}.html`, encoder.encode(html))
   }
   const newest = articles.slice(0, feedSize)
-  const updated = articles.reduce<string | null>((max, a) => a.date != null && (max == null || a.date > max) ? a.date : max, null)
   files.set('feed.xml', encoder.encode(renderAtom(newest, { title, id: feedId, updated })))
   files.set('feed.json', encoder.encode(renderJsonFeed(newest, { title, id: feedId, updated })))
 
-  // the folders of links: articles/, corrections/<dir>/, page/
-  const blocks: Block[] = []
+  // the folders of links: articles/ (and the pages beside the folders), corrections/<dir>/, page/
   const keep = (d: BuiltDir): DirEntry => { blocks.push(...d.blocks); return { name: '', cid: d.cid, tsize: d.tsize } }
   const top: DirEntry[] = []
   const link = (s: BundleSummary, name: string): DirEntry => ({ name, cid: cidOf(s.cid), tsize: s.tsize })
-  if (articles.length > 0) top.push({ ...keep(buildDirectory(articles.map(a => link(summaries.get(a.cid)!, a.path.slice('articles/'.length))), profile)), name: 'articles' })
+  if (articles.length > 0) top.push({ ...keep(buildDirectory(articles.flatMap(a => [link(summaries.get(a.cid)!, a.path.slice('articles/'.length)), pageOf.get(a.page)!]), profile)), name: 'articles' })
   const corrected = articles.filter(a => a.earlier.length > 0)
   if (corrected.length > 0) {
-    const dirs = corrected.map(a => ({ ...keep(buildDirectory(a.earlier.map((e, i) => link(summaries.get(e.cid)!, String(i + 1))), profile)), name: a.path.slice('articles/'.length) }))
+    const dirs = corrected.map(a => ({ ...keep(buildDirectory(a.earlier.flatMap((e, i) => [link(summaries.get(e.cid)!, String(i + 1)), pageOf.get(e.page)!]), profile)), name: a.path.slice('articles/'.length) }))
     top.push({ ...keep(buildDirectory(dirs, profile)), name: 'corrections' })
   }
   const pageFiles: DirEntry[] = []
@@ -191,7 +237,7 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
     profile: profile.name,
     previous,
     updated,
-    articles: articles.map(a => ({ path: a.path, cid: a.cid, title: a.title, date: a.date, categories: a.categories })),
+    articles: articles.map(a => ({ path: a.path, page: a.page, cid: a.cid, title: a.title, date: a.date, categories: a.categories })),
     corrections: Object.fromEntries(corrected.map(a => [a.path, a.earlier]))
   }, null, 2) + '\n')
   const json = await buildFile(editionJson(previous), profile)
@@ -227,6 +273,25 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
   }
   await repo.flush(options)
   return { cid, previous, articles: articles.length, corrected: corrected.length, unchanged: false }
+}
+
+/** An article's text after its header (title, date and Categories lines, or front matter), read from the repo. */
+async function articleBody (repo: Repo, sum: BundleSummary, options: AbortOptions): Promise<string> {
+  const bytes = await readAll(catCid(sum.file.cid, repo.blockstore, options)).catch((err: any) => {
+    if (err?.name === 'NotFoundError') throw new NotFoundError(`the text of bundle ${sum.cid} (${sum.file.name}) is not all in the repo (publish or import the article here first)`)
+    throw err
+  })
+  let start = 0
+  // a bundle published under older rules (a title over today's limit) is shown whole
+  try { start = parseArticleBytes(bytes).bodyStart } catch {}
+  return new TextDecoder().decode(bytes.subarray(start))
+}
+
+/** Whether `text` is a real calendar date written `YYYY-MM-DD`. */
+export function isDate (text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false
+  const d = new Date(`${text}T00:00:00Z`)
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === text
 }
 
 function positive (n: number, name: string): number {
@@ -268,31 +333,8 @@ function fromManifest (manifest: Manifest, name: string): Source[] {
 async function fromRepo (repo: Repo, options: AbortOptions): Promise<Source[]> {
   const indexed = new Set<string>()
   for await (const key of repo.datastore.queryKeys({ prefix: ARTICLE_PREFIX }, options)) indexed.add(key.toString().slice(ARTICLE_PREFIX.length))
-  const out: Source[] = []
-  const placed = new Set<string>()
-  for await (const v of listVersions(repo.datastore, options)) {
-    const cids = v.cids.filter(c => indexed.has(c) && !placed.has(c))
-    if (cids.length === 0) continue
-    for (const c of cids) placed.add(c)
-    out.push({ id: v.path, current: cids[cids.length - 1], earlier: cids.slice(0, -1) })
-  }
-  if (placed.size < indexed.size) {
-    // bundles published before versions were recorded: grouped by their source path, oldest by date first
-    const byPath = new Map<string, Array<{ cid: string, date: string | null }>>()
-    for (const cid of indexed) {
-      if (placed.has(cid)) continue
-      const r = await getArticle(repo.datastore, cid, options)
-      if (r == null) continue
-      const list = byPath.get(r.path) ?? []
-      list.push({ cid, date: r.date })
-      byPath.set(r.path, list)
-    }
-    for (const [path, list] of byPath) {
-      const cids = list.sort((a, b) => compare(a.date ?? '', b.date ?? '') || compare(a.cid, b.cid)).map(i => i.cid)
-      out.push({ id: path, current: cids[cids.length - 1], earlier: cids.slice(0, -1) })
-    }
-  }
-  return out
+  const groups = await groupVersions(repo.datastore, indexed, async cid => await getArticle(repo.datastore, cid, options), options)
+  return groups.map(g => ({ id: g.path, current: g.cids[g.cids.length - 1], earlier: g.cids.slice(0, -1) }))
 }
 
 /** Strings compared by code unit (the same order on every machine, unlike localeCompare). */
@@ -321,7 +363,9 @@ function arrange (sources: Source[], summaries: Map<string, BundleSummary>, cidO
       file: sum.file.name,
       bytes: sum.file.bytes,
       link: buildLink({ cid: cidOf(sum.cid), file: sum.file.name, slug: sum.slug }, options.gateway, options.linkTemplate, options.gatewayStyle),
-      earlier: s.earlier.map((cid, i) => ({ cid, date: summaries.get(cid)!.date, path: `corrections/${name}/${i + 1}` }))
+      page: `articles/${name}.html`,
+      summary: null,
+      earlier: s.earlier.map((cid, i) => ({ cid, date: summaries.get(cid)!.date, path: `corrections/${name}/${i + 1}`, page: `corrections/${name}/${i + 1}.html` }))
     })
   }
   // newest first; undated last; then by folder name

@@ -11,8 +11,12 @@ export interface EditionArticle {
   bytes: number
   /** Its "Download IPFS" link (a gateway URL of its own CID). */
   link: string
-  /** Earlier versions, oldest first: their CIDs, dates and folders in the edition. */
-  earlier: Array<{ cid: string, date: string | null, path: string }>
+  /** Its readable page in the edition, beside its folder: `articles/<date>-<slug>.html`. */
+  page: string
+  /** The first paragraph of its text, as plain text (the feeds' summary), or null when it has none. */
+  summary: string | null
+  /** Earlier versions, oldest first: their CIDs, dates, folders and pages (`corrections/<date>-<slug>/<n>.html`) in the edition. */
+  earlier: Array<{ cid: string, date: string | null, path: string, page: string }>
 }
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
@@ -45,12 +49,12 @@ export function renderPage (articles: EditionArticle[], o: PageOptions): string 
   const items = articles.map(a => {
     const dir = `${up}${href(a.path)}/`
     const corrected = a.earlier.length > 0
-      ? `\n<p class="corrected"><strong>Corrected.</strong> Earlier version${a.earlier.length > 1 ? 's' : ''}: ${a.earlier.map((e, i) => `<a href="${up}${href(e.path)}/${href(a.file)}">${i + 1}${e.date != null ? ` (${escapeXml(e.date)})` : ''}</a>`).join(', ')}</p>`
+      ? `\n<p class="corrected"><strong>Corrected.</strong> Earlier version${a.earlier.length > 1 ? 's' : ''}: ${a.earlier.map((e, i) => `<a href="${up}${href(e.page)}">${i + 1}${e.date != null ? ` (${escapeXml(e.date)})` : ''}</a>`).join(', ')}</p>`
       : ''
     return `<article>
-<h2><a href="${dir}${href(a.file)}">${escapeXml(titleOf(a))}</a></h2>
+<h2><a href="${up}${href(a.page)}">${escapeXml(titleOf(a))}</a></h2>
 <p class="meta">${a.date != null ? `<time datetime="${escapeXml(a.date)}">${escapeXml(a.date)}</time>` : 'undated'}${a.categories.length > 0 ? ` · ${a.categories.map(escapeXml).join(', ')}` : ''}</p>
-<p class="links"><a href="${dir}">bundle</a> · <a href="${escapeXml(a.link)}">Download IPFS</a> · <code>${a.cid}</code></p>${corrected}
+<p class="links"><a href="${dir}${href(a.file)}">text</a> · <a href="${dir}">bundle</a> · <a href="${escapeXml(a.link)}">Download IPFS</a> · <code>${a.cid}</code></p>${corrected}
 </article>`
   })
   const nav: string[] = []
@@ -78,32 +82,157 @@ ${items.join('\n')}
 `
 }
 
-export interface FeedOptions { title: string, id: string, updated: string | null }
+/** One block of an article's text: a heading or a paragraph, its text as written. */
+interface TextBlock { heading: boolean, text: string }
 
-/** An article's date as an RFC 3339 time (Atom and JSON Feed want one): midnight UTC of its day. */
-function rfc3339 (date: string | null): string {
-  return date != null && /^\d{4}-\d{2}-\d{2}$/.test(date) ? `${date}T00:00:00Z` : '1970-01-01T00:00:00Z'
+/** The line publish writes the article's link into (`[Download IPFS](…)`): the page has its own. */
+const LINK_LINE = /^\[Download IPFS\]\([^)\s]*\)$/i
+
+/** An article's text after its header, in blocks separated by blank lines; a `#` line is a heading. */
+export function textBlocks (body: string, title: string | null): TextBlock[] {
+  const blocks: TextBlock[] = []
+  for (const raw of body.replace(/\r\n?/g, '\n').split(/\n[ \t]*\n/)) {
+    const text = raw.trim()
+    if (text === '' || LINK_LINE.test(text)) continue
+    const h = /^#{1,6}[ \t]+(.*)$/s.exec(text)
+    // a title taken from the body's first line is not repeated
+    if (blocks.length === 0 && title != null && (h?.[1] ?? text).trim() === title) continue
+    blocks.push(h != null ? { heading: true, text: h[1] } : { heading: false, text })
+  }
+  return blocks
+}
+
+/** Markdown links `[text](url)` with a web or IPFS URL; any other markup stays text. */
+const INLINE_LINK = /\[([^\]\n]+)\]\(((?:https?|ipfs|ipns):\/\/[^\s()<>]+)\)/g
+
+/** A block's text as HTML: escaped, its web links kept as links. */
+function inlineHtml (text: string): string {
+  let out = ''
+  let at = 0
+  for (const m of text.matchAll(INLINE_LINK)) {
+    out += escapeXml(text.slice(at, m.index)) + `<a href="${escapeXml(m[2])}">${escapeXml(m[1])}</a>`
+    at = m.index + m[0].length
+  }
+  return out + escapeXml(text.slice(at))
+}
+
+/** The longest summary in the feeds, in characters: a first paragraph longer than this is cut at a word. */
+export const MAX_SUMMARY_CHARS = 1000
+
+/** The first paragraph (not a heading) as plain text for the feeds, its link markup reduced to the link text; null when there is none. */
+export function summaryOf (blocks: TextBlock[]): string | null {
+  const first = blocks.find(b => !b.heading)
+  if (first == null) return null
+  const text = first.text.replace(INLINE_LINK, '$1').replace(/\s+/g, ' ').trim()
+  if (text.length <= MAX_SUMMARY_CHARS) return text
+  const cut = text.slice(0, MAX_SUMMARY_CHARS)
+  const space = cut.lastIndexOf(' ')
+  return (space > MAX_SUMMARY_CHARS / 2 ? cut.slice(0, space) : cut).replace(/[\ud800-\udbff]$/, '') + '…'
+}
+
+/** What an article's page shows: one version of one article. */
+export interface ArticlePage {
+  /** Where the page is in the edition (`articles/<name>.html`, `corrections/<name>/<n>.html`): its links are relative to it. */
+  at: string
+  title: string | null
+  date: string | null
+  categories: string[]
+  cid: string
+  /** The version's folder (its bundle) in the edition, and its file there. */
+  dir: string
+  file: string
+  /** The version's "Download IPFS" link. */
+  link: string
+  blocks: TextBlock[]
+  /** Of the current version: its earlier versions' pages, oldest first. */
+  earlier?: Array<{ date: string | null, page: string }>
+  /** Of an earlier version: which one it is, and the current version's page. */
+  version?: { n: number, of: number, current: string }
+}
+
+/**
+ * The readable page of one version of an article: title, date, categories and
+ * text, every value escaped, every link relative (so it works under any
+ * gateway path), no script, no external resource. It depends on this article
+ * alone (its versions, its folder's name and its Download IPFS link; not the
+ * site's title nor the other articles), so it is the same in every edition that
+ * holds the article as it is.
+ */
+export function renderArticlePage (p: ArticlePage): string {
+  const up = '../'.repeat(p.at.split('/').length - 1)
+  const title = p.title ?? p.dir.slice(p.dir.lastIndexOf('/') + 1)
+  const notes: string[] = []
+  if (p.version != null) notes.push(`<p class="corrected">This is version ${p.version.n} of ${p.version.of}, since corrected: <a href="${up}${href(p.version.current)}">read the current version</a>.</p>`)
+  if (p.earlier != null && p.earlier.length > 0) notes.push(`<p class="corrected"><strong>Corrected.</strong> Earlier version${p.earlier.length > 1 ? 's' : ''}: ${p.earlier.map((e, i) => `<a href="${up}${href(e.page)}">${i + 1}${e.date != null ? ` (${escapeXml(e.date)})` : ''}</a>`).join(', ')}</p>`)
+  const body = p.blocks.map(b => b.heading ? `<h2>${inlineHtml(b.text)}</h2>` : `<p>${inlineHtml(b.text)}</p>`).join('\n')
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeXml(title)}</title>
+<style>body{font:17px/1.6 Georgia,serif;max-width:40em;margin:0 auto;padding:1em}h1{font-size:1.6em;line-height:1.25}h2{font-size:1.2em}.meta,.links,nav{font:14px/1.5 system-ui,sans-serif;color:#555}.corrected{font:14px/1.5 system-ui,sans-serif;color:#8a4b00}code{word-break:break-all}</style>
+</head>
+<body>
+<nav><a href="${up}index.html">Front page</a></nav>
+<article>
+<h1>${escapeXml(title)}</h1>
+<p class="meta">${p.date != null ? `<time datetime="${escapeXml(p.date)}">${escapeXml(p.date)}</time>` : 'undated'}${p.categories.length > 0 ? ` · ${p.categories.map(escapeXml).join(', ')}` : ''}</p>
+${notes.join('\n')}${notes.length > 0 ? '\n' : ''}${body}
+</article>
+<p class="links"><a href="${up}${href(p.dir)}/${href(p.file)}">text</a> · <a href="${up}${href(p.dir)}/">bundle</a> · <a href="${escapeXml(p.link)}">Download IPFS</a> · <code>${escapeXml(p.cid)}</code></p>
+</body>
+</html>
+`
+}
+
+/**
+ * What the feeds say. `updated` is the edition's date (see {@link editionDate}):
+ * the feed's `updated`, and the `updated` of an undated article's Atom entry.
+ * Links are relative to the feed (it does not know the URL it is served at).
+ */
+export interface FeedOptions { title: string, id: string, updated: string }
+
+/** A `YYYY-MM-DD` date as an RFC 3339 time: midnight UTC of its day. */
+function rfc3339 (date: string): string {
+  return `${date}T00:00:00Z`
+}
+
+/**
+ * The edition's date: the later of the date it is given (`edition --date`) and
+ * its newest article's date; null when it has neither. No date is ever made up:
+ * an undated article stays undated everywhere (ls, its folder `undated-<slug>`,
+ * the pages, edition.json, JSON Feed without `date_published`); only Atom, which
+ * requires `updated`, gives an undated entry the edition's date.
+ */
+export function editionDate (articles: Array<{ date: string | null }>, given?: string | null): string | null {
+  return articles.reduce<string | null>((max, a) => a.date != null && (max == null || a.date > max) ? a.date : max, given ?? null)
 }
 
 function mediaType (file: string): string {
   return file.endsWith('.md') ? 'text/markdown' : 'text/plain'
 }
 
-/** The Atom 1.0 feed of the newest articles: each entry's id is `ipfs://<cid>`, its link the gateway link, the article an enclosure. */
+/**
+ * The Atom 1.0 feed of the newest articles: each entry's id is `ipfs://<cid>`,
+ * its link the article's page, the article's file an enclosure, its summary
+ * the first paragraph; `published` only for a dated article.
+ */
 export function renderAtom (articles: EditionArticle[], o: FeedOptions): string {
   const entries = articles.map(a => `<entry>
 <id>ipfs://${a.cid}</id>
 <title>${escapeXml(titleOf(a))}</title>
-<updated>${rfc3339(a.date)}</updated>
-<link rel="alternate" href="${escapeXml(a.link)}"/>
+${a.date != null ? `<published>${rfc3339(a.date)}</published>\n` : ''}<updated>${rfc3339(a.date ?? o.updated)}</updated>
+<link rel="alternate" type="text/html" href="${href(a.page)}"/>
 <link rel="enclosure" type="${mediaType(a.file)}" length="${a.bytes}" href="${escapeXml(a.link)}"/>
-${a.categories.map(c => `<category term="${escapeXml(c)}"/>`).join('\n')}${a.categories.length > 0 ? '\n' : ''}<summary>${escapeXml(titleOf(a))}${a.earlier.length > 0 ? ' (corrected)' : ''}</summary>
-</entry>`)
+${a.categories.map(c => `<category term="${escapeXml(c)}"/>`).join('\n')}${a.categories.length > 0 ? '\n' : ''}${a.summary != null ? `<summary>${escapeXml(a.summary)}</summary>\n` : ''}</entry>`)
   return `<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom">
 <id>${escapeXml(o.id)}</id>
 <title>${escapeXml(o.title)}</title>
 <updated>${rfc3339(o.updated)}</updated>
+<link rel="self" type="application/atom+xml" href="feed.xml"/>
+<link rel="alternate" type="text/html" href="./"/>
 <author><name>${escapeXml(o.title)}</name></author>
 <generator>ipfs-publish</generator>
 ${entries.join('\n')}
@@ -111,18 +240,25 @@ ${entries.join('\n')}
 `
 }
 
-/** The JSON Feed 1.1 of the newest articles: `id` `ipfs://<cid>`, `url` the gateway link, the article an attachment. */
+/**
+ * The JSON Feed 1.1 of the newest articles: `id` `ipfs://<cid>`, `url` the
+ * article's page, `summary` and `content_text` its first paragraph (the title
+ * when it has none), the article's file an attachment, `date_published` only
+ * for a dated article.
+ */
 export function renderJsonFeed (articles: EditionArticle[], o: FeedOptions): string {
   const feed = {
     version: 'https://jsonfeed.org/version/1.1',
     title: o.title,
-    feed_url: undefined,
+    home_page_url: './',
+    feed_url: 'feed.json',
     items: articles.map(a => ({
       id: `ipfs://${a.cid}`,
-      url: a.link,
+      url: href(a.page),
       title: titleOf(a),
-      content_text: titleOf(a) + (a.earlier.length > 0 ? ' (corrected)' : ''),
-      date_published: rfc3339(a.date),
+      ...(a.summary != null ? { summary: a.summary } : {}),
+      content_text: a.summary ?? titleOf(a),
+      ...(a.date != null ? { date_published: rfc3339(a.date) } : {}),
       tags: a.categories,
       attachments: [{ url: a.link, mime_type: mediaType(a.file), size_in_bytes: a.bytes }],
       _ipfs: { cid: a.cid, path: a.path, earlier: a.earlier.map(e => e.cid) }

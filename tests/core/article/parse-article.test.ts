@@ -7,6 +7,21 @@ import { SAMPLE } from '../../helpers/cli.js'
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s)
 
 describe('parseArticle', () => {
+  it('titles: up to 1000 characters; a longer declared title is an error, a longer first line is cut with a warning', () => {
+    const house = (title: string): string => `## ${title}\n\nJuly 11, 2025\n\n— Categories: News, Politics\n\nBody.\n`
+    const ok = parseArticleBytes(enc(house('é'.repeat(1000))))
+    expect(ok).toMatchObject({ title: 'é'.repeat(1000), date: '2025-07-11', categories: ['News', 'Politics'], warnings: [] })
+    expect(() => parseArticle(house('x'.repeat(1001)))).toThrow(/the title is 1001 characters long, over the limit of 1000/)
+    // ~100 KB: longer than the decoded head; no false "no date line" / "no Categories line"
+    const long = enc(house('x'.repeat(100_000)))
+    expect(() => parseArticleBytes(long)).toThrow(InvalidArticleError)
+    expect(() => parseArticleBytes(long)).toThrow(/the title is more than \d+ characters long, over the limit of 1000 \(is a line break missing after it\?\)/)
+    expect(() => parseArticle(`---\ntitle: ${'y'.repeat(1001)}\ndate: 2025-07-11\n---\nBody\n`)).toThrow(/over the limit of 1000/)
+    const plain = parseArticleBytes(enc('z'.repeat(100_000) + '\n\nmore\n'))
+    expect(plain.title).toBe('z'.repeat(1000))
+    expect(plain.warnings.join(' ')).toMatch(/first line is over the title limit of 1000 characters/)
+  })
+
   it('reads the house format of the sample article', () => {
     const a = parseArticleBytes(readFileSync(SAMPLE))
     expect(a.format).toBe('house')
