@@ -28,6 +28,7 @@ import { resolve as resolvePath } from 'node:path'
 import { writeFileAtomic } from '../core/fs/atomic-write.js'
 import { printable } from './printable.js'
 import { ignoredNetOptions } from './net-options.js'
+import { guardLocalNet } from './net-guard.js'
 import { StatusLine } from './status-line.js'
 
 /** Every command, listed explicitly. */
@@ -198,6 +199,8 @@ export async function run (argv: string[], io: RunIO): Promise<number> {
     .option('quiet', { type: 'boolean', alias: 'q', default: false, describe: 'print only results (CIDs); no progress, no notes' })
     .option('debug', { type: 'boolean', default: false, describe: 'print stack traces' })
     .middleware((a) => { undash(a); ctx.setGlobals(a) }, true)
+    // --net local: every address a command would contact, checked before it runs (net-guard.ts)
+    .middleware(async (a) => { await guardLocalNet(a) })
     .strict()
     .demandCommand(1, 'name a command (see --help)')
     .recommendCommands()

@@ -17,7 +17,7 @@ export async function handler (args: { cid: string, dnsResolver?: string }, ctx:
   const ipns = isIpnsArg(args.cid)
   if (!ipns) parseIpfsPath(args.cid) // a malformed CID is a usage error before the repo is opened
   const repo = await ctx.repo()
-  const target = ipns ? await resolveIpnsArg(repo, args.cid, { dnsResolver: args.dnsResolver, signal: ctx.signal }) : args.cid
+  const target = ipns ? await resolveIpnsArg(repo, args.cid, { dnsResolver: args.dnsResolver, local: (args as any).net === 'local', signal: ctx.signal }) : args.cid
   const { catCid } = await import('../../core/read/cat.js')
   for await (const chunk of catCid(target, repo.blockstore, { signal: ctx.signal })) {
     await ctx.out(chunk)

@@ -76,7 +76,7 @@ async function targetCid (args: GetArgs, ctx: Context, openRepo: () => Promise<R
   const ipns = isIpnsArg(args.cid)
   if (!ipns && parseIpfsPath(args.cid).segments.length === 0) return parseCid(args.cid)
   const repo = await openRepo()
-  const path = ipns ? await resolveIpnsArg(repo, args.cid, { dnsResolver: args.dnsResolver, gateways: args.gatewayUrl, signal: ctx.signal }) : args.cid
+  const path = ipns ? await resolveIpnsArg(repo, args.cid, { dnsResolver: args.dnsResolver, local: (args as any).net === 'local', gateways: args.gatewayUrl, signal: ctx.signal }) : args.cid
   const { cid, segments } = parseIpfsPath(path)
   if (segments.length === 0) return cid
   const { exporter } = await import('ipfs-unixfs-exporter')

@@ -6,6 +6,8 @@ import type { Context } from '../context.js'
 import type { PinningClient, PinState } from '../../net/pinning/client.js'
 import type { Argv } from 'yargs'
 import { printable } from '../printable.js'
+import { refuseOffMachine } from '../net-guard.js'
+import { isLoopbackMultiaddr } from '../../net/loopback.js'
 
 /** `--service <name>` or `--service-url <url>` with IPFS_PINNING_TOKEN: the options every remote command takes. */
 export function serviceOptions (y: Argv): Argv {
@@ -28,14 +30,13 @@ export async function clientFor (args: { service?: string, serviceUrl?: string, 
     service = await getService(repo.datastore, args.service!)
   }
   // --net local talks to this machine only: a service elsewhere is not called (nor its name resolved)
-  if (args.net === 'local' && !isLoopbackUrl(service.endpoint)) throw new InvalidArgumentError(`--net local stays on loopback: the pinning service at ${new URL(service.endpoint).origin} is not on this machine`)
+  refuseOffMachine(args.net === 'local', serviceFlag(args), service.endpoint)
   return new PinningClient({ endpoint: service.endpoint, token: await readToken(service, ctx.env) })
 }
 
-/** Whether a URL's host is a loopback address (or localhost). */
-function isLoopbackUrl (url: string): boolean {
-  const host = new URL(url).hostname.replace(/^\[|\]$/g, '')
-  return /^127\.\d+\.\d+\.\d+$/.test(host) || host === '::1' || host === 'localhost'
+/** How a message names the service: `--service <name>` (its endpoint is in the repo) or `--service-url`. */
+function serviceFlag (args: { service?: string }): string {
+  return args.service != null ? `--service ${args.service}: its endpoint` : '--service-url'
 }
 
 export const remoteBuilder = (y: Argv, ctx: Context): Argv => y
@@ -102,6 +103,35 @@ export const remoteBuilder = (y: Argv, ctx: Context): Argv => y
   })
   .demandCommand(1, 'name a remote command: service, add, ls or rm')
 
+/** The targets of a remote pin, each with its client. */
+export interface RemoteTargets { targets: Target[], clients: Array<{ target: Target, client: Awaited<ReturnType<typeof anyClientFor>> }> }
+
+/** Whether this node must be online while the targets pin: only the Pinning Service API fetches from it (a CAR upload carries the blocks), and a named service's kind is known once the repo is open. */
+function needsOnline (targets: Target[]): boolean {
+  return targets.some(t => t.service != null || t.kind === 'psa')
+}
+
+/**
+ * Every target's client, before any request or any other work (publish calls it
+ * before it publishes): a bad target (an unknown name, a missing token, an
+ * endpoint off this machine under --net local, a bad --timeout) is a usage error
+ * while nothing has been done. The repo is opened online when a target may need it.
+ */
+export async function remoteTargets (a: any, ctx: Context): Promise<RemoteTargets> {
+  const list = (v: unknown): string[] => v == null ? [] : (Array.isArray(v) ? v : [v]).map(String)
+  const inlineKind = checkKind(a.serviceKind ?? 'psa')
+  const targets: Target[] = [
+    ...list(a.service).map(service => ({ label: service, service })),
+    ...list(a.serviceUrl).map(serviceUrl => ({ label: serviceUrl, serviceUrl, kind: inlineKind }))
+  ]
+  if (targets.length === 0) throw new InvalidArgumentError('name the pinning service with --service <name> or --service-url <url>')
+  if (a.timeout != null) parseDuration(a.timeout, '--timeout')
+  // the repo is opened once per command: online first when a target may fetch from this node
+  if (a.background !== true && needsOnline(targets)) await openOnline(a, ctx)
+  const clients = await Promise.all(targets.map(async t => ({ target: t, client: await anyClientFor({ service: t.service, serviceUrl: t.serviceUrl, kind: t.kind, net: a.net }, ctx) })))
+  return { targets, clients }
+}
+
 /** A remote pinning target: a service added by name, or an endpoint given inline. */
 interface Target { label: string, service?: string, serviceUrl?: string, kind?: ServiceKind }
 
@@ -118,27 +148,17 @@ interface TargetResult { cid: string, target: string, status: PinState | 'failed
  * then a target that failed makes the command fail (exit 1). Shared with
  * `publish --pin-remote`.
  */
-export async function remoteAdd (a: any, cids: string[], ctx: Context, names: Map<string, string> = new Map()): Promise<void> {
-  const list = (v: unknown): string[] => v == null ? [] : (Array.isArray(v) ? v : [v]).map(String)
-  const inlineKind = checkKind(a.serviceKind ?? 'psa')
-  const targets: Target[] = [
-    ...list(a.service).map(service => ({ label: service, service })),
-    ...list(a.serviceUrl).map(serviceUrl => ({ label: serviceUrl, serviceUrl, kind: inlineKind }))
-  ]
-  if (targets.length === 0) throw new InvalidArgumentError('name the pinning service with --service <name> or --service-url <url>')
+export async function remoteAdd (a: any, cids: string[], ctx: Context, names: Map<string, string> = new Map(), prepared?: RemoteTargets): Promise<void> {
   const timeout = a.timeout != null ? AbortSignal.timeout(parseDuration(a.timeout, '--timeout')) : undefined
   const signal = timeout != null ? AbortSignal.any([ctx.signal, timeout]) : ctx.signal
   let origins: string[] = []
   let libp2p: any
-  // only the Pinning Service API fetches from this node (a CAR upload carries the blocks itself);
-  // a named service's kind is in the repo, which is opened once per command: online when it may be needed
-  if (a.background !== true && targets.some(t => t.service != null || t.kind === 'psa')) {
+  const { targets, clients } = prepared ?? await remoteTargets(a, ctx)
+  if (a.background !== true && needsOnline(targets)) {
     const repo = await openOnline(a, ctx)
     libp2p = (repo.helia as any).libp2p
     origins = libp2p.getMultiaddrs().map(String)
   }
-  // every target's client before any request: a bad target (an unknown name, a missing token) is a usage error before anything is sent
-  const clients = await Promise.all(targets.map(async t => ({ target: t, client: await anyClientFor({ service: t.service, serviceUrl: t.serviceUrl, kind: t.kind, net: a.net }, ctx) })))
   const { pinRemote } = await import('../../net/pinning/remote-pin.js')
   const local = (await resolveNetOptions(a)).net === 'local'
   const results: TargetResult[] = []
@@ -166,7 +186,7 @@ export async function remoteAdd (a: any, cids: string[], ctx: Context, names: Ma
             const { multiaddr } = await import('@multiformats/multiaddr')
             for (const d of delegates.map(x => client.mask(String(x)))) {
               // --net local resolves nothing and dials nothing but loopback: a /dnsaddr or public delegate is not touched
-              if (local && !/^\/ip4\/127\.|^\/ip6\/::1\//.test(d)) { ctx.warn(`delegate ${d} is not on loopback: not dialled (--net local)`); continue }
+              if (local && !isLoopbackMultiaddr(d)) { ctx.warn(`delegate ${d} is not on loopback: not dialled (--net local)`); continue }
               try { await libp2p.dial(multiaddr(d), { signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]) }) } catch (err: any) { ctx.warn(`could not dial delegate ${d}: ${client.mask(String(err.message))}`) }
             }
           }
@@ -221,7 +241,7 @@ async function anyClientFor (args: { service?: string, serviceUrl?: string, kind
   const service = args.serviceUrl != null
     ? { name: args.serviceUrl, endpoint: checkEndpoint(args.serviceUrl), tokenEnv: ctx.env.IPFS_PINNING_TOKEN != null ? 'IPFS_PINNING_TOKEN' : undefined, tokenFile: undefined }
     : await getService((await ctx.repo()).datastore, args.service!)
-  if (args.net === 'local' && !isLoopbackUrl(service.endpoint)) throw new InvalidArgumentError(`--net local stays on loopback: the Kubo RPC API at ${new URL(service.endpoint).origin} is not on this machine`)
+  refuseOffMachine(args.net === 'local', serviceFlag(args), service.endpoint)
   const token = service.tokenEnv != null || service.tokenFile != null ? await readToken(service, ctx.env) : undefined
   const { KuboRpcClient } = await import('../../net/pinning/kubo-rpc.js')
   return { kind, client: new KuboRpcClient({ endpoint: service.endpoint, token }) }

@@ -30,6 +30,7 @@ export async function handler (args: ServeArgs, ctx: Context): Promise<void> {
   const names = startNames(repo, {
     routing: hasContentRouting(net) || (net.net === 'local' && net.dht === true),
     dnsResolver: args.dnsResolver,
+    local: net.net === 'local',
     intervalMs: args.ipnsInterval,
     refreshBeforeMs: parseDuration(args.ipnsRefreshBefore, '--ipns-refresh-before'),
     signal: ctx.signal,
