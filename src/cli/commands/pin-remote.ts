@@ -34,9 +34,9 @@ export async function clientFor (args: { service?: string, serviceUrl?: string, 
   return new PinningClient({ endpoint: service.endpoint, token: await readToken(service, ctx.env) })
 }
 
-/** How a message names the service: `--service <name>` (its endpoint is in the repo) or `--service-url`. */
+/** How a message names the service: by its name (its endpoint is in the repo), or as the URL given inline. */
 function serviceFlag (args: { service?: string }): string {
-  return args.service != null ? `--service ${args.service}: its endpoint` : '--service-url'
+  return args.service != null ? `the service "${args.service}" at` : '--service-url'
 }
 
 export const remoteBuilder = (y: Argv, ctx: Context): Argv => y
