@@ -34,6 +34,7 @@ export async function handler (args: GetArgs, ctx: Context): Promise<void> {
   // a network fetch opens the repo with the node's network: the same repo serves the name's resolution
   const fetcher = networked ? (await import('../../net/fetch.js')).networkFetch({ peers, online: args.online, net: await resolveNetOptions(args, args.online ? 'public' : 'peers'), gateways }) : undefined
   const openRepo = async (): Promise<Repo> => fetcher != null ? await ctx.repo({ configure: h => fetcher.configure(h), access: 'write' }) : await ctx.repo()
+  if (args.output === '-' && ctx.json) throw new InvalidArgumentError('--json keeps stdout for JSON, and -o - writes the file\'s bytes there: give -o <path> for a JSON summary')
   const cid = await targetCid(args, ctx, openRepo)
   if (args.output === '-') {
     // stdout, as `export -o -`: a file's bytes (a folder has no single stream of bytes)

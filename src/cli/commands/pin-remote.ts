@@ -34,6 +34,12 @@ export async function clientFor (args: { service?: string, serviceUrl?: string, 
   return new PinningClient({ endpoint: service.endpoint, token: await readToken(service, ctx.env) })
 }
 
+/** A service as --json shows it (add and ls): where its token comes from, never the token. */
+function serviceRecord (s: { name: string, endpoint: string, kind?: string, tokenEnv?: string, tokenFile?: string }): Record<string, unknown> {
+  const source = s.tokenEnv != null ? `$${s.tokenEnv}` : s.tokenFile
+  return { name: s.name, endpoint: s.endpoint, kind: s.kind ?? 'psa', token: source ?? null }
+}
+
 /** How a message names the service: by its name (its endpoint is in the repo), or as the URL given inline. */
 function serviceFlag (args: { service?: string }): string {
   return args.service != null ? `the service "${args.service}" at` : '--service-url'
@@ -49,16 +55,18 @@ export const remoteBuilder = (y: Argv, ctx: Context): Argv => y
     async (a: any) => {
       const repo = await ctx.repo({ access: 'write' })
       const { addService } = await import('../../net/pinning/services.js')
-      await addService(repo.datastore, { name: a.name, endpoint: a.endpoint, kind: a.kind, tokenEnv: a.tokenEnv, tokenFile: a.tokenFile != null ? ctx.resolve(a.tokenFile) : undefined })
+      const service = { name: a.name, endpoint: a.endpoint, kind: a.kind, tokenEnv: a.tokenEnv, tokenFile: a.tokenFile != null ? ctx.resolve(a.tokenFile) : undefined }
+      await addService(repo.datastore, service)
       await repo.flush()
-      await ctx.out(`added service ${a.name}\n`)
+      if (ctx.json) await ctx.out(JSON.stringify(serviceRecord(service)) + '\n')
+      else await ctx.out(`added service ${a.name}\n`)
     })
     .command('ls', 'list services (never their tokens)', (b: Argv) => b, async () => {
       const repo = await ctx.repo()
       const { listServices } = await import('../../net/pinning/services.js')
       for await (const s of listServices(repo.datastore)) {
         const source = s.tokenEnv != null ? `$${s.tokenEnv}` : s.tokenFile
-        if (ctx.json) await ctx.out(JSON.stringify({ name: s.name, endpoint: s.endpoint, kind: s.kind ?? 'psa', token: source ?? null }) + '\n')
+        if (ctx.json) await ctx.out(JSON.stringify(serviceRecord(s)) + '\n')
         else await ctx.out(`${s.name}  ${s.kind ?? 'psa'}  ${s.endpoint}  ${source != null ? `token from ${source}` : 'no token'}\n`)
       }
     })
@@ -67,7 +75,8 @@ export const remoteBuilder = (y: Argv, ctx: Context): Argv => y
       const { removeService } = await import('../../net/pinning/services.js')
       await removeService(repo.datastore, a.name)
       await repo.flush()
-      await ctx.out(`removed service ${a.name}\n`)
+      if (ctx.json) await ctx.out(JSON.stringify({ name: a.name, removed: true }) + '\n')
+      else await ctx.out(`removed service ${a.name}\n`)
     })
     .demandCommand(1, 'name a service command: add, ls or rm'))
   .command('add <cids..>', 'ask remote services to pin CIDs, serving them until each reports pinned', (b: Argv) => netOptions(serviceOptions(b))
@@ -98,7 +107,8 @@ export const remoteBuilder = (y: Argv, ctx: Context): Argv => y
       let removed = 0
       for await (const p of client.list({ cid: [c] }, { signal: ctx.signal })) { await client.remove(p.requestid, { signal: ctx.signal }); removed++ }
       if (removed === 0) throw new NotFoundError(`${c} is not pinned on that service`)
-      await ctx.out(`removed ${c}\n`)
+      if (ctx.json) await ctx.out(JSON.stringify({ cid: c, removed }) + '\n')
+      else await ctx.out(`removed ${c}\n`)
     }
   })
   .demandCommand(1, 'name a remote command: service, add, ls or rm')
