@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'ERR_REMOTE_PIN'
   | 'ERR_NAMED_BY_EDITION'
   | 'ERR_IPNS'
+  | 'ERR_ADDRESS_IN_USE'
 
 /** Base class of every error ipfs-publish throws on purpose. */
 export class PublishError extends Error {
@@ -145,6 +146,14 @@ export class IpnsError extends PublishError {
   static readonly code = 'ERR_IPNS'
   constructor (message = 'IPNS failed', options?: { cause?: unknown }) {
     super(message, 'IpnsError', 'ERR_IPNS', options)
+  }
+}
+
+/** A listen address (the gateway's, or libp2p's) is taken by another process. */
+export class AddressInUseError extends PublishError {
+  static readonly code = 'ERR_ADDRESS_IN_USE'
+  constructor (message = 'the address is in use', options?: { cause?: unknown }) {
+    super(message, 'AddressInUseError', 'ERR_ADDRESS_IN_USE', options)
   }
 }
 

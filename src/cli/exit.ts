@@ -26,7 +26,8 @@ const CODE_TO_EXIT: Record<ErrorCode, number> = {
   ERR_ABORTED: EXIT.INTERRUPTED,
   ERR_REMOTE_PIN: EXIT.FAILURE,
   ERR_NAMED_BY_EDITION: EXIT.FAILURE,
-  ERR_IPNS: EXIT.VERIFICATION
+  ERR_IPNS: EXIT.VERIFICATION,
+  ERR_ADDRESS_IN_USE: EXIT.FAILURE
 }
 
 /** The flag (or command) of each library option that messages name (see src/errors.ts). */

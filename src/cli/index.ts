@@ -28,6 +28,7 @@ import { resolve as resolvePath } from 'node:path'
 import { writeFileAtomic } from '../core/fs/atomic-write.js'
 import { printable } from './printable.js'
 import { ignoredNetOptions } from './net-options.js'
+import { guardLocalNet } from './net-guard.js'
 import { StatusLine } from './status-line.js'
 
 /** Every command, listed explicitly. */
@@ -55,6 +56,31 @@ function undash (a: Record<string, unknown>): void {
     if (v === DASH) a[k] = '-'
     else if (Array.isArray(v)) a[k] = v.map(x => x === DASH ? '-' : x)
   }
+}
+
+/**
+ * An option the command does not know, when yargs failed on something else first. yargs
+ * counts the positionals before it looks for unknown options, and takes the word after
+ * an unknown option as its value: `publish --nosuchopt x.txt` failed with "Not enough
+ * non-option arguments". The options are those of the command being parsed.
+ */
+function unknownOption (options: { key: Record<string, unknown>, alias: Record<string, string[]> }, argv: string[], msg: string): string | undefined {
+  if (!/^(Not enough non-option arguments|Missing required argument)/.test(msg)) return undefined
+  const known = new Set<string>(['help', 'version'])
+  for (const k of Object.keys(options.key)) known.add(k)
+  for (const [k, aliases] of Object.entries(options.alias)) { known.add(k); for (const a of aliases) known.add(a) }
+  const camel = (s: string): string => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
+  const isKnown = (name: string): boolean => known.has(name) || known.has(camel(name)) || (name.startsWith('no-') && (known.has(name.slice(3)) || known.has(camel(name.slice(3)))))
+  for (const arg of argv) {
+    if (arg === '--') break
+    if (arg.startsWith('--')) {
+      const name = arg.slice(2).split('=')[0]
+      if (!isKnown(name)) return `Unknown argument: ${name}`
+    } else if (/^-[^-\d]/.test(arg)) {
+      for (const c of arg.slice(1).split('=')[0]) if (!isKnown(c)) return `Unknown argument: ${c}`
+    }
+  }
+  return undefined
 }
 
 /** Joins small chunks (a CAR writer yields varints, CIDs and blocks separately) into writes of about 1 MiB. */
@@ -172,6 +198,12 @@ export async function run (argv: string[], io: RunIO): Promise<number> {
       opening ??= (async () => {
         const { openRepo } = await import('../core/store/repo.js')
         const r = await openRepo(resolvePath(io.cwd, globals.repo ?? defaultRepoPath(io.env)), { signal: controller.signal, configure: repoOptions?.configure, access: repoOptions?.access ?? 'read', create: repoOptions?.create, onCreate: repoOptions?.onCreate, prefetchReads: repoOptions?.prefetchReads, onWait: (m) => { ctx.notice(m) } })
+          .catch(async (err) => {
+            // a node that went online: libp2p's "address in use" as one line naming the address
+            if (repoOptions?.configure == null) throw err
+            const { libp2pListenInUse } = await import('../net/listen-error.js')
+            throw libp2pListenInUse(err) ?? err
+          })
         repo = r
         return r
       })()
@@ -198,11 +230,13 @@ export async function run (argv: string[], io: RunIO): Promise<number> {
     .option('quiet', { type: 'boolean', alias: 'q', default: false, describe: 'print only results (CIDs); no progress, no notes' })
     .option('debug', { type: 'boolean', default: false, describe: 'print stack traces' })
     .middleware((a) => { undash(a); ctx.setGlobals(a) }, true)
+    // --net local: every address a command would contact, checked before it runs (net-guard.ts)
+    .middleware(async (a) => { await guardLocalNet(a) })
     .strict()
     .demandCommand(1, 'name a command (see --help)')
     .recommendCommands()
     .showHelpOnFail(false)
-    .fail((msg, err) => { throw err ?? new UsageError(msg) })
+    .fail((msg, err) => { throw err ?? new UsageError(unknownOption((parser as any).getOptions(), argv, msg) ?? msg) })
     .exitProcess(false)
     .help()
     .alias('help', 'h')

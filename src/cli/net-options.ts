@@ -26,7 +26,7 @@ export function ignoredNetOptions (y: Argv): Argv {
 
 /** The network options from a config file (if any) with flags over them. */
 export async function resolveNetOptions (args: any, defaultNet: NetOptions['net'] = 'public'): Promise<NetOptions> {
-  const { readNetConfig } = await import('../net/node.js')
+  const { readNetConfig } = await import('../net/net-config.js')
   const base: NetOptions = args.config != null ? await readNetConfig(args.config) : {}
   const out: NetOptions = { ...base }
   if (args.net != null) out.net = args.net

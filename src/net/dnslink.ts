@@ -8,6 +8,8 @@ import type { AbortOptions } from 'abort-error'
 export interface DnsLinkOptions extends AbortOptions {
   /** A DNS-over-HTTPS URL, or a DNS server as `host:port` / an IP address; default: the system resolver. */
   resolver?: string
+  /** `--net local`: no DNS server off this machine is asked, so a lookup needs `resolver` (checked to be on loopback by the CLI); without one it is refused. */
+  local?: boolean
 }
 
 /** Whether a `/ipns/` segment is a domain name (DNSLink) rather than a key's name. */
@@ -51,6 +53,7 @@ function resolverFor (resolver?: string): ReturnType<typeof dns> {
  */
 export async function resolveDnsLink (domain: string, options: DnsLinkOptions = {}): Promise<{ value: string, ttl: number }> {
   const name = domain.replace(/\.$/, '')
+  if (options.local === true && options.resolver == null) throw new InvalidArgumentError(`--net local asks no DNS server off this machine: resolving ${name} needs --dns-resolver <a DNS server on loopback>`)
   let answers: Array<{ data: string, TTL: number }>
   try {
     const res = await resolverFor(options.resolver).query(`_dnslink.${name}`, { types: [RecordType.TXT], signal: options.signal })

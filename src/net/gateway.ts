@@ -1,4 +1,5 @@
 import { BUNDLE_FILES } from '../core/article/bundle-files.js'
+import { gatewayInUse } from './listen-error.js'
 import { createServer } from 'node:http'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -226,8 +227,9 @@ export async function startGateway (store: GatewayStore, options: GatewayOptions
     })
   })
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(Number(portText), host, () => { server.off('error', reject); resolve() })
+    const failed = (err: NodeJS.ErrnoException): void => { reject(err.code === 'EADDRINUSE' ? gatewayInUse(options.listen ?? '127.0.0.1:8080', err) : err) }
+    server.once('error', failed)
+    server.listen(Number(portText), host, () => { server.off('error', failed); resolve() })
   })
   const addr = server.address() as AddressInfo
   const url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`

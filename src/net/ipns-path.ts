@@ -7,6 +7,8 @@ import type { AbortOptions } from 'abort-error'
 export interface ResolveIpnsOptions extends AbortOptions {
   /** DNS for DNSLink names (see dnslink.ts); default: the system resolver. */
   dnsResolver?: string
+  /** `--net local`: DNSLink only through `dnsResolver` (see dnslink.ts). */
+  local?: boolean
   /** Trustless gateways to ask for a key name's record the repo does not hold. */
   gateways?: string[]
 }
@@ -38,7 +40,7 @@ export async function resolveIpnsPath (repo: Repo, input: string, options: Resol
     const [label, ...rest] = path.slice('/ipns/'.length).split('/')
     const tail = rest.length > 0 ? '/' + rest.join('/') : ''
     if (isDomain(label)) {
-      const link = await resolveDnsLink(label, { resolver: options.dnsResolver, signal: options.signal })
+      const link = await resolveDnsLink(label, { resolver: options.dnsResolver, local: options.local, signal: options.signal })
       ttl = Math.min(ttl, link.ttl)
       path = link.value.replace(/\/+$/, '') + tail
       continue

@@ -14,6 +14,8 @@ export interface NamesServiceOptions extends AbortOptions {
   routing: boolean
   /** DNS for DNSLink names. */
   dnsResolver?: string
+  /** `--net local`: DNSLink only through `dnsResolver`. */
+  local?: boolean
   /** How often the repo is checked for new records and records near expiry, in ms. @default 1000 */
   intervalMs?: number
   /** A record of one of the repo's keys is signed again when less than this much of its validity is left, in ms. @default 24 hours */
@@ -66,7 +68,7 @@ export function startNames (repo: Repo, options: NamesServiceOptions): { names: 
   const names: GatewayNames = {
     async resolve (name, o = {}) {
       try {
-        const r = await resolveIpnsPath(repo, `/ipns/${name}`, { dnsResolver: options.dnsResolver, signal: o.signal })
+        const r = await resolveIpnsPath(repo, `/ipns/${name}`, { dnsResolver: options.dnsResolver, local: options.local, signal: o.signal })
         return { bytes: r.record, value: r.path, ttl: r.ttl }
       } catch (err: any) {
         if (routing == null || err?.code !== 'ERR_NOT_FOUND' || name.includes('.')) throw err
@@ -81,7 +83,7 @@ export function startNames (repo: Repo, options: NamesServiceOptions): { names: 
         return record.value.startsWith('/ipfs/') ? { bytes: record.bytes, value: record.value, ttl: Math.max(1, Math.floor(record.ttl / 1000)) } : undefined
       }
       const record = await acceptRecord(repo, parseName(name).name, bytes)
-      const r = await resolveIpnsPath(repo, `/ipns/${record.name}`, { dnsResolver: options.dnsResolver, signal: o.signal })
+      const r = await resolveIpnsPath(repo, `/ipns/${record.name}`, { dnsResolver: options.dnsResolver, local: options.local, signal: o.signal })
       return { bytes: r.record, value: r.path, ttl: r.ttl }
     },
     refusePut,

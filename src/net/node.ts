@@ -1,4 +1,3 @@
-import { fsError } from '../core/fs/fs-error.js'
 import { withBitswap } from '@helia/bitswap'
 import { withLibp2pLight, libp2pDefaults } from '@helia/libp2p'
 import { bootstrap } from '@libp2p/bootstrap'
@@ -9,6 +8,7 @@ import { webSockets } from '@libp2p/websockets'
 import { yamux } from '@libp2p/yamux'
 import { multiaddr } from '@multiformats/multiaddr'
 import { InvalidArgumentError } from '../errors.js'
+import { isLoopbackMultiaddr } from './loopback.js'
 import { localDhtServices as localDht, publicDht } from './dht.js'
 import type { Helia } from '@helia/interface'
 import type { Libp2pOptions } from 'libp2p'
@@ -86,7 +86,7 @@ export function libp2pOptions (options: NetOptions = {}): Libp2pOptions {
     if (on) throw new InvalidArgumentError(`${flag} does not go with --net local, which stays on loopback`)
   }
   for (const addr of listen) {
-    if (!/^\/ip4\/127\.|^\/ip6\/::1\//.test(addr)) throw new InvalidArgumentError(`--net local listens on loopback only; "${addr}" is not a loopback address`)
+    if (!isLoopbackMultiaddr(addr)) throw new InvalidArgumentError(`--net local listens on loopback only; "${addr}" is not a loopback address`)
   }
   return {
     addresses: { listen: listen.length > 0 ? listen : ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/tcp/0/ws'] },
@@ -95,7 +95,7 @@ export function libp2pOptions (options: NetOptions = {}): Libp2pOptions {
     streamMuxers: [yamux()],
     peerDiscovery: [],
     // peers on this machine are the only ones a local node dials
-    connectionGater: { denyDialMultiaddr: (ma: any) => !/^\/ip4\/127\.|^\/ip6\/::1\//.test(ma.toString()) },
+    connectionGater: { denyDialMultiaddr: (ma: any) => !isLoopbackMultiaddr(ma.toString()) },
     // --dht: a DHT of the peers on this machine (dht.ts), for IPNS between local nodes
     services: { identify: identify(), ...(options.dht === true ? localDht() : {}) }
   } as Libp2pOptions
@@ -111,19 +111,4 @@ export function hasContentRouting (options: NetOptions): boolean {
   return (options.net ?? 'public') === 'public' && (options.dht !== false || options.delegatedRouting !== false)
 }
 
-/** Reads a JSON config file of NetOptions (`net`, `listen`, `bootstrap`, `dht`, `delegatedRouting`, `mdns`, `upnp`). */
-export async function readNetConfig (path: string): Promise<NetOptions> {
-  const { readFile } = await import('node:fs/promises')
-  let data: any
-  try {
-    data = JSON.parse(await readFile(path, 'utf8'))
-  } catch (err: any) {
-    if (err instanceof SyntaxError) throw new InvalidArgumentError(`--config ${path}: not valid JSON`)
-    throw fsError(err, `--config ${path}`)
-  }
-  if (data == null || typeof data !== 'object' || Array.isArray(data)) throw new InvalidArgumentError(`--config ${path}: not a JSON object`)
-  const known = ['net', 'listen', 'bootstrap', 'dht', 'delegatedRouting', 'mdns', 'upnp']
-  for (const k of Object.keys(data)) if (!known.includes(k)) throw new InvalidArgumentError(`--config ${path}: unknown key "${k}" (known: ${known.join(', ')})`)
-  if (data.net != null && data.net !== 'public' && data.net !== 'local') throw new InvalidArgumentError(`--config ${path}: "net" is "public" or "local"`)
-  return data as NetOptions
-}
+export { readNetConfig } from './net-config.js'

@@ -1,9 +1,10 @@
 // Under a Node.js older than 22 the bin runs itself again on the project's Node 24.
-import { execFileSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { existsSync, realpathSync } from 'node:fs'
+import { delimiter, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cli, SAMPLE, tempDir } from '../helpers/cli.js'
+import { cli, ROOT, SAMPLE, tempDir } from '../helpers/cli.js'
+import { NETNS } from '../helpers/netns.js'
 import { serve } from '../helpers/serve.js'
 
 /** The machine's own Node.js when it is older than 22 (Debian's /usr/bin/node here), else undefined. */
@@ -36,4 +37,26 @@ describe.skipIf(node == null)('run with a Node.js older than 22', () => {
     // the Node 24 process that did the serving is gone too: its gateway refuses connections
     await expect(fetch(s.gateway, { signal: AbortSignal.timeout(5000) })).rejects.toThrow()
   })
+
+  // npx in the project (npm itself on the old Node) installs the project into its own cache
+  // on first use; npm checked the project's `engines` there and warned, twice, on a path the
+  // bin supports. Run with a fresh cache (the path that warned), offline, in a namespace
+  // holding only lo: npm needs nothing from the registry here.
+  it.skipIf(!NETNS || !existsSync(join(node ?? '', '..', 'npx')))('npx prints no EBADENGINE warning (npm on the old Node, a fresh npx cache)', async () => {
+    const npx = realpathSync(join(node!, '..', 'npx'))
+    const cache = join(tmp.path, 'npm-cache')
+    const PATH = [join(node!, '..'), ...(process.env.PATH ?? '').split(delimiter).filter(d => !d.includes('node_modules'))].join(delimiter)
+    const r = spawnSync('unshare', ['--net', node!, npx, 'ipfs-publish', '--version'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 300_000,
+      env: { ...process.env, PATH, npm_config_cache: cache, npm_config_offline: 'true', npm_config_update_notifier: 'false', npm_config_yes: 'true' }
+    })
+    expect(r.stderr).not.toMatch(/EBADENGINE/)
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
+    expect(r.stdout.trim()).toBe(JSON.parse(execFileSync(node!, ['-p', 'JSON.stringify(require("./package.json").version)'], { cwd: ROOT, encoding: 'utf8' })))
+    // the project was indeed installed into that cache (the path that warned)
+    expect(existsSync(join(cache, '_npx'))).toBe(true)
+  }, 320_000)
 })

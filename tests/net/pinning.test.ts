@@ -186,7 +186,7 @@ describe('remote pinning against mock-ipfs-pinning-service', () => {
     for (const args of [['pin', 'remote', 'ls'], ['pin', 'remote', 'add', cid]]) {
       const r = await cli(['--repo', repo, ...args, '--service-url', 'https://pinning.example.org/psa', '--net', 'local'], { env: { IPFS_PINNING_TOKEN: TOKEN, NODE_OPTIONS: `--import ${guard}`, NETWORK_LOG: log }, timeout: 30_000 })
       expect(r.code, args.join(' ')).toBe(2)
-      expect(r.stderr).toMatch(/^error: --net local stays on loopback: the pinning service at https:\/\/pinning\.example\.org is not on this machine\n$/)
+      expect(r.stderr).toMatch(/^error: --net local stays on this machine: --service-url https:\/\/pinning\.example\.org is not a loopback address\n$/)
     }
     expect(existsSync(log) ? await readFile(log, 'utf8') : '').toBe('')
   })

@@ -20,6 +20,7 @@ export async function handler (args: ExportArgs, ctx: Context): Promise<void> {
   const named = (args.cids ?? []).map(c => parseCid(c))
   if (named.length === 0 && !args.all) throw new InvalidArgumentError('name the CIDs to export, or give --all')
   const output = args.output ?? '-'
+  if (output === '-' && ctx.json) throw new InvalidArgumentError('--json keeps stdout for JSON, and -o - writes the CAR there: give -o <file.car> for a JSON summary')
   if (output === '-' && ctx.stdoutIsTTY) throw new InvalidArgumentError('refusing to write a CAR to a terminal: give -o <file.car> or redirect stdout')
   const repo = await ctx.repo()
   const roots = [...named]

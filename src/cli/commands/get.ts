@@ -34,6 +34,7 @@ export async function handler (args: GetArgs, ctx: Context): Promise<void> {
   // a network fetch opens the repo with the node's network: the same repo serves the name's resolution
   const fetcher = networked ? (await import('../../net/fetch.js')).networkFetch({ peers, online: args.online, net: await resolveNetOptions(args, args.online ? 'public' : 'peers'), gateways }) : undefined
   const openRepo = async (): Promise<Repo> => fetcher != null ? await ctx.repo({ configure: h => fetcher.configure(h), access: 'write' }) : await ctx.repo()
+  if (args.output === '-' && ctx.json) throw new InvalidArgumentError('--json keeps stdout for JSON, and -o - writes the file\'s bytes there: give -o <path> for a JSON summary')
   const cid = await targetCid(args, ctx, openRepo)
   if (args.output === '-') {
     // stdout, as `export -o -`: a file's bytes (a folder has no single stream of bytes)
@@ -76,7 +77,7 @@ async function targetCid (args: GetArgs, ctx: Context, openRepo: () => Promise<R
   const ipns = isIpnsArg(args.cid)
   if (!ipns && parseIpfsPath(args.cid).segments.length === 0) return parseCid(args.cid)
   const repo = await openRepo()
-  const path = ipns ? await resolveIpnsArg(repo, args.cid, { dnsResolver: args.dnsResolver, gateways: args.gatewayUrl, signal: ctx.signal }) : args.cid
+  const path = ipns ? await resolveIpnsArg(repo, args.cid, { dnsResolver: args.dnsResolver, local: (args as any).net === 'local', gateways: args.gatewayUrl, signal: ctx.signal }) : args.cid
   const { cid, segments } = parseIpfsPath(path)
   if (segments.length === 0) return cid
   const { resolvePath } = await import('../../core/read/resolve.js')

@@ -6,6 +6,8 @@ import type { Context } from '../context.js'
 import type { PinningClient, PinState } from '../../net/pinning/client.js'
 import type { Argv } from 'yargs'
 import { printable } from '../printable.js'
+import { refuseOffMachine } from '../net-guard.js'
+import { isLoopbackMultiaddr } from '../../net/loopback.js'
 
 /** `--service <name>` or `--service-url <url>` with IPFS_PINNING_TOKEN: the options every remote command takes. */
 export function serviceOptions (y: Argv): Argv {
@@ -28,14 +30,19 @@ export async function clientFor (args: { service?: string, serviceUrl?: string, 
     service = await getService(repo.datastore, args.service!)
   }
   // --net local talks to this machine only: a service elsewhere is not called (nor its name resolved)
-  if (args.net === 'local' && !isLoopbackUrl(service.endpoint)) throw new InvalidArgumentError(`--net local stays on loopback: the pinning service at ${new URL(service.endpoint).origin} is not on this machine`)
+  refuseOffMachine(args.net === 'local', serviceFlag(args), service.endpoint)
   return new PinningClient({ endpoint: service.endpoint, token: await readToken(service, ctx.env) })
 }
 
-/** Whether a URL's host is a loopback address (or localhost). */
-function isLoopbackUrl (url: string): boolean {
-  const host = new URL(url).hostname.replace(/^\[|\]$/g, '')
-  return /^127\.\d+\.\d+\.\d+$/.test(host) || host === '::1' || host === 'localhost'
+/** A service as --json shows it (add and ls): where its token comes from, never the token. */
+function serviceRecord (s: { name: string, endpoint: string, kind?: string, tokenEnv?: string, tokenFile?: string }): Record<string, unknown> {
+  const source = s.tokenEnv != null ? `$${s.tokenEnv}` : s.tokenFile
+  return { name: s.name, endpoint: s.endpoint, kind: s.kind ?? 'psa', token: source ?? null }
+}
+
+/** How a message names the service: by its name (its endpoint is in the repo), or as the URL given inline. */
+function serviceFlag (args: { service?: string }): string {
+  return args.service != null ? `the service "${args.service}" at` : '--service-url'
 }
 
 export const remoteBuilder = (y: Argv, ctx: Context): Argv => y
@@ -48,16 +55,18 @@ export const remoteBuilder = (y: Argv, ctx: Context): Argv => y
     async (a: any) => {
       const repo = await ctx.repo({ access: 'write' })
       const { addService } = await import('../../net/pinning/services.js')
-      await addService(repo.datastore, { name: a.name, endpoint: a.endpoint, kind: a.kind, tokenEnv: a.tokenEnv, tokenFile: a.tokenFile != null ? ctx.resolve(a.tokenFile) : undefined })
+      const service = { name: a.name, endpoint: a.endpoint, kind: a.kind, tokenEnv: a.tokenEnv, tokenFile: a.tokenFile != null ? ctx.resolve(a.tokenFile) : undefined }
+      await addService(repo.datastore, service)
       await repo.flush()
-      await ctx.out(`added service ${a.name}\n`)
+      if (ctx.json) await ctx.out(JSON.stringify(serviceRecord(service)) + '\n')
+      else await ctx.out(`added service ${a.name}\n`)
     })
     .command('ls', 'list services (never their tokens)', (b: Argv) => b, async () => {
       const repo = await ctx.repo()
       const { listServices } = await import('../../net/pinning/services.js')
       for await (const s of listServices(repo.datastore)) {
         const source = s.tokenEnv != null ? `$${s.tokenEnv}` : s.tokenFile
-        if (ctx.json) await ctx.out(JSON.stringify({ name: s.name, endpoint: s.endpoint, kind: s.kind ?? 'psa', token: source ?? null }) + '\n')
+        if (ctx.json) await ctx.out(JSON.stringify(serviceRecord(s)) + '\n')
         else await ctx.out(`${s.name}  ${s.kind ?? 'psa'}  ${s.endpoint}  ${source != null ? `token from ${source}` : 'no token'}\n`)
       }
     })
@@ -66,7 +75,8 @@ export const remoteBuilder = (y: Argv, ctx: Context): Argv => y
       const { removeService } = await import('../../net/pinning/services.js')
       await removeService(repo.datastore, a.name)
       await repo.flush()
-      await ctx.out(`removed service ${a.name}\n`)
+      if (ctx.json) await ctx.out(JSON.stringify({ name: a.name, removed: true }) + '\n')
+      else await ctx.out(`removed service ${a.name}\n`)
     })
     .demandCommand(1, 'name a service command: add, ls or rm'))
   .command('add <cids..>', 'ask remote services to pin CIDs, serving them until each reports pinned', (b: Argv) => netOptions(serviceOptions(b))
@@ -97,10 +107,40 @@ export const remoteBuilder = (y: Argv, ctx: Context): Argv => y
       let removed = 0
       for await (const p of client.list({ cid: [c] }, { signal: ctx.signal })) { await client.remove(p.requestid, { signal: ctx.signal }); removed++ }
       if (removed === 0) throw new NotFoundError(`${c} is not pinned on that service`)
-      await ctx.out(`removed ${c}\n`)
+      if (ctx.json) await ctx.out(JSON.stringify({ cid: c, removed }) + '\n')
+      else await ctx.out(`removed ${c}\n`)
     }
   })
   .demandCommand(1, 'name a remote command: service, add, ls or rm')
+
+/** The targets of a remote pin, each with its client. */
+export interface RemoteTargets { targets: Target[], clients: Array<{ target: Target, client: Awaited<ReturnType<typeof anyClientFor>> }> }
+
+/** Whether this node must be online while the targets pin: only the Pinning Service API fetches from it (a CAR upload carries the blocks), and a named service's kind is known once the repo is open. */
+function needsOnline (targets: Target[]): boolean {
+  return targets.some(t => t.service != null || t.kind === 'psa')
+}
+
+/**
+ * Every target's client, before any request or any other work (publish calls it
+ * before it publishes): a bad target (an unknown name, a missing token, an
+ * endpoint off this machine under --net local, a bad --timeout) is a usage error
+ * while nothing has been done. The repo is opened online when a target may need it.
+ */
+export async function remoteTargets (a: any, ctx: Context): Promise<RemoteTargets> {
+  const list = (v: unknown): string[] => v == null ? [] : (Array.isArray(v) ? v : [v]).map(String)
+  const inlineKind = checkKind(a.serviceKind ?? 'psa')
+  const targets: Target[] = [
+    ...list(a.service).map(service => ({ label: service, service })),
+    ...list(a.serviceUrl).map(serviceUrl => ({ label: serviceUrl, serviceUrl, kind: inlineKind }))
+  ]
+  if (targets.length === 0) throw new InvalidArgumentError('name the pinning service with --service <name> or --service-url <url>')
+  if (a.timeout != null) parseDuration(a.timeout, '--timeout')
+  // the repo is opened once per command: online first when a target may fetch from this node
+  if (a.background !== true && needsOnline(targets)) await openOnline(a, ctx)
+  const clients = await Promise.all(targets.map(async t => ({ target: t, client: await anyClientFor({ service: t.service, serviceUrl: t.serviceUrl, kind: t.kind, net: a.net }, ctx) })))
+  return { targets, clients }
+}
 
 /** A remote pinning target: a service added by name, or an endpoint given inline. */
 interface Target { label: string, service?: string, serviceUrl?: string, kind?: ServiceKind }
@@ -118,27 +158,17 @@ interface TargetResult { cid: string, target: string, status: PinState | 'failed
  * then a target that failed makes the command fail (exit 1). Shared with
  * `publish --pin-remote`.
  */
-export async function remoteAdd (a: any, cids: string[], ctx: Context, names: Map<string, string> = new Map()): Promise<void> {
-  const list = (v: unknown): string[] => v == null ? [] : (Array.isArray(v) ? v : [v]).map(String)
-  const inlineKind = checkKind(a.serviceKind ?? 'psa')
-  const targets: Target[] = [
-    ...list(a.service).map(service => ({ label: service, service })),
-    ...list(a.serviceUrl).map(serviceUrl => ({ label: serviceUrl, serviceUrl, kind: inlineKind }))
-  ]
-  if (targets.length === 0) throw new InvalidArgumentError('name the pinning service with --service <name> or --service-url <url>')
+export async function remoteAdd (a: any, cids: string[], ctx: Context, names: Map<string, string> = new Map(), prepared?: RemoteTargets): Promise<void> {
   const timeout = a.timeout != null ? AbortSignal.timeout(parseDuration(a.timeout, '--timeout')) : undefined
   const signal = timeout != null ? AbortSignal.any([ctx.signal, timeout]) : ctx.signal
   let origins: string[] = []
   let libp2p: any
-  // only the Pinning Service API fetches from this node (a CAR upload carries the blocks itself);
-  // a named service's kind is in the repo, which is opened once per command: online when it may be needed
-  if (a.background !== true && targets.some(t => t.service != null || t.kind === 'psa')) {
+  const { targets, clients } = prepared ?? await remoteTargets(a, ctx)
+  if (a.background !== true && needsOnline(targets)) {
     const repo = await openOnline(a, ctx)
     libp2p = (repo.helia as any).libp2p
     origins = libp2p.getMultiaddrs().map(String)
   }
-  // every target's client before any request: a bad target (an unknown name, a missing token) is a usage error before anything is sent
-  const clients = await Promise.all(targets.map(async t => ({ target: t, client: await anyClientFor({ service: t.service, serviceUrl: t.serviceUrl, kind: t.kind, net: a.net }, ctx) })))
   const { pinRemote } = await import('../../net/pinning/remote-pin.js')
   const local = (await resolveNetOptions(a)).net === 'local'
   const results: TargetResult[] = []
@@ -166,7 +196,7 @@ export async function remoteAdd (a: any, cids: string[], ctx: Context, names: Ma
             const { multiaddr } = await import('@multiformats/multiaddr')
             for (const d of delegates.map(x => client.mask(String(x)))) {
               // --net local resolves nothing and dials nothing but loopback: a /dnsaddr or public delegate is not touched
-              if (local && !/^\/ip4\/127\.|^\/ip6\/::1\//.test(d)) { ctx.warn(`delegate ${d} is not on loopback: not dialled (--net local)`); continue }
+              if (local && !isLoopbackMultiaddr(d)) { ctx.warn(`delegate ${d} is not on loopback: not dialled (--net local)`); continue }
               try { await libp2p.dial(multiaddr(d), { signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]) }) } catch (err: any) { ctx.warn(`could not dial delegate ${d}: ${client.mask(String(err.message))}`) }
             }
           }
@@ -221,7 +251,7 @@ async function anyClientFor (args: { service?: string, serviceUrl?: string, kind
   const service = args.serviceUrl != null
     ? { name: args.serviceUrl, endpoint: checkEndpoint(args.serviceUrl), tokenEnv: ctx.env.IPFS_PINNING_TOKEN != null ? 'IPFS_PINNING_TOKEN' : undefined, tokenFile: undefined }
     : await getService((await ctx.repo()).datastore, args.service!)
-  if (args.net === 'local' && !isLoopbackUrl(service.endpoint)) throw new InvalidArgumentError(`--net local stays on loopback: the Kubo RPC API at ${new URL(service.endpoint).origin} is not on this machine`)
+  refuseOffMachine(args.net === 'local', serviceFlag(args), service.endpoint)
   const token = service.tokenEnv != null || service.tokenFile != null ? await readToken(service, ctx.env) : undefined
   const { KuboRpcClient } = await import('../../net/pinning/kubo-rpc.js')
   return { kind, client: new KuboRpcClient({ endpoint: service.endpoint, token }) }

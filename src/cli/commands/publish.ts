@@ -1,7 +1,8 @@
 import { exitCodeFor, withFlags } from '../exit.js'
 import { shownPath } from '../paths.js'
 import { netOptions } from '../net-options.js'
-import { openOnline, remoteAdd } from './pin-remote.js'
+import { openOnline, remoteAdd, remoteTargets } from './pin-remote.js'
+import { checkSources, verifyFromSources } from './verify.js'
 import { BatchFailedError, InvalidArgumentError, InvalidArticleError, ManifestMismatchError } from '../../errors.js'
 import { recordOf } from '../../core/store/record.js'
 import { compareManifest, manifestKey, nextEntry, readManifest, writeManifest } from '../../core/manifest.js'
@@ -78,6 +79,12 @@ export async function handler (args: PublishArgs, ctx: Context): Promise<void> {
   if (verifyFrom.length > 0 && onlyHash) throw new InvalidArgumentError('--verify-from checks published articles: it does not go with --only-hash or --check')
   // remote pinning waits while the service fetches from this node: open the repo online
   const repo = onlyHash ? undefined : remote && (args as any).background !== true ? await openOnline(args, ctx, 'write') : await ctx.repo({ access: 'write' })
+  // every pinning target and verification source is checked before anything is published
+  const a = args as any
+  const remoteArgs = { ...a, service: a.pinRemote, serviceUrl: a.pinRemoteUrl, serviceKind: a.pinRemoteKind, timeout: a.pinTimeout, name: undefined, asNote: true }
+  const targets = remote ? await remoteTargets(remoteArgs, ctx) : undefined
+  const verifyArgs = { ...a, timeout: a.verifyTimeout, retryFor: a.verifyRetryFor, asNote: true }
+  if (verifyFrom.length > 0) checkSources(verifyFrom, verifyArgs)
   const { publishArticles } = await import('../../core/publish.js')
   const progress = progressRenderer(ctx, 'publishing')
   const started = performance.now()
@@ -143,14 +150,11 @@ export async function handler (args: PublishArgs, ctx: Context): Promise<void> {
     }
     if (await writeManifest(manifestPath!, manifest)) ctx.info(`updated ${args.manifest}`)
   }
-  if (remote && results.length > 0) {
-    const a = args as any
-    await remoteAdd({ ...a, service: a.pinRemote, serviceUrl: a.pinRemoteUrl, serviceKind: a.pinRemoteKind, timeout: a.pinTimeout, name: undefined, asNote: true }, results.map(r => r.cid), ctx, new Map(results.map(r => [r.cid, r.slug])))
+  if (targets != null && results.length > 0) {
+    await remoteAdd(remoteArgs, results.map(r => r.cid), ctx, new Map(results.map(r => [r.cid, r.slug])), targets)
   }
   if (verifyFrom.length > 0 && results.length > 0) {
-    const a = args as any
-    const { verifyFromSources } = await import('./verify.js')
-    await verifyFromSources(results.map(r => r.cid), verifyFrom, { ...a, timeout: a.verifyTimeout, retryFor: a.verifyRetryFor, asNote: true }, ctx)
+    await verifyFromSources(results.map(r => r.cid), verifyFrom, verifyArgs, ctx)
   }
   if (failures.length === 1 && published === 0) {
     // a single article: it was reported; exit with its own code (3 for a missing file, …)

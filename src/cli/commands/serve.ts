@@ -32,6 +32,11 @@ export async function handler (args: ServeArgs, ctx: Context): Promise<void> {
   const net = await resolveNetOptions(args)
   const { withNetwork, libp2pOptions, hasContentRouting } = await import('../../net/node.js')
   libp2pOptions(net) // validates the settings before the repo opens
+  // the public network is the default: say so before joining it, and how to stay here
+  if (net.net === 'public' && (args as any).net == null) {
+    const parts = [net.bootstrap?.length !== 0 && 'bootstrap peers', net.dht !== false && 'the DHT', net.delegatedRouting !== false && 'delegated routing', net.mdns !== false && 'mDNS', net.upnp !== false && 'UPnP'].filter(Boolean)
+    ctx.notice(`serve joins the public IPFS network${parts.length > 0 ? ` (${parts.join(', ')})` : ''}; --net local keeps it on this machine`)
+  }
   const repo = await ctx.repo({ configure: helia => withNetwork(helia, net), create: true, prefetchReads: true })
   const libp2p = (repo.helia as any).libp2p
   const { dialPeers } = await import('../../net/dial.js')
@@ -42,6 +47,7 @@ export async function handler (args: ServeArgs, ctx: Context): Promise<void> {
   const names = startNames(repo, {
     routing: hasContentRouting(net) || (net.net === 'local' && net.dht === true),
     dnsResolver: args.dnsResolver,
+    local: net.net === 'local',
     intervalMs: args.ipnsInterval,
     refreshBeforeMs: parseDuration(args.ipnsRefreshBefore, '--ipns-refresh-before'),
     signal: ctx.signal,

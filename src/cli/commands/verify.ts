@@ -75,6 +75,17 @@ async function verifyAll (ctx: Context): Promise<void> {
   }
 }
 
+/** The sources' form and the durations, checked (publish does so before it publishes). */
+export function checkSources (sources: string[], args: { timeout?: string, retryFor?: string }): { timeoutMs: number, retryForMs: number } {
+  for (const s of sources) {
+    if (!/^https?:\/\//i.test(s) && !s.startsWith('/')) throw new InvalidArgumentError(`--from "${s}": give a gateway URL (https://…) or a peer multiaddr (/ip4/…/p2p/…)`)
+  }
+  return {
+    timeoutMs: parseDuration(args.timeout ?? '60s', '--timeout'),
+    retryForMs: args.retryFor != null ? parseDuration(args.retryFor, '--retry-for') : 0
+  }
+}
+
 /**
  * Fetches each CID from each source on its own and verifies it there; one line
  * per CID and source (`--json`: `{cid, source, status, seconds, attempts, blocks,
@@ -82,11 +93,7 @@ async function verifyAll (ctx: Context): Promise<void> {
  * Shared with `publish --verify-from`.
  */
 export async function verifyFromSources (cids: string[], sources: string[], args: { timeout?: string, retryFor?: string, asNote?: boolean }, ctx: Context): Promise<void> {
-  for (const s of sources) {
-    if (!/^https?:\/\//i.test(s) && !s.startsWith('/')) throw new InvalidArgumentError(`--from "${s}": give a gateway URL (https://…) or a peer multiaddr (/ip4/…/p2p/…)`)
-  }
-  const timeoutMs = parseDuration(args.timeout ?? '60s', '--timeout')
-  const retryForMs = args.retryFor != null ? parseDuration(args.retryFor, '--retry-for') : 0
+  const { timeoutMs, retryForMs } = checkSources(sources, args)
   const net = await resolveNetOptions(args, 'peers')
   const { verifyFrom } = await import('../../net/verify-from.js')
   const { parseCid } = await import('../../core/cid.js')
