@@ -25,7 +25,8 @@ const ADDRESS_OPTIONS: Array<[key: string, flag: string, kind: Kind]> = [
   ['peer', '--peer', 'multiaddr'],
   ['listen', '--listen', 'multiaddr'],
   ['dnsResolver', '--dns-resolver', 'dns'],
-  ['gatewayListen', '--gateway-listen', 'hostport']
+  ['gatewayListen', '--gateway-listen', 'hostport'],
+  ['rpcListen', '--rpc-listen', 'hostport']
 ]
 
 /** Whether a value of an option of this kind is on this machine. */

@@ -80,6 +80,7 @@ describe.skipIf(!NETNS)('--net local: one guard for every address', () => {
       [['serve', '--peer', FAR_PEER, '--net', 'local'], refused('--peer')],
       [['serve', '--dns-resolver', '192.0.2.53:53', '--net', 'local'], refused('--dns-resolver')],
       [['serve', '--gateway-listen', '0.0.0.0:0', '--net', 'local'], refused('--gateway-listen')],
+      [['serve', '--rpc-listen', '0.0.0.0:0', '--net', 'local'], refused('--rpc-listen')],
       [['serve', '--listen', '/ip4/0.0.0.0/tcp/0', '--net', 'local'], refused('--listen')]
     ]
     // a few at a time: each is a process of its own
