@@ -5,7 +5,12 @@ const ADVICE = 'another process listens there; stop it, or choose another port (
 
 /** The error for a gateway address another process holds (`listen` as given: `host:port`). */
 export function gatewayInUse (listen: string, cause: unknown): AddressInUseError {
-  return new AddressInUseError(`--gateway-listen ${listen} is in use: ${ADVICE}`, { cause })
+  return listenInUse('--gateway-listen', listen, cause)
+}
+
+/** The error for an HTTP listen address (`flag` with `host:port` as given) that another process holds. */
+export function listenInUse (flag: string, listen: string, cause: unknown): AddressInUseError {
+  return new AddressInUseError(`${flag} ${listen} is in use: ${ADVICE}`, { cause })
 }
 
 /**

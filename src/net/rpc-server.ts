@@ -8,6 +8,7 @@ import type { BusboyInstance } from '@fastify/busboy'
 import { CID } from 'multiformats/cid'
 import { InvalidArgumentError } from '../errors.js'
 import { checkBearer } from './bearer.js'
+import { listenInUse } from './listen-error.js'
 import type { ChildProcess } from 'node:child_process'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -293,7 +294,7 @@ export async function startRpcServer (repo: Repo, options: RpcServerOptions): Pr
   server.timeout = 300_000
   server.maxHeadersCount = 100
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: any) => { reject(new InvalidArgumentError(`cannot listen on --rpc-listen ${options.listen}: ${err.code ?? err.message}`)) })
+    server.once('error', (err: any) => { reject(err?.code === 'EADDRINUSE' ? listenInUse('--rpc-listen', options.listen, err) : new InvalidArgumentError(`cannot listen on --rpc-listen ${options.listen}: ${err.code ?? err.message}`)) })
     server.listen(port, host, () => { resolve() })
   })
   const addr = server.address() as AddressInfo

@@ -83,7 +83,7 @@ describe('commands', () => {
     expect(missing.code).toBe(2)
   })
 
-  it('a listen address in use (the gateway\'s or libp2p\'s): one line naming it, exit 1', async () => {
+  it('a listen address in use (the gateway\'s, the RPC API\'s or libp2p\'s): one line naming it, exit 1', async () => {
     const busy = createServer()
     await new Promise<void>(resolve => busy.listen(0, '127.0.0.1', resolve))
     const port = (busy.address() as AddressInfo).port
@@ -97,6 +97,9 @@ describe('commands', () => {
         expect(p2p.stderr).toBe(`error: --listen ${addr}: 127.0.0.1:${port} is in use: another process listens there; stop it, or choose another port (0 picks a free one)\n`)
         expect(p2p.code).toBe(1)
       }
+      const rpc = await cli(['--repo', repo, 'serve', '--net', 'local', '--gateway-listen', '127.0.0.1:0', '--rpc-listen', `127.0.0.1:${port}`], { timeout: 60_000 })
+      expect(rpc.stderr).toMatch(new RegExp(`error: --rpc-listen 127\\.0\\.0\\.1:${port} is in use: another process listens there; stop it, or choose another port \\(0 picks a free one\\)\n$`))
+      expect(rpc.code).toBe(1)
     } finally {
       await new Promise(resolve => busy.close(resolve))
     }
