@@ -289,7 +289,7 @@ describe('edition and key on a missing or empty repo', () => {
     expect(res.stdout).toBe('')
     expect(res.stderr).toBe('error: the repo holds no published articles: publish some first (an edition of none is made only with --allow-empty)\n')
     expect((await cli(['--repo', repo, 'pin', 'ls', '-q'])).stdout).toBe(`${added}\n`)
-    const empty = await edition(repo, ['--allow-empty'])
+    const empty = await edition(repo, ['--allow-empty', '--date', '2025-01-01'])
     expect(empty).toMatchObject({ articles: 0, unchanged: false, previous: null })
     expect((await cli(['--repo', repo, 'pin', 'ls', '-q'])).stdout.trim().split('\n').sort()).toEqual([added, empty.cid].sort())
     const ed = JSON.parse((await cli(['--repo', repo, 'cat', `${empty.cid}/edition.json`])).stdout)

@@ -28,7 +28,6 @@ describe('a folder with no repo', () => {
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0)
       return existsSync(join(repo, 'repo.json'))
     }
-    expect(await made(['edition'])).toBe(true)
     expect(await made(['key', 'gen', 'site'])).toBe(true)
     expect(await made(['pin', 'remote', 'service', 'add', 'svc', 'http://127.0.0.1:9/psa', '--token-env', 'T'])).toBe(true)
     expect(await made(['publish', SAMPLE])).toBe(true)

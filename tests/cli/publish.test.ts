@@ -92,7 +92,7 @@ describe('publish', () => {
     expect(res.stdout).toContain('US Joins Ukraine Peace Force Talks')
     const json = (await cli(['--repo', repo, 'ls', '--json'])).stdout.trim().split('\n').map(l => JSON.parse(l))
     expect(json.map(j => j.cid)).toContain(SAMPLE_CID_V1)
-    expect(Object.keys(json[0]).sort()).toEqual(['categories', 'cid', 'date', 'files', 'link', 'path', 'title'])
+    expect(Object.keys(json[0]).sort()).toEqual(['categories', 'cid', 'current', 'date', 'earlier', 'files', 'link', 'path', 'title', 'version', 'versions'])
   })
 
   it('is deterministic: two repos, two paths, two runs give one CID', async () => {
