@@ -154,7 +154,10 @@ const PSA_REQUESTS_AT_ONCE = 8
 const UPLOADS_AT_ONCE = 2
 
 /** Uploads `cid` to a Kubo RPC target: the default streams its whole DAG as a CAR ({@link uploadCar}); `edition` sends only what the target lacks. */
-export type KuboUpload = (client: import('../../net/pinning/kubo-rpc.js').KuboRpcClient, cid: string, ctx: Context, signal: AbortSignal) => Promise<void>
+export type KuboUpload = ((client: import('../../net/pinning/kubo-rpc.js').KuboRpcClient, cid: string, ctx: Context, signal: AbortSignal) => Promise<void>) & {
+  /** Whether a CID the target says it pins (`pin/ls`) is not uploaded. @default true */
+  askFirst?: boolean
+}
 
 /**
  * Pins CIDs on every target given (`--service`/`--pin-remote` names and
@@ -205,7 +208,7 @@ export async function remoteAdd (a: any, cids: string[], ctx: Context, names: Ma
         let before: PinState | null = null
         try {
           // asked first: what the target pins already is not uploaded again
-          if (await alreadyPinned(client, cid, signal)) before = 'pinned'
+          if (kuboUpload.askFirst !== false && await alreadyPinned(client, cid, signal)) before = 'pinned'
           else await kuboUpload(client, cid, ctx, signal)
           report(cid, started, { status: 'pinned', before })
         } catch (err: any) {
@@ -362,7 +365,8 @@ async function uploadCar (client: import('../../net/pinning/kubo-rpc.js').KuboRp
  * blocks it imported must be the number sent) and the pin (`pin/ls`).
  */
 export function editionUpload (own: string[], bundles: string[]): KuboUpload {
-  return async (client, root, ctx, signal) => {
+  // the edition's own blocks always travel (a few pages and folders): a target's word that it pins the root is not taken
+  return Object.assign(async (client: import('../../net/pinning/kubo-rpc.js').KuboRpcClient, root: string, ctx: Context, signal: AbortSignal): Promise<void> => {
     const repo = await ctx.repo()
     const { limiter } = await import('../../net/pinning/remote-pin.js')
     const limit = limiter(8)
@@ -402,7 +406,7 @@ export function editionUpload (own: string[], bundles: string[]): KuboUpload {
     if (imported.blocks !== sent) throw new RemotePinError(`the Kubo RPC API at ${client.endpoint} did not confirm the upload of ${root} (${sent} blocks sent, ${imported.blocks ?? 'no count'} reported imported)`)
     await client.pinAdd(root, { signal })
     if (!await client.isPinned(root, { signal })) throw new RemotePinError(`the Kubo RPC API at ${client.endpoint} imported ${root} but does not list it as pinned`)
-  }
+  }, { askFirst: false })
 }
 
 /** Opens the repo with this node online (the network options of the command). */
