@@ -1,7 +1,7 @@
 // edition lands on the same targets as publish (--pin-remote-url … --pin-remote-kind kubo-rpc here,
 // into a real `serve --rpc-listen`), and moves the name only once every target holds the edition.
 import { rm, mkdir, readFile, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:http'
+import { createServer, request } from 'node:http'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CID } from 'multiformats/cid'
@@ -111,14 +111,46 @@ describe('edition --pin-remote-url: the newsroom\'s node holds the edition befor
     }, 180_000)
   }
 
+  /** A loopback proxy in front of the node's RPC API that keeps what the node says of each dag/import (its Stats line). */
+  const recording = async (upstream: string): Promise<{ url: string, imported: number[], server: Server }> => {
+    const imported: number[] = []
+    const server = createServer((req, res) => {
+      const u = new URL(upstream)
+      const out = request({ host: u.hostname, port: u.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+        let text = ''
+        up.on('data', (d: Buffer) => { text += d.toString() })
+        up.on('end', () => {
+          if (req.url?.startsWith('/api/v0/dag/import') === true) for (const l of text.split('\n')) if (l.includes('"Stats"')) imported.push(JSON.parse(l).Stats.BlockCount)
+          res.writeHead(up.statusCode ?? 502, up.headers)
+          res.end(text)
+        })
+      })
+      req.pipe(out)
+    })
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, imported, server }
+  }
+
   it('pinned via kubo-rpc into the node: after the runner is deleted the node serves the edition and its pages, and /ipns/<name>/ serves it', async () => {
     const repo = await runner('runner-good', true)
-    const r = await edition(repo, node.rpc!, join(tmp.path, 'runner-good.json'))
+    const proxy = await recording(node.rpc!)
+    let r: Awaited<ReturnType<typeof cli>>
+    try {
+      r = await edition(repo, proxy.url, join(tmp.path, 'runner-good.json'))
+    } finally {
+      proxy.server.closeAllConnections()
+      proxy.server.close()
+    }
     expect(r.code, r.stderr).toBe(0)
+    // only what the node lacked travelled: the whole edition but the bundle of a.txt, which publish pinned there
+    const manifest = JSON.parse(await readFile(join(tmp.path, 'runner-good.json'), 'utf8'))
+    const blocks = async (cid: string): Promise<number> => JSON.parse((await cli(['--repo', repo, '--json', 'export', cid, '-o', join(tmp.path, `${cid}.car`)])).stdout).blocks
+    const edCid = JSON.parse(r.stdout.trim().split('\n').at(-1)!).cid
+    expect(proxy.imported).toEqual([await blocks(edCid) - await blocks(manifest[Object.keys(manifest).find(k => k.endsWith('a.txt'))!].cid)])
     const lines = r.stdout.trim().split('\n').map(l => JSON.parse(l))
     const made = lines.at(-1)
     expect(made).toMatchObject({ name, articles: 2 })
-    expect(lines.find(l => l.target != null)).toMatchObject({ cid: made.cid, status: 'pinned', target: node.rpc, before: null })
+    expect(lines.find(l => l.target != null)).toMatchObject({ cid: made.cid, status: 'pinned', target: proxy.url, before: null })
     expect((await fetch(`${node.gateway}/ipns/${name}?format=ipns-record`)).status).toBe(200)
     await rm(repo, { recursive: true, force: true })
 
