@@ -3,7 +3,7 @@
 // $GITHUB_OUTPUT, a table to $GITHUB_STEP_SUMMARY. Every article path and CID is passed to
 // ipfs-publish as an argument of its own: no shell ever sees them.
 import { execFileSync, spawnSync } from 'node:child_process'
-import { appendFileSync, readFileSync } from 'node:fs'
+import { appendFileSync, existsSync, readFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -53,42 +53,68 @@ if (step === 'check') {
 } else if (step === 'publish') {
   const current = JSON.parse(readFileSync(manifest, 'utf8'))
   const before = manifestAt(env.INPUT_SINCE ?? '')
+  const base = dirname(resolve(manifest))
   // every article whose CID is not the one the earlier manifest had, over all the commits of the push
   const changed = Object.keys(current).filter(k => before[k]?.cid !== current[k].cid).sort()
-  const base = dirname(resolve(manifest))
-  if (changed.length === 0) {
-    console.log('no article changed since the last published manifest')
-    output('cids', '{}')
-    output('links', '{}')
-    summary('### ipfs-publish\n\nNo article changed.\n')
-    process.exit(0)
-  }
-  const files = changed.map(k => resolve(base, k))
-  const args = ['--repo', env.INPUT_REPO || '.ipfs-publish', '--json', 'publish', ...files, '--cid-profile', profile]
-  for (const url of lines(env.INPUT_PIN_SERVICES)) args.push('--pin-remote-url', url)
-  if (lines(env.INPUT_PIN_SERVICES).length > 0) args.push('--pin-remote-kind', env.INPUT_PIN_KIND || 'psa', '--pin-timeout', env.INPUT_PIN_TIMEOUT || '20m', '--net', env.INPUT_NET || 'public')
-  for (const source of lines(env.INPUT_VERIFY_FROM)) args.push('--verify-from', source)
-  if (lines(env.INPUT_VERIFY_FROM).length > 0) args.push('--verify-retry-for', env.INPUT_VERIFY_RETRY_FOR || '5m')
-  const { code, stdout } = tool(args, { capture: true })
-  const records = stdout.split('\n').filter(l => l.trim() !== '').map(l => JSON.parse(l))
-  const results = records.filter(r => r.target == null && r.source == null && r.cid != null)
-  const pins = records.filter(r => r.target != null)
-  const checks = records.filter(r => r.source != null)
+  // the others (still in the repository): asked for on every target, so that a pin that failed before is retried
+  const others = Object.keys(current).filter(k => !changed.includes(k) && existsSync(resolve(base, k))).sort()
+  const services = lines(env.INPUT_PIN_SERVICES)
+  const pinArgs = []
+  for (const url of services) pinArgs.push('--pin-remote-url', url)
+  if (services.length > 0) pinArgs.push('--pin-remote-kind', env.INPUT_PIN_KIND || 'psa', '--pin-timeout', env.INPUT_PIN_TIMEOUT || '20m', '--net', env.INPUT_NET || 'public')
   const key = (path) => relative(base, resolve(path)).split('\\').join('/')
+  const publish = (keys, extra) => {
+    const { code, stdout } = tool(['--repo', env.INPUT_REPO || '.ipfs-publish', '--json', 'publish', ...keys.map(k => resolve(base, k)), '--cid-profile', profile, ...pinArgs, ...extra], { capture: true })
+    const records = stdout.split('\n').filter(l => l.trim() !== '').map(l => JSON.parse(l))
+    return { code, results: records.filter(r => r.target == null && r.source == null && r.cid != null), pins: records.filter(r => r.target != null), checks: records.filter(r => r.source != null) }
+  }
+  let code = 0
+  let results = []
+  let pins = []
+  let checks = []
+  if (changed.length > 0) {
+    const verify = []
+    for (const source of lines(env.INPUT_VERIFY_FROM)) verify.push('--verify-from', source)
+    if (verify.length > 0) verify.push('--verify-retry-for', env.INPUT_VERIFY_RETRY_FOR || '5m')
+    ;({ code, results, pins, checks } = publish(changed, verify))
+  } else {
+    console.log('no article changed since the last published manifest')
+  }
+  // the targets are asked what they hold (GET /pins?cid=…, pin/ls): what they pin already is not sent again
+  const retried = []
+  let held = 0
+  let earlier = { pins: [] }
+  if (services.length > 0 && others.length > 0) {
+    earlier = publish(others, [])
+    for (const r of earlier.results) {
+      // a retry: an article that some target did not hold pinned when this run asked
+      if (earlier.pins.some(p => p.cid === r.cid && p.before !== 'pinned')) retried.push(r)
+      else held++
+    }
+    if (code === 0) code = earlier.code
+  }
   output('cids', JSON.stringify(Object.fromEntries(results.map(r => [key(r.path), r.cid]))))
   output('links', JSON.stringify(Object.fromEntries(results.map(r => [key(r.path), r.link]))))
-  const targets = [...new Set(pins.map(p => p.target))]
-  let table = `### ipfs-publish\n\n| article | CID | link |${targets.map((_, i) => ` pin ${i + 1} |`).join('')}\n|---|---|---|${targets.map(() => '---|').join('')}\n`
-  for (const r of results) {
-    const status = targets.map(t => { const p = pins.find(x => x.cid === r.cid && x.target === t); return ` ${cell(p?.status ?? '–')}${p?.reason ? ` (${cell(p.reason)})` : ''} |` }).join('')
-    table += `| ${cell(key(r.path))} | \`${cell(r.cid)}\` | [Download IPFS](${encodeURI(r.link)}) |${status}\n`
+  const targets = [...new Set([...pins, ...earlier.pins].map(p => p.target))]
+  const table = (rows, all) => {
+    let t = `| article | CID | link |${targets.map((_, i) => ` pin ${i + 1} |`).join('')}\n|---|---|---|${targets.map(() => '---|').join('')}\n`
+    for (const r of rows) {
+      const status = targets.map(t => { const p = all.find(x => x.cid === r.cid && x.target === t); return ` ${cell(p?.status ?? '–')}${p?.reason ? ` (${cell(p.reason)})` : ''} |` }).join('')
+      t += `| ${cell(key(r.path))} | \`${cell(r.cid)}\` | [Download IPFS](${encodeURI(r.link)}) |${status}\n`
+    }
+    return t
   }
+  let text = '### ipfs-publish\n\n'
+  text += results.length > 0 ? table(results, pins) : 'No article changed.\n'
+  if (retried.length > 0) text += `\n#### Retried\n\nPublished before, and not pinned on every target when this run asked: asked for again.\n\n${table(retried, earlier.pins)}`
+  if (held > 0) text += `\n${held} other article(s) of the manifest already pinned on every target.\n`
   if (checks.length > 0) {
-    table += `\n| article | fetched back from | result |\n|---|---|---|\n`
-    for (const c of checks) table += `| \`${cell(c.cid)}\` | ${cell(c.source)} | ${cell(c.status)}${c.reason ? ` (${cell(c.reason)})` : ''} |\n`
+    text += `\n| article | fetched back from | result |\n|---|---|---|\n`
+    for (const c of checks) text += `| \`${cell(c.cid)}\` | ${cell(c.source)} | ${cell(c.status)}${c.reason ? ` (${cell(c.reason)})` : ''} |\n`
   }
-  summary(table + '\n')
+  summary(text + '\n')
   for (const r of results) console.log(`${r.cid} ${key(r.path)}\n  ${r.link}`)
+  for (const r of retried) console.log(`retried ${r.cid} ${key(r.path)}`)
   process.exit(code)
 } else {
   console.error(`error: unknown step ${step}`)

@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runAction } from '../helpers/actions.js'
 import { cli, ROOT, tempDir } from '../helpers/cli.js'
+import { psaServer } from '../helpers/psa-server.js'
 import { serve } from '../helpers/serve.js'
 import type { Served } from '../helpers/serve.js'
 import type { Server } from 'node:http'
@@ -106,6 +107,37 @@ describe('the GitHub Action', () => {
       expect(stale.steps.publish.outcome).toBe('skipped')
     } finally {
       git('checkout', '--', 'articles/c.txt')
+    }
+  }, 240_000)
+
+  it('a service that keeps one article queued: the others are pinned in the same run; the next run, with nothing changed, retries it and its summary says so', async () => {
+    const psa = await psaServer(TOKEN)
+    try {
+      const manifest = JSON.parse(await readFile(join(ws, 'ipfs-manifest.json'), 'utf8'))
+      const stuck = manifest['articles/c.txt'].cid
+      psa.held.add(stuck)
+      const inputs = { mode: 'publish', 'pin-services': psa.url, 'pin-token': TOKEN, net: 'local', 'pin-timeout': '5s', repo: join(tmp.path, 'runner-repo-5') }
+      const first = await runAction(ROOT, ws, inputs, { github: { event: { before } } })
+      expect(first.code, first.log).toBe(1)
+      expect(first.summary).toMatch(/\| articles\/b\.txt \| `bafy[a-z0-9]+` \| \[Download IPFS\]\([^)]+\) \| pinned \|/)
+      expect(first.summary).toMatch(/\| articles\/c\.txt \| `bafy[a-z0-9]+` \| \[Download IPFS\]\([^)]+\) \| failed \(timed out waiting for the service to pin it \(last status: queued\)\) \|/)
+      // a.txt, published before this push and never pinned on this service: asked for in the same run
+      expect(first.summary).toMatch(/#### Retried[\s\S]*\| articles\/a\.txt \| `bafy[a-z0-9]+` \| \[Download IPFS\]\([^)]+\) \| pinned \|/)
+      expect([...psa.posted].sort()).toEqual([manifest['articles/a.txt'].cid, manifest['articles/b.txt'].cid, stuck].sort())
+
+      // the service gets to it; the next push changes no article: the stuck one is retried (its request reused), the rest left alone
+      psa.held.clear()
+      const second = await runAction(ROOT, ws, { ...inputs, repo: join(tmp.path, 'runner-repo-6') }, { github: { event: { before: git('rev-parse', 'HEAD') } } })
+      expect(second.code, second.log).toBe(0)
+      expect(second.outputs.cids).toBe('{}')
+      expect(second.summary).toContain('No article changed.')
+      expect(second.summary).toMatch(/#### Retried[\s\S]*\| articles\/c\.txt \| `bafy[a-z0-9]+` \| \[Download IPFS\]\([^)]+\) \| pinned \|/)
+      expect(second.summary).not.toMatch(/\| articles\/[ab]\.txt \|/)
+      expect(second.summary).toContain('2 other article(s) of the manifest already pinned on every target.')
+      expect(psa.posted).toHaveLength(3)
+      expect(first.log + first.summary + second.log + second.summary).not.toContain(TOKEN)
+    } finally {
+      await psa.close()
     }
   }, 240_000)
 })

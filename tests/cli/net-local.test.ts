@@ -60,6 +60,11 @@ describe.skipIf(!NETNS)('--net local: one guard for every address', () => {
       [['name', 'resolve', name, '--from', FAR, '--net', 'local'], refused('--from')],
       [['edition', '--ipns-key', 'site', '--put-to', FAR, '--net', 'local'], refused('--put-to')],
       [['edition', '--ipns-key', 'site', '--resolve-from', FAR, '--config', config], refused('--resolve-from')],
+      // edition: the same pinning targets as publish; nothing is built first
+      [['edition', '--pin-remote-url', FAR, '--pin-remote-kind', 'kubo-rpc', '--net', 'local'], refused('--pin-remote-url')],
+      [['edition', '--pin-remote-url', FAR, '--ipns-key', 'site', '--net', 'local'], refused('--pin-remote-url')],
+      [['edition', '--pin-remote', 'far', '--net', 'local'], refused('the service "far" at')],
+      [['edition', '--pin-remote', 'farkubo', '--config', config], refused('the service "farkubo" at')],
       // fetching: gateways, peers, DNS resolvers
       [['get', cid, '-o', out, '--gateway-url', FAR, '--net', 'local'], refused('--gateway-url')],
       [['get', cid, '-o', out, '--peer', FAR_PEER, '--net', 'local'], refused('--peer')],

@@ -90,6 +90,8 @@ describe('CAR upload to a Kubo RPC API that fails', () => {
   const hostile = async (mode: 'refuse' | 'mid-upload' | 'not-pinned'): Promise<{ url: string, server: Server }> => {
     const server = createServer((req, res) => {
       if (mode === 'refuse') { res.writeHead(500, { 'content-type': 'application/json' }); res.end('{"Message":"dag import disabled here","Code":0,"Type":"error"}'); return }
+      // what it pins is asked first (pin/ls: nothing here); the upload is cut after its first bytes
+      if (mode === 'mid-upload' && req.url?.startsWith('/api/v0/pin/ls') === true) { res.writeHead(500); res.end(JSON.stringify({ Message: `path '${cid}' is not pinned`, Code: 0, Type: 'error' })); return }
       if (mode === 'mid-upload') { req.once('data', () => { req.socket.destroy() }); return }
       // not-pinned: takes the upload and the pin/add, but pin/ls says it is not pinned
       if (req.url?.startsWith('/api/v0/dag/import') === true) { req.resume(); req.on('end', () => { res.end(JSON.stringify({ Root: { Cid: { '/': cid }, PinErrorMsg: '' } }) + '\n') }); return }

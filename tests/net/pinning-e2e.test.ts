@@ -39,4 +39,20 @@ describe('end to end: a real Helia node stands in for the pinning service', () =
     expect(Buffer.compare(await readFile(join(out, 'article.txt')), await readFile(SAMPLE))).toBe(0)
     expect(res.stdout + res.stderr + got.stdout + got.stderr).not.toContain(TOKEN)
   }, 240_000)
+
+  it('edition --pin-remote-url: the service fetches the edition from the runner, which serves it until pinned; afterwards the service alone serves it whole', async () => {
+    const runner = join(tmp.path, 'edition-runner')
+    expect((await cli(['--repo', runner, 'publish', SAMPLE, '-q'])).code).toBe(0)
+    const res = await cli(['--repo', runner, '--json', 'edition', '--pin-remote-url', ready.url, '--net', 'local', '--pin-timeout', '60s'], { env: { IPFS_PINNING_TOKEN: TOKEN }, timeout: 90_000 })
+    expect(res.code, res.stderr).toBe(0)
+    const lines = res.stdout.trim().split('\n').map(l => JSON.parse(l))
+    const edition = lines.at(-1)
+    expect(lines.find(l => l.target != null)).toMatchObject({ cid: edition.cid, status: 'pinned', target: ready.url })
+    // the runner has exited: the whole edition (pages, feeds, the article's bundle) comes from the service
+    const out = join(tmp.path, 'edition-from-service')
+    const got = await cli(['--repo', join(tmp.path, 'edition-reader'), 'get', edition.cid, '--peer', ready.multiaddrs[0], '--net', 'local', '-o', out, '--timeout', '30s'], { timeout: 60_000 })
+    expect(got.code, got.stderr).toBe(0)
+    expect(JSON.parse(await readFile(join(out, 'edition.json'), 'utf8')).articles).toHaveLength(1)
+    expect(res.stdout + res.stderr).not.toContain(TOKEN)
+  }, 240_000)
 })

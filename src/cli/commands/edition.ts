@@ -1,5 +1,6 @@
-import { InvalidArgumentError } from '../../errors.js'
-import { ignoredNetOptions } from '../net-options.js'
+import { InvalidArgumentError, RemotePinError } from '../../errors.js'
+import { editionUpload, openOnline, remoteAdd, remoteTargets } from './pin-remote.js'
+import { netOptions } from '../net-options.js'
 import { readManifest } from '../../core/manifest.js'
 import { CID_PROFILES, DEFAULT_CID_PROFILE } from '../../core/unixfs/profiles.js'
 import { DEFAULT_GATEWAY } from '../../core/defaults.js'
@@ -16,7 +17,7 @@ import { newestOn, putTo } from './name.js'
 export const command = 'edition'
 export const describe = 'Build the site\'s edition (front page, feeds, every article by its CID, corrections) as one folder, pin it and print its CID'
 
-export const builder = (y: Argv) => ignoredNetOptions(y)
+export const builder = (y: Argv) => netOptions(y)
   .option('manifest', { type: 'string', describe: 'take the articles from this manifest (publish --manifest) instead of all published in the repo' })
   .option('title', { type: 'string', default: 'Newsroom', describe: 'the newsroom\'s name: title of the pages and feeds' })
   .option('feed-size', { type: 'number', default: 50, describe: 'articles in feed.xml and feed.json (the newest)' })
@@ -36,6 +37,11 @@ export const builder = (y: Argv) => ignoredNetOptions(y)
   .option('ttl', { type: 'string', default: '5m', describe: 'with --ipns-key: how long resolvers may cache the record' })
   .option('put-to', { type: 'string', array: true, describe: 'with --ipns-key: then hand the record to this node (PUT /routing/v1/ipns/<name>: serve of the newsroom\'s repo); repeatable' })
   .option('domain', { type: 'string', describe: 'with --ipns-key: print the DNSLink TXT record this domain needs' })
+  .option('pin-remote', { type: 'string', array: true, describe: 'pin the edition on this remote service too (see pin remote service add), serving it until pinned; repeatable; the name moves only once every one holds it' })
+  .option('pin-remote-url', { type: 'string', array: true, describe: 'the same with a service endpoint given inline (token from $IPFS_PINNING_TOKEN); repeatable' })
+  .option('pin-remote-kind', { type: 'string', choices: ['psa', 'kubo-rpc'], default: 'psa', describe: 'the kind of the --pin-remote-url endpoints: psa, or kubo-rpc (a CAR upload of what the node lacks)' })
+  .option('pin-timeout', { type: 'string', describe: 'with --pin-remote: stop waiting after this long (exit 1, the name not moved)' })
+  .option('delegates', { type: 'boolean', default: true, describe: 'with --pin-remote: dial the delegates the service names' })
 
 interface EditionArgs {
   manifest?: string
@@ -75,8 +81,15 @@ export async function handler (args: EditionArgs, ctx: Context): Promise<void> {
   if (args.domain != null && !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/i.test(args.domain)) throw new InvalidArgumentError(`--domain "${args.domain}" is not a domain name`)
   const lifetime = parseDuration(args.lifetime, '--lifetime')
   const ttl = parseDuration(args.ttl, '--ttl')
-  // an edition is made of published articles: a missing repo is an error, as for the read commands
-  const repo = await ctx.repo({ access: 'write', create: false })
+  const a = args as any
+  const remote = a.pinRemote != null || a.pinRemoteUrl != null
+  // an edition is made of published articles: a missing repo is an error, as for the read commands;
+  // online when a Pinning Service API target fetches the edition from this node
+  const fetchedFromHere = a.pinRemote != null || (a.pinRemoteUrl != null && a.pinRemoteKind !== 'kubo-rpc')
+  const repo = fetchedFromHere ? await openOnline(a, ctx, 'write', false) : await ctx.repo({ access: 'write', create: false })
+  // every pinning target is checked before anything is made (a bad name, token or URL: exit 2)
+  const remoteArgs = { ...a, service: a.pinRemote, serviceUrl: a.pinRemoteUrl, serviceKind: a.pinRemoteKind, timeout: a.pinTimeout, name: undefined, background: false, asNote: true }
+  const targets = remote ? await remoteTargets(remoteArgs, ctx) : undefined
   // the name first: a missing key or an unreachable gateway fails before anything is made
   let ipns: { name: string, seen: NameRecord[] } | undefined
   let previous = args.previous === 'none' ? null : args.previous
@@ -113,12 +126,31 @@ export async function handler (args: EditionArgs, ctx: Context): Promise<void> {
     signal: ctx.signal
   }).finally(() => { progress.done() })
   const link = folderLink(result.cid, args.gateway, args.gatewayStyle)
+  if (targets != null) {
+    // the name moves only once every target holds the edition: a failure here is exit 1 with no record signed or put
+    const { readLatest } = await import('../../core/edition/build-edition.js')
+    const latest = await readLatest(repo)
+    const upload = latest?.cid === result.cid.toString() && latest.own != null ? editionUpload(latest.own, latest.bundles ?? []) : undefined
+    try {
+      await remoteAdd(remoteArgs, [result.cid.toString()], ctx, new Map([[result.cid.toString(), `edition ${args.title}`]]), targets, upload)
+    } catch (err: any) {
+      if (!(err instanceof RemotePinError)) throw err
+      await printEdition(args, ctx, result, link)
+      throw new RemotePinError(`${err.message}${ipns != null ? `; /ipns/${ipns.name} was not moved` : ''}`)
+    }
+  }
   let record: NameRecord | undefined
   if (ipns != null) {
     const { publishName } = await import('../../core/ipns/names.js')
     record = await publishName(repo, args.ipnsKey!, result.cid.toString(), { lifetime, ttl, seen: ipns.seen, signal: ctx.signal })
   }
-  const dnslink = ipns != null ? `_dnslink.${args.domain ?? '<your-domain>'} TXT "dnslink=/ipns/${ipns.name}"` : undefined
+  await printEdition(args, ctx, result, link, record, ipns?.name)
+  if (record != null) await putTo(args.putTo ?? [], record, ctx)
+}
+
+/** The edition as printed (and, once the name moved, its record and DNSLink). */
+async function printEdition (args: EditionArgs, ctx: Context, result: Awaited<ReturnType<typeof import('../../core/edition/build-edition.js').buildEdition>>, link: string, record?: NameRecord, name?: string): Promise<void> {
+  const dnslink = record != null ? `_dnslink.${args.domain ?? '<your-domain>'} TXT "dnslink=/ipns/${name}"` : undefined
   if (ctx.json) {
     await ctx.out(JSON.stringify({
       cid: result.cid.toString(),
@@ -137,5 +169,4 @@ export async function handler (args: EditionArgs, ctx: Context): Promise<void> {
     if (result.previous != null) ctx.info(`replaces ${result.previous}`)
     if (dnslink != null) ctx.info(`DNSLink: ${dnslink}`)
   }
-  if (record != null) await putTo(args.putTo ?? [], record, ctx)
 }

@@ -145,22 +145,44 @@ export async function remoteTargets (a: any, ctx: Context): Promise<RemoteTarget
 /** A remote pinning target: a service added by name, or an endpoint given inline. */
 interface Target { label: string, service?: string, serviceUrl?: string, kind?: ServiceKind }
 
-/** One CID on one target, as reported. */
-interface TargetResult { cid: string, target: string, status: PinState | 'failed', seconds: number, requestid?: string, reason?: string }
+/** One CID on one target, as reported; `before`: what the target held before this run asked (pinned, a pending request, or nothing). */
+interface TargetResult { cid: string, target: string, status: PinState | 'failed', seconds: number, requestid?: string, reason?: string, before: PinState | null }
+
+/** Pin requests (and status polls) in flight at once per Pinning Service API target. */
+const PSA_REQUESTS_AT_ONCE = 8
+/** CAR uploads at once per Kubo RPC target (a `serve --rpc-listen` imports 2 at once and answers 503 beyond). */
+const UPLOADS_AT_ONCE = 2
+
+/** Uploads `cid` to a Kubo RPC target: the default streams its whole DAG as a CAR ({@link uploadCar}); `edition` sends only what the target lacks. */
+export type KuboUpload = ((client: import('../../net/pinning/kubo-rpc.js').KuboRpcClient, cid: string, ctx: Context, signal: AbortSignal) => Promise<void>) & {
+  /** Whether a CID the target says it pins (`pin/ls`) is not uploaded. @default true */
+  askFirst?: boolean
+}
 
 /**
  * Pins CIDs on every target given (`--service`/`--pin-remote` names and
- * `--service-url`/`--pin-remote-url` endpoints, each repeatable), the targets
- * concurrently and each target's CIDs in turn. Unless `--background`, this node
+ * `--service-url`/`--pin-remote-url` endpoints, each repeatable), all targets at
+ * once. Each target is first asked what it already holds (the Pinning Service
+ * API: `GET /pins?cid=…`, 10 CIDs a call; Kubo: `pin/ls`), so that a CID pinned
+ * there is not asked for again and a request still pending is reused. On a
+ * Pinning Service API every request is sent first, then all are waited on
+ * together (at most {@link PSA_REQUESTS_AT_ONCE} calls in flight), so one CID the
+ * service keeps queued holds up no other; on Kubo the CARs are uploaded
+ * {@link UPLOADS_AT_ONCE} at a time. `--timeout` bounds each CID on each target
+ * on its own, from when its request is sent. Unless `--background`, this node
  * goes online (so a service can fetch from it), dials the delegates, and waits
  * for `pinned`. Every target is tried to the end; one result per CID and target
- * is reported (`--json`: `{cid, target, status, seconds, requestid, reason}`),
- * then a target that failed makes the command fail (exit 1). Shared with
- * `publish --pin-remote`.
+ * is reported (`--json`: `{cid, target, status, seconds, requestid, reason,
+ * before}`), then a target that failed makes the command fail (exit 1). Shared
+ * with `publish --pin-remote` and `edition --pin-remote`.
  */
-export async function remoteAdd (a: any, cids: string[], ctx: Context, names: Map<string, string> = new Map(), prepared?: RemoteTargets): Promise<void> {
-  const timeout = a.timeout != null ? AbortSignal.timeout(parseDuration(a.timeout, '--timeout')) : undefined
-  const signal = timeout != null ? AbortSignal.any([ctx.signal, timeout]) : ctx.signal
+export async function remoteAdd (a: any, cids: string[], ctx: Context, names: Map<string, string> = new Map(), prepared?: RemoteTargets, kuboUpload: KuboUpload = uploadCar): Promise<void> {
+  const perCid = a.timeout != null ? parseDuration(a.timeout, '--timeout') : undefined
+  /** A CID's own deadline, from now. */
+  const deadline = (): { timeout?: AbortSignal, signal: AbortSignal } => {
+    const timeout = perCid != null ? AbortSignal.timeout(perCid) : undefined
+    return { timeout, signal: timeout != null ? AbortSignal.any([ctx.signal, timeout]) : ctx.signal }
+  }
   let origins: string[] = []
   let libp2p: any
   const { targets, clients } = prepared ?? await remoteTargets(a, ctx)
@@ -169,47 +191,94 @@ export async function remoteAdd (a: any, cids: string[], ctx: Context, names: Ma
     libp2p = (repo.helia as any).libp2p
     origins = libp2p.getMultiaddrs().map(String)
   }
-  const { pinRemote } = await import('../../net/pinning/remote-pin.js')
+  const { existingPins, limiter, requestPin, waitPinned } = await import('../../net/pinning/remote-pin.js')
   const local = (await resolveNetOptions(a)).net === 'local'
   const results: TargetResult[] = []
+  const dialled = new Set<string>()
   await Promise.all(clients.map(async ({ target, client: chosen }) => {
-    for (const cid of cids) {
-      const started = performance.now()
-      let last: PinState = 'queued'
-      const done = (r: Omit<TargetResult, 'cid' | 'target' | 'seconds'>): TargetResult => ({ cid, target: target.label, seconds: Math.round((performance.now() - started) / 10) / 100, ...r })
-      if (chosen.kind === 'kubo-rpc') {
-        results.push(await uploadCar(chosen.client, cid, ctx, signal).then(
-          () => done({ status: 'pinned' }),
-          (err: any) => { if (ctx.signal.aborted) throw err; return done({ status: 'failed', reason: timeout?.aborted === true ? 'timed out uploading the CAR' : chosen.client.mask(String(err?.message ?? err)) }) }))
-        continue
-      }
+    const report = (cid: string, started: number, r: Omit<TargetResult, 'cid' | 'target' | 'seconds'>): void => {
+      results.push({ cid, target: target.label, seconds: Math.round((performance.now() - started) / 10) / 100, ...r })
+    }
+    if (chosen.kind === 'kubo-rpc') {
       const client = chosen.client
-      try {
-        const status = await pinRemote(client, cid, {
-          name: a.name ?? names.get(cid) ?? cid,
-          origins,
-          background: a.background === true,
-          signal,
-          onProgress: (e) => { last = e.detail.status; if (ctx.isTTY && !ctx.quiet) ctx.info(`${cid}: ${client.mask(String(e.detail.status))} on ${target.label}`) },
-          onDelegates: async (delegates) => {
-            if (a.delegates === false || libp2p == null) return
-            const { multiaddr } = await import('@multiformats/multiaddr')
-            for (const d of delegates.map(x => client.mask(String(x)))) {
-              // --net local resolves nothing and dials nothing but loopback: a /dnsaddr or public delegate is not touched
-              if (local && !isLoopbackMultiaddr(d)) { ctx.warn(`delegate ${d} is not on loopback: not dialled (--net local)`); continue }
-              try { await libp2p.dial(multiaddr(d), { signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]) }) } catch (err: any) { ctx.warn(`could not dial delegate ${d}: ${client.mask(String(err.message))}`) }
-            }
-          }
-        })
-        results.push(done({ status: client.mask(String(status.status)) as PinState, requestid: client.mask(String(status.requestid)) }))
-      } catch (err: any) {
-        if (ctx.signal.aborted) throw err
-        const reason = timeout?.aborted === true
-          ? `timed out waiting for the service to pin it (last status: ${last})`
-          : client.mask(String(err?.message ?? err))
-        results.push(done({ status: 'failed', reason }))
+      const limit = limiter(UPLOADS_AT_ONCE)
+      await Promise.all(cids.map(async cid => await limit(async () => {
+        const started = performance.now()
+        const { timeout, signal } = deadline()
+        let before: PinState | null = null
+        try {
+          // asked first: what the target pins already is not uploaded again
+          if (kuboUpload.askFirst !== false && await alreadyPinned(client, cid, signal)) before = 'pinned'
+          else await kuboUpload(client, cid, ctx, signal)
+          report(cid, started, { status: 'pinned', before })
+        } catch (err: any) {
+          if (ctx.signal.aborted) throw err
+          report(cid, started, { status: 'failed', before, reason: timeout?.aborted === true ? 'timed out uploading the CAR' : client.mask(String(err?.message ?? err)) })
+        }
+      })))
+      return
+    }
+    const client = chosen.client
+    const limit = limiter(PSA_REQUESTS_AT_ONCE)
+    const onProgress = (e: any): void => { if (ctx.isTTY && !ctx.quiet) ctx.info(`${e.detail.cid}: ${client.mask(String(e.detail.status))} on ${target.label}`) }
+    const onDelegates = async (delegates: string[]): Promise<void> => {
+      if (a.delegates === false || libp2p == null) return
+      const { multiaddr } = await import('@multiformats/multiaddr')
+      for (const d of delegates.map(x => client.mask(String(x)))) {
+        // each delegate once per run, however many CIDs name it
+        if (dialled.has(d)) continue
+        dialled.add(d)
+        // --net local resolves nothing and dials nothing but loopback: a /dnsaddr or public delegate is not touched
+        if (local && !isLoopbackMultiaddr(d)) { ctx.warn(`delegate ${d} is not on loopback: not dialled (--net local)`); continue }
+        try { await libp2p.dial(multiaddr(d), { signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(10_000)]) }) } catch (err: any) { ctx.warn(`could not dial delegate ${d}: ${client.mask(String(err.message))}`) }
       }
     }
+    // 1. what the service holds already: 10 CIDs a call
+    const existing = new Map<string, import('../../net/pinning/client.js').PinStatus>()
+    const lookupFailed = new Map<string, string>()
+    const batches: string[][] = []
+    for (let i = 0; i < cids.length; i += 10) batches.push(cids.slice(i, i + 10))
+    await Promise.all(batches.map(async batch => await limit(async () => {
+      const { timeout, signal } = deadline()
+      try {
+        for (const [cid, s] of await existingPins(client, batch, { signal })) existing.set(cid, s)
+      } catch (err: any) {
+        if (ctx.signal.aborted) throw err
+        for (const cid of batch) lookupFailed.set(cid, timeout?.aborted === true ? 'timed out asking the service what it holds' : client.mask(String(err?.message ?? err)))
+      }
+    })))
+    // 2. every request sent (or found), each CID's deadline from then; 3. all waited on together
+    const sent = await Promise.all(cids.map(async cid => {
+      const started = performance.now()
+      const had = existing.get(cid)
+      const before = had != null ? client.mask(String(had.status)) as PinState : null
+      if (lookupFailed.has(cid)) { report(cid, started, { status: 'failed', before, reason: lookupFailed.get(cid) }); return undefined }
+      return await limit(async () => {
+        const { timeout, signal } = deadline()
+        try {
+          const status = await requestPin(client, cid, had, { name: a.name ?? names.get(cid) ?? cid, origins, signal, onProgress, onDelegates })
+          return { cid, started, before, timeout, signal, status }
+        } catch (err: any) {
+          if (ctx.signal.aborted) throw err
+          report(cid, started, { status: 'failed', before, reason: timeout?.aborted === true ? 'timed out asking the service to pin it' : client.mask(String(err?.message ?? err)) })
+          return undefined
+        }
+      })
+    }))
+    await Promise.all(sent.map(async r => {
+      if (r == null) return
+      let last: PinState = r.status.status
+      try {
+        const status = await waitPinned(client, r.cid, r.status, { background: a.background === true, signal: r.signal, limit, onProgress: (e) => { last = e.detail.status; onProgress(e) } })
+        report(r.cid, r.started, { status: client.mask(String(status.status)) as PinState, requestid: client.mask(String(status.requestid)), before: r.before })
+      } catch (err: any) {
+        if (ctx.signal.aborted) throw err
+        const reason = r.timeout?.aborted === true
+          ? `timed out waiting for the service to pin it (last status: ${client.mask(String(last))})`
+          : client.mask(String(err?.message ?? err))
+        report(r.cid, r.started, { status: 'failed', requestid: client.mask(String(r.status.requestid)), reason, before: r.before })
+      }
+    }))
   }))
   // one report, in the order asked: by CID, then by target
   const order = (r: TargetResult): number => cids.indexOf(r.cid) * targets.length + targets.findIndex(t => t.label === r.target)
@@ -257,6 +326,23 @@ async function anyClientFor (args: { service?: string, serviceUrl?: string, kind
   return { kind, client: new KuboRpcClient({ endpoint: service.endpoint, token }) }
 }
 
+/**
+ * Whether a Kubo RPC target pins `cid` already, asked before an upload: an answer
+ * that is not one (an error, or none within {@link PRECHECK_MS}) counts as no, and
+ * the upload goes ahead (and reports the target's real failure, if any).
+ */
+async function alreadyPinned (client: import('../../net/pinning/kubo-rpc.js').KuboRpcClient, cid: string, signal: AbortSignal): Promise<boolean> {
+  try {
+    return await client.isPinned(cid, { signal: AbortSignal.any([signal, AbortSignal.timeout(PRECHECK_MS)]) })
+  } catch (err) {
+    if (signal.aborted) throw err
+    return false
+  }
+}
+
+/** How long a target may take to say whether it pins a CID before the upload goes ahead anyway. */
+const PRECHECK_MS = 15_000
+
 /** Pins `cid` by uploading its DAG as a CAR (streamed from the repo, not pinned by the import), pinning it with pin/add, then confirming with pin/ls. */
 async function uploadCar (client: import('../../net/pinning/kubo-rpc.js').KuboRpcClient, cid: string, ctx: Context, signal: AbortSignal): Promise<void> {
   const repo = await ctx.repo()
@@ -268,10 +354,65 @@ async function uploadCar (client: import('../../net/pinning/kubo-rpc.js').KuboRp
   if (!await client.isPinned(cid, { signal })) throw new RemotePinError(`the Kubo RPC API at ${client.endpoint} imported ${cid} but does not list it as pinned`)
 }
 
+/**
+ * The Kubo RPC upload of an edition: only what the target lacks travels. The
+ * edition's own blocks (pages, feeds, folders: `own`) always go; each article
+ * bundle it links (`bundles`) is asked for first (`pin/ls`: one pinned there
+ * recursively is held whole, as `publish --pin-remote` leaves it) and goes only
+ * when the target does not pin it. Then `pin/add` of the root, recursive: the
+ * target must hold the whole DAG (a node that lacks a block fails it, or fetches
+ * it). The target confirms the upload (`dag/import` with `stats`: the number of
+ * blocks it imported must be the number sent) and the pin (`pin/ls`).
+ */
+export function editionUpload (own: string[], bundles: string[]): KuboUpload {
+  // the edition's own blocks always travel (a few pages and folders): a target's word that it pins the root is not taken
+  return Object.assign(async (client: import('../../net/pinning/kubo-rpc.js').KuboRpcClient, root: string, ctx: Context, signal: AbortSignal): Promise<void> => {
+    const repo = await ctx.repo()
+    const { limiter } = await import('../../net/pinning/remote-pin.js')
+    const limit = limiter(8)
+    const lacking = (await Promise.all(bundles.map(async b => await limit(async () => await alreadyPinned(client, b, signal) ? undefined : b)))).filter((b): b is string => b != null)
+    const { CarWriter } = await import('@ipld/car/writer')
+    const { CID } = await import('multiformats/cid')
+    const { multihashKey, readAll, walkDag } = await import('../../core/unixfs/walk.js')
+    const { writer, out } = CarWriter.create([CID.parse(root)])
+    let sent = 0
+    const producing = (async () => {
+      try {
+        const written = new Set<string>()
+        const read = async (cid: import('multiformats/cid').CID): Promise<Uint8Array> => await readAll(repo.blockstore.get(cid, { signal }))
+        const put = async (cid: import('multiformats/cid').CID, bytes: Uint8Array): Promise<void> => {
+          const key = multihashKey(cid)
+          if (written.has(key)) return
+          written.add(key)
+          await writer.put({ cid, bytes })
+          sent++
+        }
+        for (const c of own) {
+          const cid = CID.parse(c)
+          // identity blocks are inline in their CIDs
+          if (cid.multihash.code === 0x00) continue
+          await put(cid, await read(cid))
+        }
+        for (const b of lacking) {
+          for await (const { cid, bytes } of walkDag(CID.parse(b), read, { signal })) if (bytes != null) await put(cid, bytes)
+        }
+      } finally {
+        await writer.close()
+      }
+    })()
+    producing.catch(() => {})
+    const imported = await client.dagImport((async function * () { for await (const chunk of out) yield chunk; await producing })(), { signal, pinRoots: false, stats: true })
+    await producing
+    if (imported.blocks !== sent) throw new RemotePinError(`the Kubo RPC API at ${client.endpoint} did not confirm the upload of ${root} (${sent} blocks sent, ${imported.blocks ?? 'no count'} reported imported)`)
+    await client.pinAdd(root, { signal })
+    if (!await client.isPinned(root, { signal })) throw new RemotePinError(`the Kubo RPC API at ${client.endpoint} imported ${root} but does not list it as pinned`)
+  }, { askFirst: false })
+}
+
 /** Opens the repo with this node online (the network options of the command). */
-export async function openOnline (a: any, ctx: Context, access: 'read' | 'write' = 'read'): ReturnType<Context['repo']> {
+export async function openOnline (a: any, ctx: Context, access: 'read' | 'write' = 'read', create?: boolean): ReturnType<Context['repo']> {
   const net = await resolveNetOptions(a)
   const { withNetwork, libp2pOptions } = await import('../../net/node.js')
   libp2pOptions(net)
-  return ctx.repo({ configure: h => withNetwork(h, net), access })
+  return ctx.repo({ configure: h => withNetwork(h, net), access, ...(create != null ? { create } : {}) })
 }

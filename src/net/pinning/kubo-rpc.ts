@@ -59,20 +59,22 @@ export class KuboRpcClient {
    * Uploads a CAR (`POST /api/v0/dag/import`) as one multipart file, streamed from
    * `car`; its roots are pinned there only with `pinRoots: true` (pin them with
    * {@link pinAdd} otherwise). Returns the roots the node reports (Kubo reports
-   * them only when it pins them).
+   * them only when it pins them); with `stats: true`, `blocks` is the number of
+   * blocks the node says it imported (undefined when it did not say).
    */
-  async dagImport (car: AsyncIterable<Uint8Array>, options: AbortOptions & { pinRoots?: boolean } = {}): Promise<string[]> {
+  async dagImport (car: AsyncIterable<Uint8Array>, options: AbortOptions & { pinRoots?: boolean, stats?: boolean } = {}): Promise<string[] & { blocks?: number }> {
     const boundary = `ipfs-publish-${randomBytes(12).toString('hex')}`
     const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="articles.car"\r\nContent-Type: application/vnd.ipld.car\r\n\r\n`)
     const tail = Buffer.from(`\r\n--${boundary}--\r\n`)
     // pulled as the request is sent: the CAR is never held whole
     const body = Readable.toWeb(Readable.from((async function * () { yield head; yield * car; yield tail })(), { objectMode: false })) as unknown as ReadableStream<Uint8Array>
-    const text = await this.call(`dag/import?pin-roots=${options.pinRoots === true}`, { method: 'POST', headers: this.headers({ 'content-type': `multipart/form-data; boundary=${boundary}` }), body, duplex: 'half' }, options)
-    const roots: string[] = []
+    const text = await this.call(`dag/import?pin-roots=${options.pinRoots === true}${options.stats === true ? '&stats=true' : ''}`, { method: 'POST', headers: this.headers({ 'content-type': `multipart/form-data; boundary=${boundary}` }), body, duplex: 'half' }, options)
+    const roots: string[] & { blocks?: number } = []
     for (const line of text.split('\n')) {
       if (line.trim() === '') continue
       let entry: any
       try { entry = JSON.parse(line) } catch { throw new RemotePinError(`the Kubo RPC API at ${this.endpoint} answered dag/import with something that is not JSON`) }
+      if (typeof entry?.Stats?.BlockCount === 'number') roots.blocks = entry.Stats.BlockCount
       if (entry?.Root == null) continue
       const cid = entry.Root.Cid?.['/'] ?? entry.Root.Cid
       if (typeof entry.Root.PinErrorMsg === 'string' && entry.Root.PinErrorMsg !== '') throw new RemotePinError(`the Kubo RPC API at ${this.endpoint} imported ${cid} but did not pin it: ${this.mask(entry.Root.PinErrorMsg)}`)

@@ -29,15 +29,48 @@ export interface RemotePinOptions extends AbortOptions, ProgressOptions<RemotePi
  * RemotePinError with the service's reason; the signal bounds the wait.
  */
 export async function pinRemote (client: PinningClient, cid: string, options: RemotePinOptions = {}): Promise<PinStatus> {
-  let status: PinStatus | undefined
-  for await (const existing of client.list({ cid: [cid], status: ['queued', 'pinning', 'pinned'] }, options)) {
-    status = existing
-    break
+  let existing: PinStatus | undefined
+  for await (const s of client.list({ cid: [cid], status: ['queued', 'pinning', 'pinned'] }, options)) { existing = s; break }
+  const status = await requestPin(client, cid, existing, options)
+  return await waitPinned(client, cid, status, options)
+}
+
+/**
+ * The requests the service already holds for `cids` (queued, pinning or pinned;
+ * not failed), asked in batches of 10 CIDs (the API's limit of its `cid` filter):
+ * one `GET /pins?cid=…` per 10 articles, not one per article. A pinned request
+ * wins over a pending one of the same CID.
+ */
+export async function existingPins (client: PinningClient, cids: string[], options: AbortOptions = {}): Promise<Map<string, PinStatus>> {
+  const found = new Map<string, PinStatus>()
+  const rank = (s: PinStatus): number => s.status === 'pinned' ? 2 : s.status === 'pinning' ? 1 : 0
+  for (let i = 0; i < cids.length; i += 10) {
+    for await (const s of client.list({ cid: cids.slice(i, i + 10), status: ['queued', 'pinning', 'pinned'] }, options)) {
+      const cid = String(s.pin?.cid)
+      const had = found.get(cid)
+      if (had == null || rank(s) > rank(had)) found.set(cid, s)
+    }
   }
-  status ??= await client.add({ cid, name: options.name, origins: options.origins }, options)
+  return found
+}
+
+/** The request for `cid`: the one the service holds (`existing`), else a new `POST /pins`; reports its status and dials the delegates. */
+export async function requestPin (client: PinningClient, cid: string, existing: PinStatus | undefined, options: RemotePinOptions = {}): Promise<PinStatus> {
+  const status = existing ?? await client.add({ cid, name: options.name, origins: options.origins }, options)
   if (status == null) throw new RemotePinError(`the pinning service returned no status for ${cid}`)
   options.onProgress?.(new CustomProgressEvent('article:pin-remote:status', { cid, status: status.status }))
   if (status.delegates?.length > 0) await options.onDelegates?.(status.delegates)
+  return status
+}
+
+/**
+ * Polls a request until the service reports `pinned` (or `failed`: a
+ * RemotePinError with its reason); `background` returns at once. Each poll goes
+ * through `options.limit` when given, so that many waits share a bounded number
+ * of requests in flight.
+ */
+export async function waitPinned (client: PinningClient, cid: string, status: PinStatus, options: RemotePinOptions & { limit?: <T>(fn: () => Promise<T>) => Promise<T> } = {}): Promise<PinStatus> {
+  const limit = options.limit ?? (async <T>(fn: () => Promise<T>): Promise<T> => await fn())
   let wait = options.pollMs ?? 250
   for (;;) {
     if (status.status === 'pinned') return status
@@ -48,9 +81,26 @@ export async function pinRemote (client: PinningClient, cid: string, options: Re
     if (options.background === true) return status
     await sleep(wait, undefined, { signal: options.signal })
     wait = Math.min(wait * 2, options.maxPollMs ?? 2000)
-    const next = await client.status(status.requestid, options)
+    const next = await limit(async () => await client.status(status.requestid, options))
     if (next == null) throw new RemotePinError(`the pinning service lost the request for ${cid}`)
     if (next.status !== status.status) options.onProgress?.(new CustomProgressEvent('article:pin-remote:status', { cid, status: next.status }))
     status = next
+  }
+}
+
+/** Runs at most `n` of the functions given at once, the others queued in order. */
+export function limiter (n: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let active = 0
+  const waiting: Array<() => void> = []
+  return async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (active >= n) await new Promise<void>(resolve => waiting.push(resolve))
+    else active++
+    try {
+      return await fn()
+    } finally {
+      const next = waiting.shift()
+      if (next != null) next()
+      else active--
+    }
   }
 }
