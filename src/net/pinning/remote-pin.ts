@@ -1,3 +1,4 @@
+import PQueue from 'p-queue'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { CustomProgressEvent } from 'progress-events'
 import { RemotePinError } from '../../errors.js'
@@ -88,19 +89,8 @@ export async function waitPinned (client: PinningClient, cid: string, status: Pi
   }
 }
 
-/** Runs at most `n` of the functions given at once, the others queued in order. */
+/** Runs at most `n` of the functions given at once, the others queued in order (p-queue). */
 export function limiter (n: number): <T>(fn: () => Promise<T>) => Promise<T> {
-  let active = 0
-  const waiting: Array<() => void> = []
-  return async <T>(fn: () => Promise<T>): Promise<T> => {
-    if (active >= n) await new Promise<void>(resolve => waiting.push(resolve))
-    else active++
-    try {
-      return await fn()
-    } finally {
-      const next = waiting.shift()
-      if (next != null) next()
-      else active--
-    }
-  }
+  const queue = new PQueue({ concurrency: n })
+  return async <T>(fn: () => Promise<T>): Promise<T> => await queue.add(fn) as T
 }
