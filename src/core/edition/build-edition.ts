@@ -208,7 +208,13 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
       const cached = known.has(cid) ? await cachedSummary(repo, cid, options) : undefined
       // a bundle this repo holds is pinned as before (below); one known from the previous edition alone is linked by its record
       if (cached != null) summaries.set(cid, cached)
-      else if (!known.has(cid)) summaries.set(cid, await bundleSummary(repo, cid, s.id, options))
+      else if (!known.has(cid)) {
+        summaries.set(cid, await bundleSummary(repo, cid, s.id, options).catch((err: any) => {
+          // a version the previous edition does not record is read from its bundle: the runner that changed it published it
+          if (err?.name === 'NotFoundError' && previous != null) throw new NotFoundError(`${s.id}: bundle ${cid} is not in the repo, nor recorded in the previous edition ${previous} (publish the article here first)`)
+          throw err
+        }))
+      }
       if (!known.has(cid)) known.set(cid, summaries.get(cid)!)
     }
     options.onProgress?.(new CustomProgressEvent('edition:article', { done: ++done, total: sources.length }))
