@@ -216,7 +216,11 @@ describe('edition: the whole site as one CID', () => {
     await writeFile(join(dir, 'foreign.json'), JSON.stringify({ 'x.txt': { cid: 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy', link: '', title: null, date: null } }))
     const res = await cli(['--repo', repo, 'edition', '--manifest', 'foreign.json'], { cwd: dir })
     expect(res.code).toBe(3)
-    expect(res.stderr).toMatch(/^error: foreign.json: x.txt: bundle bafkrei\S+ is not in the repo \(publish the article here first\)\n$/)
+    expect(res.stderr).toMatch(/^error: foreign.json: x.txt: bundle bafkrei\S+ is not in the repo, nor recorded in the previous edition bafy\S+ \(publish the article here first\)\n$/)
+    // with no previous edition
+    const none = await cli(['--repo', repo, 'edition', '--manifest', 'foreign.json', '--previous', 'none'], { cwd: dir })
+    expect(none.code).toBe(3)
+    expect(none.stderr).toMatch(/^error: foreign.json: x.txt: bundle bafkrei\S+ is not in the repo \(publish the article here first\)\n$/)
   })
 
   it('an edition with no dated article: Atom needs a date, none is made up; --date gives the edition its date', async () => {
