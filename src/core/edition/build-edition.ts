@@ -94,7 +94,11 @@ export interface EditionResult {
 /** The id and version of edition.json's layout. */
 export const EDITION_SCHEMA = 'ipfs-publish/edition@2'
 
-/** The version of the edition's pages and feeds (a new one makes a new edition of the same articles, and every page is made again). */
+/**
+ * The version of the edition's pages and feeds (a new one makes a new edition of the same articles, and
+ * every article's page is made again). Raise it whenever what renderArticlePage writes changes: a page
+ * of the previous edition made from the same inputs (pageKey) is kept, not made again.
+ */
 const LAYOUT = 3
 
 /** Where the repo keeps its latest edition. */
@@ -153,6 +157,12 @@ export interface ArticleRecord extends VersionRecord { summary: string | null }
  * and pinned with Helia's pinning API in one commit (its own blocks; each article
  * it names keeps a pin of its own), the replaced edition unpinned. The same articles, options and
  * previous edition give the same CID on any machine.
+ *
+ * The previous edition's edition.json decides each article's path (its permalink, permalinks.ts)
+ * and says what its versions are: an article whose versions and page inputs are unchanged is linked
+ * and shown from that record, no byte of its bundle read, so a machine holding only the changed
+ * articles (and `fetchBlock` to reach the previous edition) makes the same edition as one that
+ * holds everything.
  */
 export async function buildEdition (repo: Repo, options: EditionOptions = {}): Promise<EditionResult> {
   const profile = getProfile(options.cidProfile)
