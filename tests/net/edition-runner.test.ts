@@ -3,6 +3,8 @@
 // (serve --net local), fetched from its gateway as verified blocks. Each runner's edition must be
 // the edition the node makes of the same step holding everything, and keep every permalink.
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cli, SAMPLE, tempDir } from '../helpers/cli.js'
@@ -112,6 +114,34 @@ describe('edition on a fresh CI runner: the manifest and the changed files only,
     expect(pathOf(ed2, JSON.parse(r2.manifest)['articles/three.md'].cid)).toBe(`${BASE}-3`)
     expect(await ok(['--repo', node, 'cat', `/ipns/${name}/${BASE}-3/article.md`])).toContain('The third text.')
   }, 300_000)
+
+  it('a gateway that alters a block of the previous edition is refused (exit 4): its bytes are never used', async () => {
+    // a proxy to the node's gateway that serves every record as it is and every raw block with one byte flipped
+    const server = createServer((req, res) => {
+      fetch(gw.gateway + req.url!, { headers: { accept: req.headers.accept ?? '*/*' } }).then(async up => {
+        const body = new Uint8Array(await up.arrayBuffer())
+        if (req.url!.includes('format=raw') && body.length > 0) body[body.length - 1] ^= 0xff
+        res.writeHead(up.status, { 'Content-Type': up.headers.get('content-type') ?? 'application/octet-stream' })
+        res.end(body)
+      }).catch(() => { res.writeHead(502); res.end() })
+    })
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const lying = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+      const dir = join(tmp.path, 'ci-lie')
+      await mkdir(dir, { recursive: true })
+      await copyFile(join(site, 'ipfs-manifest.json'), join(dir, 'ipfs-manifest.json'))
+      const repo = join(dir, '.repo')
+      await ok(['--repo', repo, 'key', 'import', 'site', '--from-env', 'SITE_KEY'], { env: { ...process.env, SITE_KEY: (await readFile(siteKey, 'utf8')).trim() } })
+      const res = await cli(['--repo', repo, 'edition', '--manifest', 'ipfs-manifest.json', '--ipns-key', 'site', '--resolve-from', lying], { cwd: dir })
+      expect(res.code).toBe(4)
+      expect(res.stderr).toMatch(new RegExp(`^error: ${lying.replace(/[.]/g, '\\.')} sent bytes that do not match block \\S+ \\(refused\\)\n$`))
+      expect(res.stdout).toBe('')
+    } finally {
+      server.close()
+      server.closeAllConnections()
+    }
+  }, 120_000)
 
   it('an article of the manifest neither on the runner nor in the previous edition: an error naming it', async () => {
     const dir = join(tmp.path, 'ci-3')
