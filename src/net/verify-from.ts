@@ -85,7 +85,7 @@ async function attempt (cid: CID, source: string, options: VerifyFromOptions): P
 }
 
 /** A source's blocks, each fetched once, checked against the block limit and its CID before use. */
-function checked (source: Pick<Blockstore, 'get'>): Pick<Blockstore, 'get'> {
+export function checked (source: Pick<Blockstore, 'get'>): Pick<Blockstore, 'get'> {
   const seen = new Map<string, Promise<Uint8Array>>()
   return {
     async * get (cid: CID, options?: AbortOptions) {
@@ -112,7 +112,7 @@ function checked (source: Pick<Blockstore, 'get'>): Pick<Blockstore, 'get'> {
 }
 
 /** Blocks from a trustless gateway: `GET /ipfs/<cid>?format=raw`, read no further than the block limit. */
-function gatewaySource (gateway: string): Pick<Blockstore, 'get'> {
+export function gatewaySource (gateway: string): Pick<Blockstore, 'get'> {
   const base = gateway.replace(/\/+$/, '')
   return {
     async * get (cid: CID, options?: AbortOptions) {

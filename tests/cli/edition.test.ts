@@ -70,7 +70,7 @@ describe('edition: the whole site as one CID', () => {
     const car = execFileSync(process.execPath, [IPFS_CAR, 'pack', out, '--no-wrap', '--output', join(tmp.path, 'e.car')], { encoding: 'utf8', timeout: 120_000 }).trim()
     expect(car).toBe(first.cid)
     const ed = JSON.parse(await readFile(join(out, 'edition.json'), 'utf8'))
-    expect(ed).toMatchObject({ schema: 'ipfs-publish/edition@1', previous: null, profile: 'unixfs-v1-2025', generator: { name: 'ipfs-publish' } })
+    expect(ed).toMatchObject({ schema: 'ipfs-publish/edition@2', previous: null, profile: 'unixfs-v1-2025', generator: { name: 'ipfs-publish' } })
     expect(ed.articles).toHaveLength(33)
     const manifest = JSON.parse(await readFile(join(dir, 'ipfs-manifest.json'), 'utf8'))
     // each article's folder in the edition is its bundle, by the CID publish printed
@@ -175,7 +175,7 @@ describe('edition: the whole site as one CID', () => {
     const ed = JSON.parse((await cli(['--repo', repo, 'cat', `${next.cid}/edition.json`])).stdout)
     const entry = ed.articles.find((a: any) => a.cid === newCid)
     const correction = entry.path.replace('articles/', 'corrections/') + '/1'
-    expect(ed.corrections[entry.path]).toEqual([{ cid: oldCid, date: '2025-07-11', path: correction, page: `${correction}.html` }])
+    expect(ed.corrections[entry.path]).toMatchObject([{ cid: oldCid, date: '2025-07-11', path: correction, page: `${correction}.html` }])
     const page = (await cli(['--repo', repo, 'cat', `${next.cid}/index.html`])).stdout + (await Promise.all([2].map(async n => (await cli(['--repo', repo, 'cat', `${next.cid}/page/${n}.html`])).stdout))).join('')
     expect(page).toContain('Corrected.')
     expect(page).toContain(`href="${correction}.html"`)
@@ -184,7 +184,7 @@ describe('edition: the whole site as one CID', () => {
     expect(current).toContain(`href="../${correction}.html"`)
     const earlier = (await cli(['--repo', repo, 'cat', `${next.cid}/${correction}.html`])).stdout
     expect(earlier).toContain(`href="../../${entry.page}"`)
-    expect(earlier).toContain('version 1 of 2')
+    expect(earlier).toContain('version 1 of this article')
     expect(earlier).not.toContain('(corrected)')
     expect(current).toContain('first time (corrected)')
     // the manifest says the same: an edition from it is the same edition
@@ -216,7 +216,11 @@ describe('edition: the whole site as one CID', () => {
     await writeFile(join(dir, 'foreign.json'), JSON.stringify({ 'x.txt': { cid: 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy', link: '', title: null, date: null } }))
     const res = await cli(['--repo', repo, 'edition', '--manifest', 'foreign.json'], { cwd: dir })
     expect(res.code).toBe(3)
-    expect(res.stderr).toMatch(/^error: foreign.json: x.txt: bundle bafkrei\S+ is not in the repo \(publish the article here first\)\n$/)
+    expect(res.stderr).toMatch(/^error: foreign.json: x.txt: bundle bafkrei\S+ is not in the repo, nor recorded in the previous edition bafy\S+ \(publish the article here first\)\n$/)
+    // with no previous edition
+    const none = await cli(['--repo', repo, 'edition', '--manifest', 'foreign.json', '--previous', 'none'], { cwd: dir })
+    expect(none.code).toBe(3)
+    expect(none.stderr).toMatch(/^error: foreign.json: x.txt: bundle bafkrei\S+ is not in the repo \(publish the article here first\)\n$/)
   })
 
   it('an edition with no dated article: Atom needs a date, none is made up; --date gives the edition its date', async () => {

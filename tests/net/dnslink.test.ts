@@ -73,7 +73,7 @@ describe.skipIf(DNSMASQ == null && process.env.CI == null)('DNSLink through a re
     expect(edition.dnslink).toBe(`_dnslink.news.example TXT "dnslink=/ipns/${edition.name}"`)
     const cat = await cli(['--repo', repo, 'cat', '/ipns/news.example/edition.json', '--dns-resolver', dns.server])
     expect(cat.code).toBe(0)
-    expect(JSON.parse(cat.stdout)).toMatchObject({ schema: 'ipfs-publish/edition@1', articles: [expect.objectContaining({ title: 'US Joins Ukraine Peace Force Talks, Plans Ready to Act' })] })
+    expect(JSON.parse(cat.stdout)).toMatchObject({ schema: 'ipfs-publish/edition@2', articles: [expect.objectContaining({ title: 'US Joins Ukraine Peace Force Talks, Plans Ready to Act' })] })
     const out = join(tmp.path, 'got')
     const get = await cli(['--repo', repo, 'get', '/ipns/direct.example', '-o', out, '--dns-resolver', dns.server])
     expect(get.code).toBe(0)
@@ -105,7 +105,7 @@ describe.skipIf(DNSMASQ == null && process.env.CI == null)('DNSLink through a re
     ].join('\n')
     const res = spawnSync('unshare', ['--net', '--mount', 'bash', '-c', script], { encoding: 'utf8', timeout: 120_000 })
     expect(res.status, res.stderr).toBe(0)
-    expect(JSON.parse(res.stdout)).toMatchObject({ schema: 'ipfs-publish/edition@1' })
+    expect(JSON.parse(res.stdout)).toMatchObject({ schema: 'ipfs-publish/edition@2' })
   })
 
   it('a domain without a DNSLink: a clear error, exit 3; a bad resolver: exit 2', async () => {

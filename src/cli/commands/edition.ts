@@ -32,7 +32,7 @@ export const builder = (y: Argv) => netOptions(y)
   .option('gateway-style', { type: 'string', choices: ['subdomain', 'path'], describe: 'subdomain or path links (as for publish)' })
   .option('link-template', { type: 'string', describe: 'template of each article\'s Download IPFS link (as for publish)' })
   .option('ipns-key', { type: 'string', describe: 'then move this key\'s IPNS name to the new edition (key gen / key import)' })
-  .option('resolve-from', { type: 'string', array: true, describe: 'with --ipns-key: first ask this gateway for the name\'s current record (repeatable): the sequence number goes above it, and on a repo with no edition yet the edition it names becomes previous' })
+  .option('resolve-from', { type: 'string', array: true, describe: 'with --ipns-key: first ask this gateway for the name\'s current record (repeatable): the sequence number goes above it, and on a repo with no edition yet the edition it names becomes previous (what the repo lacks of it is fetched from the gateway, every block verified)' })
   .option('lifetime', { type: 'string', default: '48h', describe: 'with --ipns-key: how long the record\'s signature is valid' })
   .option('ttl', { type: 'string', default: '5m', describe: 'with --ipns-key: how long resolvers may cache the record' })
   .option('put-to', { type: 'string', array: true, describe: 'with --ipns-key: then hand the record to this node (PUT /routing/v1/ipns/<name>: serve of the newsroom\'s repo); repeatable' })
@@ -119,6 +119,8 @@ export async function handler (args: EditionArgs, ctx: Context): Promise<void> {
     previous,
     keepPrevious: args.keepPrevious,
     allowEmpty: args.allowEmpty,
+    // what the repo does not hold of the previous edition is fetched, verified, from the node's gateway
+    ...(args.resolveFrom != null && args.resolveFrom.length > 0 ? { fetchBlock: (await import('../../net/block-fetch.js')).gatewayBlocks(args.resolveFrom) } : {}),
     cidProfile: args.cidProfile,
     gateway: args.gateway,
     gatewayStyle: args.gatewayStyle,

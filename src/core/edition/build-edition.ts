@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import * as dagPb from '@ipld/dag-pb'
 import { Key } from 'interface-datastore'
 import { CID } from 'multiformats/cid'
 import { CustomProgressEvent } from 'progress-events'
@@ -16,14 +17,17 @@ import { pinKeyOf } from '../store/pin-key.js'
 import { ARTICLE_PREFIX } from '../store/article-index.js'
 import { multihashKey } from '../unixfs/multihash-key.js'
 import { getProfile } from '../unixfs/profiles.js'
-import { bundleSummary } from './bundles.js'
+import { bundleSummary, cachedSummary } from './bundles.js'
+import { assignPermalinks } from './permalinks.js'
+import { verifyBlock } from '../store/verifying-blockstore.js'
 import { EDITION_PIN, isEditionPin } from './named.js'
 import { buildDirectory } from './directory.js'
 import { buildFile } from './file-dag.js'
 import { editionDate, renderArticlePage, renderAtom, renderJsonFeed, renderPage, summaryOf, textBlocks } from './render.js'
 import type { BundleSummary } from './bundles.js'
 import type { BuiltDir, DirEntry } from './directory.js'
-import type { EditionArticle } from './render.js'
+import type { ArticlePage, EditionArticle } from './render.js'
+import type { Blockstore } from 'interface-blockstore'
 import type { GatewayStyle } from '../link.js'
 import type { Manifest } from '../manifest.js'
 import type { Repo } from '../store/repo.js'
@@ -68,6 +72,12 @@ export interface EditionOptions extends AbortOptions, ProgressOptions<EditionPro
   keepPrevious?: boolean
   /** Make an edition of no article when there is none. @default false (NoArticlesError) */
   allowEmpty?: boolean
+  /**
+   * Where a block the repo does not hold is asked for (the previous edition's root and
+   * edition.json, the text of a version whose page must be made again): the bytes it
+   * gives are checked against the CID before use. @default none (a missing block is an error)
+   */
+  fetchBlock?: (cid: CID, options: AbortOptions) => Promise<Uint8Array>
 }
 
 export interface EditionResult {
@@ -82,10 +92,14 @@ export interface EditionResult {
 }
 
 /** The id and version of edition.json's layout. */
-export const EDITION_SCHEMA = 'ipfs-publish/edition@1'
+export const EDITION_SCHEMA = 'ipfs-publish/edition@2'
 
-/** The version of the edition's pages and feeds (a new one makes a new edition of the same articles). */
-const LAYOUT = 2
+/**
+ * The version of the edition's pages and feeds (a new one makes a new edition of the same articles, and
+ * every article's page is made again). Raise it whenever what renderArticlePage writes changes: a page
+ * of the previous edition made from the same inputs (pageKey) is kept, not made again.
+ */
+const LAYOUT = 3
 
 /** Where the repo keeps its latest edition. */
 const LATEST_KEY = new Key('/ipfs-publish/edition/latest')
@@ -106,6 +120,34 @@ interface LatestEdition {
 /** One article of the edition: its current version and the earlier ones. */
 interface Source { id: string, current: string, earlier: string[] }
 
+/** What a version of an article is, from its bundle or from the previous edition's record of it. */
+type VersionInfo = Omit<BundleSummary, 'cid'> & { cid: string }
+
+/**
+ * What edition.json records of one version of an article: all that a later edition
+ * needs to link it (CID and Tsize) and to show it (title, date, categories, file,
+ * and its page's CID, Tsize and the hash of what the page was made from) without
+ * reading a byte of its bundle.
+ */
+export interface VersionRecord {
+  path: string
+  page: string
+  cid: string
+  title: string | null
+  date: string | null
+  categories: string[]
+  tsize: number
+  slug: string
+  file: { name: string, bytes: number, cid: string }
+  pageCid: string
+  pageTsize: number
+  /** A hash of the page's inputs apart from the text (which its CID fixes): a later edition keeps the page when it is the same. */
+  pageKey: string
+}
+
+/** A current version's record: its summary is the feeds'. */
+export interface ArticleRecord extends VersionRecord { summary: string | null }
+
 /**
  * Builds an edition, a UnixFS folder of the whole site: `index.html` (and
  * `page/<n>.html`), `feed.xml`, `feed.json`, `articles/<date>-<slug>/` (each a
@@ -115,6 +157,12 @@ interface Source { id: string, current: string, earlier: string[] }
  * and pinned with Helia's pinning API in one commit (its own blocks; each article
  * it names keeps a pin of its own), the replaced edition unpinned. The same articles, options and
  * previous edition give the same CID on any machine.
+ *
+ * The previous edition's edition.json decides each article's path (its permalink, permalinks.ts)
+ * and says what its versions are: an article whose versions and page inputs are unchanged is linked
+ * and shown from that record, no byte of its bundle read, so a machine holding only the changed
+ * articles (and `fetchBlock` to reach the previous edition) makes the same edition as one that
+ * holds everything.
  */
 export async function buildEdition (repo: Repo, options: EditionOptions = {}): Promise<EditionResult> {
   const profile = getProfile(options.cidProfile)
@@ -151,14 +199,33 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
     return { cid: CID.parse(latest.cid), previous: latest.previous, articles: latest.articles, corrected: latest.corrected, unchanged: true }
   }
   const previous = options.previous !== undefined ? options.previous : latest?.cid ?? null
+  // blocks: the repo's, else (verified) from where options.fetchBlock asks
+  const source = blockSource(repo, options.fetchBlock)
+  // the previous edition: the permalinks, and what its articles are (no bundle read for an unchanged one)
+  const prev = previous != null ? await readEditionJson(source, previous, options) : { articles: [], corrections: {}, retired: [] }
+  const known = new Map<string, VersionInfo>()
+  for (const r of [...prev.articles, ...Object.values(prev.corrections).flat()]) {
+    if (isFullRecord(r) && !known.has(r.cid)) known.set(r.cid, { cid: r.cid, tsize: r.tsize, title: r.title, date: r.date, categories: r.categories, slug: r.slug, file: r.file })
+  }
 
-  // what each bundle is (read once per CID, then kept in the repo)
+  // what each bundle is: from the previous edition's record, else read once per CID (then kept in the repo)
   const summaries = new Map<string, BundleSummary>()
   let done = 0
   for (const s of sources) {
     options.signal?.throwIfAborted()
     for (const cid of [...s.earlier, s.current]) {
-      if (!summaries.has(cid)) summaries.set(cid, await bundleSummary(repo, cid, s.id, options))
+      if (summaries.has(cid)) continue
+      const cached = known.has(cid) ? await cachedSummary(repo, cid, options) : undefined
+      // a bundle this repo holds is pinned as before (below); one known from the previous edition alone is linked by its record
+      if (cached != null) summaries.set(cid, cached)
+      else if (!known.has(cid)) {
+        summaries.set(cid, await bundleSummary(repo, cid, s.id, options).catch((err: any) => {
+          // a version the previous edition does not record is read from its bundle: the runner that changed it published it
+          if (err?.name === 'NotFoundError' && previous != null) throw new NotFoundError(`${s.id}: bundle ${cid} is not in the repo, nor recorded in the previous edition ${previous} (publish the article here first)`)
+          throw err
+        }))
+      }
+      if (!known.has(cid)) known.set(cid, summaries.get(cid)!)
     }
     options.onProgress?.(new CustomProgressEvent('edition:article', { done: ++done, total: sources.length }))
   }
@@ -166,7 +233,11 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
   // each CID is parsed once
   const cids = new Map<string, CID>()
   const cidOf = (text: string): CID => { let c = cids.get(text); if (c == null) { c = CID.parse(text); cids.set(text, c) } return c }
-  const articles = arrange(sources, summaries, cidOf, options)
+  const permalinks = assignPermalinks(sources.map(s => ({ current: s.current, earlier: s.earlier, base: baseName(known.get(s.current)!) })), {
+    articles: prev.articles.map(a => ({ path: a.path, cids: [a.cid, ...(prev.corrections[a.path] ?? []).map(e => e.cid).reverse()] })),
+    retired: prev.retired
+  })
+  const articles = arrange(sources, known, permalinks.paths, cidOf, options)
   // the edition's date: Atom requires one; an undated article is not given one (render.ts, editionDate)
   const updated = editionDate(articles, options.date)
   if (updated == null) throw new InvalidArgumentError('no article of the edition has a date, and its Atom feed needs one: give the edition\'s date (edition --date YYYY-MM-DD)')
@@ -175,17 +246,20 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
 
   // the edition's own blocks
   const blocks: Block[] = []
-  // each version's readable page, beside its folder (articles/<name>.html, corrections/<name>/<n>.html); the current version's first paragraph is the feeds' summary
+  // each version's readable page, beside its folder (articles/<name>.html, corrections/<name>/<n>.html); the current version's first paragraph is the feeds' summary.
+  // A page made from the same inputs in the previous edition is kept (its text is fixed by the version's CID): nothing of its bundle is read
+  const madePages = new Map<string, { cid: string, tsize: number, summary: string | null }>()
+  for (const r of prev.articles) if (isFullRecord(r)) madePages.set(r.pageKey, { cid: r.pageCid, tsize: r.pageTsize, summary: (r as ArticleRecord).summary ?? null })
+  for (const r of Object.values(prev.corrections).flat()) if (isFullRecord(r) && !madePages.has(r.pageKey)) madePages.set(r.pageKey, { cid: r.pageCid, tsize: r.pageTsize, summary: null })
   const pageOf = new Map<string, DirEntry>()
+  const records = new Map<string, VersionRecord>()
   for (const a of articles) {
     options.signal?.throwIfAborted()
     const versions = [...a.earlier.map(e => ({ cid: e.cid, path: e.path, page: e.page })), { cid: a.cid, path: a.path, page: a.page }]
     for (const [i, v] of versions.entries()) {
-      const sum = summaries.get(v.cid)!
-      const text = textBlocks(await articleBody(repo, sum, options), sum.title)
+      const sum = known.get(v.cid)!
       const current = i === versions.length - 1
-      if (current) a.summary = summaryOf(text)
-      const html = renderArticlePage({
+      const page: Omit<ArticlePage, 'blocks'> = {
         at: v.page,
         title: sum.title,
         date: sum.date,
@@ -194,12 +268,22 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
         dir: v.path,
         file: sum.file.name,
         link: current ? a.link : buildLink({ cid: cidOf(v.cid), file: sum.file.name, slug: sum.slug }, options.gateway, options.linkTemplate, options.gatewayStyle),
-        blocks: text,
-        ...(current ? { earlier: a.earlier.map(e => ({ date: e.date, page: e.page })) } : { version: { n: i + 1, of: versions.length, current: a.page } })
-      })
-      const f = await buildFile(encoder.encode(html), profile)
-      blocks.push(...f.blocks)
-      pageOf.set(v.page, { name: v.page.slice(v.page.lastIndexOf('/') + 1), cid: f.cid, tsize: f.tsize })
+        ...(current ? { earlier: a.earlier.map(e => ({ date: e.date, page: e.page })) } : { version: { n: i + 1, current: a.page } })
+      }
+      const pageKey = createHash('sha256').update(JSON.stringify({ layout: LAYOUT, profile: profile.name, current, page })).digest('base64url')
+      let made = madePages.get(pageKey)
+      if (made == null) {
+        const text = textBlocks(await articleBody(source, sum, options), sum.title)
+        const f = await buildFile(encoder.encode(renderArticlePage({ ...page, blocks: text })), profile)
+        blocks.push(...f.blocks)
+        made = { cid: f.cid.toString(), tsize: f.tsize, summary: current ? summaryOf(text) : null }
+      } else {
+        // a kept page is the edition's own as a made one is: its blocks, where the repo holds them (a fresh machine does not: they stay on the node)
+        blocks.push(...await localDag(repo, cidOf(made.cid), options))
+      }
+      if (current) a.summary = made.summary
+      pageOf.set(v.page, { name: v.page.slice(v.page.lastIndexOf('/') + 1), cid: cidOf(made.cid), tsize: made.tsize })
+      records.set(v.page, { path: v.path, page: v.page, cid: v.cid, title: sum.title, date: sum.date, categories: sum.categories, tsize: sum.tsize, slug: sum.slug, file: sum.file, pageCid: made.cid, pageTsize: made.tsize, pageKey })
     }
   }
   const pages = Math.max(1, Math.ceil(articles.length / pageSize))
@@ -214,11 +298,11 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
   // the folders of links: articles/ (and the pages beside the folders), corrections/<dir>/, page/
   const keep = (d: BuiltDir): DirEntry => { blocks.push(...d.blocks); return { name: '', cid: d.cid, tsize: d.tsize } }
   const top: DirEntry[] = []
-  const link = (s: BundleSummary, name: string): DirEntry => ({ name, cid: cidOf(s.cid), tsize: s.tsize })
-  if (articles.length > 0) top.push({ ...keep(buildDirectory(articles.flatMap(a => [link(summaries.get(a.cid)!, a.path.slice('articles/'.length)), pageOf.get(a.page)!]), profile)), name: 'articles' })
+  const link = (s: VersionInfo, name: string): DirEntry => ({ name, cid: cidOf(s.cid), tsize: s.tsize })
+  if (articles.length > 0) top.push({ ...keep(buildDirectory(articles.flatMap(a => [link(known.get(a.cid)!, a.path.slice('articles/'.length)), pageOf.get(a.page)!]), profile)), name: 'articles' })
   const corrected = articles.filter(a => a.earlier.length > 0)
   if (corrected.length > 0) {
-    const dirs = corrected.map(a => ({ ...keep(buildDirectory(a.earlier.flatMap((e, i) => [link(summaries.get(e.cid)!, String(i + 1)), pageOf.get(e.page)!]), profile)), name: a.path.slice('articles/'.length) }))
+    const dirs = corrected.map(a => ({ ...keep(buildDirectory(a.earlier.flatMap((e, i) => [link(known.get(e.cid)!, String(i + 1)), pageOf.get(e.page)!]), profile)), name: a.path.slice('articles/'.length) }))
     top.push({ ...keep(buildDirectory(dirs, profile)), name: 'corrections' })
   }
   const pageFiles: DirEntry[] = []
@@ -237,8 +321,11 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
     profile: profile.name,
     previous,
     updated,
-    articles: articles.map(a => ({ path: a.path, page: a.page, cid: a.cid, title: a.title, date: a.date, categories: a.categories })),
-    corrections: Object.fromEntries(corrected.map(a => [a.path, a.earlier]))
+    // each article's permalink and all a later edition needs to link and show it without its bundle
+    articles: articles.map(a => ({ ...records.get(a.page)!, summary: a.summary })),
+    corrections: Object.fromEntries(corrected.map(a => [a.path, a.earlier.map(e => records.get(e.page)!)])),
+    // the paths of articles no longer in the edition: never given to another article
+    retired: permalinks.retired
   }, null, 2) + '\n')
   const json = await buildFile(editionJson(previous), profile)
   const rootDir = buildDirectory([...top, { name: 'edition.json', cid: json.cid, tsize: json.tsize }], profile)
@@ -275,16 +362,98 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
   return { cid, previous, articles: articles.length, corrected: corrected.length, unchanged: false }
 }
 
-/** An article's text after its header (title, date and Categories lines, or front matter), read from the repo. */
-async function articleBody (repo: Repo, sum: BundleSummary, options: AbortOptions): Promise<string> {
-  const bytes = await readAll(catCid(sum.file.cid, repo.blockstore, options)).catch((err: any) => {
-    if (err?.name === 'NotFoundError') throw new NotFoundError(`the text of bundle ${sum.cid} (${sum.file.name}) is not all in the repo (publish or import the article here first)`)
+/** An article's text after its header (title, date and Categories lines, or front matter), read from the repo (or fetched). */
+async function articleBody (blocks: Pick<Blockstore, 'get'>, sum: VersionInfo, options: AbortOptions): Promise<string> {
+  const bytes = await readAll(catCid(sum.file.cid, blocks, options)).catch((err: any) => {
+    if (err?.name === 'NotFoundError') throw new NotFoundError(`the text of bundle ${sum.cid} (${sum.file.name}) is not all in the repo (publish or import the article here first)${err?.fetched === true ? `: ${err.message}` : ''}`)
     throw err
   })
   let start = 0
   // a bundle published under older rules (a title over today's limit) is shown whole
   try { start = parseArticleBytes(bytes).bodyStart } catch {}
   return new TextDecoder().decode(bytes.subarray(start))
+}
+
+/** The repo's blocks, and a block it does not hold from `fetchBlock`, checked against its CID before use. */
+function blockSource (repo: Repo, fetchBlock: EditionOptions['fetchBlock']): Pick<Blockstore, 'get'> {
+  return {
+    async * get (cid: CID, options: AbortOptions = {}) {
+      let local: Uint8Array
+      try {
+        local = await readAll(repo.blockstore.get(cid, options))
+      } catch (err: any) {
+        if (err?.name !== 'NotFoundError' || fetchBlock == null) throw err
+        let bytes: Uint8Array
+        try {
+          bytes = await fetchBlock(cid, options)
+        } catch (e: any) {
+          if (e?.name !== 'NotFoundError') throw e
+          throw Object.assign(new NotFoundError(e.message), { fetched: true })
+        }
+        verifyBlock(cid, bytes)
+        yield bytes
+        return
+      }
+      yield local
+    }
+  } as unknown as Pick<Blockstore, 'get'>
+}
+
+/** The blocks of a small DAG (a page) when the repo holds all of them, else none. */
+async function localDag (repo: Repo, root: CID, options: AbortOptions): Promise<Block[]> {
+  const out: Block[] = []
+  const todo = [root]
+  try {
+    for (let cid = todo.pop(); cid != null; cid = todo.pop()) {
+      const bytes = await readAll(repo.blockstore.get(cid, options))
+      out.push({ cid, bytes })
+      if (cid.code === dagPb.code) for (const l of dagPb.decode(bytes).Links) todo.push(l.Hash)
+    }
+  } catch (err: any) {
+    if (err?.name === 'NotFoundError') return []
+    throw err
+  }
+  return out
+}
+
+/** What an edition.json says of its articles (an edition@1 says less: its paths and CIDs). */
+interface EditionJson {
+  articles: Array<Partial<ArticleRecord> & { path: string, cid: string }>
+  corrections: Record<string, Array<Partial<VersionRecord> & { cid: string }>>
+  retired: Array<{ path: string, cids: string[] }>
+}
+
+/** The edition.json of the edition `cid` (its root and edition.json blocks, from the repo or fetched and verified). */
+async function readEditionJson (blocks: Pick<Blockstore, 'get'>, cid: string, options: AbortOptions): Promise<EditionJson> {
+  let text: string
+  try {
+    text = new TextDecoder().decode(await readAll(catCid(`${cid}/edition.json`, blocks, options)))
+  } catch (err: any) {
+    if (err?.name === 'NotFoundError' && err?.fetched === true) throw new NotFoundError(`the previous edition ${cid} could not be fetched: ${err.message}`)
+    if (err?.name === 'NotFoundError' && /edition\.json/.test(String(err?.message))) throw new InvalidArgumentError(`the previous edition ${cid} has no edition.json: it is not an edition (give the edition it replaces, or none)`)
+    if (err?.name === 'NotFoundError') throw new NotFoundError(`the previous edition ${cid} is not in the repo (fetch it from the node with edition --ipns-key <key> --resolve-from <gateway>, or give --previous none)`)
+    throw err
+  }
+  let data: any
+  try { data = JSON.parse(text) } catch { throw new InvalidArgumentError(`the previous edition ${cid}: its edition.json is not JSON`) }
+  if (typeof data?.schema !== 'string' || !data.schema.startsWith('ipfs-publish/edition@') || !Array.isArray(data.articles)) throw new InvalidArgumentError(`the previous edition ${cid}: its edition.json is not one of ipfs-publish`)
+  const path = (p: unknown): p is string => typeof p === 'string' && p.startsWith('articles/')
+  const articles = data.articles.filter((a: any) => path(a?.path) && typeof a?.cid === 'string')
+  const corrections: EditionJson['corrections'] = {}
+  for (const [k, list] of Object.entries(data.corrections ?? {})) if (Array.isArray(list)) corrections[k] = list.filter((e: any) => typeof e?.cid === 'string')
+  const retired = Array.isArray(data.retired) ? data.retired.filter((r: any) => path(r?.path) && Array.isArray(r.cids) && r.cids.every((c: unknown) => typeof c === 'string')) : []
+  return { articles, corrections, retired }
+}
+
+/** Whether a record of the previous edition says all that linking and showing its version needs (an edition@1 record does not). */
+function isFullRecord (r: Partial<VersionRecord>): r is VersionRecord {
+  return typeof r.cid === 'string' && typeof r.tsize === 'number' && typeof r.slug === 'string' && typeof r.pageCid === 'string' && typeof r.pageTsize === 'number' &&
+    typeof r.pageKey === 'string' && typeof r.file?.cid === 'string' && typeof r.file?.name === 'string' && typeof r.file?.bytes === 'number' && Array.isArray(r.categories) && r.title !== undefined && r.date !== undefined
+}
+
+/** An article's name before any suffix: `<date>-<slug>`. */
+function baseName (v: VersionInfo): string {
+  return `${v.date ?? 'undated'}-${v.slug || 'article'}`
 }
 
 /** Whether `text` is a real calendar date written `YYYY-MM-DD`. */
@@ -337,23 +506,12 @@ async function fromRepo (repo: Repo, options: AbortOptions): Promise<Source[]> {
   return groups.map(g => ({ id: g.path, current: g.cids[g.cids.length - 1], earlier: g.cids.slice(0, -1) }))
 }
 
-/** Strings compared by code unit (the same order on every machine, unlike localeCompare). */
-function compare (a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0
-}
-
-/** Each article's folder name (`<date>-<slug>`, made unique), its link, and the order of the front page: newest first. */
-function arrange (sources: Source[], summaries: Map<string, BundleSummary>, cidOf: (text: string) => CID, options: EditionOptions): EditionArticle[] {
-  const named = sources.map(s => {
-    const sum = summaries.get(s.current)!
-    return { s, sum, base: `${sum.date ?? 'undated'}-${sum.slug || 'article'}` }
-  }).sort((a, b) => compare(a.base, b.base) || compare(a.s.current, b.s.current))
-  const used = new Set<string>()
+/** Each article at its permalink (permalinks.ts), its link, and the order of the front page: newest first. */
+function arrange (sources: Source[], summaries: Map<string, VersionInfo>, paths: string[], cidOf: (text: string) => CID, options: EditionOptions): EditionArticle[] {
   const articles: EditionArticle[] = []
-  for (const { s, sum, base } of named) {
-    let name = base
-    for (let n = 2; used.has(name); n++) name = `${base}-${n}`
-    used.add(name)
+  for (const [i, s] of sources.entries()) {
+    const sum = summaries.get(s.current)!
+    const name = paths[i].slice('articles/'.length)
     articles.push({
       path: `articles/${name}`,
       cid: sum.cid,

@@ -146,8 +146,8 @@ export interface ArticlePage {
   blocks: TextBlock[]
   /** Of the current version: its earlier versions' pages, oldest first. */
   earlier?: Array<{ date: string | null, page: string }>
-  /** Of an earlier version: which one it is, and the current version's page. */
-  version?: { n: number, of: number, current: string }
+  /** Of an earlier version: which one it is (1 the oldest), and the current version's page. */
+  version?: { n: number, current: string }
 }
 
 /**
@@ -162,7 +162,7 @@ export function renderArticlePage (p: ArticlePage): string {
   const up = '../'.repeat(p.at.split('/').length - 1)
   const title = p.title ?? p.dir.slice(p.dir.lastIndexOf('/') + 1)
   const notes: string[] = []
-  if (p.version != null) notes.push(`<p class="corrected">This is version ${p.version.n} of ${p.version.of}, since corrected: <a href="${up}${href(p.version.current)}">read the current version</a>.</p>`)
+  if (p.version != null) notes.push(`<p class="corrected">This is version ${p.version.n} of this article, since corrected: <a href="${up}${href(p.version.current)}">read the current version</a>.</p>`)
   if (p.earlier != null && p.earlier.length > 0) notes.push(`<p class="corrected"><strong>Corrected.</strong> Earlier version${p.earlier.length > 1 ? 's' : ''}: ${p.earlier.map((e, i) => `<a href="${up}${href(e.page)}">${i + 1}${e.date != null ? ` (${escapeXml(e.date)})` : ''}</a>`).join(', ')}</p>`)
   const body = p.blocks.map(b => b.heading ? `<h2>${inlineHtml(b.text)}</h2>` : `<p>${inlineHtml(b.text)}</p>`).join('\n')
   return `<!doctype html>

@@ -112,9 +112,9 @@ describe('edition pages and feeds', () => {
     expect(html).not.toMatch(/(href|src)="\//)
     const old = renderArticlePage({
       at: 'corrections/2026-11-30-a-title/1.html', title: 'T', date: null, categories: [], cid: 'bafyold', dir: 'corrections/2026-11-30-a-title/1',
-      file: 'article.txt', link: 'https://gw/old', blocks: [], version: { n: 1, of: 2, current: 'articles/2026-11-30-a-title.html' }
+      file: 'article.txt', link: 'https://gw/old', blocks: [], version: { n: 1, current: 'articles/2026-11-30-a-title.html' }
     })
-    expect(old).toContain('version 1 of 2')
+    expect(old).toContain('version 1 of this article')
     expect(old).toContain('href="../../articles/2026-11-30-a-title.html"')
     expect(old).toContain('href="../../corrections/2026-11-30-a-title/1/article.txt"')
     expect(old).toContain('undated')
