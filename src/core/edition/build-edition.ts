@@ -7,15 +7,14 @@ import { slugify } from '../article/parse-article.js'
 import { buildLink } from '../link.js'
 import { packageVersion } from '../package-version.js'
 import { getArticle } from '../store/article-index.js'
-import { isPinRoot, pinRoot, unpinRoot } from '../store/pins.js'
+import { isPinRoot, pinKeyOf, pinRoot, unpinRoot } from '../store/pins.js'
 import { listVersions } from '../store/versions.js'
 import { engineOf } from '../store/engine-of.js'
-import { pinKeyOf } from '../store/pin-key.js'
 import { ARTICLE_PREFIX } from '../store/article-index.js'
 import { multihashKey } from '../unixfs/multihash-key.js'
 import { getProfile } from '../unixfs/profiles.js'
 import { bundleSummary } from './bundles.js'
-import { EDITION_PIN, isEditionPin } from './named.js'
+import { EDITION_PIN } from './named.js'
 import { buildDirectory } from './directory.js'
 import { buildFile } from './file-dag.js'
 import { renderAtom, renderJsonFeed, renderPage } from './render.js'
@@ -27,7 +26,6 @@ import type { Manifest } from '../manifest.js'
 import type { Repo } from '../store/repo.js'
 import type { Block } from '../unixfs/build-small-dir.js'
 import type { CidProfileName } from '../unixfs/profiles.js'
-import type { GraphNode, GraphWalker, GraphWalkerFactory } from '@helia/interface'
 import type { AbortOptions } from 'abort-error'
 import type { ProgressEvent, ProgressOptions } from 'progress-events'
 
@@ -86,10 +84,6 @@ interface LatestEdition {
   fingerprint: string
   articles: number
   corrected: number
-  /** The blocks its pin holds (its own, not the bundles it links), so that unpinning it reads nothing. */
-  own: string[]
-  /** The article bundles it names (current and earlier versions). */
-  bundles?: string[]
 }
 
 /** One article of the edition: its current version and the earlier ones. */
@@ -199,31 +193,25 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
   blocks.push(...json.blocks, ...rootDir.blocks)
   const cid = rootDir.cid
 
-  // one commit: the new blocks, the pin, the latest-edition record and the replaced edition's unpin
+  // one commit: the new blocks, the pins, the latest-edition record and the replaced edition's unpin
   for (const b of blocks) await repo.blockstore.put(b.cid, b.bytes, options)
-  // each article the edition names is a pin of its own (publish made most of them); the
-  // edition's pin holds the edition's own blocks, and a named article cannot be unpinned (pins.ts)
+  // each article the edition names keeps a pin of its own (publish made most of them), so that it
+  // outlives the edition; the edition's pin is an ordinary recursive pin that holds them too
   const engine = engineOf(repo)
-  // the bundles the latest edition named are pinned still while its edition pin is (a named article
-  // cannot be unpinned while it is); a pin made by hand of an edition holds the bundles itself, and
-  // unpinning it below would leave them unpinned: they are asked
-  const named = new Set(latest?.bundles != null && await hasEditionPin(repo, CID.parse(latest.cid), options) ? latest.bundles : [])
   for (const summary of summaries.values()) {
-    if (named.has(summary.cid)) continue
     const bundle = cidOf(summary.cid)
-    // one read of the record Helia's pins.get would decode (as publish asks it)
     if (engine.getData(pinKeyOf(bundle)) === undefined) await pinRoot(repo, bundle, { source: 'ipfs-publish', kind: 'article' }, options)
   }
-  if (!await isPinRoot(repo, cid, options)) {
-    for await (const _ of repo.helia.pins.add(cid, { signal: options.signal, walker: builtWalker(blocks), metadata: EDITION_PIN, offline: true } as any)) {}
-  }
-  const own = [...new Set(blocks.map(b => b.cid.toString()))]
-  const record: LatestEdition = { cid: cid.toString(), previous, fingerprint, articles: articles.length, corrected: corrected.length, own, bundles: [...summaries.keys()] }
+  // the edition's own blocks are in hand, and every bundle is a recursive pin now (complete
+  // already): checking the edition's DAG is complete reads nothing from the store
+  const known = new Map(blocks.map(b => [multihashKey(b.cid), b.bytes]))
+  await pinRoot(repo, cid, EDITION_PIN, { ...options, known })
+  const record: LatestEdition = { cid: cid.toString(), previous, fingerprint, articles: articles.length, corrected: corrected.length }
   await repo.datastore.put(LATEST_KEY, encoder.encode(JSON.stringify(record)), options)
   if (latest != null && latest.cid !== cid.toString() && options.keepPrevious !== true) {
-    // its pin holds the blocks recorded when it was made: nothing is read to unpin it
+    // an IPNS name of this repo that points to it keeps it from gc all the same (maintenance.ts)
     const old = CID.parse(latest.cid)
-    if (await isPinRoot(repo, old, options)) await unpinRoot(repo, old, { signal: options.signal, editionBlocks: latest.own.map(c => CID.parse(c)) })
+    if (await isPinRoot(repo, old, options)) await unpinRoot(repo, old, { signal: options.signal })
   }
   await repo.flush(options)
   return { cid, previous, articles: articles.length, corrected: corrected.length, unchanged: false }
@@ -232,15 +220,6 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
 function positive (n: number, name: string): number {
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`\`${name}\` must be a whole number of at least 1 (got ${n})`)
   return n
-}
-
-/** Whether `cid` is pinned by an edition's pin (as `buildEdition` pins: its own blocks), not by hand. */
-async function hasEditionPin (repo: Repo, cid: CID, options: AbortOptions): Promise<boolean> {
-  try {
-    return isEditionPin((await repo.helia.pins.get(cid, options)).metadata)
-  } catch {
-    return false
-  }
 }
 
 /** The repo's latest edition, if it has made one. */
@@ -326,20 +305,4 @@ function arrange (sources: Source[], summaries: Map<string, BundleSummary>, cidO
   }
   // newest first; undated last; then by folder name
   return articles.sort((a, b) => a.date === b.date ? (a.path < b.path ? -1 : 1) : a.date == null ? 1 : b.date == null ? -1 : a.date < b.date ? 1 : -1)
-}
-
-/** The pin walk of a new edition: exactly the blocks just built for it (all linked from its root; nothing is read). The article bundles it links are pinned by their own pins. */
-function builtWalker (blocks: Block[]): GraphWalkerFactory {
-  return (): GraphWalker => ({
-    async * walk<T = any>(root: CID, options: AbortOptions = {}): AsyncGenerator<GraphNode<T>> {
-      const seen = new Set<string>()
-      for (const { cid } of blocks) {
-        options.signal?.throwIfAborted()
-        const key = multihashKey(cid)
-        if (seen.has(key)) continue
-        seen.add(key)
-        yield { block: { cid } as any, depth: 0, path: [root, cid] }
-      }
-    }
-  })
 }
