@@ -44,7 +44,7 @@ export class RepoPins implements Pins {
 
   async * ls (options: LsOptions = {}): AsyncGenerator<Pin, void, undefined> {
     for await (const pin of listPins(this.repo, options)) {
-      if (options.cid != null && !options.cid.multihash.bytes.every((b, i) => pin.cid.multihash.bytes[i] === b)) continue
+      if (options.cid != null && bytesKey(options.cid.multihash.bytes) !== bytesKey(pin.cid.multihash.bytes)) continue
       yield { cid: pin.cid, depth: pin.type === 'direct' ? 0 : Infinity, metadata: pin.metadata }
     }
   }

@@ -54,13 +54,14 @@ export async function collectGarbage (repo: Repo, options: GcOptions = {}): Prom
   const engine = engineOf(repo)
   return await repo.exclusive(async () => {
     const marked = new Set<string>()
-    const broken: Array<{ root: CID, block: CID }> = []
+    const broken: Array<{ root: CID, block: CID, reason: string }> = []
     const pins: PinEntry[] = []
     for await (const pin of listPins(repo, options)) pins.push(pin)
-    await markReachable(engine, pins, marked, (root, block) => { broken.push({ root, block }) }, options)
+    await markReachable(engine, pins, marked, (root, block, reason) => { broken.push({ root, block, reason }) }, options)
     if (broken.length > 0) {
-      const { root, block } = broken[0]
-      throw new RepoError(`gc stopped: pinned root ${root} is incomplete (block ${block} is not in the store${broken.length > 1 ? `; ${broken.length - 1} more missing` : ''}); nothing was deleted (import or add the content again, or unpin it)`)
+      const { root, block, reason } = broken[0]
+      const what = reason === 'missing' ? 'is not in the store' : 'is damaged (its links cannot be read)'
+      throw new RepoError(`gc stopped: pinned root ${root} is incomplete (block ${block} ${what}${broken.length > 1 ? `; ${broken.length - 1} more block(s) missing or damaged` : ''}); nothing was deleted (import or add the content again, or unpin it)`)
     }
     // what the repo's names point to: kept as far as it is here (a name may point to content elsewhere)
     await markReachable(engine, await namedRoots(repo, options), marked, () => {}, options)

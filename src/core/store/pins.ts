@@ -189,11 +189,12 @@ export function pinTypeOfDepth (depth: number | undefined): PinType {
 /**
  * Walks the DAGs of `roots` over the raw store (no block is verified or copied;
  * raw leaves are only looked up), adding each block's multihash key to `marked`
- * (a block marked already is not walked again). A missing block calls `onMissing`
- * with the root and the block (and its sub-DAG is skipped); `direct` roots mark
+ * (a block marked already is not walked again). A missing block, or one whose
+ * links cannot be decoded, calls `onMissing` with the root and the block (and its
+ * sub-DAG is skipped); `direct` roots mark
  * their root block alone.
  */
-export async function markReachable (engine: Engine, roots: Iterable<{ cid: CID, type: PinType }>, marked: Set<string>, onMissing: (root: CID, block: CID) => void, options: AbortOptions = {}): Promise<void> {
+export async function markReachable (engine: Engine, roots: Iterable<{ cid: CID, type: PinType }>, marked: Set<string>, onMissing: (root: CID, block: CID, reason: 'missing' | 'damaged') => void, options: AbortOptions = {}): Promise<void> {
   for (const { cid: root, type } of roots) {
     const stack: CID[] = [root]
     while (stack.length > 0) {
@@ -205,13 +206,19 @@ export async function markReachable (engine: Engine, roots: Iterable<{ cid: CID,
       if (marked.has(key)) continue
       if (cid.code === RAW || type === 'direct') {
         if (engine.hasBlock(multihash)) marked.add(key)
-        else onMissing(root, cid)
+        else onMissing(root, cid, 'missing')
         continue
       }
       const bytes = await engine.readBlock(multihash)
-      if (bytes == null) { onMissing(root, cid); continue }
+      if (bytes == null) { onMissing(root, cid, 'missing'); continue }
+      let links: CID[]
+      try {
+        links = blockLinks(cid, bytes)
+      } catch {
+        onMissing(root, cid, 'damaged') // its links cannot be known
+        continue
+      }
       marked.add(key)
-      const links = blockLinks(cid, bytes)
       for (let i = links.length - 1; i >= 0; i--) stack.push(links[i])
     }
   }
