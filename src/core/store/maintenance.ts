@@ -42,7 +42,8 @@ export interface GcOptions extends AbortOptions, ProgressOptions<GcProgressEvent
  * points to (its own records and the ones it accepted) are marked, walking over
  * the raw store (a raw leaf is only looked up, never read); then every block not
  * marked is deleted. The mark is a Set of multihash keys (one binary string of
- * 34 bytes per block of a sha2-256 multihash). A pinned DAG with a missing block
+ * 34 bytes per block of a sha2-256 multihash: about 77 bytes of heap per block,
+ * measured with 1,000,000 keys); the blocks to delete are listed the same way. A pinned DAG with a missing block
  * stops gc before anything is deleted (RepoError naming the root and the block);
  * content a name points to is kept as far as it is in the store. It holds the
  * repo's gc lock (leases.ts) throughout, so no other process is between storing
@@ -65,18 +66,22 @@ export async function collectGarbage (repo: Repo, options: GcOptions = {}): Prom
     }
     // what the repo's names point to: kept as far as it is here (a name may point to content elsewhere)
     await markReachable(engine, await namedRoots(repo, options), marked, () => {}, options)
-    const garbage: Array<{ multihash: Uint8Array, size: number }> = []
+    // the blocks to delete, listed before any is (no write while the index is read): keys as compact as the mark's
+    const garbage: string[] = []
+    const sizes: number[] = []
     for (const { multihash, size } of engine.sizes()) {
       options.signal?.throwIfAborted()
-      if (!marked.has(bytesKey(multihash))) garbage.push({ multihash: Uint8Array.prototype.slice.call(multihash), size })
+      const key = bytesKey(multihash)
+      if (!marked.has(key)) { garbage.push(key); sizes.push(size) }
     }
     marked.clear()
     const freed = { blocks: 0, bytes: 0 }
-    for (const { multihash, size } of garbage) {
+    for (let i = 0; i < garbage.length; i++) {
+      const multihash = Buffer.from(garbage[i], 'latin1')
       await engine.deleteBlock(multihash)
       freed.blocks++
-      freed.bytes += size
-      options.onProgress?.(new CustomProgressEvent('article:gc:deleted', { multihash, bytes: size }))
+      freed.bytes += sizes[i]
+      options.onProgress?.(new CustomProgressEvent('article:gc:deleted', { multihash, bytes: sizes[i] }))
     }
     await repo.flush(options)
     for await (const record of listArticles(repo.datastore, options)) {
