@@ -84,6 +84,10 @@ interface LatestEdition {
   fingerprint: string
   articles: number
   corrected: number
+  /** The edition's own blocks (not the bundles it links): what an upload of it sends besides the bundles. Pins do not use it. */
+  own?: string[]
+  /** The article bundles it names (current and earlier versions). */
+  bundles?: string[]
 }
 
 /** One article of the edition: its current version and the earlier ones. */
@@ -206,7 +210,8 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
   // already): checking the edition's DAG is complete reads nothing from the store
   const known = new Map(blocks.map(b => [multihashKey(b.cid), b.bytes]))
   await pinRoot(repo, cid, EDITION_PIN, { ...options, known })
-  const record: LatestEdition = { cid: cid.toString(), previous, fingerprint, articles: articles.length, corrected: corrected.length }
+  const own = [...new Set(blocks.map(b => b.cid.toString()))]
+  const record: LatestEdition = { cid: cid.toString(), previous, fingerprint, articles: articles.length, corrected: corrected.length, own, bundles: [...summaries.keys()] }
   await repo.datastore.put(LATEST_KEY, encoder.encode(JSON.stringify(record)), options)
   if (latest != null && latest.cid !== cid.toString() && options.keepPrevious !== true) {
     // an IPNS name of this repo that points to it keeps it from gc all the same (maintenance.ts)
