@@ -5,7 +5,6 @@ import { build } from 'esbuild'
 import { rm, writeFile } from 'node:fs/promises'
 import { heliaLight } from './helia-light.mjs'
 import { lazyStringWidth } from './lazy-string-width.mjs'
-import { fastBase36 } from './fast-base36.mjs'
 
 await rm('dist', { recursive: true, force: true })
 
@@ -27,7 +26,7 @@ await build({
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
   minifyWhitespace: process.env.NO_MINIFY == null,
-  plugins: [heliaLight, lazyStringWidth, fastBase36],
+  plugins: [heliaLight, lazyStringWidth],
   minifySyntax: true,
   // the store's engine (a native addon whose loader finds its binary beside its own
   // files) and LevelDB (loaded only to move a repo of the earlier layout) load from
@@ -44,7 +43,7 @@ await build({
   outdir: 'dist',
   splitting: true,
   chunkNames: 'lib/[name]-[hash]',
-  plugins: [heliaLight, fastBase36],
+  plugins: [heliaLight],
   external: ['lmdb', 'level', 'classic-level', 'node-gyp-build', '@achingbrain/ssdp']
 })
 await writeFile('dist/index.js', "import './lib/node-check.js'\nexport * from './lib/api.js'\n")

@@ -26,7 +26,6 @@ export type ErrorCode =
   | 'ERR_BATCH_FAILED'
   | 'ERR_ABORTED'
   | 'ERR_REMOTE_PIN'
-  | 'ERR_NAMED_BY_EDITION'
   | 'ERR_IPNS'
   | 'ERR_ADDRESS_IN_USE'
 
@@ -130,14 +129,6 @@ export class RemotePinError extends PublishError {
   static readonly code = 'ERR_REMOTE_PIN'
   constructor (message = 'remote pinning failed', options?: { cause?: unknown }) {
     super(message, 'RemotePinError', 'ERR_REMOTE_PIN', options)
-  }
-}
-
-/** An article cannot be unpinned while a pinned edition names it (unpin the edition, or publish an edition without it). */
-export class NamedByEditionError extends PublishError {
-  static readonly code = 'ERR_NAMED_BY_EDITION'
-  constructor (message = 'a pinned edition names this article', public readonly editions: string[] = [], options?: { cause?: unknown }) {
-    super(message, 'NamedByEditionError', 'ERR_NAMED_BY_EDITION', options)
   }
 }
 

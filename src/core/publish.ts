@@ -17,13 +17,12 @@ import { buildLink } from './link.js'
 import type { GatewayStyle } from './link.js'
 import { putEncodedArticle } from './store/article-index.js'
 import { recordVersion } from './store/versions.js'
-import { knownDagWalker, stackWalker } from './store/dag-walker.js'
 import { multihashKey } from './unixfs/multihash-key.js'
 import { getProfile } from './unixfs/profiles.js'
 import type { ArticleMetadata } from './article/bundle.js'
 import type { ArticleRecord } from './store/article-index.js'
 import { engineOf } from './store/engine-of.js'
-import { pinKeyOf } from './store/pin-key.js'
+import { PIN_PREFIX, pinKeyOf, pinRoot } from './store/pins.js'
 import type { Repo } from './store/repo.js'
 import type { AbortOptions } from 'abort-error'
 import { CID } from 'multiformats/cid'
@@ -99,7 +98,7 @@ const WORKER_MIN_ARTICLES = 512
 /**
  * Publishes articles: each path is an article file or a folder searched for
  * `*.txt` and `*.md`. For each article it builds the bundle, adds its blocks to
- * the repo, pins the root with Helia's pinning API and records it in the index,
+ * the repo, pins the root (the repo's pin set, pins.ts) and records it in the index,
  * then yields the result; a bad article yields a failure and the others go on.
  * Results are yielded only once their blocks, pin and index entry are committed
  * to disk. Pass `repo` undefined with `onlyHash`.
@@ -217,7 +216,8 @@ export async function * publishArticles (paths: Array<string | ArticleInput>, re
           if (store != null && pins != null) {
             if (!await pins.has(result.root, result.cid)) {
               for (const block of article.blocks) await store.blockstore.put(block.cid, block.bytes, options)
-              for await (const _ of store.helia.pins.add(result.root, { signal: options.signal, walker: walkerFor(article), metadata: { source: 'ipfs-publish', slug: result.metadata.slug }, offline: true } as any)) {}
+              // the blocks are in hand: checking the DAG is complete reads nothing
+              await pinRoot(store, result.root, { source: 'ipfs-publish', slug: result.metadata.slug }, { signal: options.signal, known: new Map(article.blocks.map(b => [multihashKey(b.cid), b.bytes])) })
               pins.add(result.root, result.cid)
               result.stored = true
             } else {
@@ -281,13 +281,6 @@ async function writeLinks (batch: { outcomes: PublishOutcome[], toLink: LinkJob[
   }
 }
 
-/** The pin walk of a built article: nothing to read when the bundle is a root and one block per file, else a walk over the blocks in hand. */
-function walkerFor (a: BuiltArticle): ReturnType<typeof stackWalker> {
-  return a.blocks.length === a.files.length + 1
-    ? knownDagWalker(a.root, a.files.map(f => f.cid))
-    : stackWalker(new Map(a.blocks.map(b => [multihashKey(b.cid), b.bytes])))
-}
-
 /** A publish result from a built article (its record was made with the current link options). */
 function toResult (a: BuiltArticle): PublishResult {
   return { ok: true, ...a.record, root: a.root, metadata: a.metadata, warnings: a.warnings, stored: false, linkWritten: false }
@@ -330,7 +323,7 @@ function fromCache (cached: CachedStat, path: string, options: PublishOptions): 
 }
 
 /**
- * Which roots are pinned, asked of Helia's pins one by one (a read of the store
+ * Which roots are pinned, asked of the repo's pin set one by one (a read of the store
  * each: cheaper than listing every pin of a large repo), with the roots pinned
  * by this run remembered.
  */
@@ -341,13 +334,15 @@ class PinnedRoots {
   /** `text` is the CID as printed, when known: a CIDv1's text is its key here, with no encoding again. */
   async has (cid: CID, text?: string): Promise<boolean> {
     if (this.added.has(keyOf(cid, text))) return true
-    // one read of the record Helia's pins.get would decode (no exception for a root not pinned)
+    // one read of the root's pin record (pins.ts)
     return engineOf(this.repo).getData(pinKeyOf(cid)) !== undefined
   }
 
   /** Whether the root of a stat-cache entry is pinned: one read of the key it names, with no CID decoded. */
   async hasCached (cached: CachedStat): Promise<boolean> {
-    if (cached.pinKey !== '') return this.added.has(cached.cid) || engineOf(this.repo).getData(cached.pinKey) !== undefined
+    // an entry written before the repo's own pin set names the key of Helia's records: a CIDv1's key is its text
+    const key = cached.pinKey.startsWith(PIN_PREFIX) ? cached.pinKey : cached.cid.startsWith('b') ? PIN_PREFIX + cached.cid : undefined
+    if (key != null) return this.added.has(cached.cid) || engineOf(this.repo).getData(key) !== undefined
     return await this.has(CID.parse(cached.cid), cached.cid)
   }
 

@@ -7,12 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 // @ts-expect-error plain JavaScript build scripts
 import { lazyStringWidth } from '../../scripts/lazy-string-width.mjs'
 // @ts-expect-error plain JavaScript build scripts
-import { fastBase36 } from '../../scripts/fast-base36.mjs'
-// @ts-expect-error plain JavaScript build scripts
 import { expectSource } from '../../scripts/plugin-check.mjs'
 import stringWidth from 'string-width'
-import { base36 } from 'multiformats/bases/base36'
-import { randomBytes } from 'node:crypto'
 
 let dir: string
 // inside node_modules, so that the bundles resolve their dependencies as dist/ does
@@ -46,25 +42,6 @@ describe('lazy-string-width', () => {
   })
 })
 
-describe('fast-base36', () => {
-  it('encodes and decodes exactly as multiformats does, leading zero bytes included', async () => {
-    const mod = await bundle('b36', "export { base36, base36upper } from 'multiformats/bases/base36'", [fastBase36])
-    const inputs = [new Uint8Array(0), new Uint8Array(1), new Uint8Array(3), Uint8Array.of(0, 0, 1), Uint8Array.of(255), Uint8Array.of(0, 255, 0)]
-    for (let i = 0; i < 2000; i++) {
-      const b = new Uint8Array(randomBytes(1 + (i % 40)))
-      if (i % 5 === 0) b[0] = 0
-      if (i % 10 === 0 && b.length > 1) b[1] = 0
-      inputs.push(b)
-    }
-    for (const b of inputs) {
-      const text = mod.base36.encode(b)
-      expect(text, Buffer.from(b).toString('hex')).toBe(base36.encode(b))
-      expect(mod.base36.decode(text)).toEqual(b)
-      expect(mod.base36upper.encode(b)).toBe('K' + text.slice(1).toUpperCase())
-    }
-  })
-})
-
 describe('a plugin whose target changed fails the build; one that applies to nothing too', () => {
   it('lazy-string-width refuses a string-width whose ES module no longer has the function it wraps', async () => {
     const pkg = join(dir, 'node_modules', 'string-width')
@@ -74,8 +51,7 @@ describe('a plugin whose target changed fails the build; one that applies to not
     await expect(bundle('sw-changed', "export { stringWidth } from 'string-width'", [lazyStringWidth])).rejects.toThrow(/lazy-string-width: .*changed/)
   })
 
-  it('fast-base36 and lazy-string-width fail when they applied to no file', async () => {
-    await expect(bundle('none-1', 'export const x = 1', [fastBase36])).rejects.toThrow(/fast-base36: applied to no file/)
+  it('lazy-string-width fails when it applied to no file', async () => {
     await expect(bundle('none-2', 'export const x = 1', [lazyStringWidth])).rejects.toThrow(/lazy-string-width: applied to no file/)
   })
 
@@ -86,10 +62,9 @@ describe('a plugin whose target changed fails the build; one that applies to not
 })
 
 describe('the built dist/ holds each patch', () => {
-  it('the fast base36 encoder and the lazy string width are in the CLI bundle', async () => {
+  it('the lazy string width is in the CLI bundle', async () => {
     const files = (await readdir(join(process.cwd(), 'dist', 'chunks'))).filter(f => f.endsWith('.js')).map(f => join(process.cwd(), 'dist', 'chunks', f))
     const text = (await Promise.all([join(process.cwd(), 'dist', 'cli.js'), ...files].map(async f => readFile(f, 'utf8')))).join('\n')
-    expect(text).toMatch(/BigInt\("0x"\+\w+\)\.toString\(36\)/)
     expect(text).toContain('printableAscii')
   })
 })

@@ -190,10 +190,11 @@ describe('edition: the whole site as one CID', () => {
     // the manifest says the same: an edition from it is the same edition
     expect((await edition(repo, ['--manifest', 'ipfs-manifest.json', '--previous', before.cid], dir)).cid).toBe(next.cid)
 
-    // the old version: still pinned, kept by gc, readable; it cannot be unpinned while the edition names it
+    // the old version: unpinned, it stays held by the edition's pin (an ordinary recursive pin), which says so; kept by gc, readable
     const rm = await cli(['--repo', repo, 'pin', 'rm', oldCid])
-    expect(rm.code).toBe(1)
-    expect(rm.stderr).toMatch(new RegExp(`^error: ${oldCid} is named by pinned edition ${next.cid}`))
+    expect(rm.stderr).toBe('')
+    expect(rm.code).toBe(0)
+    expect(rm.stdout).toBe(`unpinned ${oldCid} (its blocks stay held by pinned edition ${next.cid})\n`)
     expect((await cli(['--repo', repo, 'gc'])).code).toBe(0)
     const old = await cli(['--repo', repo, 'cat', `${next.cid}/${ed.corrections[entry.path][0].path}/article.txt`])
     expect(old.code).toBe(0)

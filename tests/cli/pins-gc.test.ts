@@ -37,7 +37,7 @@ describe('pin, gc, verify --all, stat', () => {
     expect(await statOf(r)).toMatchObject({ blocks: 3, pins: 1 })
   })
 
-  it('unpin A, pin A again, unpin B, gc: A still verifies (works around Helia 7 pins.rm)', async () => {
+  it('unpin A, pin A again, unpin B, gc: A still verifies (the case Helia 7\'s per-block records got wrong)', async () => {
     const [x, y] = await twoSharing('share2')
     const r = join(tmp.path, 'share2', 'repo')
     expect((await cli(['--repo', r, 'pin', 'rm', x])).code).toBe(0)
@@ -173,7 +173,7 @@ describe('gc sweeps block files a killed process left behind', () => {
 })
 
 describe('an edition pinned by hand, then replaced', () => {
-  it('leaves no pin records on the bundles it names: once everything is unpinned, gc frees every block', async () => {
+  it('the hand pin holds its whole DAG until replaced: once everything is unpinned, gc frees every block', async () => {
     const tmp = await tempDir()
     try {
       const { mkdir } = await import('node:fs/promises')
@@ -204,6 +204,69 @@ describe('an edition pinned by hand, then replaced', () => {
       for (const cid of [e2, a, b]) expect((await cli(['--repo', r, 'pin', 'rm', cid])).code).toBe(0)
       expect((await cli(['--repo', r, 'gc'])).code).toBe(0)
       expect(await statOf(r)).toMatchObject({ blocks: 0, pins: 0 })
+    } finally {
+      await tmp.cleanup()
+    }
+  }, 120_000)
+})
+
+describe('names keep their content', () => {
+  /** key gen site; publish a.txt; edition --ipns-key site; publish b.txt; edition (no key): the name still points to the first edition. */
+  async function namedThenReplaced (tmp: string): Promise<{ r: string, name: string, named: string, latest: string, a: string }> {
+    await writeFile(join(tmp, 'a.txt'), '## First\n\nJuly 1, 2025\n\nThe first article.\n')
+    await writeFile(join(tmp, 'b.txt'), '## Second\n\nJuly 2, 2025\n\nThe second article.\n')
+    const r = join(tmp, 'repo')
+    const key = await cli(['--repo', r, 'key', 'gen', 'site', '--json'])
+    expect(key.code).toBe(0)
+    const name = JSON.parse(key.stdout).id
+    const a = (await cli(['--repo', r, 'publish', join(tmp, 'a.txt'), '-q'])).stdout.trim()
+    const named = await cli(['--repo', r, 'edition', '--ipns-key', 'site', '--json'])
+    expect(named.code).toBe(0)
+    expect((await cli(['--repo', r, 'publish', join(tmp, 'b.txt'), '-q'])).code).toBe(0)
+    const latest = await cli(['--repo', r, 'edition', '--json'])
+    expect(latest.code).toBe(0)
+    return { r, name, named: JSON.parse(named.stdout).cid, latest: JSON.parse(latest.stdout).cid, a }
+  }
+
+  it('gc keeps the edition an IPNS name of the repo points to, and what it links, after a newer edition replaced (unpinned) it', async () => {
+    const tmp = await tempDir()
+    try {
+      const { r, name, named, latest } = await namedThenReplaced(tmp.path)
+      expect(latest).not.toBe(named)
+      // the edition made without the key replaced the named one: its pin is gone
+      expect((await cli(['--repo', r, 'pin', 'ls', '-q'])).stdout).not.toContain(named)
+      expect((await cli(['--repo', r, 'name', 'resolve', name])).stdout).toContain(`/ipfs/${named}`)
+      expect((await cli(['--repo', r, 'gc'])).code).toBe(0)
+      // what /ipns/<name> points to is whole: every block is here and verifies
+      const verify = await cli(['--repo', r, 'verify', named])
+      expect(verify.stderr).toBe('')
+      expect(verify.code).toBe(0)
+      const index = await cli(['--repo', r, 'cat', `/ipns/${name}/index.html`])
+      expect(index.code).toBe(0)
+      expect(index.stdout).toContain('First')
+      expect((await cli(['--repo', r, 'verify', '--all'])).code).toBe(0)
+    } finally {
+      await tmp.cleanup()
+    }
+  }, 120_000)
+
+  it('pin rm of an article an edition links: it succeeds, says the edition still holds it, and gc keeps its blocks', async () => {
+    const tmp = await tempDir()
+    try {
+      const { r, named, latest, a } = await namedThenReplaced(tmp.path)
+      const rm = await cli(['--repo', r, 'pin', 'rm', a])
+      expect(rm.stderr).toBe('')
+      expect(rm.code).toBe(0)
+      expect(rm.stdout).toBe(`unpinned ${a} (its blocks stay held by pinned edition ${latest})\n`)
+      expect((await cli(['--repo', r, 'gc'])).code).toBe(0)
+      expect((await cli(['--repo', r, 'verify', a])).code).toBe(0)
+      expect((await cli(['--repo', r, 'verify', latest])).code).toBe(0)
+      expect((await cli(['--repo', r, 'verify', named])).code).toBe(0)
+      // with the edition unpinned too, only the name holds the first edition (and article a through it)
+      expect((await cli(['--repo', r, 'pin', 'rm', latest])).stdout).toBe(`unpinned ${latest}\n`)
+      expect((await cli(['--repo', r, 'gc'])).code).toBe(0)
+      expect((await cli(['--repo', r, 'verify', a])).code).toBe(0)
+      expect((await cli(['--repo', r, 'verify', latest])).code).toBe(3)
     } finally {
       await tmp.cleanup()
     }

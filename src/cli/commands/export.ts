@@ -26,7 +26,8 @@ export async function handler (args: ExportArgs, ctx: Context): Promise<void> {
   const roots = [...named]
   if (args.all) {
     const seen = new Set(roots.map(r => r.toString()))
-    for await (const pin of repo.helia.pins.ls({ signal: ctx.signal })) if (!seen.has(pin.cid.toString())) { seen.add(pin.cid.toString()); roots.push(pin.cid) }
+    const { listPins } = await import('../../core/store/pins.js')
+    for await (const pin of listPins(repo, { signal: ctx.signal })) if (!seen.has(pin.cid.toString())) { seen.add(pin.cid.toString()); roots.push(pin.cid) }
   }
   if (roots.length === 0) throw new InvalidArgumentError('nothing is pinned: no roots to export')
   const { exportCar } = await import('../../core/car/export.js')

@@ -36,11 +36,11 @@ async function rm (args: { cids: string[] }, ctx: Context): Promise<void> {
   const { unpinRoot } = await import('../../core/store/pins.js')
   const { deleteArticle } = await import('../../core/store/article-index.js')
   for (const cid of cids) {
-    await unpinRoot(repo, cid, { signal: ctx.signal })
+    const { heldBy } = await unpinRoot(repo, cid, { signal: ctx.signal })
     await deleteArticle(repo.datastore, cid.toString())
     await repo.flush()
-    if (ctx.json) await ctx.out(JSON.stringify({ cid: cid.toString(), pinned: false }) + '\n')
-    else await ctx.out(`unpinned ${cid}\n`)
+    if (ctx.json) await ctx.out(JSON.stringify({ cid: cid.toString(), pinned: false, heldBy }) + '\n')
+    else await ctx.out(`unpinned ${cid}${heldBy.length > 0 ? ` (its blocks stay held by pinned edition ${heldBy.join(', ')})` : ''}\n`)
   }
 }
 
@@ -50,14 +50,15 @@ async function ls (args: { cids?: string[] }, ctx: Context): Promise<void> {
   const { listArticles } = await import('../../core/store/article-index.js')
   const titles = new Map<string, string | null>()
   for await (const r of listArticles(repo.datastore)) titles.set(parseCid(r.cid).toV1().toString(), r.title)
-  const pins: Array<{ cid: CID, metadata: Record<string, unknown> }> = []
-  for await (const pin of repo.helia.pins.ls({ signal: ctx.signal })) pins.push(pin)
+  const { listPins } = await import('../../core/store/pins.js')
+  const pins: Array<{ cid: CID, type: string, metadata: Record<string, unknown> }> = []
+  for await (const pin of listPins(repo, { signal: ctx.signal })) pins.push(pin)
   pins.sort((a, b) => a.cid.toString().localeCompare(b.cid.toString()))
   for (const pin of pins) {
     const v1 = pin.cid.toV1().toString()
     if (only.length > 0 && !only.includes(v1)) continue
     const title = titles.get(v1) ?? null
-    if (ctx.json) await ctx.out(JSON.stringify({ cid: pin.cid.toString(), title, metadata: pin.metadata }) + '\n')
+    if (ctx.json) await ctx.out(JSON.stringify({ cid: pin.cid.toString(), type: pin.type, title, metadata: pin.metadata }) + '\n')
     else if (ctx.quiet) await ctx.out(`${pin.cid}\n`)
     else await ctx.out(`${pin.cid}  ${printable(title ?? '-')}\n`)
   }

@@ -3,24 +3,23 @@ import * as dagPb from '@ipld/dag-pb'
 import { Key } from 'interface-datastore'
 import { CID } from 'multiformats/cid'
 import { CustomProgressEvent } from 'progress-events'
-import { InvalidArgumentError, NoArticlesError, NotFoundError } from '../../errors.js'
+import { BlockNotFoundError, InvalidArgumentError, NoArticlesError, NotFoundError } from '../../errors.js'
 import { parseArticleBytes, slugify } from '../article/parse-article.js'
 import { catCid } from '../read/cat.js'
 import { readAll } from '../read-all.js'
 import { buildLink } from '../link.js'
 import { packageVersion } from '../package-version.js'
 import { getArticle } from '../store/article-index.js'
-import { isPinRoot, pinRoot, unpinRoot } from '../store/pins.js'
+import { isPinRoot, pinKeyOf, pinRoot, unpinRoot } from '../store/pins.js'
 import { groupVersions } from '../store/versions.js'
 import { engineOf } from '../store/engine-of.js'
-import { pinKeyOf } from '../store/pin-key.js'
 import { ARTICLE_PREFIX } from '../store/article-index.js'
 import { multihashKey } from '../unixfs/multihash-key.js'
 import { getProfile } from '../unixfs/profiles.js'
 import { bundleSummary, cachedSummary } from './bundles.js'
 import { assignPermalinks } from './permalinks.js'
 import { verifyBlock } from '../store/verifying-blockstore.js'
-import { EDITION_PIN, isEditionPin } from './named.js'
+import { EDITION_PIN } from './named.js'
 import { buildDirectory } from './directory.js'
 import { buildFile } from './file-dag.js'
 import { editionDate, renderArticlePage, renderAtom, renderJsonFeed, renderPage, summaryOf, textBlocks } from './render.js'
@@ -33,7 +32,6 @@ import type { Manifest } from '../manifest.js'
 import type { Repo } from '../store/repo.js'
 import type { Block } from '../unixfs/build-small-dir.js'
 import type { CidProfileName } from '../unixfs/profiles.js'
-import type { GraphNode, GraphWalker, GraphWalkerFactory } from '@helia/interface'
 import type { AbortOptions } from 'abort-error'
 import type { ProgressEvent, ProgressOptions } from 'progress-events'
 
@@ -111,8 +109,8 @@ interface LatestEdition {
   fingerprint: string
   articles: number
   corrected: number
-  /** The blocks its pin holds (its own, not the bundles it links), so that unpinning it reads nothing. */
-  own: string[]
+  /** The edition's own blocks (not the bundles it links): what an upload of it sends besides the bundles. Pins do not use it. */
+  own?: string[]
   /** The article bundles it names (current and earlier versions). */
   bundles?: string[]
 }
@@ -332,31 +330,34 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
   blocks.push(...json.blocks, ...rootDir.blocks)
   const cid = rootDir.cid
 
-  // one commit: the new blocks, the pin, the latest-edition record and the replaced edition's unpin
+  // one commit: the new blocks, the pins, the latest-edition record and the replaced edition's unpin
   for (const b of blocks) await repo.blockstore.put(b.cid, b.bytes, options)
-  // each article the edition names is a pin of its own (publish made most of them); the
-  // edition's pin holds the edition's own blocks, and a named article cannot be unpinned (pins.ts)
+  // each article the edition names keeps a pin of its own (publish made most of them), so that it
+  // outlives the edition; the edition's pin is an ordinary recursive pin that holds them too
   const engine = engineOf(repo)
-  // the bundles the latest edition named are pinned still while its edition pin is (a named article
-  // cannot be unpinned while it is); a pin made by hand of an edition holds the bundles itself, and
-  // unpinning it below would leave them unpinned: they are asked
-  const named = new Set(latest?.bundles != null && await hasEditionPin(repo, CID.parse(latest.cid), options) ? latest.bundles : [])
   for (const summary of summaries.values()) {
-    if (named.has(summary.cid)) continue
     const bundle = cidOf(summary.cid)
-    // one read of the record Helia's pins.get would decode (as publish asks it)
     if (engine.getData(pinKeyOf(bundle)) === undefined) await pinRoot(repo, bundle, { source: 'ipfs-publish', kind: 'article' }, options)
   }
-  if (!await isPinRoot(repo, cid, options)) {
-    for await (const _ of repo.helia.pins.add(cid, { signal: options.signal, walker: builtWalker(blocks), metadata: EDITION_PIN, offline: true } as any)) {}
+  // the edition's own blocks are in hand, and every bundle is a recursive pin now (complete
+  // already): checking the edition's DAG is complete reads nothing from the store
+  const inHand = new Map(blocks.map(b => [multihashKey(b.cid), b.bytes]))
+  try {
+    await pinRoot(repo, cid, EDITION_PIN, { ...options, known: inHand })
+  } catch (err) {
+    if (!(err instanceof BlockNotFoundError)) throw err
+    // a repo that lacks some of what the edition links (a CI runner links its unchanged articles
+    // from the previous edition's record, without their bytes) cannot hold the whole DAG: its pin
+    // holds the root only, marked partial; the pin targets (edition --pin-remote-*) hold the whole
+    await pinRoot(repo, cid, { ...EDITION_PIN, partial: true }, { ...options, direct: true, known: inHand })
   }
   const own = [...new Set(blocks.map(b => b.cid.toString()))]
   const record: LatestEdition = { cid: cid.toString(), previous, fingerprint, articles: articles.length, corrected: corrected.length, own, bundles: [...summaries.keys()] }
   await repo.datastore.put(LATEST_KEY, encoder.encode(JSON.stringify(record)), options)
   if (latest != null && latest.cid !== cid.toString() && options.keepPrevious !== true) {
-    // its pin holds the blocks recorded when it was made: nothing is read to unpin it
+    // an IPNS name of this repo that points to it keeps it from gc all the same (maintenance.ts)
     const old = CID.parse(latest.cid)
-    if (await isPinRoot(repo, old, options)) await unpinRoot(repo, old, { signal: options.signal, editionBlocks: latest.own.map(c => CID.parse(c)) })
+    if (await isPinRoot(repo, old, options)) await unpinRoot(repo, old, { signal: options.signal })
   }
   await repo.flush(options)
   return { cid, previous, articles: articles.length, corrected: corrected.length, unchanged: false }
@@ -468,15 +469,6 @@ function positive (n: number, name: string): number {
   return n
 }
 
-/** Whether `cid` is pinned by an edition's pin (as `buildEdition` pins: its own blocks), not by hand. */
-async function hasEditionPin (repo: Repo, cid: CID, options: AbortOptions): Promise<boolean> {
-  try {
-    return isEditionPin((await repo.helia.pins.get(cid, options)).metadata)
-  } catch {
-    return false
-  }
-}
-
 /** The repo's latest edition, if it has made one. */
 export async function readLatest (repo: Repo, options: AbortOptions = {}): Promise<LatestEdition | undefined> {
   try {
@@ -528,20 +520,4 @@ function arrange (sources: Source[], summaries: Map<string, VersionInfo>, paths:
   }
   // newest first; undated last; then by folder name
   return articles.sort((a, b) => a.date === b.date ? (a.path < b.path ? -1 : 1) : a.date == null ? 1 : b.date == null ? -1 : a.date < b.date ? 1 : -1)
-}
-
-/** The pin walk of a new edition: exactly the blocks just built for it (all linked from its root; nothing is read). The article bundles it links are pinned by their own pins. */
-function builtWalker (blocks: Block[]): GraphWalkerFactory {
-  return (): GraphWalker => ({
-    async * walk<T = any>(root: CID, options: AbortOptions = {}): AsyncGenerator<GraphNode<T>> {
-      const seen = new Set<string>()
-      for (const { cid } of blocks) {
-        options.signal?.throwIfAborted()
-        const key = multihashKey(cid)
-        if (seen.has(key)) continue
-        seen.add(key)
-        yield { block: { cid } as any, depth: 0, path: [root, cid] }
-      }
-    }
-  })
 }

@@ -7,7 +7,6 @@ import { bytesKey } from '../unixfs/multihash-key.js'
 import { BlockFiles, FILE_BLOCK_BYTES } from './block-files.js'
 import { checkDataFile } from './engine-check.js'
 import { MAX_KEY_BYTES } from './limits.js'
-import { mergePinnedBlock, PINNED_BLOCK_PREFIX } from './pin-merge.js'
 import type { Database, RootDatabase } from 'lmdb'
 
 /**
@@ -32,16 +31,14 @@ export const ENGINE_FILES = ['data.mdb', 'lock.mdb']
 /** A block write waiting for the next commit: a small block's bytes, a large block in its temporary file, or a deletion. */
 interface PendingBlock { multihash: Bytes, kind: 'put' | 'file' | 'del', bytes?: Bytes, tmp?: string, size: number }
 
-/** One batch of writes: what it changes, and the pin records' values as they were first read in it. */
+/** One batch of writes: what it changes. */
 interface Batch {
   blocks: Map<string, PendingBlock>
   data: Map<string, Bytes | null>
-  /** Per pin-record key: the value this batch first saw (null: none), for the merge at commit. */
-  bases: Map<string, Bytes | null>
 }
 
 function emptyBatch (): Batch {
-  return { blocks: new Map(), data: new Map(), bases: new Map() }
+  return { blocks: new Map(), data: new Map() }
 }
 
 /** Commit once pending writes hold this many bytes (large blocks count only their records). */
@@ -67,7 +64,7 @@ export interface EngineOptions {
  * The repo's store: one LMDB environment (ACID transactions, one writer and many
  * readers across processes, each value written once, memory-mapped reads) with
  * three databases (`blocks`: small blocks by multihash; `files`: the sizes of the
- * large blocks kept in files, see block-files.ts; `data`: Helia's datastore: pins,
+ * large blocks kept in files, see block-files.ts; `data`: the datastore: the pin set (pins.ts),
  * the article index, the stat cache), plus `meta` (a commit counter that readers
  * in other processes watch).
  *
@@ -305,7 +302,6 @@ export class Engine {
   async putData (key: string, value: Bytes | null): Promise<void> {
     this.assertWritable()
     if (Buffer.byteLength(key) > MAX_KEY_BYTES) throw new RepoError(`a datastore key longer than ${MAX_KEY_BYTES} bytes cannot be stored: ${key.slice(0, 80)}…`)
-    this.touch(key)
     this.pending.data.set(key, value)
     this.pendingBytes += (value?.byteLength ?? 0) + 64
     if (this.pendingBytes >= this.flushBytes) await this.flush()
@@ -314,26 +310,13 @@ export class Engine {
   /** A datastore value (pending writes included), or undefined. */
   getData (key: string): Bytes | undefined {
     const pending = this.pendingData(key)
-    if (pending !== undefined) {
-      if (key.startsWith(PINNED_BLOCK_PREFIX) && !this.pending.bases.has(key)) this.pending.bases.set(key, pending)
-      return pending ?? undefined
-    }
-    const value = this.data.get(Buffer.from(key))
-    // the first value of a pin record this batch sees is the base of its merge at commit
-    if (key.startsWith(PINNED_BLOCK_PREFIX) && !this.pending.bases.has(key)) this.pending.bases.set(key, value ?? null)
-    return value
+    if (pending !== undefined) return pending ?? undefined
+    return this.data.get(Buffer.from(key))
   }
 
   /** A pending value: bytes, null (deleted), or undefined (nothing pending). */
   private pendingData (key: string): Bytes | null | undefined {
     return this.pending.data.has(key) ? this.pending.data.get(key) : this.inflight.data.get(key)
-  }
-
-  /** Records, for a pin record first touched in this batch, the value it had then (the base of the merge at commit). */
-  private touch (key: string): void {
-    if (!key.startsWith(PINNED_BLOCK_PREFIX) || this.pending.bases.has(key)) return
-    const pending = this.inflight.data.get(key)
-    this.pending.bases.set(key, pending !== undefined ? pending : (this.data.get(Buffer.from(key)) ?? null))
   }
 
   /** Committed datastore entries under a prefix (call {@link flushUnder} first to include pending ones). */
@@ -424,16 +407,8 @@ export class Engine {
         }
         if (this.damaged.doesExist(key)) void this.damaged.remove(key)
       }
-      for (const [k, ours] of batch.data) {
+      for (const [k, value] of batch.data) {
         const key = Buffer.from(k)
-        let value = ours
-        if (k.startsWith(PINNED_BLOCK_PREFIX)) {
-          const base = batch.bases.get(k) ?? null
-          const current = this.data.get(key) ?? null
-          // no other process changed the record since this batch read it: ours stands as it is
-          const unchanged = base == null ? current == null : current != null && Buffer.compare(base, current) === 0
-          if (!unchanged) value = mergePinnedBlock(base, ours, current)
-        }
         if (value == null) void this.data.remove(key)
         else void this.data.put(key, value as Buffer)
       }

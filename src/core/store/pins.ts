@@ -1,142 +1,225 @@
-import * as cborg from 'cborg'
-import { Key } from 'interface-datastore'
-import { base36 } from 'multiformats/bases/base36'
-import { equals } from 'uint8arrays/equals'
-import { NamedByEditionError, NotFoundError } from '../../errors.js'
-import { readAll, walkDag } from '../unixfs/walk.js'
-import { stackWalker } from './dag-walker.js'
-import { PINNED_BLOCK_PREFIX } from './pin-merge.js'
 import { CID } from 'multiformats/cid'
-import * as Digest from 'multiformats/hashes/digest'
+import { code as RAW } from 'multiformats/codecs/raw'
+import { BlockNotFoundError, InvalidArgumentError, NotFoundError } from '../../errors.js'
+import { blockLinks } from '../unixfs/links.js'
+import { IDENTITY } from '../unixfs/hash.js'
+import { bytesKey, multihashKey } from '../unixfs/multihash-key.js'
+import { engineOf } from './engine-of.js'
+import type { Engine } from './engine.js'
 import type { Repo } from './repo.js'
-import type { GraphNode, GraphWalkerFactory } from '@helia/interface'
 import type { AbortOptions } from 'abort-error'
 
-/** Helia's record of which pins hold a block (its datastore layout, helia/src/pins.ts). */
-interface PinnedBlock { pinCount: number, pinnedBy: Uint8Array[] }
+/**
+ * The repo's pin set, as Kubo keeps its pins: one record per pinned root, under
+ * {@link PIN_PREFIX} in the repo's datastore, keyed by the root's CIDv1 in base32:
+ * `{"type":"recursive"|"direct","metadata":{…}}` (JSON). A recursive pin holds
+ * the root's whole DAG, a direct pin the root block alone. Nothing is recorded per
+ * block: `gc` finds what the pins hold by walking their DAGs (maintenance.ts), so
+ * a pin costs one record whatever the size of its DAG, and "is this root pinned?"
+ * is one read.
+ */
+export const PIN_PREFIX = '/ipfs-publish/pins/'
 
-import { code as RAW } from 'multiformats/codecs/raw'
+export type PinType = 'recursive' | 'direct'
+export type PinMetadata = Record<string, string | number | boolean>
 
-function pinnedBlockKey (cid: CID): Key {
-  return new Key(`${PINNED_BLOCK_PREFIX}${base36.encode(cid.multihash.bytes)}`)
+export interface PinRecord {
+  type: PinType
+  metadata: PinMetadata
 }
 
-/** True when `cid` is a pin root (not merely a block inside a pinned DAG). */
+export interface PinEntry extends PinRecord {
+  /** The root, as a CIDv1. */
+  cid: CID
+}
+
+/** The datastore key of a root's pin record: the same for a CIDv0 and its CIDv1. */
+export function pinKeyOf (cid: CID): string {
+  return PIN_PREFIX + (cid.version === 0 ? cid.toV1() : cid).toString()
+}
+
+/** A pin record's bytes. */
+export function encodePin (record: PinRecord): Uint8Array {
+  return Buffer.from(JSON.stringify({ type: record.type, metadata: record.metadata ?? {} }))
+}
+
+/** A pin record from its bytes (an Error when they are not one). */
+export function decodePin (bytes: Uint8Array): PinRecord {
+  const record = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'))
+  if (record == null || typeof record !== 'object' || (record.type !== 'recursive' && record.type !== 'direct')) throw new Error('not a pin record')
+  if (record.metadata == null || typeof record.metadata !== 'object') record.metadata = {}
+  return record
+}
+
+/** A root's pin record (pending writes included), or undefined when it is not pinned. */
+export function getPin (repo: Repo, cid: CID): PinRecord | undefined {
+  const bytes = engineOf(repo).getData(pinKeyOf(cid))
+  return bytes == null ? undefined : decodePin(bytes)
+}
+
+/** True when `cid` is a pin root (not merely a block inside a pinned DAG): one read. */
 export async function isPinRoot (repo: Repo, cid: CID, options: AbortOptions = {}): Promise<boolean> {
-  try {
-    await repo.helia.pins.get(cid, options)
-    return true
-  } catch {
-    return false
-  }
+  options.signal?.throwIfAborted()
+  return engineOf(repo).getData(pinKeyOf(cid)) !== undefined
 }
 
-/** Pins a root with Helia's pinning API (a no-op when already pinned). Missing blocks: NotFoundError naming the CID. */
-export async function pinRoot (repo: Repo, cid: CID, metadata: Record<string, string | number | boolean>, options: AbortOptions & { known?: Map<string, Uint8Array> } = {}): Promise<boolean> {
-  if (await isPinRoot(repo, cid, options)) return false
-  for await (const _ of repo.helia.pins.add(cid, { signal: options.signal, walker: stackWalker(options.known), metadata, offline: true } as any)) {}
+export interface PinRootOptions extends AbortOptions {
+  /** Blocks the caller has just built and hashed (keyed by multihashKey): not read back from the store. */
+  known?: Map<string, Uint8Array>
+  /** Pin the root block alone (a direct pin), not its DAG. @default false */
+  direct?: boolean
+}
+
+/**
+ * Pins a root: one record, written in the repo's pending batch (a publish's
+ * blocks and its pin land in one commit). Before it, the DAG is checked to be
+ * complete, as Kubo does: every block must be in the store (a missing one is
+ * BlockNotFoundError naming it, and nothing is pinned). Blocks in `known` are not
+ * read; raw leaves are only looked up; a sub-DAG that is itself a recursive pin
+ * is complete already and is not walked. Returns false when the root was pinned
+ * already (its record is left as it is).
+ */
+export async function pinRoot (repo: Repo, cid: CID, metadata: PinMetadata, options: PinRootOptions = {}): Promise<boolean> {
+  const engine = engineOf(repo)
+  const key = pinKeyOf(cid)
+  const held = engine.getData(key)
+  if (held != null && (options.direct === true || decodePin(held).type === 'recursive')) return false
+  await assertComplete(engine, cid, options)
+  await engine.putData(key, encodePin({ type: options.direct === true ? 'direct' : 'recursive', metadata }))
   return true
 }
 
-/**
- * The blocks a pin holds: its DAG's blocks, walked over the verified store; when
- * a block of it is missing or damaged, the blocks whose pin records name it
- * instead (a scan of every record), so that a pin on damaged content can still be
- * removed.
- */
-async function pinnedBlocks (repo: Repo, root: CID, options: AbortOptions): Promise<CID[]> {
-  try {
-    const out: CID[] = []
-    for await (const { cid } of walkDag(root, async c => readAll(repo.blockstore.get(c, options)), options)) out.push(cid)
-    return out
-  } catch (err: any) {
-    if (err?.name !== 'VerificationError' && err?.name !== 'NotFoundError') throw err
-  }
-  const out: CID[] = []
-  for await (const { key, value } of repo.datastore.query({ prefix: PINNED_BLOCK_PREFIX }, options)) {
-    const record = cborg.decode(value) as PinnedBlock
-    if (!record.pinnedBy.some(c => equals(c, root.bytes))) continue
-    const multihash = base36.decode(key.toString().slice(PINNED_BLOCK_PREFIX.length))
-    out.push(CID.createV1(RAW, Digest.decode(multihash)))
-  }
-  return out
-}
-
-/** A graph walker for Helia's pinning API that yields the blocks given, reading nothing. */
-function listWalker (blocks: CID[]): GraphWalkerFactory {
-  return () => ({
-    async * walk<T = any>(): AsyncGenerator<GraphNode<T>> {
-      for (const cid of blocks) yield { block: { cid } as any, depth: 0, path: [cid] }
+/** Checks that every block of a DAG is in the store (see {@link pinRoot}). */
+async function assertComplete (engine: Engine, root: CID, options: PinRootOptions): Promise<void> {
+  const seen = new Set<string>()
+  const rootKey = multihashKey(root)
+  const stack: CID[] = [root]
+  while (stack.length > 0) {
+    options.signal?.throwIfAborted()
+    const cid = stack.pop()!
+    if (cid.multihash.code === IDENTITY) continue
+    const key = multihashKey(cid)
+    if (seen.has(key)) continue
+    seen.add(key)
+    // a sub-DAG pinned recursively is complete already (gc keeps it so)
+    if (cid.code !== RAW && key !== rootKey) {
+      const pin = engine.getData(pinKeyOf(cid))
+      if (pin != null && decodePin(pin).type === 'recursive') continue
     }
-  })
+    let bytes = options.known?.get(key)
+    if (bytes == null) {
+      if (cid.code === RAW || options.direct === true) {
+        if (!engine.hasBlock(cid.multihash.bytes)) throw missing(cid)
+        continue
+      }
+      bytes = await engine.readBlock(cid.multihash.bytes)
+      if (bytes == null) throw missing(cid)
+    }
+    if (options.direct === true || cid.code === RAW) continue
+    const links = blockLinks(cid, bytes)
+    for (let i = links.length - 1; i >= 0; i--) stack.push(links[i])
+  }
+}
+
+function missing (cid: CID): BlockNotFoundError {
+  return new BlockNotFoundError(`block ${cid} is not in the store`)
+}
+
+/** What {@link unpinRoot} found: the other pins (the editions) that still hold the root. */
+export interface UnpinResult {
+  /** Pinned editions whose edition.json names the root (its blocks stay held through them). */
+  heldBy: string[]
 }
 
 /**
- * Removes a pin with Helia's pinning API, then repairs the per-block records
- * that Helia 7's `pins.rm` gets wrong: it keeps only the removed pin in each
- * block's `pinnedBy` list instead of dropping it, so after "unpin A, pin A
- * again, unpin B" a block that A still needs is left unpinned and `gc` deletes
- * it (tests/cli/pins-gc.test.ts shows the case). The records are read
- * before the removal and rewritten after it with the removed pin taken out.
+ * Removes a root's pin record (NotFoundError when it is not pinned). Nothing
+ * else is written: the blocks it held are freed by the next `gc`, unless another
+ * pin reaches them. The editions that name the root are reported: their pins
+ * still hold its blocks.
  */
-export async function unpinRoot (repo: Repo, cid: CID, options: AbortOptions & { editionBlocks?: CID[] } = {}): Promise<void> {
-  let metadata: Record<string, unknown> | undefined
-  try {
-    metadata = (await repo.helia.pins.get(cid, options)).metadata
-  } catch {
+export async function unpinRoot (repo: Repo, cid: CID, options: AbortOptions = {}): Promise<UnpinResult> {
+  const engine = engineOf(repo)
+  const held = engine.getData(pinKeyOf(cid))
+  if (held === undefined) {
     options.signal?.throwIfAborted()
     throw new NotFoundError(`${cid} is not pinned`)
   }
-  // an edition's pin holds its own blocks; the articles it names are kept by their own pins
-  const { editionsNaming, isEditionPin } = await import('../edition/named.js')
-  const edition = isEditionPin(metadata)
-  const editions = edition ? [] : await editionsNaming(repo, cid, options)
-  if (editions.length > 0) throw new NamedByEditionError(`${cid} is named by pinned edition ${editions.join(', ')}: unpin the edition first, or make an edition without it`, editions)
-  // `editionBlocks`: the blocks an edition's pin holds, recorded when it was made (nothing is read).
-  // Any other pin, an edition pinned by hand (pin add, import) too, holds its whole DAG: it is walked,
-  // else the blocks outside the list would keep naming the removed pin, and gc would never free them.
-  const blocks = (edition ? options.editionBlocks : undefined) ?? await pinnedBlocks(repo, cid, options)
-  const before = new Map<string, PinnedBlock>()
-  for (const b of blocks) {
+  await engine.putData(pinKeyOf(cid), null)
+  // an edition is named by no edition: its own unpin (each new edition unpins the one it replaces) reads none
+  let metadata: PinMetadata = {}
+  try { metadata = decodePin(held).metadata } catch {}
+  const { editionsNaming, EDITION_PIN } = await import('../edition/named.js')
+  if (metadata.kind === EDITION_PIN.kind) return { heldBy: [] }
+  return { heldBy: await editionsNaming(repo, cid, options) }
+}
+
+/** Changes the metadata of a pin (NotFoundError when the root is not pinned). */
+export async function setPinMetadata (repo: Repo, cid: CID, metadata: PinMetadata | undefined, options: AbortOptions = {}): Promise<void> {
+  options.signal?.throwIfAborted()
+  const record = getPin(repo, cid)
+  if (record == null) throw new NotFoundError(`${cid} is not pinned`)
+  await engineOf(repo).putData(pinKeyOf(cid), encodePin({ type: record.type, metadata: metadata ?? {} }))
+}
+
+/** Every pin (pending ones included), in the order of their keys. */
+export async function * listPins (repo: Repo, options: AbortOptions = {}): AsyncGenerator<PinEntry> {
+  const engine = engineOf(repo)
+  await engine.flushUnder(PIN_PREFIX)
+  for (const { key, value } of engine.dataRange(PIN_PREFIX)) {
+    options.signal?.throwIfAborted()
+    let record: PinRecord
+    let cid: CID
     try {
-      before.set(pinnedBlockKey(b).toString(), cborg.decode(await repo.datastore.get(pinnedBlockKey(b), options)))
-    } catch {}
-  }
-  for await (const _ of repo.helia.pins.rm(cid, { signal: options.signal, walker: listWalker(blocks), offline: true } as any)) {}
-  for (const [key, record] of before) {
-    const pinnedBy = record.pinnedBy.filter(c => !equals(c, cid.bytes))
-    const pinCount = record.pinCount - (pinnedBy.length < record.pinnedBy.length ? 1 : 0)
-    if (pinCount <= 0) await repo.datastore.delete(new Key(key), options)
-    else await repo.datastore.put(new Key(key), cborg.encode({ pinCount, pinnedBy }), options)
+      cid = CID.parse(key.slice(PIN_PREFIX.length))
+      record = decodePin(value)
+    } catch {
+      continue // verify --all reports it
+    }
+    yield { cid, ...record }
   }
 }
 
+/** The pin type of a Helia `depth`: 0 is direct, anything unbounded recursive; the pin set holds no other depth. */
+export function pinTypeOfDepth (depth: number | undefined): PinType {
+  if (depth === 0) return 'direct'
+  if (depth == null || depth === Infinity) return 'recursive'
+  throw new InvalidArgumentError(`a pin of depth ${depth} cannot be kept: the repo's pins are recursive (the whole DAG) or direct (depth 0)`)
+}
+
 /**
- * Takes out of every block's pin record the pins that no longer exist, and
- * deletes the records left naming none. An unpin that did not reach all of a
- * pin's blocks (as the replacement of an edition pinned by hand did, before it
- * walked the whole DAG) left records that kept those blocks from gc forever.
- * Run under the gc lock (no other process pins meanwhile). Returns how many
- * records it changed.
+ * Walks the DAGs of `roots` over the raw store (no block is verified or copied;
+ * raw leaves are only looked up), adding each block's multihash key to `marked`
+ * (a block marked already is not walked again). A missing block, or one whose
+ * links cannot be decoded, calls `onMissing` with the root and the block (and its
+ * sub-DAG is skipped); `direct` roots mark
+ * their root block alone.
  */
-export async function dropStalePinRecords (repo: Repo, options: AbortOptions = {}): Promise<number> {
-  const pins = new Set<string>()
-  for await (const pin of repo.helia.pins.ls(options)) pins.add(pin.cid.toV1().toString())
-  const live = (bytes: Uint8Array): boolean => {
-    try { return pins.has(CID.decode(bytes).toV1().toString()) } catch { return true }
+export async function markReachable (engine: Engine, roots: Iterable<{ cid: CID, type: PinType }>, marked: Set<string>, onMissing: (root: CID, block: CID, reason: 'missing' | 'damaged') => void, options: AbortOptions = {}): Promise<void> {
+  for (const { cid: root, type } of roots) {
+    const stack: CID[] = [root]
+    while (stack.length > 0) {
+      options.signal?.throwIfAborted()
+      const cid = stack.pop()!
+      if (cid.multihash.code === IDENTITY) continue
+      const multihash = cid.multihash.bytes
+      const key = bytesKey(multihash)
+      if (marked.has(key)) continue
+      if (cid.code === RAW || type === 'direct') {
+        if (engine.hasBlock(multihash)) marked.add(key)
+        else onMissing(root, cid, 'missing')
+        continue
+      }
+      const bytes = await engine.readBlock(multihash)
+      if (bytes == null) { onMissing(root, cid, 'missing'); continue }
+      let links: CID[]
+      try {
+        links = blockLinks(cid, bytes)
+      } catch {
+        onMissing(root, cid, 'damaged') // its links cannot be known
+        continue
+      }
+      marked.add(key)
+      for (let i = links.length - 1; i >= 0; i--) stack.push(links[i])
+    }
   }
-  const changes: Array<{ key: Key, record: PinnedBlock | null }> = []
-  for await (const { key, value } of repo.datastore.query({ prefix: PINNED_BLOCK_PREFIX }, options)) {
-    let record: PinnedBlock
-    try { record = cborg.decode(value) } catch { continue } // verify --all reports it
-    if (!Array.isArray(record?.pinnedBy)) continue
-    const pinnedBy = record.pinnedBy.filter(live)
-    if (pinnedBy.length === record.pinnedBy.length) continue
-    changes.push({ key, record: pinnedBy.length > 0 ? { pinCount: pinnedBy.length, pinnedBy } : null })
-  }
-  for (const { key, record } of changes) {
-    if (record == null) await repo.datastore.delete(key, options)
-    else await repo.datastore.put(key, cborg.encode(record), options)
-  }
-  return changes.length
 }

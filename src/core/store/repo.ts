@@ -8,6 +8,8 @@ import { Engine, ENGINE_DIR } from './engine.js'
 import { setEngine } from './engine-of.js'
 import { EngineBlockstore, EngineDatastore } from './engine-stores.js'
 import { acquireGcLock, acquireWriterLease } from './leases.js'
+import { RepoPins, repoGc } from './helia-pins.js'
+import { convertHeliaPins } from './migrate-pins.js'
 import { isLegacyRepo, migrateLegacyRepo, removeLegacy } from './migrate.js'
 import { VerifyingBlockstore } from './verifying-blockstore.js'
 import type { OnWait } from './leases.js'
@@ -18,8 +20,16 @@ import type { AbortOptions } from 'abort-error'
 
 /** The file that marks a folder as a repo of this layout. */
 export const REPO_MARKER = 'repo.json'
-/** The layout this version writes: 3 = LMDB (small blocks, datastore) plus one file per large block. */
-export const REPO_VERSION = 3
+/**
+ * The layout this version writes: 3 = LMDB (small blocks, datastore) plus one
+ * file per large block, with Helia's per-block pin records; 4 = the same, with the
+ * repo's own pin set (a record per pinned root, pins.ts). A repo of layout 3 moves
+ * to 4 when first opened (migrate-pins.ts); releases that read layout 3 refuse 4
+ * (they would run Helia's gc, which sees no pin, on it).
+ */
+export const REPO_VERSION = 4
+/** The layout a repo moved from LevelDB is in before its pins move (migrate.ts writes it). */
+const LMDB_HELIA_PINS = 3
 
 /** Options for {@link openRepo}. */
 export interface OpenRepoOptions extends AbortOptions {
@@ -45,7 +55,11 @@ export interface OpenRepoOptions extends AbortOptions {
 export interface Repo {
   /** The repo's folder. */
   readonly path: string
-  /** A Helia node (no libp2p) over the repo's stores; its pins are the repo's pins. */
+  /**
+   * A Helia node (no libp2p) over the repo's stores. Its `pins` are the repo's pin
+   * set (helia-pins.ts) and its `gc` the repo's (maintenance.ts, under the gc lock):
+   * neither can delete what the repo's pins or names hold.
+   */
   readonly helia: Helia
   /** The store's blocks, every read verified against its CID. */
   readonly blockstore: Blockstore
@@ -132,6 +146,14 @@ export async function openRepo (path: string, options: OpenRepoOptions = {}): Pr
     }
   }
   setEngine(repo, engine)
+  // Helia's pins and gc would keep their own records (none of the repo's pins is among
+  // them): its instance fields are set to the repo's pin set, its blockstore's too (which
+  // asks it before deleting a block), and its gc to the repo's
+  const pins = new RepoPins(repo)
+  for (const node of new Set<any>([light, helia])) {
+    Object.assign(node, { pins, gc: repoGc(repo) })
+    Object.assign(node.blockstore, { pins })
+  }
   return repo
 }
 
@@ -139,6 +161,10 @@ export async function openRepo (path: string, options: OpenRepoOptions = {}): Pr
 async function openEngine (dir: string, options: AbortOptions & { create: boolean, onWait?: OnWait, onCreate?: (dir: string) => void, prefetchReads?: boolean }): Promise<Engine> {
   for (;;) {
     const marker = await readMarker(dir)
+    if (marker === LMDB_HELIA_PINS) {
+      await movePins(dir, options)
+      continue
+    }
     if (marker === 'current') {
       // the old files of a move killed after its marker was written (only that move deletes them otherwise)
       if (isLegacyRepo(dir)) await removeLegacy(dir)
@@ -147,12 +173,12 @@ async function openEngine (dir: string, options: AbortOptions & { create: boolea
     if (isLegacyRepo(dir)) {
       await migrateLegacyRepo(
         dir,
-        async () => await readMarker(dir) === 'current',
+        async () => await readMarker(dir) !== 'missing',
         async () => {
           await rm(join(dir, ENGINE_DIR), { recursive: true, force: true })
           return Engine.open(dir, { create: true })
         },
-        async () => writeMarker(dir),
+        async () => writeMarker(dir, LMDB_HELIA_PINS),
         options
       )
       continue
@@ -186,7 +212,7 @@ async function openEngine (dir: string, options: AbortOptions & { create: boolea
       await claim.writeFile(`${process.pid}\n`)
       await claim.close()
       // made by another process between the look above and the claim
-      if (await readMarker(dir) === 'current') continue
+      if (await readMarker(dir) !== 'missing') continue
       const engine = Engine.open(dir, { create: true, prefetchReads: options.prefetchReads })
       try {
         await writeMarker(dir)
@@ -265,7 +291,7 @@ function isUnusedEngine (dir: string): boolean {
   }
 }
 
-async function readMarker (dir: string): Promise<'current' | 'missing'> {
+async function readMarker (dir: string): Promise<'current' | typeof LMDB_HELIA_PINS | 'missing'> {
   let text: string
   try {
     text = await readFile(join(dir, REPO_MARKER), 'utf8')
@@ -279,9 +305,27 @@ async function readMarker (dir: string): Promise<'current' | 'missing'> {
     throw new RepoError(`the repo at ${dir} is damaged: ${REPO_MARKER} is not a repo marker; nothing was changed`)
   }
   if (marker.version > REPO_VERSION) throw new RepoError(`the repo at ${dir} has layout ${marker.version}, newer than this version of ipfs-publish reads (${REPO_VERSION})`)
-  return 'current'
+  return marker.version <= LMDB_HELIA_PINS ? LMDB_HELIA_PINS : 'current'
 }
 
-async function writeMarker (dir: string): Promise<void> {
-  await writeFileAtomic(join(dir, REPO_MARKER), JSON.stringify({ format: 'ipfs-publish-repo', version: REPO_VERSION, engine: 'lmdb' }) + '\n')
+async function writeMarker (dir: string, version = REPO_VERSION): Promise<void> {
+  await writeFileAtomic(join(dir, REPO_MARKER), JSON.stringify({ format: 'ipfs-publish-repo', version, engine: 'lmdb' }) + '\n')
+}
+
+/**
+ * Moves a repo of layout 3 to layout 4 (migrate-pins.ts), under the gc lock: no
+ * process, of this release or an earlier one, writes meanwhile (an earlier one
+ * holds a writer lease while it writes), and of several processes opening the
+ * repo at once one moves it while the others wait, then find the marker of
+ * layout 4 (read again once the lock is held) and move nothing.
+ */
+async function movePins (dir: string, options: AbortOptions & { onWait?: OnWait }): Promise<void> {
+  const release = await acquireGcLock(join(dir, 'locks'), { signal: options.signal, onWait: options.onWait })
+  try {
+    if (await readMarker(dir) !== LMDB_HELIA_PINS) return
+    await convertHeliaPins(dir, options)
+    await writeMarker(dir)
+  } finally {
+    await release()
+  }
 }

@@ -35,7 +35,7 @@ export interface CachedStat {
   recordedAt: number
   /** The bundle's root CID, as printed. */
   cid: string
-  /** Where Helia's pinning API records the root's pin (see pins.ts `pinKeyOf`); '' for an entry of an earlier format. */
+  /** The key of the root's pin record (pins.ts `pinKeyOf`; in entries written before layout 4, Helia's `/pin/…` key); '' for an entry of an earlier format. */
   pinKey: string
   /** The whole entry. */
   entry(): StatEntry

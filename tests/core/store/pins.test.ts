@@ -1,48 +1,138 @@
 import { join } from 'node:path'
 import * as dagPb from '@ipld/dag-pb'
-import * as cborg from 'cborg'
-import { Key } from 'interface-datastore'
-import { base36 } from 'multiformats/bases/base36'
 import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
-import { describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { collectGarbage } from '../../../src/core/store/maintenance.js'
-import { pinKeyOf } from '../../../src/core/store/pin-key.js'
-import { pinRoot } from '../../../src/core/store/pins.js'
+import { engineOf } from '../../../src/core/store/engine-of.js'
+import { isPinRoot, listPins, pinKeyOf, pinRoot, unpinRoot } from '../../../src/core/store/pins.js'
 import { openRepo } from '../../../src/core/store/repo.js'
 import { rawCid } from '../../../src/core/unixfs/hash.js'
 import { tempDir } from '../../helpers/cli.js'
+import type { Repo } from '../../../src/core/store/repo.js'
 
-describe('gc and pin records naming pins that are gone', () => {
-  it('drops them, so gc frees the blocks they held; records of live pins stay', async () => {
-    const tmp = await tempDir()
+/** A folder node linking two raw leaves, and the blocks of the three. */
+async function smallDag (tag: string): Promise<{ root: CID, leaves: CID[], blocks: Array<[CID, Uint8Array]> }> {
+  const x = Buffer.from(`${tag}: first leaf`)
+  const y = Buffer.from(`${tag}: second leaf`)
+  const [cx, cy] = [rawCid(x), rawCid(y)]
+  const node = dagPb.encode(dagPb.prepare({ Links: [{ Hash: cx, Name: 'x', Tsize: x.length }, { Hash: cy, Name: 'y', Tsize: y.length }] }))
+  const root = CID.createV1(dagPb.code, await sha256.digest(node))
+  return { root, leaves: [cx, cy], blocks: [[cx, x], [cy, y], [root, node]] }
+}
+
+describe('the repo\'s pin set', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>
+  let repo: Repo | undefined
+  beforeEach(async () => { tmp = await tempDir() })
+  afterEach(async () => { await repo?.close(); repo = undefined; await tmp.cleanup() })
+
+  it('one record per pinned root, none per block: a pin of a DAG missing a block is refused and writes nothing', async () => {
+    repo = await openRepo(join(tmp.path, 'r'))
+    const dag = await smallDag('one record')
+    for (const [c, b] of dag.blocks.slice(1)) await repo.blockstore.put(c, b)
+    await expect(pinRoot(repo, dag.root, {})).rejects.toMatchObject({ code: 'ERR_NOT_FOUND', message: `block ${dag.leaves[0]} is not in the store` })
+    expect(await isPinRoot(repo, dag.root)).toBe(false)
+    await repo.blockstore.put(...dag.blocks[0])
+    expect(await pinRoot(repo, dag.root, { source: 'test' })).toBe(true)
+    expect(await pinRoot(repo, dag.root, { source: 'test' })).toBe(false)
+    await repo.flush()
+    const keys: string[] = []
+    for await (const key of repo.datastore.queryKeys({})) keys.push(key.toString())
+    expect(keys.filter(k => !k.startsWith('/version'))).toEqual([pinKeyOf(dag.root)])
+    const pins = []
+    for await (const p of listPins(repo)) pins.push({ ...p, cid: p.cid.toString() })
+    expect(pins).toEqual([{ cid: dag.root.toString(), type: 'recursive', metadata: { source: 'test' } }])
+  })
+
+  it('gc keeps what pins reach, sweeps the rest, and refuses to sweep anything while a pinned DAG is incomplete', async () => {
+    repo = await openRepo(join(tmp.path, 'r'))
+    const kept = await smallDag('kept')
+    const loose = await smallDag('loose')
+    for (const [c, b] of [...kept.blocks, ...loose.blocks]) await repo.blockstore.put(c, b)
+    await pinRoot(repo, kept.root, {})
+    await repo.flush()
+    // a pinned block lost (a file deleted by hand, a disk error): nothing is deleted, the message names both
+    await engineOf(repo).deleteBlock(kept.leaves[1].multihash.bytes)
+    await repo.flush()
+    await expect(collectGarbage(repo)).rejects.toMatchObject({
+      code: 'ERR_REPO',
+      message: expect.stringContaining(`pinned root ${kept.root} is incomplete (block ${kept.leaves[1]} is not in the store`)
+    })
+    for (const [c] of loose.blocks) expect(await repo.blockstore.has(c)).toBe(true)
+    // whole again: the loose DAG goes, the pinned one stays
+    await repo.blockstore.put(...kept.blocks[1])
+    expect(await collectGarbage(repo)).toMatchObject({ blocks: 3 })
+    for (const [c] of loose.blocks) expect(await repo.blockstore.has(c)).toBe(false)
+    for (const [c] of kept.blocks) expect(await repo.blockstore.has(c)).toBe(true)
+    // a direct pin holds its root block alone
+    await unpinRoot(repo, kept.root)
+    await pinRoot(repo, kept.root, {}, { direct: true })
+    expect(await collectGarbage(repo)).toMatchObject({ blocks: 2 })
+    expect(await repo.blockstore.has(kept.root)).toBe(true)
+  })
+})
+
+describe('the repo\'s Helia node answers from the pin set', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>
+  const open: Repo[] = []
+  beforeEach(async () => { tmp = await tempDir() })
+  afterEach(async () => { for (const r of open.splice(0)) await r.close(); await tmp.cleanup() })
+
+  it('helia.pins: add, ls, get, isPinned (blocks inside a pinned DAG too), setMetadata, rm', async () => {
     const repo = await openRepo(join(tmp.path, 'r'))
-    try {
-      const x = Buffer.from('a block two pins hold')
-      const y = Buffer.from('a block only the gone pin held')
-      const [cx, cy] = [rawCid(x), rawCid(y)]
-      const root = dagPb.encode(dagPb.prepare({ Links: [{ Hash: cx, Name: 'x', Tsize: x.length }, { Hash: cy, Name: 'y', Tsize: y.length }] }))
-      const croot = CID.createV1(dagPb.code, await sha256.digest(root))
-      for (const [c, b] of [[cx, x], [cy, y], [croot, root]] as const) await repo.blockstore.put(c, b)
-      await pinRoot(repo, croot, {})
-      await pinRoot(repo, cx, {})
-      // what an unpin that did not reach the DAG's blocks left: the pin is gone, its block records stay
-      await repo.datastore.delete(new Key(pinKeyOf(croot)))
-      await repo.flush()
-      const freed = await collectGarbage(repo)
-      expect(freed.blocks).toBe(2)
-      expect(await repo.blockstore.has(cy)).toBe(false)
-      expect(await repo.blockstore.has(croot)).toBe(false)
-      expect(await repo.blockstore.has(cx)).toBe(true)
-      // the live pin's record names it alone now
-      const record = cborg.decode(await repo.datastore.get(new Key(`/pinned-block/${base36.encode(cx.multihash.bytes)}`)))
-      expect(record).toEqual({ pinCount: 1, pinnedBy: [cx.bytes] })
-      const left: string[] = []
-      for await (const key of repo.datastore.queryKeys({ prefix: '/pinned-block/' })) left.push(key.toString())
-      expect(left).toHaveLength(1)
-    } finally {
-      await repo.close()
-      await tmp.cleanup()
-    }
+    open.push(repo)
+    const a = await smallDag('a')
+    const b = await smallDag('b')
+    for (const [c, bytes] of [...a.blocks, ...b.blocks]) await repo.blockstore.put(c, bytes)
+    await pinRoot(repo, a.root, { source: 'commands' })
+    for await (const _ of repo.helia.pins.add(b.root, { metadata: { by: 'library' } })) {}
+    await expect((async () => { for await (const _ of repo.helia.pins.add(b.root)) {} })()).rejects.toMatchObject({ name: 'AlreadyPinnedError' })
+    const listed = []
+    for await (const p of repo.helia.pins.ls()) listed.push([p.cid.toString(), p.depth, p.metadata])
+    expect(listed.sort()).toEqual([[a.root.toString(), Infinity, { source: 'commands' }], [b.root.toString(), Infinity, { by: 'library' }]].sort())
+    expect(await isPinRoot(repo, b.root)).toBe(true)
+    expect((await repo.helia.pins.get(a.root)).metadata).toEqual({ source: 'commands' })
+    expect(await repo.helia.pins.isPinned(a.leaves[0])).toBe(true)
+    expect(await repo.helia.pins.isPinned(rawCid(Buffer.from('not here')))).toBe(false)
+    await repo.helia.pins.setMetadata(a.root, { source: 'changed' })
+    expect((await repo.helia.pins.get(a.root)).metadata).toEqual({ source: 'changed' })
+    for await (const _ of repo.helia.pins.rm(a.root)) {}
+    expect(await isPinRoot(repo, a.root)).toBe(false)
+    await expect(repo.helia.pins.get(a.root)).rejects.toMatchObject({ code: 'ERR_NOT_FOUND' })
+  })
+
+  it('helia.gc is the repo\'s gc: it waits for another writer (which may be between storing blocks and pinning them) and deletes nothing pinned', async () => {
+    const path = join(tmp.path, 'r')
+    const writer = await openRepo(path)
+    open.push(writer)
+    const collector = await openRepo(path)
+    open.push(collector)
+    // the writer has stored a DAG and not pinned it yet (as publish and import do, then pin in the same commit or the next)
+    const dag = await smallDag('in flight')
+    for (const [c, b] of dag.blocks) await writer.blockstore.put(c, b)
+    await writer.flush()
+    let done = false
+    const gc = collector.helia.gc({ signal: AbortSignal.timeout(60_000) }).finally(() => { done = true })
+    gc.catch(() => {})
+    // Helia's own gc ran at once and deleted the unpinned blocks here
+    await new Promise(resolve => setTimeout(resolve, 500))
+    expect(done).toBe(false)
+    for (const [c] of dag.blocks) expect(await writer.blockstore.has(c)).toBe(true)
+    await pinRoot(writer, dag.root, {})
+    await writer.close()
+    await gc
+    for (const [c] of dag.blocks) expect(await collector.blockstore.has(c)).toBe(true)
+    // and the pins of the library's Helia are the repo's: a block only Helia's API pinned stays too
+    const other = await smallDag('library')
+    for (const [c, b] of other.blocks) await collector.blockstore.put(c, b)
+    for await (const _ of collector.helia.pins.add(other.root)) {}
+    const loose = Buffer.from('nobody pins this')
+    await collector.blockstore.put(rawCid(loose), loose)
+    await collector.flush()
+    const deleted: string[] = []
+    await collector.helia.gc({ onProgress: (evt: any) => { if (evt.type === 'helia:gc:deleted') deleted.push(Buffer.from(evt.detail.multihash.bytes).toString('hex')) } })
+    expect(deleted).toEqual([Buffer.from(rawCid(loose).multihash.bytes).toString('hex')])
+    for (const [c] of [...dag.blocks, ...other.blocks]) expect(await collector.blockstore.has(c)).toBe(true)
   })
 })

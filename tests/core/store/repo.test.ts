@@ -259,7 +259,8 @@ describe('a repo written by the previous release (LevelDB and pack files)', () =
     }
     expect(existsSync(join(path, 'store'))).toBe(false)
     expect(existsSync(join(path, 'packs'))).toBe(false)
-    expect(JSON.parse(await readFile(join(path, 'repo.json'), 'utf8'))).toMatchObject({ version: 3 })
+    // moved to LMDB (layout 3), then its pins to the repo's pin set (layout 4)
+    expect(JSON.parse(await readFile(join(path, 'repo.json'), 'utf8'))).toMatchObject({ version: 4 })
   })
 
   it('a process that waited for the lock while another moved the repo opens the new store: it never moves the repo again', async () => {
@@ -380,5 +381,98 @@ describe('a repo written by the previous release (LevelDB and pack files)', () =
     } finally {
       await repo.close()
     }
+  })
+})
+
+describe('a repo written by the release before the repo\'s own pin set (layout 3: Helia\'s pin records)', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>
+  beforeEach(async () => { tmp = await tempDir() })
+  afterEach(async () => { await tmp.cleanup() })
+  const fixture = join(ROOT, 'tests', 'fixtures', 'repo-v3')
+
+  /** Every datastore key of a repo, read with the store closed. */
+  async function dataKeys (path: string): Promise<string[]> {
+    const repo = await openRepo(path, { access: 'read' })
+    try {
+      return [...engineOf(repo).dataRange(undefined, true)].map(e => e.key)
+    } finally {
+      await repo.close()
+    }
+  }
+
+  it('moves to layout 4 when first opened: pins (with their metadata), the edition, the name and the article index are kept; gc deletes nothing; verify --all passes', async () => {
+    const path = join(tmp.path, 'r')
+    await cp(fixture, path, { recursive: true })
+    const expected = JSON.parse(await readFile(join(path, 'expected.json'), 'utf8'))
+    const pins = await cli(['--repo', path, 'pin', 'ls', '--json'])
+    expect(pins.stderr).toBe('')
+    expect(pins.code).toBe(0)
+    const listed = Object.fromEntries(pins.stdout.trim().split('\n').map(l => JSON.parse(l)).map((p: any) => [p.cid, { type: p.type, metadata: p.metadata }]))
+    expect(listed).toEqual(Object.fromEntries(Object.entries(expected.pins).map(([cid, metadata]) => [cid, { type: 'recursive', metadata }])))
+    expect(JSON.parse(await readFile(join(path, 'repo.json'), 'utf8'))).toMatchObject({ format: 'ipfs-publish-repo', version: 4 })
+    // none of Helia's records is left
+    expect((await dataKeys(path)).filter(k => k.startsWith('/pin/') || k.startsWith('/pinned-block/'))).toEqual([])
+    const ls = await cli(['--repo', path, 'ls', '--json'])
+    expect(ls.stdout.trim().split('\n').map(l => JSON.parse(l).cid).sort()).toEqual([...expected.articles].sort())
+    expect((await cli(['--repo', path, 'name', 'resolve', expected.name])).stdout).toContain(`/ipfs/${expected.edition}`)
+    // the latest edition is known still (the edition the next one replaces), and pinned
+    const { readLatest } = await import('../../../src/core/edition/build-edition.js')
+    const repo = await openRepo(path, { access: 'read' })
+    try {
+      expect((await readLatest(repo))?.cid).toBe(expected.edition)
+    } finally {
+      await repo.close()
+    }
+    expect(JSON.parse((await cli(['--repo', path, 'gc', '--json'])).stdout)).toEqual({ blocks: 0, bytes: 0 })
+    expect(JSON.parse((await cli(['--repo', path, 'stat', '--json'])).stdout)).toMatchObject({ blocks: expected.blocks, pins: 4, articles: 2 })
+    const verify = await cli(['--repo', path, 'verify', '--all'])
+    expect(verify.code).toBe(0)
+    expect((await cli(['--repo', path, 'cat', `${expected.note}`])).stdout).toBe('a note added by hand\n')
+  }, 120_000)
+
+  it('two processes opening it at once: one moves it, the other opens what it made; nothing is lost', async () => {
+    const path = join(tmp.path, 'r')
+    await cp(fixture, path, { recursive: true })
+    const expected = JSON.parse(await readFile(join(path, 'expected.json'), 'utf8'))
+    const results = await Promise.all([cli(['--repo', path, 'pin', 'ls', '-q']), cli(['--repo', path, 'pin', 'ls', '-q']), cli(['--repo', path, 'stat', '--json'])])
+    for (const r of results) {
+      expect(r.stderr).not.toMatch(/error/)
+      expect(r.code).toBe(0)
+    }
+    for (const r of results.slice(0, 2)) expect(r.stdout.trim().split('\n').sort()).toEqual(Object.keys(expected.pins).sort())
+    expect(JSON.parse(results[2].stdout)).toMatchObject({ pins: 4, blocks: expected.blocks })
+  }, 120_000)
+
+  it('a process of the earlier release writing to it (its writer lease held): the move waits until it is done', async () => {
+    const path = join(tmp.path, 'r')
+    await cp(fixture, path, { recursive: true })
+    const { acquireWriterLease } = await import('../../../src/core/store/leases.js')
+    const release = await acquireWriterLease(join(path, 'locks'))
+    const told: string[] = []
+    let opened = false
+    const opening = openRepo(path, { onWait: m => told.push(m) }).then(r => { opened = true; return r })
+    opening.catch(() => {})
+    await new Promise(resolve => setTimeout(resolve, 500))
+    expect(opened).toBe(false)
+    expect(JSON.parse(await readFile(join(path, 'repo.json'), 'utf8'))).toMatchObject({ version: 3 })
+    await release()
+    const repo = await opening
+    try {
+      expect(told.length).toBeGreaterThan(0)
+      const pins = []
+      for await (const p of repo.helia.pins.ls()) pins.push(p.cid.toString())
+      expect(pins.length).toBe(4)
+    } finally {
+      await repo.close()
+    }
+  }, 60_000)
+
+  it('a release that reads layout 4 at most refuses a newer layout with a clear error (as the earlier release refuses layout 4), changing nothing', async () => {
+    const path = join(tmp.path, 'r')
+    await cp(fixture, path, { recursive: true })
+    await writeFile(join(path, 'repo.json'), JSON.stringify({ format: 'ipfs-publish-repo', version: 5, engine: 'lmdb' }) + '\n')
+    const r = await cli(['--repo', path, 'pin', 'ls'])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toBe(`error: the repo at ${path} has layout 5, newer than this version of ipfs-publish reads (4)\n`)
   })
 })
