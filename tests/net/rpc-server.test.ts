@@ -188,6 +188,7 @@ describe('the kubo-rpc upload, for IPFS Cluster', () => {
   it('imports without pinning the roots (pin-roots=false), then pins with pin/add, then confirms with pin/ls', async () => {
     const tmp = await tempDir()
     const calls: string[] = []
+    let pinned = false
     const server = createServer((req, res) => {
       calls.push(req.url ?? '')
       req.resume()
@@ -196,8 +197,10 @@ describe('the kubo-rpc upload, for IPFS Cluster', () => {
         res.setHeader('content-type', 'application/json')
         // as Kubo (and a Cluster proxy) answer: no roots reported when they are not pinned
         if (req.url?.startsWith('/api/v0/dag/import') === true) res.end()
-        else if (req.url?.startsWith('/api/v0/pin/add') === true) res.end(JSON.stringify({ Pins: [cid] }) + '\n')
-        else res.end(JSON.stringify({ Keys: { [cid]: { Type: 'recursive' } } }) + '\n')
+        else if (req.url?.startsWith('/api/v0/pin/add') === true) { pinned = true; res.end(JSON.stringify({ Pins: [cid] }) + '\n') }
+        // pinned only once pin/add asked for it (the first pin/ls asks what the target holds already)
+        else if (pinned) res.end(JSON.stringify({ Keys: { [cid]: { Type: 'recursive' } } }) + '\n')
+        else { res.statusCode = 500; res.end(JSON.stringify({ Message: `path '${cid}' is not pinned`, Code: 0, Type: 'error' }) + '\n') }
       })
     })
     await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
@@ -209,6 +212,7 @@ describe('the kubo-rpc upload, for IPFS Cluster', () => {
       expect(r.stderr).toBe('')
       expect(r.code).toBe(0)
       expect(calls).toEqual([
+        `/api/v0/pin/ls?arg=${cid}&type=recursive`,
         '/api/v0/dag/import?pin-roots=false',
         `/api/v0/pin/add?arg=${cid}&recursive=true`,
         `/api/v0/pin/ls?arg=${cid}&type=recursive`
