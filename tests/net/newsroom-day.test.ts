@@ -4,14 +4,22 @@
 // published is lost on the way: the node serves every page, link, feed and article of each
 // edition under its name, keeps every permalink across a correction that changes the headline,
 // keeps it all through `gc`, and a third fresh repo verifies the edition from the node.
+import { existsSync } from 'node:fs'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cli, tempDir } from '../helpers/cli.js'
+import { cli as run, tempDir } from '../helpers/cli.js'
+import { LOOPBACK_ONLY } from '../helpers/netns.js'
 import { serve } from '../helpers/serve.js'
 import type { Served } from '../helpers/serve.js'
 
 const TOKEN = 'tok-newsroom-day-5e0a17-never-printed'
+
+// every process of the day runs with the loopback-only preload: a connection, listen, DNS query or
+// fetch beyond loopback is refused and written to NETWORK_LOG, which must stay empty
+let networkLog = ''
+const guarded = (env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({ ...process.env, ...env, NODE_OPTIONS: `--import ${LOOPBACK_ONLY}`, LOOPBACK_FETCH: '1', NETWORK_LOG: networkLog })
+const cli: typeof run = async (args, opts = {}) => await run(args, { ...opts, env: guarded(opts.env) })
 const md = (title: string, date: string, text: string): string => `---\ntitle: ${title}\ndate: ${date}\ncategories: [World]\n---\n${text}\n\nA second paragraph.\n`
 
 const ARTICLES: Record<string, string> = {
@@ -42,6 +50,7 @@ describe('a newsroom\'s day: the node and throwaway CI runners', () => {
   let siteKey: string
   beforeAll(async () => {
     tmp = await tempDir()
+    networkLog = join(tmp.path, 'network.log')
     nodeRepo = join(tmp.path, 'node')
     // once, on the node: the key whose name always points to the latest edition; CI gets it as a secret
     name = JSON.parse(await ok(['--repo', nodeRepo, 'key', 'gen', 'site', '--json'])).id
@@ -49,7 +58,7 @@ describe('a newsroom\'s day: the node and throwaway CI runners', () => {
     await ok(['--repo', nodeRepo, 'key', 'export', 'site', '-o', keyFile, '--format', 'base64'])
     siteKey = (await readFile(keyFile, 'utf8')).trim()
     await rm(keyFile)
-    node = await serve(nodeRepo, ['--rpc-listen', '127.0.0.1:0'], 900_000, process.execPath, { ...process.env, IPFS_PUBLISH_RPC_TOKEN: TOKEN })
+    node = await serve(nodeRepo, ['--rpc-listen', '127.0.0.1:0'], 900_000, process.execPath, guarded({ IPFS_PUBLISH_RPC_TOKEN: TOKEN }))
   }, 120_000)
   afterAll(async () => { await node?.stop('SIGKILL'); await tmp?.cleanup() })
 
@@ -188,5 +197,12 @@ describe('a newsroom\'s day: the node and throwaway CI runners', () => {
     // a third fresh repo fetches the edition from the node and checks every block
     const v = await cli(['--repo', join(tmp.path, 'verifier'), 'verify', ed2, '--from', node.gateway, '--net', 'local'], { timeout: 180_000 })
     expect(v.code, v.stderr).toBe(0)
+
+    // nothing of the day left loopback; and the guard was there to see it: a source off this machine is refused and logged
+    expect(existsSync(networkLog) ? await readFile(networkLog, 'utf8') : '').toBe('')
+    const probeLog = join(tmp.path, 'probe.log')
+    const probe = await run(['--repo', join(tmp.path, 'verifier'), 'verify', ed2, '--from', 'http://192.0.2.1:9', '--timeout', '5s'], { env: { ...guarded(), NETWORK_LOG: probeLog } })
+    expect(probe.code).not.toBe(0)
+    expect(await readFile(probeLog, 'utf8')).toContain('192.0.2.1')
   }, 900_000)
 })
