@@ -162,8 +162,12 @@ describe('a newsroom\'s day: the node and throwaway CI runners', () => {
     const check = async (): Promise<void> => {
       // the name points at the new edition, which names the first as the one it replaces
       expect(await resolved()).toBe(ed2)
-      expect((await get(named)).text).toBe((await get(`${node.gateway}/ipfs/${ed2}/`)).text)
-      const json2 = JSON.parse((await get(`${node.gateway}/ipfs/${ed2}/edition.json`)).text)
+      const front = await get(named)
+      expect(front.status).toBe(200)
+      expect(front.text).toBe((await get(`${node.gateway}/ipfs/${ed2}/`)).text)
+      const json2Res = await get(`${node.gateway}/ipfs/${ed2}/edition.json`)
+      expect(json2Res.status).toBe(200)
+      const json2 = JSON.parse(json2Res.text)
       expect(json2.previous).toBe(ed1)
       // every article path of the first edition is in the second: bundle and page
       for (const a of json1.articles) {
