@@ -65,7 +65,8 @@ function undash (a: Record<string, unknown>): void {
  * non-option arguments". The options are those of the command being parsed.
  */
 function unknownOption (options: { key: Record<string, unknown>, alias: Record<string, string[]> }, argv: string[], msg: string): string | undefined {
-  if (!/^(Not enough non-option arguments|Missing required argument)/.test(msg)) return undefined
+  // also when no command was found: the word after an unknown option was taken as its value
+  if (!/^(Not enough non-option arguments|Missing required argument|Unknown arguments?:|name a command|Did you mean)/.test(msg)) return undefined
   const known = new Set<string>(['help', 'version'])
   for (const k of Object.keys(options.key)) known.add(k)
   for (const [k, aliases] of Object.entries(options.alias)) { known.add(k); for (const a of aliases) known.add(a) }

@@ -4,10 +4,19 @@ import { run } from './index.js'
 /** Entry point of the bin: wires process I/O and signals to `run`, exits once. */
 export async function main (argv: string[]): Promise<void> {
   const controller = new AbortController()
-  let interrupts = 0
+  let first: number | undefined
   const onSignal = (sig: NodeJS.Signals): void => {
-    if (++interrupts > 1) process.exit(130)
-    controller.abort(new AbortError(`interrupted by ${sig}`))
+    if (first == null) {
+      first = Date.now()
+      controller.abort(new AbortError(`interrupted by ${sig}`))
+      return
+    }
+    // one Ctrl-C often arrives twice: from the terminal to the whole process group, and passed on
+    // by a parent that forwards signals (npx, npm, or bin/ipfs-publish.js re-running itself on a newer
+    // Node.js). A second signal within a second of the first is that same interrupt; a later one
+    // is the user insisting: exit at once
+    if (Date.now() - first < 1000) return
+    process.exit(130)
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)

@@ -71,7 +71,13 @@ describe('commands', () => {
       [['publish', '-Z', SAMPLE], 'Z'],
       [['get', '--bogus', 'bafkqaaa'], 'bogus'],
       [['pin', 'remote', 'add', '--frob', 'bafkqaaa', '--service', 'x'], 'frob'],
-      [['name', 'publish', '--nope', 'bafkqaaa', '--key', 'k'], 'nope']
+      [['name', 'publish', '--nope', 'bafkqaaa', '--key', 'k'], 'nope'],
+      // before the command's name (the word after it was taken as its value: no command, or another)
+      [['--nosuchopt', 'ls'], 'nosuchopt'],
+      [['--bogus-flag', 'publish', SAMPLE], 'bogus-flag'],
+      // with a hyphen: one name, not yargs' two spellings of it
+      [['ls', '--all-version'], 'all-version'],
+      [['ls', '--nosuch-opt'], 'nosuch-opt']
     ] as Array<[string[], string]>) {
       const r = await cli(['--repo', join(tmp.path, 'none'), ...args])
       expect(r.stderr, args.join(' ')).toBe(`error: Unknown argument: ${name}\n`)

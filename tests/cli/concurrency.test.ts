@@ -52,8 +52,12 @@ describe('several processes making the same new repo at once', () => {
     await mkdir(join(repo, 'lmdb'), { recursive: true })
     await writeFile(join(repo, 'lmdb', 'data.mdb'), '')
     await writeFile(join(repo, 'repo.json.creating'), `${maker.pid}\n`)
-    const waiting = cli(['--repo', repo, 'publish', SAMPLE])
-    await new Promise(resolve => setTimeout(resolve, 2000))
+    let said = ''
+    const waiting = cli(['--repo', repo, 'publish', SAMPLE], { onStderr: (text) => { said += text } })
+    // until the publish says that it waits (after a second of waiting): not a fixed sleep, so that
+    // a loaded machine only makes it slower
+    const started = Date.now()
+    while (!/waiting for process/.test(said) && Date.now() - started < 120_000) await new Promise(resolve => setTimeout(resolve, 50))
     // the maker finishes: the whole repo in place, then its claim removed
     await rm(join(repo, 'lmdb'), { recursive: true })
     await cp(join(donor, 'lmdb'), join(repo, 'lmdb'), { recursive: true })

@@ -205,10 +205,12 @@ describe('edition: the whole site as one CID', () => {
   it('bad input: a clear error, the documented exit code, nothing made', async () => {
     const cases: Array<[string[], number, RegExp]> = [
       [['--feed-size', '0'], 2, /^error: --feed-size must be a whole number of at least 1\n$/],
-      [['--manifest', 'missing.json'], 2, /^error: missing.json lists no articles \(or does not exist\)\n$/],
+      [['--manifest', 'missing.json'], 3, /^error: manifest missing.json does not exist\n$/],
+      [['--manifest', 'empty.json'], 2, /^error: empty.json lists no articles\n$/],
       [['--previous', 'not-a-cid'], 2, /^error: --previous "not-a-cid" is not a CID\n$/],
       [['--date', '2026-02-30'], 2, /^error: --date "2026-02-30" is not a date \(YYYY-MM-DD\)\n$/]
     ]
+    await writeFile(join(dir, 'empty.json'), '{}\n')
     for (const [args, code, message] of cases) {
       const res = await cli(['--repo', repo, 'edition', ...args], { cwd: dir })
       expect(res.code, args.join(' ')).toBe(code)

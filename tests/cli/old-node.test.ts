@@ -1,9 +1,10 @@
 // Under a Node.js older than 22 the bin runs itself again on the project's Node 24.
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { existsSync, realpathSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cli, ROOT, SAMPLE, tempDir } from '../helpers/cli.js'
+import { BIN, cli, ROOT, SAMPLE, tempDir } from '../helpers/cli.js'
+import { track } from '../helpers/processes.js'
 import { NETNS } from '../helpers/netns.js'
 import { serve } from '../helpers/serve.js'
 
@@ -37,6 +38,22 @@ describe.skipIf(node == null)('run with a Node.js older than 22', () => {
     // the Node 24 process that did the serving is gone too: its gateway refuses connections
     await expect(fetch(s.gateway, { signal: AbortSignal.timeout(5000) })).rejects.toThrow()
   })
+
+  it('one Ctrl-C sent to the whole process group (the terminal does that) reaches serve twice, also through the bin passing it on: it counts once, serve exits 0', async () => {
+    const child = track(spawn(node!, [BIN, '--repo', join(tmp.path, 'group'), '--json', 'serve', '--net', 'local', '--gateway-listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true }))
+    const killer = setTimeout(() => { try { process.kill(-child.pid!, 'SIGKILL') } catch {} }, 120_000)
+    let err = ''
+    child.stderr!.on('data', (d: Buffer) => { err += d.toString() })
+    const closed = new Promise<number | null>(resolve => child.on('close', code => { clearTimeout(killer); resolve(code) }))
+    await new Promise<void>((resolve, reject) => {
+      let out = ''
+      child.stdout!.on('data', (d: Buffer) => { out += d.toString(); if (out.includes('\n')) resolve() })
+      child.on('close', () => reject(new Error(`serve exited: ${err}`)))
+    })
+    process.kill(-child.pid!, 'SIGINT')
+    expect(await closed, err).toBe(0)
+    expect(err).toContain('shutting down')
+  }, 180_000)
 
   // npx in the project (npm itself on the old Node) installs the project into its own cache
   // on first use; npm checked the project's `engines` there and warned, twice, on a path the

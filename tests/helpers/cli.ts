@@ -12,7 +12,7 @@ export const SAMPLE = join(ROOT, 'articles', 'us-joins-ukraine-peace-force-talks
 export interface CliResult { code: number | null, stdout: string, stderr: string, stdoutBytes: Buffer }
 
 /** Runs the real bin in a child process (bounded in time), returning exit code and output. */
-export async function cli (args: string[], opts: { cwd?: string, env?: NodeJS.ProcessEnv, input?: string | Buffer, bin?: string, timeout?: number, node?: string } = {}): Promise<CliResult> {
+export async function cli (args: string[], opts: { cwd?: string, env?: NodeJS.ProcessEnv, input?: string | Buffer, bin?: string, timeout?: number, node?: string, onStderr?: (text: string) => void } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = track(spawn(opts.node ?? process.execPath, [opts.bin ?? BIN, ...args], {
       cwd: opts.cwd ?? ROOT,
@@ -22,7 +22,7 @@ export async function cli (args: string[], opts: { cwd?: string, env?: NodeJS.Pr
     const out: Buffer[] = []
     const err: Buffer[] = []
     child.stdout.on('data', (d: Buffer) => out.push(d))
-    child.stderr.on('data', (d: Buffer) => err.push(d))
+    child.stderr.on('data', (d: Buffer) => { err.push(d); opts.onStderr?.(d.toString()) })
     // a bound against a hang, not a figure: generous, so that a loaded machine only makes it slower
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`cli ${args.join(' ')} timed out`)) }, Math.max(opts.timeout ?? 0, 120_000))
     child.on('error', reject)

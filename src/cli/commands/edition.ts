@@ -1,4 +1,5 @@
-import { InvalidArgumentError, RemotePinError } from '../../errors.js'
+import { existsSync } from 'node:fs'
+import { InvalidArgumentError, NotFoundError, RemotePinError } from '../../errors.js'
 import { editionUpload, openOnline, remoteAdd, remoteTargets } from './pin-remote.js'
 import { netOptions } from '../net-options.js'
 import { readManifest } from '../../core/manifest.js'
@@ -69,8 +70,10 @@ export async function handler (args: EditionArgs, ctx: Context): Promise<void> {
   for (const [flag, n] of [['--feed-size', args.feedSize], ['--page-size', args.pageSize]] as const) {
     if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} must be a whole number of at least 1`)
   }
+  // a manifest that is not there is a file not found (exit 3), as wherever a file is named
+  if (args.manifest != null && !existsSync(ctx.resolve(args.manifest))) throw new NotFoundError(`manifest ${args.manifest} does not exist`)
   const manifest = args.manifest != null ? await readManifest(ctx.resolve(args.manifest), args.manifest) : undefined
-  if (manifest != null && Object.keys(manifest).length === 0) throw new InvalidArgumentError(`${args.manifest} lists no articles (or does not exist)`)
+  if (manifest != null && Object.keys(manifest).length === 0) throw new InvalidArgumentError(`${args.manifest} lists no articles`)
   if (args.date != null) {
     const { isDate } = await import('../../core/edition/build-edition.js')
     if (!isDate(args.date)) throw new InvalidArgumentError(`--date "${args.date}" is not a date (YYYY-MM-DD)`)
