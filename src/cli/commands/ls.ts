@@ -11,8 +11,8 @@ export const builder = (y: Argv) => y
 
 export async function handler (args: { allVersions?: boolean }, ctx: Context): Promise<void> {
   const repo = await ctx.repo()
-  const { listPublished } = await import('../../core/ls.js')
-  for (const r of await listPublished(repo, { signal: ctx.signal, allVersions: args.allVersions === true })) {
+  const { streamPublished } = await import('../../core/ls.js')
+  for await (const r of streamPublished(repo, { signal: ctx.signal, allVersions: args.allVersions === true })) {
     // paths as publish --json prints them: relative to the working folder when under it
     if (ctx.json) await ctx.out(JSON.stringify({ ...r, path: shownPath(r.path, ctx.cwd) }) + '\n')
     else if (ctx.quiet) await ctx.out(r.cid + '\n')
