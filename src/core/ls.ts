@@ -1,4 +1,4 @@
-import { ARTICLE_PREFIX, BY_DATE_MARKER, BY_DATE_PREFIX, byDateKey, cidOfByDateKey, getArticle, listArticles } from './store/article-index.js'
+import { ARTICLE_PREFIX, BY_DATE_MARKER, BY_DATE_PREFIX, byDateKey, cidOfByDateKey, decodeRecord, getArticle, listArticles } from './store/article-index.js'
 import { getVersions, groupVersions } from './store/versions.js'
 import { engineOf } from './store/engine-of.js'
 import type { ArticleRecord } from './store/article-index.js'
@@ -119,11 +119,8 @@ export async function ensureByDateIndex (repo: Repo): Promise<boolean> {
   if (engine.getData(BY_DATE_MARKER) !== undefined) return true
   if (engine.readOnly) return false
   for (const { key, value } of engine.dataRange(ARTICLE_PREFIX)) {
-    let record: ArticleRecord
-    try {
-      record = JSON.parse(Buffer.from(value).toString('utf8'))
-      if (record == null || typeof record !== 'object' || typeof record.cid !== 'string') continue
-    } catch { continue } // a damaged record is not listed (verify --all names it)
+    // a damaged record fails the listing with a RepoError naming it, as reading every record did
+    const record = decodeRecord(key, value)
     await engine.putData(byDateKey(key.slice(ARTICLE_PREFIX.length), record.date, record.title), new Uint8Array(0))
   }
   await engine.putData(BY_DATE_MARKER, new Uint8Array([49]))

@@ -88,7 +88,7 @@ export async function getArticle (datastore: Datastore, cid: string, options?: A
 }
 
 /** An index entry's record; a damaged one is a RepoError naming its key. */
-function decodeRecord (key: string, value: Uint8Array): ArticleRecord {
+export function decodeRecord (key: string, value: Uint8Array): ArticleRecord {
   try {
     const record = JSON.parse(decoder.decode(value))
     if (record == null || typeof record !== 'object' || typeof record.cid !== 'string') throw new Error('not an article record')
