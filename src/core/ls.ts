@@ -74,11 +74,9 @@ export async function * streamPublished (repo: Repo, options: ListOptions = {}):
   }
   const engine = engineOf(repo)
   await engine.flushUnder(BY_DATE_PREFIX)
-  const seen = new Set<string>()
   for (const { key } of engine.dataRange(BY_DATE_PREFIX, true)) {
     options.signal?.throwIfAborted()
     const cid = cidOfByDateKey(key)
-    if (seen.has(cid)) continue
     const record = await getArticle(repo.datastore, cid, options)
     if (record == null) continue // a stale entry: its record is gone
     const indexed = (await getVersions(repo.datastore, record.path, options)).filter(c => c === cid || engine.getData(ARTICLE_PREFIX + c) !== undefined)
@@ -94,8 +92,6 @@ export async function * streamPublished (repo: Repo, options: ListOptions = {}):
     } else {
       story = { current: record, earlier: [] }
     }
-    seen.add(cid)
-    for (const e of story.earlier) seen.add(e.cid)
     yield * rowsOf(story, options)
   }
 }
