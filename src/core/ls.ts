@@ -1,5 +1,6 @@
-import { listArticles } from './store/article-index.js'
-import { groupVersions } from './store/versions.js'
+import { ARTICLE_PREFIX, BY_DATE_MARKER, BY_DATE_PREFIX, byDateKey, cidOfByDateKey, decodeRecord, getArticle, listArticles } from './store/article-index.js'
+import { getVersions, groupVersions } from './store/versions.js'
+import { engineOf } from './store/engine-of.js'
 import type { ArticleRecord } from './store/article-index.js'
 import type { Repo } from './store/repo.js'
 import type { AbortOptions } from 'abort-error'
@@ -47,17 +48,80 @@ export async function listStories (datastore: Datastore, options: AbortOptions =
   return stories.sort((a, b) => compare(b.current.date ?? '', a.current.date ?? '') || compare(a.current.title ?? '', b.current.title ?? '') || compare(a.current.cid, b.current.cid))
 }
 
-/** The articles published into a repo: one row per article (its current version), or with `allVersions` one per version. See {@link listStories}. */
+/** The articles published into a repo: one row per article (its current version), or with `allVersions` one per version. See {@link streamPublished}. */
 export async function listPublished (repo: Repo, options: ListOptions = {}): Promise<ListedArticle[]> {
   const out: ListedArticle[] = []
-  for (const s of await listStories(repo.datastore, options)) {
-    const versions = s.earlier.length + 1
-    out.push({ ...s.current, current: true, version: versions, versions, earlier: s.earlier.map(e => ({ cid: e.cid, title: e.title, date: e.date })) })
-    if (options.allVersions === true) {
-      for (let i = s.earlier.length - 1; i >= 0; i--) out.push({ ...s.earlier[i], current: false, version: i + 1, versions, earlier: [] })
-    }
-  }
+  for await (const row of streamPublished(repo, options)) out.push(row)
   return out
+}
+
+/**
+ * The rows of {@link listPublished} as they are read: in the order of the by-date
+ * index (article-index.ts `byDateKey`: newest date first, undated last, then by
+ * title), each row's versions read by its source path's key as it is reached,
+ * so the first row comes before the rest of the archive is read. An article
+ * whose current version is in the index is listed at that version's place; an
+ * earlier version's entry is passed over. A bundle whose source path's versions
+ * do not name it (imported from a CAR, or published before versions were
+ * recorded) is an article of its own. A repo without the index gets it built
+ * first, once ({@link ensureByDateIndex}); a read-only one is listed by reading
+ * every record ({@link listStories}).
+ */
+export async function * streamPublished (repo: Repo, options: ListOptions = {}): AsyncGenerator<ListedArticle> {
+  if (!await ensureByDateIndex(repo)) {
+    for (const s of await listStories(repo.datastore, options)) yield * rowsOf(s, options)
+    return
+  }
+  const engine = engineOf(repo)
+  await engine.flushUnder(BY_DATE_PREFIX)
+  for (const { key } of engine.dataRange(BY_DATE_PREFIX, true)) {
+    options.signal?.throwIfAborted()
+    const cid = cidOfByDateKey(key)
+    const record = await getArticle(repo.datastore, cid, options)
+    if (record == null) continue // a stale entry: its record is gone
+    const indexed = (await getVersions(repo.datastore, record.path, options)).filter(c => c === cid || engine.getData(ARTICLE_PREFIX + c) !== undefined)
+    let story: Story
+    if (indexed.includes(cid)) {
+      if (indexed[indexed.length - 1] !== cid) continue // an earlier version: listed with its current one
+      const earlier: ArticleRecord[] = []
+      for (const c of indexed.slice(0, -1)) {
+        const r = await getArticle(repo.datastore, c, options)
+        if (r != null) earlier.push(r)
+      }
+      story = { current: record, earlier }
+    } else {
+      story = { current: record, earlier: [] }
+    }
+    yield * rowsOf(story, options)
+  }
+}
+
+function * rowsOf (s: Story, options: ListOptions): Generator<ListedArticle> {
+  const versions = s.earlier.length + 1
+  yield { ...s.current, current: true, version: versions, versions, earlier: s.earlier.map(e => ({ cid: e.cid, title: e.title, date: e.date })) }
+  if (options.allVersions === true) {
+    for (let i = s.earlier.length - 1; i >= 0; i--) yield { ...s.earlier[i], current: false, version: i + 1, versions, earlier: [] }
+  }
+}
+
+/**
+ * Gives a repo made before the by-date index its index: one entry per indexed
+ * bundle, then the marker, committed last (an interrupted build is done again
+ * next time; its entries are the same). False when the repo lacks the index and
+ * cannot be written (opened read-only).
+ */
+export async function ensureByDateIndex (repo: Repo): Promise<boolean> {
+  const engine = engineOf(repo)
+  if (engine.getData(BY_DATE_MARKER) !== undefined) return true
+  if (engine.readOnly) return false
+  for (const { key, value } of engine.dataRange(ARTICLE_PREFIX)) {
+    // a damaged record fails the listing with a RepoError naming it, as reading every record did
+    const record = decodeRecord(key, value)
+    await engine.putData(byDateKey(key.slice(ARTICLE_PREFIX.length), record.date, record.title), new Uint8Array(0))
+  }
+  await engine.putData(BY_DATE_MARKER, new Uint8Array([49]))
+  await engine.flush()
+  return true
 }
 
 /** Strings compared by code unit (the same order on every machine). */

@@ -7,7 +7,7 @@ import type { BuildPool } from './build/build-pool.js'
 import type { BuiltArticle } from './build/build-article.js'
 import type { ArticleSource } from './find-articles.js'
 import { DEFAULT_MAX_ARTICLE_BYTES } from './defaults.js'
-import { isFresh, loadStatCache, putEncodedStatEntry } from './store/stat-cache.js'
+import { getStatEntry, isFresh, putEncodedStatEntry } from './store/stat-cache.js'
 import type { CachedStat, StatEntry } from './store/stat-cache.js'
 import type { CidProfile, CidProfileName } from './unixfs/profiles.js'
 import { findArticles } from './find-articles.js'
@@ -121,7 +121,9 @@ export async function * publishArticles (paths: Array<string | ArticleInput>, re
   // blocks recorded as damaged: every article is read again (not taken from the stat
   // cache), so that the good bytes of a damaged one are written again
   const repairing = engine != null && engine.damagedCount() > 0
-  const statCache = engine != null && !repairing ? loadStatCache(engine) : new Map<string, CachedStat>()
+  // each file's stat-cache entry is read by its key when its group is prepared: a publish
+  // reads the entries of the files it is given, not the whole cache (which grows with the archive)
+  const statOf = (path: string): CachedStat | undefined => engine != null && !repairing ? getStatEntry(engine, path) : undefined
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_ARTICLE_BYTES
   let done = 0
 
@@ -165,7 +167,7 @@ export async function * publishArticles (paths: Array<string | ArticleInput>, re
         if (source.bytes != null) return { source }
         try {
           // only a file the stat cache knows is looked at here; the rest are stat-ed as they are read
-          const cached = statCache.get(source.path)
+          const cached = statOf(source.path)
           if (cached == null || store == null || options.writeLink === true) return { source }
           const st = statSync(source.path, { bigint: true })
           const usable = st.size <= BigInt(maxBytes) && isFresh(cached, st, profile.name, METADATA_SCHEMA)

@@ -11,8 +11,13 @@ export const builder = (y: Argv) => y
 
 export async function handler (args: { allVersions?: boolean }, ctx: Context): Promise<void> {
   const repo = await ctx.repo()
-  const { listPublished } = await import('../../core/ls.js')
-  for (const r of await listPublished(repo, { signal: ctx.signal, allVersions: args.allVersions === true })) {
+  const { streamPublished } = await import('../../core/ls.js')
+  let rows = 0
+  for await (const r of streamPublished(repo, { signal: ctx.signal, allVersions: args.allVersions === true })) {
+    // the rows are read without a turn of the event loop: give it one after the first row and
+    // every 256, so that what is gathered is written (`ls | head -1` sees its line at once) and a
+    // closed pipe is noticed (the run then ends) before the rest of the archive is read
+    if (rows++ % 256 === 1) await new Promise(resolve => setImmediate(resolve))
     // paths as publish --json prints them: relative to the working folder when under it
     if (ctx.json) await ctx.out(JSON.stringify({ ...r, path: shownPath(r.path, ctx.cwd) }) + '\n')
     else if (ctx.quiet) await ctx.out(r.cid + '\n')

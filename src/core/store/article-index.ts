@@ -25,20 +25,55 @@ function key (cid: string): Key {
   return new Key(PREFIX + cid)
 }
 
-/** Records an article in the repo's index (keyed by bundle CID). */
+/**
+ * The index in listing order: one empty entry per indexed bundle, at
+ * `/ipfs-publish/by-date/<date>/t<title>/<cid>`, so that a range read in key
+ * order yields the newest first (`ls` streams it). `<date>`: each UTF-8 byte of
+ * the date as the hex of 255 minus it, then `g` (a later date sorts first; an
+ * undated bundle, `g` alone, last); `<title>`: the title's first 256 UTF-8 bytes
+ * in hex (ascending; untitled first); then the CID. Written with the record,
+ * deleted with it (a stale entry, whose record is gone, is skipped by readers).
+ */
+export const BY_DATE_PREFIX = '/ipfs-publish/by-date/'
+/** Set once every record has its by-date entry (repos made before the index get one from `ls`: {@link ensureByDateIndex}). */
+export const BY_DATE_MARKER = '/ipfs-publish/by-date-index'
+const TITLE_BYTES = 256
+
+export function byDateKey (cid: string, date: string | null, title: string | null): string {
+  const d = Buffer.from(date ?? '', 'utf8')
+  let dhex = ''
+  for (const b of d) dhex += (255 - b).toString(16).padStart(2, '0')
+  const thex = Buffer.from(title ?? '', 'utf8').subarray(0, TITLE_BYTES).toString('hex')
+  return `${BY_DATE_PREFIX}${dhex}g/t${thex}/${cid}`
+}
+
+/** The bundle CID a by-date key names. */
+export function cidOfByDateKey (k: string): string {
+  return k.slice(k.lastIndexOf('/') + 1)
+}
+
+/** Records an article in the repo's index (keyed by bundle CID), with its by-date entry. */
 export async function putArticle (datastore: Datastore, record: ArticleRecord, options?: AbortOptions): Promise<void> {
   await datastore.put(key(record.cid), encoder.encode(JSON.stringify(record)), options)
+  await datastore.put(new Key(byDateKey(record.cid, record.date, record.title), false), EMPTY, options)
 }
 
-/** Records an article whose entry is already encoded (by {@link buildArticle}, perhaps on a worker). */
+/** Records an article whose entry is already encoded (by {@link buildArticle}, perhaps on a worker), with its by-date entry. */
 export async function putEncodedArticle (datastore: Datastore, cid: string, encoded: Uint8Array, options?: AbortOptions): Promise<void> {
+  const record = decodeRecord(PREFIX + cid, encoded)
   await datastore.put(key(cid), encoded, options)
+  await datastore.put(new Key(byDateKey(cid, record.date, record.title), false), EMPTY, options)
 }
 
-/** Removes an article from the index (when its pin is removed). */
+/** Removes an article from the index (when its pin is removed), with its by-date entry. */
 export async function deleteArticle (datastore: Datastore, cid: string, options?: AbortOptions): Promise<void> {
+  let record: ArticleRecord | undefined
+  try { record = await getArticle(datastore, cid, options) } catch {} // a damaged record: its by-date entry (if any) is left stale, and skipped
+  if (record != null) await datastore.delete(new Key(byDateKey(cid, record.date, record.title), false), options)
   await datastore.delete(key(cid), options)
 }
+
+const EMPTY = new Uint8Array(0)
 
 /** The index entry of a bundle CID, or undefined. */
 export async function getArticle (datastore: Datastore, cid: string, options?: AbortOptions): Promise<ArticleRecord | undefined> {
@@ -53,7 +88,7 @@ export async function getArticle (datastore: Datastore, cid: string, options?: A
 }
 
 /** An index entry's record; a damaged one is a RepoError naming its key. */
-function decodeRecord (key: string, value: Uint8Array): ArticleRecord {
+export function decodeRecord (key: string, value: Uint8Array): ArticleRecord {
   try {
     const record = JSON.parse(decoder.decode(value))
     if (record == null || typeof record !== 'object' || typeof record.cid !== 'string') throw new Error('not an article record')

@@ -89,15 +89,22 @@ export function isFresh (entry: CachedStat, st: BigIntStats, profile: string, sc
   return Number(st.mtimeNs / 1_000_000n) < entry.recordedAt - RACY_MS && Number(st.ctimeNs / 1_000_000n) < entry.recordedAt - RACY_MS
 }
 
-/** Every committed entry, by absolute source path, read straight from the store (one that cannot be decoded is left out: its file is simply read again). */
-export function loadStatCache (engine: Pick<Engine, 'dataRange'>): Map<string, CachedStat> {
-  const out = new Map<string, CachedStat>()
-  for (const { key, value } of engine.dataRange(PREFIX)) {
-    try {
-      out.set(key.slice(PREFIX.length), decodeStatEntry(value))
-    } catch {}
+/**
+ * The committed entry of one source file (absolute path), read by its key: what
+ * publish asks for each file it is given, so that publishing one article reads
+ * that article's entry and no other's. Undefined when there is none or it cannot
+ * be decoded (its file is simply read again).
+ */
+export function getStatEntry (engine: Pick<Engine, 'getData'>, path: string): CachedStat | undefined {
+  const key = PREFIX + path
+  if (Buffer.byteLength(key) > MAX_KEY_BYTES) return undefined
+  const value = engine.getData(key)
+  if (value == null) return undefined
+  try {
+    return decodeStatEntry(value)
+  } catch {
+    return undefined
   }
-  return out
 }
 
 /** Stores an entry already encoded (by buildArticle, perhaps on a worker). */
