@@ -85,12 +85,14 @@ describe('publish', () => {
   })
 
   it('ls lists what was published', async () => {
-    const res = await cli(['--repo', repo, 'ls'])
+    // the sample was published again with the CIDv0 profile above: a later version of the same file,
+    // so the CIDv1 one is listed among every version
+    const res = await cli(['--repo', repo, 'ls', '--all-versions'])
     expect(res.code).toBe(0)
     expect(res.stdout).toContain(SAMPLE_CID_V1)
     expect(res.stdout).toContain('2025-07-11')
     expect(res.stdout).toContain('US Joins Ukraine Peace Force Talks')
-    const json = (await cli(['--repo', repo, 'ls', '--json'])).stdout.trim().split('\n').map(l => JSON.parse(l))
+    const json = (await cli(['--repo', repo, 'ls', '--json', '--all-versions'])).stdout.trim().split('\n').map(l => JSON.parse(l))
     expect(json.map(j => j.cid)).toContain(SAMPLE_CID_V1)
     expect(Object.keys(json[0]).sort()).toEqual(['categories', 'cid', 'current', 'date', 'earlier', 'files', 'link', 'path', 'title', 'version', 'versions'])
   })
