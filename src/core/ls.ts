@@ -120,7 +120,12 @@ export async function ensureByDateIndex (repo: Repo): Promise<boolean> {
     await engine.putData(byDateKey(key.slice(ARTICLE_PREFIX.length), record.date, record.title), new Uint8Array(0))
   }
   await engine.putData(BY_DATE_MARKER, new Uint8Array([49]))
-  await engine.flush()
+  try {
+    await engine.flush()
+  } catch {
+    // the index cannot be written (a full disk): nothing of it was committed; this listing reads every record
+    return false
+  }
   return true
 }
 

@@ -38,3 +38,22 @@ export function gatewayBlocks (gateways: string[], timeoutMs = 60_000): (cid: CI
     throw new NotFoundError(`block ${cid} is not in the repo, and no gateway gave it (${reasons.join('; ')})`)
   }
 }
+
+/**
+ * Whether the node behind a gateway holds a root: its block, fetched as a
+ * trustless gateway gives it and checked against its CID. An answer of "not
+ * found" (or bytes that do not match) is no; a node that cannot be reached is
+ * the NotFoundError of {@link gatewayBlocks}, naming it.
+ */
+export async function nodeHolds (gateway: string, cid: CID, options: AbortOptions = {}): Promise<boolean> {
+  try {
+    await gatewayBlocks([gateway], 30_000)(cid, options)
+    return true
+  } catch (err: any) {
+    if (options.signal?.aborted === true) throw err
+    if (err instanceof VerificationError) return false
+    if (err instanceof NotFoundError && /\((404|410)\)/.test(err.message)) return false
+    if (err instanceof NotFoundError) throw new NotFoundError(`cannot ask ${gateway} whether it holds ${cid}: ${String(err.message).replace(/^.*?\((.*)\)$/, '$1')}`, { cause: err })
+    throw err
+  }
+}

@@ -56,7 +56,7 @@ export async function putRecord (endpoint: string, name: string, bytes: Uint8Arr
     res = await fetch(url, { method: 'PUT', body: Buffer.from(bytes), headers: { 'Content-Type': IPNS_RECORD_TYPE }, signal: withTimeout(options.timeout ?? 30_000, options.signal), redirect: 'error' })
   } catch (err: any) {
     options.signal?.throwIfAborted()
-    throw new NotFoundError(`${endpoint} did not take the record of ${name}: ${err.cause?.code ?? err.message}`)
+    throw new NotFoundError(`${endpoint} did not take the record of ${name}: ${err.cause?.code ?? err.cause?.errors?.[0]?.code ?? err.cause?.message ?? err.message}`)
   }
   const text = (await res.text()).trim().slice(0, 300)
   if (!res.ok) throw new IpnsError(`${endpoint} refused the record of ${name} (${res.status}${text !== '' ? `: ${text}` : ''})`)

@@ -70,6 +70,7 @@ describe('edition --pin-remote-url: the newsroom\'s node holds the edition befor
       const notPinned = (): void => { res.writeHead(500); res.end(JSON.stringify({ Message: 'not pinned', Code: 0, Type: 'error' })) }
       if (mode === 'refuse') { res.writeHead(403); res.end(JSON.stringify({ Message: 'uploads refused here', Code: 0, Type: 'error' })); return }
       if (mode === 'mid-upload') {
+        if (req.url?.startsWith('/api/v0/version') === true) { res.end(JSON.stringify({ Version: '0.0.0' })); return }
         if (req.url?.startsWith('/api/v0/pin/ls') === true) { notPinned(); return }
         req.once('data', () => { req.socket.destroy() })
         return
@@ -110,6 +111,42 @@ describe('edition --pin-remote-url: the newsroom\'s node holds the edition befor
       }
     }, 180_000)
   }
+
+  it('a wrong token is said as such (exit 1, one line), not as the broken upload it causes; the name does not move', async () => {
+    const repo = await runner('runner-token', false)
+    const r = await cli(['--repo', repo, '--json', 'edition', '--manifest', join(tmp.path, 'runner-token.json'), '--ipns-key', 'site', '--resolve-from', node.gateway, '--put-to', node.gateway,
+      '--pin-remote-url', node.rpc!, '--pin-remote-kind', 'kubo-rpc', '--net', 'local'], { env: { IPFS_PINNING_TOKEN: 'not-the-token' }, timeout: 120_000 })
+    expect(r.code, r.stderr).toBe(1)
+    expect(r.stderr).toMatch(/refused the access token \(403\); \/ipns\/\S+ was not moved\n$/)
+    expect(r.stderr).not.toMatch(/EPIPE|cannot be reached/)
+    expect((await cli(['--repo', repo, 'name', 'resolve', name])).code).not.toBe(0)
+  }, 180_000)
+
+  it('--put-to without a pin target: the node must hold the edition already, else exit 1 and the name is not moved; a node that does not take the record: no sequence printed', async () => {
+    const before = await fetch(`${node.gateway}/ipns/${name}?format=ipns-record`)
+    const held = before.status === 200 ? Buffer.from(await before.arrayBuffer()) : undefined
+    const repo = await runner('runner-nopin', false)
+    const r = await cli(['--repo', repo, '--json', 'edition', '--manifest', join(tmp.path, 'runner-nopin.json'), '--ipns-key', 'site', '--resolve-from', node.gateway, '--put-to', node.gateway, '--net', 'local'], { timeout: 120_000 })
+    expect(r.code, r.stderr).toBe(1)
+    expect(r.stderr).toMatch(new RegExp(`^error: ${node.gateway.replaceAll('.', '\\.')} does not hold edition bafy[a-z0-9]+: pin it there first .*; /ipns/${name} was not moved\n$`))
+    expect(r.stdout.trim().split('\n').map(l => JSON.parse(l)).at(-1).sequence).toBeUndefined()
+    // the node's record is the one it held before
+    const after = await fetch(`${node.gateway}/ipns/${name}?format=ipns-record`)
+    expect(after.status).toBe(before.status)
+    if (held != null) expect(Buffer.from(await after.arrayBuffer()).equals(held)).toBe(true)
+    // a node that is not there: the put fails, and stdout names no sequence
+    const closed = createServer()
+    await new Promise<void>(resolve => closed.listen(0, '127.0.0.1', resolve))
+    const dead = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`
+    await new Promise(resolve => closed.close(resolve))
+    const own = join(tmp.path, 'own-node')
+    expect((await cli(['--repo', own, 'key', 'import', 'site', '--from-env', 'SITE_KEY'], { env: { SITE_KEY: siteKey } })).code).toBe(0)
+    expect((await cli(['--repo', own, 'publish', 'articles/'], { cwd: site })).code).toBe(0)
+    const put = await cli(['--repo', own, 'edition', '--ipns-key', 'site', '--put-to', dead, '--pin-remote-url', node.rpc!, '--pin-remote-kind', 'kubo-rpc', '--net', 'local'], { env: { IPFS_PINNING_TOKEN: TOKEN }, timeout: 120_000 })
+    expect(put.code, put.stderr).toBe(3)
+    expect(put.stderr).toMatch(/did not take the record of \S+: ECONNREFUSED; \/ipns\/\S+ was not moved there\n$/)
+    expect(put.stdout).not.toMatch(/sequence/)
+  }, 240_000)
 
   /** A loopback proxy in front of the node's RPC API that keeps what the node says of each dag/import (its Stats line). */
   const recording = async (upstream: string): Promise<{ url: string, imported: number[], server: Server }> => {

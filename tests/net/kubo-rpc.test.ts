@@ -92,6 +92,7 @@ describe('CAR upload to a Kubo RPC API that fails', () => {
       if (mode === 'refuse') { res.writeHead(500, { 'content-type': 'application/json' }); res.end('{"Message":"dag import disabled here","Code":0,"Type":"error"}'); return }
       // what it pins is asked first (pin/ls: nothing here); the upload is cut after its first bytes
       if (mode === 'mid-upload' && req.url?.startsWith('/api/v0/pin/ls') === true) { res.writeHead(500); res.end(JSON.stringify({ Message: `path '${cid}' is not pinned`, Code: 0, Type: 'error' })); return }
+      if (mode === 'mid-upload' && req.url?.startsWith('/api/v0/version') === true) { res.end(JSON.stringify({ Version: '0.0.0' })); return }
       if (mode === 'mid-upload') { req.once('data', () => { req.socket.destroy() }); return }
       // not-pinned: takes the upload and the pin/add, but pin/ls says it is not pinned
       if (req.url?.startsWith('/api/v0/dag/import') === true) { req.resume(); req.on('end', () => { res.end(JSON.stringify({ Root: { Cid: { '/': cid }, PinErrorMsg: '' } }) + '\n') }); return }

@@ -213,6 +213,8 @@ describe('the kubo-rpc upload, for IPFS Cluster', () => {
       expect(r.code).toBe(0)
       expect(calls).toEqual([
         `/api/v0/pin/ls?arg=${cid}&type=recursive`,
+        // the token checked by a small call before the upload (a refusal would otherwise show as a broken pipe)
+        '/api/v0/version',
         '/api/v0/dag/import?pin-roots=false',
         `/api/v0/pin/add?arg=${cid}&recursive=true`,
         `/api/v0/pin/ls?arg=${cid}&type=recursive`

@@ -144,13 +144,31 @@ export async function handler (args: EditionArgs, ctx: Context): Promise<void> {
       throw new RemotePinError(`${err.message}${ipns != null ? `; /ipns/${ipns.name} was not moved` : ''}`)
     }
   }
+  if (ipns != null && targets == null && (args.putTo ?? []).length > 0) {
+    // no pin target confirmed the edition: the node the record goes to must hold it already, else the
+    // name would point readers at content that exists only here (a runner, gone a minute later)
+    const { nodeHolds } = await import('../../net/block-fetch.js')
+    for (const endpoint of args.putTo!) {
+      if (!await nodeHolds(endpoint, result.cid, { signal: ctx.signal })) {
+        await printEdition(args, ctx, result, link)
+        throw new RemotePinError(`${endpoint} does not hold edition ${result.cid}: pin it there first (edition --pin-remote-url <its RPC API> --pin-remote-kind kubo-rpc, or --pin-remote <service>); /ipns/${ipns.name} was not moved`)
+      }
+    }
+  }
   let record: NameRecord | undefined
   if (ipns != null) {
     const { publishName } = await import('../../core/ipns/names.js')
     record = await publishName(repo, args.ipnsKey!, result.cid.toString(), { lifetime, ttl, seen: ipns.seen, signal: ctx.signal })
+    try {
+      await putTo(args.putTo ?? [], record, ctx)
+    } catch (err: any) {
+      // the record is signed and kept here, but the node did not take it: its name did not move
+      await printEdition(args, ctx, result, link)
+      if (typeof err?.message === 'string' && err.name !== 'AbortError') err.message += `; /ipns/${ipns.name} was not moved there`
+      throw err
+    }
   }
   await printEdition(args, ctx, result, link, record, ipns?.name)
-  if (record != null) await putTo(args.putTo ?? [], record, ctx)
 }
 
 /** The edition as printed (and, once the name moved, its record and DNSLink). */

@@ -334,8 +334,9 @@ async function anyClientFor (args: { service?: string, serviceUrl?: string, kind
 async function alreadyPinned (client: import('../../net/pinning/kubo-rpc.js').KuboRpcClient, cid: string, signal: AbortSignal): Promise<boolean> {
   try {
     return await client.isPinned(cid, { signal: AbortSignal.any([signal, AbortSignal.timeout(PRECHECK_MS)]) })
-  } catch (err) {
-    if (signal.aborted) throw err
+  } catch (err: any) {
+    // a refused token is the answer to every call that follows: said now, not as a broken upload
+    if (signal.aborted || err?.refusedToken === true) throw err
     return false
   }
 }

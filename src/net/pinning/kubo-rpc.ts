@@ -46,7 +46,7 @@ export class KuboRpcClient {
       throw new RemotePinError(`the Kubo RPC API at ${this.endpoint} cannot be reached (${this.mask(String(err?.cause?.code ?? err?.cause?.message ?? err?.message))})`, { cause: err })
     }
     const text = await res.text()
-    if (res.status === 401 || res.status === 403) throw new RemotePinError(`the Kubo RPC API at ${this.endpoint} refused the access token (${res.status})`)
+    if (res.status === 401 || res.status === 403) throw Object.assign(new RemotePinError(`the Kubo RPC API at ${this.endpoint} refused the access token (${res.status})`), { refusedToken: true })
     if (!res.ok) {
       let message = text.slice(0, 300)
       try { message = JSON.parse(text).Message ?? message } catch {}
@@ -63,6 +63,9 @@ export class KuboRpcClient {
    * blocks the node says it imported (undefined when it did not say).
    */
   async dagImport (car: AsyncIterable<Uint8Array>, options: AbortOptions & { pinRoots?: boolean, stats?: boolean } = {}): Promise<string[] & { blocks?: number }> {
+    // a node that refuses the token answers before it reads the body and closes the connection: the
+    // upload would then fail as a broken pipe (EPIPE), hiding the reason. One small call first says it.
+    await this.checkToken(options)
     const boundary = `ipfs-publish-${randomBytes(12).toString('hex')}`
     const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="articles.car"\r\nContent-Type: application/vnd.ipld.car\r\n\r\n`)
     const tail = Buffer.from(`\r\n--${boundary}--\r\n`)
@@ -92,6 +95,18 @@ export class KuboRpcClient {
     let pins: unknown
     try { pins = JSON.parse(text.trim().split('\n').pop() ?? '')?.Pins } catch {}
     if (!Array.isArray(pins)) throw new RemotePinError(`the Kubo RPC API at ${this.endpoint} answered pin/add with something that is not its JSON`)
+  }
+
+  /** Refuses (once per client) a token the node does not take, with a small call (`version`); any other answer lets the upload say more. */
+  private tokenChecked?: Promise<void>
+  private async checkToken (options: AbortOptions): Promise<void> {
+    // bounded: a node that does not answer it is left for the upload to judge
+    const signal = options.signal != null ? AbortSignal.any([options.signal, AbortSignal.timeout(15_000)]) : AbortSignal.timeout(15_000)
+    this.tokenChecked ??= this.call('version', { method: 'POST', headers: this.headers() }, { signal }).then(() => {}, (err: any) => {
+      options.signal?.throwIfAborted()
+      if (err?.refusedToken === true) throw err
+    })
+    await this.tokenChecked
   }
 
   /** Whether `cid` is pinned recursively there (`POST /api/v0/pin/ls`). */
