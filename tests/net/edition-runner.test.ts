@@ -83,6 +83,9 @@ describe('edition on a fresh CI runner: the manifest and the changed files only,
 
     // runner 1: a correction of one.md that changes its headline; its earlier text is on the node alone
     const corrected = { 'articles/one.md': article('Ministers rejected the revised plan', 'The first text, corrected.') }
+    // the node makes the same step first (holding everything), so that it holds the edition the
+    // runner's record will point to: with no pin target, --put-to moves the name only to what the node holds
+    const full1 = await fullMachine(corrected)
     const r1 = await runner(join(tmp.path, 'ci-1'), manifest0, corrected)
     expect(r1.edition).toMatchObject({ previous: first.cid, corrected: 1, name, sequence: 1 })
     // it read no bundle of the articles it did not change: they are not in its repo
@@ -90,7 +93,6 @@ describe('edition on a fresh CI runner: the manifest and the changed files only,
       const res = await cli(['--repo', r1.repo, 'cat', `${cids0[key].cid}/metadata.json`])
       expect(res.code, key).not.toBe(0)
     }
-    const full1 = await fullMachine(corrected)
     expect(await readFile(join(site, 'ipfs-manifest.json'), 'utf8')).toBe(r1.manifest)
     expect(full1.cid).toBe(r1.edition.cid)
     // the name (the record the runner handed over) opens the corrected article at its first path
@@ -104,9 +106,9 @@ describe('edition on a fresh CI runner: the manifest and the changed files only,
 
     // runner 2, fresh again: a new article of the same date and title, from the manifest runner 1 committed
     const added = { 'articles/three.md': article(TITLE, 'The third text.') }
+    const full2 = await fullMachine(added)
     const r2 = await runner(join(tmp.path, 'ci-2'), r1.manifest, added)
     expect(r2.edition).toMatchObject({ previous: r1.edition.cid, corrected: 1, articles: 5, sequence: 2 })
-    const full2 = await fullMachine(added)
     expect(full2.cid).toBe(r2.edition.cid)
     const ed2 = await editionJson(r2.edition.cid)
     expect(pathOf(ed2, newOne)).toBe(onePath)

@@ -4,7 +4,6 @@ import { join, resolve } from 'node:path'
 import { createHeliaLight } from 'helia'
 import { RepoError } from '../../errors.js'
 import { writeFileAtomic } from '../fs/atomic-write.js'
-import { BY_DATE_MARKER } from './article-index.js'
 import { Engine, ENGINE_DIR } from './engine.js'
 import { setEngine } from './engine-of.js'
 import { EngineBlockstore, EngineDatastore } from './engine-stores.js'
@@ -216,9 +215,6 @@ async function openEngine (dir: string, options: AbortOptions & { create: boolea
       if (await readMarker(dir) !== 'missing') continue
       const engine = Engine.open(dir, { create: true, prefetchReads: options.prefetchReads })
       try {
-        // a new repo's by-date index (ls) is complete: it holds no article yet
-        await engine.putData(BY_DATE_MARKER, new Uint8Array([49]))
-        await engine.flush()
         await writeMarker(dir)
       } catch (err) {
         await engine.close()
