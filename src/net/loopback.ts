@@ -3,11 +3,12 @@
  * (no DNS: a host name other than `localhost` is not loopback, since looking it up
  * would already leave the machine); loaded by the CLI without the network stack.
  */
+import { InvalidArgumentError } from '../errors.js'
 
 /** Whether a host (a name or an IP literal, with or without brackets) is this machine's loopback. */
 export function isLoopbackHost (host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase()
-  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === '::1' || h === 'localhost'
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase().replace(/^::ffff:(?=\d+\.)/, '')
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === '::1' || h === '0:0:0:0:0:0:0:1' || h === 'localhost'
 }
 
 /** Whether a URL's host is loopback (false for what is not a URL). */
@@ -25,4 +26,11 @@ export function isLoopbackHostPort (text: string): boolean {
   const m = /^\[([^\]]+)\](?::\d+)?$|^([^:]+)(?::\d+)?$/.exec(text)
   const host = m != null ? (m[1] ?? m[2]) : text
   return isLoopbackHost(host)
+}
+
+/** Splits a listen address `host:port` (`[v6]:port`), the port 0 to 65535; InvalidArgumentError naming `flag` otherwise. */
+export function splitListen (listen: string, flag: string): { host: string, port: number } {
+  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(listen)
+  if (m == null || Number(m[2]) > 65535) throw new InvalidArgumentError(`${flag} "${listen}" is not host:port (a port from 0 to 65535)`)
+  return { host: m[1], port: Number(m[2]) }
 }

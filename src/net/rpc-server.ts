@@ -1,13 +1,13 @@
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createServer } from 'node:http'
-import { isIP } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { Busboy } from '@fastify/busboy'
 import type { BusboyInstance } from '@fastify/busboy'
 import { CID } from 'multiformats/cid'
 import { InvalidArgumentError } from '../errors.js'
 import { checkBearer } from './bearer.js'
+import { isLoopbackHost, splitListen } from './loopback.js'
 import { listenInUse } from './listen-error.js'
 import type { ChildProcess } from 'node:child_process'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
@@ -69,22 +69,6 @@ const ERR_CLIENT = 1
 
 class RpcError extends Error {
   constructor (readonly status: number, message: string, readonly code = ERR_NORMAL) { super(message) }
-}
-
-/** Whether a host is a loopback address (127.0.0.0/8, ::1, localhost). */
-export function isLoopbackHost (host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase()
-  if (h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1') return true
-  if (isIP(h) === 4) return h.startsWith('127.')
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h)
-  return mapped != null && mapped[1].startsWith('127.')
-}
-
-/** Splits `host:port`; InvalidArgumentError when it is not that. */
-export function splitListen (listen: string, flag: string): { host: string, port: number } {
-  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(listen)
-  if (m == null || Number(m[2]) > 65535) throw new InvalidArgumentError(`${flag} "${listen}" is not host:port`)
-  return { host: m[1], port: Number(m[2]) }
 }
 
 /** Refuses a non-loopback `--rpc-listen` without a token: the API takes uploads and pins. */

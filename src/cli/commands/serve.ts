@@ -1,4 +1,3 @@
-import { InvalidArgumentError } from '../../errors.js'
 import { netOptions, resolveNetOptions } from '../net-options.js'
 import type { Context } from '../context.js'
 import type { Argv } from 'yargs'
@@ -20,8 +19,8 @@ export const builder = (y: Argv) => netOptions(y).option('delegates', { type: 'b
 interface ServeArgs { gatewayListen: string, rpcListen?: string, rpcMaxBody?: number, ipnsMaxNames: number, acceptName?: string[], peer?: string[], dnsResolver?: string, ipnsInterval: number, ipnsRefreshBefore: string }
 
 export async function handler (args: ServeArgs, ctx: Context): Promise<void> {
-  const gatewayPort = /^\[?[^\]]+\]?:(\d+)$/.exec(args.gatewayListen)?.[1]
-  if (gatewayPort == null || Number(gatewayPort) > 65535) throw new InvalidArgumentError(`--gateway-listen "${args.gatewayListen}" is not host:port (a port from 0 to 65535)`)
+  const { splitListen } = await import('../../net/loopback.js')
+  splitListen(args.gatewayListen, '--gateway-listen')
   // the access token of the RPC API and of IPNS PUTs on the gateway: from the environment only
   const token = ctx.env.IPFS_PUBLISH_RPC_TOKEN != null && ctx.env.IPFS_PUBLISH_RPC_TOKEN !== '' ? ctx.env.IPFS_PUBLISH_RPC_TOKEN : undefined
   if (args.rpcListen != null) {
