@@ -25,8 +25,6 @@ type Bytes = Uint8Array
 
 /** The folder of the LMDB environment inside a repo. */
 export const ENGINE_DIR = 'lmdb'
-/** The files LMDB keeps there: the data, and the lock table of readers and the writer. */
-export const ENGINE_FILES = ['data.mdb', 'lock.mdb']
 
 /** A block write waiting for the next commit: a small block's bytes, a large block in its temporary file, or a deletion. */
 interface PendingBlock { multihash: Bytes, kind: 'put' | 'file' | 'del', bytes?: Bytes, tmp?: string, size: number }
