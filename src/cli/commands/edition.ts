@@ -27,6 +27,7 @@ export const builder = (y: Argv) => netOptions(y)
   .option('date', { type: 'string', describe: 'the edition\'s date (YYYY-MM-DD): the feeds\' updated time when later than the newest article\'s date, and the Atom updated time of undated articles; needed when no article has a date' })
   .option('previous', { type: 'string', describe: 'the CID of the edition this one replaces (default: the repo\'s latest edition); "none" for none' })
   .option('allow-empty', { type: 'boolean', default: false, describe: 'make an edition even when there is no article (by default that is refused)' })
+  .option('full', { type: 'boolean', default: false, describe: 'build from every article the repo (or manifest) holds, not from the changes recorded since the latest edition; the same CID (a check, and the way to rebuild)' })
   .option('keep-previous', { type: 'boolean', default: false, describe: 'keep the replaced edition pinned (by default it is unpinned; the articles it names stay pinned)' })
   .option('cid-profile', { type: 'string', choices: Object.keys(CID_PROFILES), default: DEFAULT_CID_PROFILE, describe: 'CID profile (IPIP-499)' })
   .option('gateway', { type: 'string', default: DEFAULT_GATEWAY, describe: 'gateway of the links (as for publish)' })
@@ -54,6 +55,7 @@ interface EditionArgs {
   previous?: string
   keepPrevious: boolean
   allowEmpty: boolean
+  full: boolean
   cidProfile: CidProfileName
   gateway: string
   gatewayStyle?: GatewayStyle
@@ -121,6 +123,7 @@ export async function handler (args: EditionArgs, ctx: Context): Promise<void> {
     date: args.date,
     previous,
     keepPrevious: args.keepPrevious,
+    full: args.full,
     allowEmpty: args.allowEmpty,
     // what the repo does not hold of the previous edition is fetched, verified, from the node's gateway
     ...(args.resolveFrom != null && args.resolveFrom.length > 0 ? { fetchBlock: (await import('../../net/block-fetch.js')).gatewayBlocks(args.resolveFrom) } : {}),

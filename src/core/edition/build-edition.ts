@@ -68,6 +68,11 @@ export interface EditionOptions extends AbortOptions, ProgressOptions<EditionPro
   previous?: string | null
   /** Keep the replaced edition pinned. @default false (the articles it names keep their own pins) */
   keepPrevious?: boolean
+  /**
+   * Build from every article (the repo's or the manifest's), not from the changes the repo recorded since
+   * its latest edition: the oracle of the incremental build (the same inputs give the same CID either way). @default false
+   */
+  full?: boolean
   /** Make an edition of no article when there is none. @default false (NoArticlesError) */
   allowEmpty?: boolean
   /**
