@@ -9,6 +9,7 @@ import { CID } from 'multiformats/cid'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cli, ROOT, tempDir } from '../helpers/cli.js'
 import { getProfile } from '../../src/core/unixfs/profiles.js'
+import { editionContent } from '../helpers/edition.js'
 
 const GEN = join(ROOT, 'tests', 'fixtures', 'gen-articles.mjs')
 
@@ -60,10 +61,11 @@ describe('a 10,000-article edition', () => {
     const blockstore = new MemoryBlockstore()
     for await (const block of reader.blocks()) await blockstore.put(block.cid, block.bytes)
     const { exporter } = await import('ipfs-unixfs-exporter')
-    const file = await exporter(root.Links.find(l => l.Name === 'edition.json')!.Hash, blockstore)
-    const parts: Uint8Array[] = []
-    for await (const chunk of file.content()) parts.push(chunk as Uint8Array)
-    const ed = JSON.parse(Buffer.concat(parts).toString('utf8'))
+    const ed = await editionContent(async p => {
+      const parts: Uint8Array[] = []
+      for await (const chunk of (await exporter(`${edition}/${p}`, blockstore)).content()) parts.push(chunk as Uint8Array)
+      return Buffer.concat(parts).toString('utf8')
+    })
     expect(ed.articles).toHaveLength(10_000)
     const pages = new Map<string, CID>()
     for await (const entry of (await exporter(articles, blockstore) as any).entries()) {

@@ -11,6 +11,7 @@ import { serve } from '../helpers/serve.js'
 import type { Served } from '../helpers/serve.js'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { editionContent } from '../helpers/edition.js'
 
 const TOKEN = 'tok-edition-rpc-2b7c91-never-printed'
 const article = (title: string, day: number): string => `## ${title}\n\nJuly ${day}, 2025\n\n— Categories: World\n\nText of ${title}.\n`
@@ -194,7 +195,7 @@ describe('edition --pin-remote-url: the newsroom\'s node holds the edition befor
     const index = await fetch(`${node.gateway}/ipfs/${made.cid}/`)
     expect(index.status).toBe(200)
     const html = await index.text()
-    const json = await (await fetch(`${node.gateway}/ipfs/${made.cid}/edition.json`)).json()
+    const json = await editionContent(async p => await (await fetch(`${node.gateway}/ipfs/${made.cid}/${p}`)).text())
     expect(json.articles).toHaveLength(2)
     for (const a of json.articles) {
       const page = await fetch(`${node.gateway}/ipfs/${made.cid}/${a.page}`)

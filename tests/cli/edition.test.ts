@@ -3,6 +3,7 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cli, ROOT, SAMPLE, tempDir } from '../helpers/cli.js'
+import { editionContent } from '../helpers/edition.js'
 
 const GEN = join(ROOT, 'tests', 'fixtures', 'gen-articles.mjs')
 const IPFS_CAR = join(ROOT, 'node_modules', '.bin', 'ipfs-car')
@@ -69,8 +70,8 @@ describe('edition: the whole site as one CID', () => {
     expect((await cli(['--repo', repo, 'get', first.cid, '-o', out])).code).toBe(0)
     const car = execFileSync(process.execPath, [IPFS_CAR, 'pack', out, '--no-wrap', '--output', join(tmp.path, 'e.car')], { encoding: 'utf8', timeout: 120_000 }).trim()
     expect(car).toBe(first.cid)
-    const ed = JSON.parse(await readFile(join(out, 'edition.json'), 'utf8'))
-    expect(ed).toMatchObject({ schema: 'ipfs-publish/edition@2', previous: null, profile: 'unixfs-v1-2025', generator: { name: 'ipfs-publish' } })
+    const ed = await editionContent(async p => await readFile(join(out, p), 'utf8'))
+    expect(ed.index).toMatchObject({ schema: 'ipfs-publish/edition@3', previous: null, profile: 'unixfs-v1-2025', generator: { name: 'ipfs-publish' } })
     expect(ed.articles).toHaveLength(33)
     const manifest = JSON.parse(await readFile(join(dir, 'ipfs-manifest.json'), 'utf8'))
     // each article's folder in the edition is its bundle, by the CID publish printed
@@ -95,7 +96,7 @@ describe('edition: the whole site as one CID', () => {
     const out = join(tmp.path, 'feeds')
     expect((await cli(['--repo', repo, 'get', small.cid, '-o', out])).code).toBe(0)
     const { extractFromXml, extractFromJson } = await import('@extractus/feed-extractor')
-    const ed = JSON.parse(await readFile(join(out, 'edition.json'), 'utf8'))
+    const ed = await editionContent(async p => await readFile(join(out, p), 'utf8'))
     // as a reader that fetched the feeds from a gateway: their links are relative to them
     const at = `http://127.0.0.1:8080/ipfs/${small.cid}/`
     const atom = extractFromXml(await readFile(join(out, 'feed.xml'), 'utf8'), { baseUrl: at, getExtraEntryFields: (e: any) => ({ rawId: e.id }) } as any) as any
@@ -125,8 +126,8 @@ describe('edition: the whole site as one CID', () => {
     expect((await cli(['--repo', repo, 'get', whole.cid, '-o', all])).code).toBe(0)
     const base = `http://127.0.0.1:8080/ipfs/${whole.cid}/`
     const parsed = JSON.parse(execFileSync(PYTHON, ['-c', FEEDPARSER, join(all, 'feed.xml'), `${base}feed.xml`], { encoding: 'utf8', timeout: 60_000 }))
-    const edAll = JSON.parse(await readFile(join(all, 'edition.json'), 'utf8'))
-    expect(parsed).toMatchObject({ bozo: false, version: 'atom10', updated: `${edAll.updated}T00:00:00Z` })
+    const edAll = await editionContent(async p => await readFile(join(all, p), 'utf8'))
+    expect(parsed).toMatchObject({ bozo: false, version: 'atom10', updated: `${edAll.index.updated}T00:00:00Z` })
     expect(parsed.links).toEqual(expect.arrayContaining([{ rel: 'self', href: `${base}feed.xml` }, { rel: 'alternate', href: base }]))
     expect(parsed.entries).toHaveLength(33)
     for (const [i, e] of parsed.entries.entries()) {
@@ -143,7 +144,7 @@ describe('edition: the whole site as one CID', () => {
     const undated = edAll.articles.find((a: any) => a.title === 'An undated note')
     expect(undated).toMatchObject({ date: null, path: expect.stringMatching(/^articles\/undated-an-undated-note$/) })
     const entry = parsed.entries.find((e: any) => e.id === `ipfs://${undated.cid}`)
-    expect(entry).toMatchObject({ published: null, updated: `${edAll.updated}T00:00:00Z`, summary: 'Its first paragraph, <not markup>.' })
+    expect(entry).toMatchObject({ published: null, updated: `${edAll.index.updated}T00:00:00Z`, summary: 'Its first paragraph, <not markup>.' })
     const item = JSON.parse(await readFile(join(all, 'feed.json'), 'utf8')).items.find((i: any) => i.id === `ipfs://${undated.cid}`)
     expect(item).not.toHaveProperty('date_published')
     expect(item.summary).toBe('Its first paragraph, <not markup>.')
@@ -172,13 +173,17 @@ describe('edition: the whole site as one CID', () => {
     const next = await edition(repo)
     expect(next).toMatchObject({ previous: before.cid, corrected: 1, unchanged: false })
     expect(next.cid).not.toBe(before.cid)
-    const ed = JSON.parse((await cli(['--repo', repo, 'cat', `${next.cid}/edition.json`])).stdout)
+    const ed = await editionContent(async p => (await cli(['--repo', repo, 'cat', `${next.cid}/${p}`])).stdout)
     const entry = ed.articles.find((a: any) => a.cid === newCid)
     const correction = entry.path.replace('articles/', 'corrections/') + '/1'
     expect(ed.corrections[entry.path]).toMatchObject([{ cid: oldCid, date: '2025-07-11', path: correction, page: `${correction}.html` }])
-    const page = (await cli(['--repo', repo, 'cat', `${next.cid}/index.html`])).stdout + (await Promise.all([2].map(async n => (await cli(['--repo', repo, 'cat', `${next.cid}/page/${n}.html`])).stdout))).join('')
+    const page = (await cli(['--repo', repo, 'cat', `${next.cid}/index.html`])).stdout
     expect(page).toContain('Corrected.')
     expect(page).toContain(`href="${correction}.html"`)
+    // its month's page (page/<yyyy-mm>.html, the month its path names) too, its links relative to page/
+    const month = (await cli(['--repo', repo, 'cat', `${next.cid}/page/${entry.path.slice('articles/'.length, 'articles/'.length + 7)}.html`])).stdout
+    expect(month).toContain('Corrected.')
+    expect(month).toContain(`href="../${correction}.html"`)
     // the current version's page links its earlier one, whose page links back
     const current = (await cli(['--repo', repo, 'cat', `${next.cid}/${entry.page}`])).stdout
     expect(current).toContain(`href="../${correction}.html"`)
@@ -238,8 +243,8 @@ describe('edition: the whole site as one CID', () => {
     const xml = (await cli(['--repo', only, 'cat', `${dated.cid}/feed.xml`])).stdout
     expect(xml).toContain('<updated>2026-12-01T00:00:00Z</updated>')
     expect(xml).not.toContain('<published>')
-    const ed = JSON.parse((await cli(['--repo', only, 'cat', `${dated.cid}/edition.json`])).stdout)
-    expect(ed).toMatchObject({ updated: '2026-12-01', articles: [{ date: null }] })
+    const ed = await editionContent(async p => (await cli(['--repo', only, 'cat', `${dated.cid}/${p}`])).stdout)
+    expect(ed).toMatchObject({ index: { updated: '2026-12-01' }, articles: [{ date: null }] })
     // another date is another edition
     expect((await edition(only, ['--date', '2026-12-02'])).cid).not.toBe(dated.cid)
   })
@@ -299,7 +304,7 @@ describe('edition and key on a missing or empty repo', () => {
     const empty = await edition(repo, ['--allow-empty', '--date', '2025-01-01'])
     expect(empty).toMatchObject({ articles: 0, unchanged: false, previous: null })
     expect((await cli(['--repo', repo, 'pin', 'ls', '-q'])).stdout.trim().split('\n').sort()).toEqual([added, empty.cid].sort())
-    const ed = JSON.parse((await cli(['--repo', repo, 'cat', `${empty.cid}/edition.json`])).stdout)
+    const ed = await editionContent(async p => (await cli(['--repo', repo, 'cat', `${empty.cid}/${p}`])).stdout)
     expect(ed.articles).toEqual([])
   })
 })

@@ -5,6 +5,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cli, tempDir } from '../helpers/cli.js'
+import { editionContent } from '../helpers/edition.js'
 
 const TITLE = 'Ministers rejected the plan'
 const BASE = 'articles/2020-07-05-ministers-rejected-the-plan'
@@ -16,9 +17,11 @@ async function edition (repo: string, args: string[], cwd: string): Promise<{ ci
 }
 
 async function editionJson (repo: string, cid: string): Promise<any> {
-  const res = await cli(['--repo', repo, 'cat', `${cid}/edition.json`])
-  expect(res.code).toBe(0)
-  return JSON.parse(res.stdout)
+  return await editionContent(async p => {
+    const res = await cli(['--repo', repo, 'cat', `${cid}/${p}`])
+    expect(res.code).toBe(0)
+    return res.stdout
+  })
 }
 
 /** Article CID → its path in the edition. */

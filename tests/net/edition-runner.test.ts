@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cli, SAMPLE, tempDir } from '../helpers/cli.js'
 import { serve } from '../helpers/serve.js'
 import type { Served } from '../helpers/serve.js'
+import { editionContent } from '../helpers/edition.js'
 
 const TITLE = 'Ministers rejected the plan'
 const BASE = 'articles/2020-07-05-ministers-rejected-the-plan'
@@ -70,7 +71,7 @@ describe('edition on a fresh CI runner: the manifest and the changed files only,
     return JSON.parse(await ok(['--repo', node, 'edition', '--manifest', 'ipfs-manifest.json', '--feed-id', `ipns://${name}`, '--json'], { cwd: site }))
   }
 
-  const editionJson = async (cid: string): Promise<any> => JSON.parse(await ok(['--repo', node, 'cat', `${cid}/edition.json`]))
+  const editionJson = async (cid: string): Promise<any> => { const e = await editionContent(async p => await ok(['--repo', node, 'cat', `${cid}/${p}`])); return { ...e.index, ...e } }
 
   it('a correction that changes the headline, then a new article whose date and title collide, each from a fresh runner: the node\'s edition of the same step, every permalink kept', async () => {
     const manifest0 = await readFile(join(site, 'ipfs-manifest.json'), 'utf8')

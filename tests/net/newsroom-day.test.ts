@@ -12,6 +12,7 @@ import { cli as run, tempDir } from '../helpers/cli.js'
 import { cliInNetns, LOOPBACK_ONLY, NETNS } from '../helpers/netns.js'
 import { serve } from '../helpers/serve.js'
 import type { Served } from '../helpers/serve.js'
+import { editionContent } from '../helpers/edition.js'
 
 const TOKEN = 'tok-newsroom-day-5e0a17-never-printed'
 
@@ -145,8 +146,8 @@ describe('a newsroom\'s day: the node and throwaway CI runners', () => {
     const ids1 = await feeds(named)
     const manifest1 = JSON.parse(r1.manifest)
     expect(ids1.sort()).toEqual(Object.values(manifest1).map((e: any) => e.cid).sort())
-    const json1 = JSON.parse((await get(`${node.gateway}/ipfs/${ed1}/edition.json`)).text)
-    expect(json1.schema).toBe('ipfs-publish/edition@2')
+    const json1 = await editionContent(async p => (await get(`${node.gateway}/ipfs/${ed1}/${p}`)).text)
+    expect(json1.index.schema).toBe('ipfs-publish/edition@3')
     const talksCid0 = manifest1['articles/talks.md'].cid
     const talks = json1.articles.find((a: any) => a.cid === talksCid0)
     expect(talks.path).toBe('articles/2025-07-09-ceasefire-talks-open-in-geneva')
@@ -167,8 +168,8 @@ describe('a newsroom\'s day: the node and throwaway CI runners', () => {
       expect(front.text).toBe((await get(`${node.gateway}/ipfs/${ed2}/`)).text)
       const json2Res = await get(`${node.gateway}/ipfs/${ed2}/edition.json`)
       expect(json2Res.status).toBe(200)
-      const json2 = JSON.parse(json2Res.text)
-      expect(json2.previous).toBe(ed1)
+      const json2 = await editionContent(async p => (await get(`${node.gateway}/ipfs/${ed2}/${p}`)).text)
+      expect(json2.index.previous).toBe(ed1)
       // every article path of the first edition is in the second: bundle and page
       for (const a of json1.articles) {
         expect((await get(`${named}${a.path}/`)).status, a.path).toBe(200)

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cli, ROOT, SAMPLE, tempDir } from '../helpers/cli.js'
 import type { ChildProcess } from 'node:child_process'
 import { track } from '../helpers/processes.js'
+import { editionContent } from '../helpers/edition.js'
 
 const FIXTURE = join(ROOT, 'tests', 'fixtures', 'pinning-node.mjs')
 const TOKEN = 'e2e-token-7c1d'
@@ -52,7 +53,7 @@ describe('end to end: a real Helia node stands in for the pinning service', () =
     const out = join(tmp.path, 'edition-from-service')
     const got = await cli(['--repo', join(tmp.path, 'edition-reader'), 'get', edition.cid, '--peer', ready.multiaddrs[0], '--net', 'local', '-o', out, '--timeout', '30s'], { timeout: 60_000 })
     expect(got.code, got.stderr).toBe(0)
-    expect(JSON.parse(await readFile(join(out, 'edition.json'), 'utf8')).articles).toHaveLength(1)
+    expect((await editionContent(async p => await readFile(join(out, p), 'utf8'))).articles).toHaveLength(1)
     expect(res.stdout + res.stderr).not.toContain(TOKEN)
   }, 240_000)
 })

@@ -138,7 +138,8 @@ export async function handler (args: EditionArgs, ctx: Context): Promise<void> {
     // the name moves only once every target holds the edition: a failure here is exit 1 with no record signed or put
     const { readLatest } = await import('../../core/edition/build-edition.js')
     const latest = await readLatest(repo)
-    const upload = latest?.cid === result.cid.toString() && latest.own != null ? editionUpload(latest.own, latest.bundles ?? []) : undefined
+    const held = latest as { cid?: string, own?: string[], bundles?: string[] } | undefined
+    const upload = held?.cid === result.cid.toString() && held.own != null ? editionUpload(held.own, held.bundles ?? []) : undefined
     try {
       await remoteAdd(remoteArgs, [result.cid.toString()], ctx, new Map([[result.cid.toString(), `edition ${args.title}`]]), targets, upload)
     } catch (err: any) {

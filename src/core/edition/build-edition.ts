@@ -9,11 +9,8 @@ import { catCid } from '../read/cat.js'
 import { readAll } from '../read-all.js'
 import { buildLink } from '../link.js'
 import { packageVersion } from '../package-version.js'
-import { getArticle } from '../store/article-index.js'
 import { isPinRoot, pinKeyOf, pinRoot, unpinRoot } from '../store/pins.js'
-import { groupVersions } from '../store/versions.js'
 import { engineOf } from '../store/engine-of.js'
-import { ARTICLE_PREFIX } from '../store/article-index.js'
 import { multihashKey } from '../unixfs/multihash-key.js'
 import { getProfile } from '../unixfs/profiles.js'
 import { bundleSummary, cachedSummary } from './bundles.js'
@@ -22,7 +19,17 @@ import { verifyBlock } from '../store/verifying-blockstore.js'
 import { EDITION_PIN } from './named.js'
 import { buildDirectory } from './directory.js'
 import { buildFile } from './file-dag.js'
-import { editionDate, renderArticlePage, renderAtom, renderJsonFeed, renderPage, summaryOf, textBlocks } from './render.js'
+import { editionDate, renderArticlePage, summaryOf, textBlocks } from './render.js'
+export { EDITION_SCHEMA } from './edition-json.js'
+import { EDITION_SCHEMA, isFullRecord, monthEntry, readEditionContent, toMonths } from './edition-json.js'
+import { articleEntries, correctionsFolder, frontFiles, monthFiles, rootFolder, sortIndex } from './emit.js'
+import { indexMonth } from './at-index.js'
+import { fromManifest, fromRepo } from './sources.js'
+import { readChanges } from '../store/changes.js'
+import { directorySize } from './directory.js'
+import type { ArticleRecord, EditionContent, VersionRecord } from './edition-json.js'
+import type { EmitContext } from './emit.js'
+import type { Source } from './sources.js'
 import type { BundleSummary } from './bundles.js'
 import type { BuiltDir, DirEntry } from './directory.js'
 import type { ArticlePage, EditionArticle } from './render.js'
@@ -94,62 +101,36 @@ export interface EditionResult {
   unchanged: boolean
 }
 
-/** The id and version of edition.json's layout. */
-export const EDITION_SCHEMA = 'ipfs-publish/edition@2'
 
 /**
  * The version of the edition's pages and feeds (a new one makes a new edition of the same articles, and
  * every article's page is made again). Raise it whenever what renderArticlePage writes changes: a page
  * of the previous edition made from the same inputs (pageKey) is kept, not made again.
  */
-const LAYOUT = 3
+const LAYOUT = 4
 
 /** Where the repo keeps its latest edition. */
 const LATEST_KEY = new Key('/ipfs-publish/edition/latest')
 
-interface LatestEdition {
+export interface LatestEdition {
   cid: string
   previous: string | null
   /** A hash of what decided the edition's content (articles, options, version), apart from `previous`. */
   fingerprint: string
+  /** The part of it that is not the articles, and the articles' part (a sum of one hash per article: kept by adding and subtracting). */
+  options: string
+  articlesHash: string
   articles: number
   corrected: number
-  /** The edition's own blocks (not the bundles it links): what an upload of it sends besides the bundles. Pins do not use it. */
-  own?: string[]
-  /** The article bundles it names (current and earlier versions). */
-  bundles?: string[]
+  /** The edition's layout (LAYOUT): an incremental edition needs the previous one's to be this one. */
+  layout: number
+  /** The last entry of the change log (changes.ts) the edition took in. */
+  changes: number
 }
 
-/** One article of the edition: its current version and the earlier ones. */
-interface Source { id: string, current: string, earlier: string[] }
 
 /** What a version of an article is, from its bundle or from the previous edition's record of it. */
 type VersionInfo = Omit<BundleSummary, 'cid'> & { cid: string }
-
-/**
- * What edition.json records of one version of an article: all that a later edition
- * needs to link it (CID and Tsize) and to show it (title, date, categories, file,
- * and its page's CID, Tsize and the hash of what the page was made from) without
- * reading a byte of its bundle.
- */
-export interface VersionRecord {
-  path: string
-  page: string
-  cid: string
-  title: string | null
-  date: string | null
-  categories: string[]
-  tsize: number
-  slug: string
-  file: { name: string, bytes: number, cid: string }
-  pageCid: string
-  pageTsize: number
-  /** A hash of the page's inputs apart from the text (which its CID fixes): a later edition keeps the page when it is the same. */
-  pageKey: string
-}
-
-/** A current version's record: its summary is the feeds'. */
-export interface ArticleRecord extends VersionRecord { summary: string | null }
 
 /**
  * Builds an edition, a UnixFS folder of the whole site: `index.html` (and
@@ -177,14 +158,8 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
   }
   if (options.date != null && !isDate(options.date)) throw new InvalidArgumentError(`\`date\` "${options.date}" is not a date (YYYY-MM-DD)`)
   const feedId = options.feedId ?? `urn:ipfs-publish:${slugify(title) || 'edition'}`
-  const sources = options.manifest != null ? fromManifest(options.manifest, options.manifestName ?? 'the manifest') : await fromRepo(repo, options)
-  if (sources.length === 0 && options.allowEmpty !== true) {
-    throw new NoArticlesError(`${options.manifest != null ? (options.manifestName ?? 'the manifest') + ' lists' : 'the repo holds'} no published articles: publish some first (an edition of none is made only with \`allowEmpty\`)`)
-  }
-  options.onProgress?.(new CustomProgressEvent('edition:articles', { total: sources.length }))
-
-  // what decides the edition's content, apart from which edition it replaces: the same inputs make no new edition
-  const fingerprint = createHash('sha256').update(JSON.stringify({
+  // what decides the edition's content apart from its articles and the edition it replaces
+  const optionsFingerprint = createHash('sha256').update(JSON.stringify({
     schema: EDITION_SCHEMA,
     layout: LAYOUT,
     version: packageVersion(),
@@ -194,10 +169,21 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
     feedId,
     feedSize,
     pageSize,
-    links: [options.gateway ?? null, options.linkTemplate ?? null, options.gatewayStyle ?? null],
-    articles: sources.map(s => [s.current, ...s.earlier]).sort((a, b) => a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)
+    links: [options.gateway ?? null, options.linkTemplate ?? null, options.gatewayStyle ?? null]
   })).digest('base64url')
   const latest = await readLatest(repo, options)
+  // the change log is read before the articles: a change committed in between is taken in now and again next time (no harm), none is missed
+  const engine = engineOf(repo)
+  const log = options.manifest == null ? await readChanges(engine, latest?.changes ?? 0) : undefined
+  const changesSeen = log?.last ?? latest?.changes ?? 0
+  const sources = options.manifest != null ? fromManifest(options.manifest, options.manifestName ?? 'the manifest') : await fromRepo(repo, options)
+  if (sources.length === 0 && options.allowEmpty !== true) {
+    throw new NoArticlesError(`${options.manifest != null ? (options.manifestName ?? 'the manifest') + ' lists' : 'the repo holds'} no published articles: publish some first (an edition of none is made only with \`allowEmpty\`)`)
+  }
+  options.onProgress?.(new CustomProgressEvent('edition:articles', { total: sources.length }))
+  // the same inputs make no new edition
+  const articlesHash = hashSources(sources)
+  const fingerprint = combine(optionsFingerprint, articlesHash)
   if (latest != null && latest.fingerprint === fingerprint && options.previous === undefined && await isPinRoot(repo, CID.parse(latest.cid), options)) {
     return { cid: CID.parse(latest.cid), previous: latest.previous, articles: latest.articles, corrected: latest.corrected, unchanged: true }
   }
@@ -205,7 +191,7 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
   // blocks: the repo's, else (verified) from where options.fetchBlock asks
   const source = blockSource(repo, options.fetchBlock)
   // the previous edition: the permalinks, and what its articles are (no bundle read for an unchanged one)
-  const prev = previous != null ? await readEditionJson(source, previous, options) : { articles: [], corrections: {}, retired: [] }
+  const prev: EditionContent = previous != null ? await readEditionContent(source, previous, options) : { articles: [], corrections: {}, retired: [] }
   const known = new Map<string, VersionInfo>()
   for (const r of [...prev.articles, ...Object.values(prev.corrections).flat()]) {
     if (isFullRecord(r) && !known.has(r.cid)) known.set(r.cid, { cid: r.cid, tsize: r.tsize, title: r.title, date: r.date, categories: r.categories, slug: r.slug, file: r.file })
@@ -244,7 +230,6 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
   // the edition's date: Atom requires one; an undated article is not given one (render.ts, editionDate)
   const updated = editionDate(articles, options.date)
   if (updated == null) throw new InvalidArgumentError('no article of the edition has a date, and its Atom feed needs one: give the edition\'s date (edition --date YYYY-MM-DD)')
-  const files = new Map<string, Uint8Array>()
   const encoder = new TextEncoder()
 
   // the edition's own blocks
@@ -289,57 +274,38 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
       records.set(v.page, { path: v.path, page: v.page, cid: v.cid, title: sum.title, date: sum.date, categories: sum.categories, tsize: sum.tsize, slug: sum.slug, file: sum.file, pageCid: made.cid, pageTsize: made.tsize, pageKey })
     }
   }
-  const pages = Math.max(1, Math.ceil(articles.length / pageSize))
-  for (let p = 1; p <= pages; p++) {
-    const html = renderPage(articles.slice((p - 1) * pageSize, p * pageSize), { title, page: p, pages })
-    files.set(p === 1 ? 'index.html' : `page/${p}.html`, encoder.encode(html))
-  }
-  const newest = articles.slice(0, feedSize)
-  files.set('feed.xml', encoder.encode(renderAtom(newest, { title, id: feedId, updated })))
-  files.set('feed.json', encoder.encode(renderJsonFeed(newest, { title, id: feedId, updated })))
-
-  // the folders of links: articles/ (and the pages beside the folders), corrections/<dir>/, page/
-  const keep = (d: BuiltDir): DirEntry => { blocks.push(...d.blocks); return { name: '', cid: d.cid, tsize: d.tsize } }
-  const top: DirEntry[] = []
-  const link = (s: VersionInfo, name: string): DirEntry => ({ name, cid: cidOf(s.cid), tsize: s.tsize })
-  if (articles.length > 0) top.push({ ...keep(buildDirectory(articles.flatMap(a => [link(known.get(a.cid)!, a.path.slice('articles/'.length)), pageOf.get(a.page)!]), profile)), name: 'articles' })
+  // the edition's records by month: what it writes (edition/<month>.json, page/<month>.html) and what a later edition reads
   const corrected = articles.filter(a => a.earlier.length > 0)
-  if (corrected.length > 0) {
-    const dirs = corrected.map(a => ({ ...keep(buildDirectory(a.earlier.flatMap((e, i) => [link(known.get(e.cid)!, String(i + 1)), pageOf.get(e.page)!]), profile)), name: a.path.slice('articles/'.length) }))
-    top.push({ ...keep(buildDirectory(dirs, profile)), name: 'corrections' })
-  }
-  const pageFiles: DirEntry[] = []
-  for (const [name, bytes] of files) {
-    const f = await buildFile(bytes, profile)
-    blocks.push(...f.blocks)
-    if (name.startsWith('page/')) pageFiles.push({ name: name.slice('page/'.length), cid: f.cid, tsize: f.tsize })
-    else top.push({ name, cid: f.cid, tsize: f.tsize })
-  }
-  if (pageFiles.length > 0) top.push({ ...keep(buildDirectory(pageFiles, profile)), name: 'page' })
-
-  const editionJson = (previous: string | null): Uint8Array => encoder.encode(JSON.stringify({
-    schema: EDITION_SCHEMA,
-    title,
-    generator: { name: 'ipfs-publish', version: packageVersion() },
-    profile: profile.name,
-    previous,
-    updated,
-    // each article's permalink and all a later edition needs to link and show it without its bundle
-    articles: articles.map(a => ({ ...records.get(a.page)!, summary: a.summary })),
-    corrections: Object.fromEntries(corrected.map(a => [a.path, a.earlier.map(e => records.get(e.page)!)])),
-    // the paths of articles no longer in the edition: never given to another article
-    retired: permalinks.retired
-  }, null, 2) + '\n')
-  const json = await buildFile(editionJson(previous), profile)
-  const rootDir = buildDirectory([...top, { name: 'edition.json', cid: json.cid, tsize: json.tsize }], profile)
-  blocks.push(...json.blocks, ...rootDir.blocks)
-  const cid = rootDir.cid
+  const months = toMonths(
+    articles.map(a => ({ ...records.get(a.page)!, summary: a.summary })),
+    Object.fromEntries(corrected.map(a => [a.path, a.earlier.map(e => records.get(e.page)!)])),
+    permalinks.retired
+  )
+  const ctx: EmitContext = { profile, title, feedId, feedSize, pageSize, link: options }
+  const index = sortIndex([...months.values()].map(monthEntry))
+  const mf = await monthFiles(months.values(), ctx, options)
+  const front = await frontFiles(index, async m => months.get(m)!, updated, ctx, options)
+  const records_ = [...months.values()].flatMap(m => m.articles)
+  const dirOf = (d: BuiltDir | null): DirEntry | null => { if (d == null) return null; blocks.push(...d.blocks); return { name: '', cid: d.cid, tsize: d.tsize } }
+  const articleDirEntries = records_.flatMap(articleEntries)
+  const correctionEntries = corrected.map(a => ({ ...dirOf(correctionsFolder(a.path, a.earlier.map(e => records.get(e.page)!), profile))!, name: a.path.slice('articles/'.length) }))
+  const sizes = { articles: directorySize(articleDirEntries, profile), corrections: directorySize(correctionEntries, profile) }
+  blocks.push(...mf.blocks, ...front.blocks)
+  const root = await rootFolder({
+    front: front.entries,
+    articles: records_.length > 0 ? dirOf(buildDirectory(articleDirEntries, profile)) : null,
+    corrections: correctionEntries.length > 0 ? dirOf(buildDirectory(correctionEntries, profile)) : null,
+    page: dirOf(buildDirectory([...mf.pages.values()].filter((e): e is DirEntry => e != null), profile)),
+    edition: dirOf(buildDirectory([...mf.files.values()], profile)),
+    index: { previous, updated, articles: articles.length, corrected: corrected.length, months: index, sizes }
+  }, ctx)
+  blocks.push(...root.blocks)
+  const cid = root.cid
 
   // one commit: the new blocks, the pins, the latest-edition record and the replaced edition's unpin
   for (const b of blocks) await repo.blockstore.put(b.cid, b.bytes, options)
   // each article the edition names keeps a pin of its own (publish made most of them), so that it
   // outlives the edition; the edition's pin is an ordinary recursive pin that holds them too
-  const engine = engineOf(repo)
   for (const summary of summaries.values()) {
     const bundle = cidOf(summary.cid)
     if (engine.getData(pinKeyOf(bundle)) === undefined) await pinRoot(repo, bundle, { source: 'ipfs-publish', kind: 'article' }, options)
@@ -356,8 +322,9 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
     // holds the root only, marked partial; the pin targets (edition --pin-remote-*) hold the whole
     await pinRoot(repo, cid, { ...EDITION_PIN, partial: true }, { ...options, direct: true, known: inHand })
   }
-  const own = [...new Set(blocks.map(b => b.cid.toString()))]
-  const record: LatestEdition = { cid: cid.toString(), previous, fingerprint, articles: articles.length, corrected: corrected.length, own, bundles: [...summaries.keys()] }
+  // where each CID is in this edition (at-index.ts): what the next edition looks up instead of reading every month
+  for (const m of months.values()) await indexMonth(repo, m)
+  const record: LatestEdition = { cid: cid.toString(), previous, fingerprint, options: optionsFingerprint, articlesHash, articles: articles.length, corrected: corrected.length, layout: LAYOUT, changes: changesSeen }
   await repo.datastore.put(LATEST_KEY, encoder.encode(JSON.stringify(record)), options)
   if (latest != null && latest.cid !== cid.toString() && options.keepPrevious !== true) {
     // an IPNS name of this repo that points to it keeps it from gc all the same (maintenance.ts)
@@ -422,41 +389,6 @@ async function localDag (repo: Repo, root: CID, options: AbortOptions): Promise<
   return out
 }
 
-/** What an edition.json says of its articles (an edition@1 says less: its paths and CIDs). */
-interface EditionJson {
-  articles: Array<Partial<ArticleRecord> & { path: string, cid: string }>
-  corrections: Record<string, Array<Partial<VersionRecord> & { cid: string }>>
-  retired: Array<{ path: string, cids: string[] }>
-}
-
-/** The edition.json of the edition `cid` (its root and edition.json blocks, from the repo or fetched and verified). */
-async function readEditionJson (blocks: Pick<Blockstore, 'get'>, cid: string, options: AbortOptions): Promise<EditionJson> {
-  let text: string
-  try {
-    text = new TextDecoder().decode(await readAll(catCid(`${cid}/edition.json`, blocks, options)))
-  } catch (err: any) {
-    if (err?.name === 'NotFoundError' && err?.fetched === true) throw new NotFoundError(`the previous edition ${cid} could not be fetched: ${err.message}`)
-    if (err?.name === 'NotFoundError' && /edition\.json/.test(String(err?.message))) throw new InvalidArgumentError(`the previous edition ${cid} has no edition.json: it is not an edition (give the edition it replaces, or none)`)
-    if (err?.name === 'NotFoundError') throw new NotFoundError(`the previous edition ${cid} is not in the repo (fetch it from the node with edition --ipns-key <key> --resolve-from <gateway>, or give --previous none)`)
-    throw err
-  }
-  let data: any
-  try { data = JSON.parse(text) } catch { throw new InvalidArgumentError(`the previous edition ${cid}: its edition.json is not JSON`) }
-  if (typeof data?.schema !== 'string' || !data.schema.startsWith('ipfs-publish/edition@') || !Array.isArray(data.articles)) throw new InvalidArgumentError(`the previous edition ${cid}: its edition.json is not one of ipfs-publish`)
-  const path = (p: unknown): p is string => typeof p === 'string' && p.startsWith('articles/')
-  const articles = data.articles.filter((a: any) => path(a?.path) && typeof a?.cid === 'string')
-  const corrections: EditionJson['corrections'] = {}
-  for (const [k, list] of Object.entries(data.corrections ?? {})) if (Array.isArray(list)) corrections[k] = list.filter((e: any) => typeof e?.cid === 'string')
-  const retired = Array.isArray(data.retired) ? data.retired.filter((r: any) => path(r?.path) && Array.isArray(r.cids) && r.cids.every((c: unknown) => typeof c === 'string')) : []
-  return { articles, corrections, retired }
-}
-
-/** Whether a record of the previous edition says all that linking and showing its version needs (an edition@1 record does not). */
-function isFullRecord (r: Partial<VersionRecord>): r is VersionRecord {
-  return typeof r.cid === 'string' && typeof r.tsize === 'number' && typeof r.slug === 'string' && typeof r.pageCid === 'string' && typeof r.pageTsize === 'number' &&
-    typeof r.pageKey === 'string' && typeof r.file?.cid === 'string' && typeof r.file?.name === 'string' && typeof r.file?.bytes === 'number' && Array.isArray(r.categories) && r.title !== undefined && r.date !== undefined
-}
-
 /** An article's name before any suffix: `<date>-<slug>`. */
 function baseName (v: VersionInfo): string {
   return `${v.date ?? 'undated'}-${v.slug || 'article'}`
@@ -484,25 +416,6 @@ export async function readLatest (repo: Repo, options: AbortOptions = {}): Promi
   }
 }
 
-/** The articles of a manifest: each key's CID and its `previous` CIDs. */
-function fromManifest (manifest: Manifest, name: string): Source[] {
-  return Object.keys(manifest).sort().map(key => {
-    const e = manifest[key]
-    if (typeof e?.cid !== 'string') throw new InvalidArgumentError(`${name}: "${key}" has no cid`)
-    const earlier = e.previous ?? []
-    if (!Array.isArray(earlier) || earlier.some(c => typeof c !== 'string')) throw new InvalidArgumentError(`${name}: "${key}".previous is not a list of CIDs`)
-    return { id: `${name}: ${key}`, current: e.cid, earlier: earlier.filter(c => c !== e.cid) }
-  })
-}
-
-/** The articles published in the repo: per source path, the current bundle and the earlier ones still indexed (pinned). */
-async function fromRepo (repo: Repo, options: AbortOptions): Promise<Source[]> {
-  const indexed = new Set<string>()
-  for await (const key of repo.datastore.queryKeys({ prefix: ARTICLE_PREFIX }, options)) indexed.add(key.toString().slice(ARTICLE_PREFIX.length))
-  const groups = await groupVersions(repo.datastore, indexed, async cid => await getArticle(repo.datastore, cid, options), options)
-  return groups.map(g => ({ id: g.path, current: g.cids[g.cids.length - 1], earlier: g.cids.slice(0, -1) }))
-}
-
 /** Each article at its permalink (permalinks.ts), its link, and the order of the front page: newest first. */
 function arrange (sources: Source[], summaries: Map<string, VersionInfo>, paths: string[], cidOf: (text: string) => CID, options: EditionOptions): EditionArticle[] {
   const articles: EditionArticle[] = []
@@ -525,4 +438,22 @@ function arrange (sources: Source[], summaries: Map<string, VersionInfo>, paths:
   }
   // newest first; undated last; then by folder name
   return articles.sort((a, b) => a.date === b.date ? (a.path < b.path ? -1 : 1) : a.date == null ? 1 : b.date == null ? -1 : a.date < b.date ? 1 : -1)
+}
+
+/** The articles' part of the fingerprint: the sum (mod 2^256) of one hash per article, so an edition that changes a few articles can keep it. */
+export function hashSources (sources: Array<{ current: string, earlier: string[] }>, plus = 0n, minus: Array<{ current: string, earlier: string[] }> = []): string {
+  let sum = plus
+  for (const s of sources) sum += articleHash(s)
+  for (const s of minus) sum -= articleHash(s)
+  return (((sum % MOD) + MOD) % MOD).toString(16).padStart(64, '0')
+}
+
+const MOD = 1n << 256n
+
+function articleHash (s: { current: string, earlier: string[] }): bigint {
+  return BigInt('0x' + createHash('sha256').update(JSON.stringify([s.current, ...s.earlier])).digest('hex'))
+}
+
+function combine (optionsFingerprint: string, articlesHash: string): string {
+  return createHash('sha256').update(optionsFingerprint + articlesHash).digest('base64url')
 }

@@ -51,16 +51,25 @@ const DIRECTORY_DATA = new UnixFS({ type: 'directory' }).marshal()
 
 /** Whether a plain directory is too large for one block under the profile's rule (greater than the threshold, as the importer decides). */
 function outgrows (entries: DirEntry[], profile: CidProfile): boolean {
-  let size = 0
-  if (profile.hamtSizeEstimation === 'block-bytes') {
-    // the serialized size of the plain directory's block, counted without encoding it
-    size = field(DIRECTORY_DATA.byteLength)
-    for (const e of entries) size += field(field(e.cid.bytes.byteLength) + field(Buffer.byteLength(e.name)) + 1 + varintLength(e.tsize))
-  } else {
-    // links-bytes: the UTF-8 length of each name plus the bytes of its CID
-    for (const e of entries) size += Buffer.byteLength(e.name) + e.cid.bytes.byteLength
-  }
-  return size > profile.hamtThresholdBytes
+  return directorySize(entries, profile) > profile.hamtThresholdBytes
+}
+
+/**
+ * The size the profile's rule compares with its threshold: the bytes of the plain
+ * directory's block (`block-bytes`), or the names' UTF-8 bytes plus the CIDs' bytes
+ * (`links-bytes`). A sum over the entries, so an update can keep it by adding and
+ * subtracting theirs ({@link entrySize}).
+ */
+export function directorySize (entries: DirEntry[], profile: CidProfile): number {
+  let size = profile.hamtSizeEstimation === 'block-bytes' ? field(DIRECTORY_DATA.byteLength) : 0
+  for (const e of entries) size += entrySize(e, profile)
+  return size
+}
+
+/** One entry's part of {@link directorySize}. */
+export function entrySize (e: DirEntry, profile: CidProfile): number {
+  if (profile.hamtSizeEstimation === 'block-bytes') return field(field(e.cid.bytes.byteLength) + field(Buffer.byteLength(e.name)) + 1 + varintLength(e.tsize))
+  return Buffer.byteLength(e.name) + e.cid.bytes.byteLength
 }
 
 /** A length-delimited protobuf field of `n` bytes: its tag, its length and the bytes. */

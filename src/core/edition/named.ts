@@ -1,5 +1,6 @@
-import { catCid } from '../read/cat.js'
-import { readAll } from '../read-all.js'
+import { pathsOf } from './at-index.js'
+import { isMonthIndex, readEditionIndex, readMonth } from './edition-json.js'
+import { monthOf } from './months.js'
 import { listPins } from '../store/pins.js'
 import type { Repo } from '../store/repo.js'
 import type { AbortOptions } from 'abort-error'
@@ -14,15 +15,25 @@ export async function editionsNaming (repo: Repo, cid: CID, options: AbortOption
   const out: string[] = []
   for await (const pin of listPins(repo, options)) {
     if (pin.metadata?.kind !== EDITION_PIN.kind || pin.type !== 'recursive' || pin.cid.equals(cid)) continue
-    let edition: any
+    let named = false
     try {
-      edition = JSON.parse(new TextDecoder().decode(await readAll(catCid(`${pin.cid}/edition.json`, repo.blockstore, options))))
+      const index = await readEditionIndex(repo.blockstore, pin.cid.toString(), options)
+      if (isMonthIndex(index)) {
+        // the months where this repo's editions put the CID (at-index.ts), checked against each month's record
+        const months = new Set((await pathsOf(repo, text)).map(monthOf))
+        for (const month of months) {
+          if (!index.months.some(m => m.month === month)) continue
+          const m = await readMonth(repo.blockstore, pin.cid.toString(), month, options)
+          if (m.articles.some(a => a.cid === text) || Object.values(m.corrections).some(list => list.some(e => e.cid === text))) named = true
+        }
+      } else {
+        named = (index.articles ?? []).some((a: any) => a?.cid === text) ||
+          Object.values(index.corrections ?? {}).some((list: any) => Array.isArray(list) && list.some((e: any) => e?.cid === text))
+      }
     } catch (err: any) {
       if (err?.name === 'AbortError') throw err
       continue // not an edition of this layout, or damaged: verify --all reports it
     }
-    const named = (edition.articles ?? []).some((a: any) => a?.cid === text) ||
-      Object.values(edition.corrections ?? {}).some((list: any) => Array.isArray(list) && list.some((e: any) => e?.cid === text))
     if (named) out.push(pin.cid.toString())
   }
   return out

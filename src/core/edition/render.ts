@@ -36,16 +36,24 @@ function titleOf (a: EditionArticle): string {
   return a.title ?? a.path.slice(a.path.lastIndexOf('/') + 1)
 }
 
-export interface PageOptions { title: string, page: number, pages: number }
+export interface PageOptions {
+  title: string
+  /** The front page (`index.html`: the newest articles), or one month's page (`page/<month>.html`: all its articles). */
+  month?: string
+  /** Every month of the edition, newest first, with its number of articles: the front page links each one's page. */
+  months: Array<{ month: string, articles: number }>
+}
 
 /**
- * One page of the front page: `index.html` (page 1) or `page/<n>.html`. Every
- * link is relative to the page, so the edition works under `/ipfs/<cid>/`,
- * `/ipns/<name>/` and on a subdomain gateway; no script, no external resource.
+ * The front page (`index.html`: the newest articles and a link to every month)
+ * or a month's page (`page/<month>.html`: every article of that month, a link to
+ * the front page; nothing about the other months, so a new article touches its
+ * own month's page and the front page alone). Every link is relative to the
+ * page, so the edition works under `/ipfs/<cid>/`, `/ipns/<name>/` and on a
+ * subdomain gateway; no script, no external resource.
  */
 export function renderPage (articles: EditionArticle[], o: PageOptions): string {
-  const up = o.page === 1 ? '' : '../'
-  const pageHref = (n: number): string => n === 1 ? `${up}index.html` : o.page === 1 ? `page/${n}.html` : `${n}.html`
+  const up = o.month == null ? '' : '../'
   const items = articles.map(a => {
     const dir = `${up}${href(a.path)}/`
     const corrected = a.earlier.length > 0
@@ -57,10 +65,10 @@ export function renderPage (articles: EditionArticle[], o: PageOptions): string 
 <p class="links"><a href="${dir}${href(a.file)}">text</a> · <a href="${dir}">bundle</a> · <a href="${escapeXml(a.link)}">Download IPFS</a> · <code>${a.cid}</code></p>${corrected}
 </article>`
   })
-  const nav: string[] = []
-  if (o.page > 1) nav.push(`<a rel="prev" href="${pageHref(o.page - 1)}">Newer</a>`)
-  if (o.page < o.pages) nav.push(`<a rel="next" href="${pageHref(o.page + 1)}">Older</a>`)
-  const heading = escapeXml(o.title) + (o.page > 1 ? ` · page ${o.page} of ${o.pages}` : '')
+  const nav = o.month == null
+    ? o.months.filter(m => m.articles > 0).map(m => `<a href="page/${href(m.month)}.html">${escapeXml(m.month)}</a> (${m.articles})`).join(' ')
+    : '<a href="../index.html">Front page</a>'
+  const heading = escapeXml(o.title) + (o.month != null ? ` · ${escapeXml(o.month)}` : '')
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -69,14 +77,14 @@ export function renderPage (articles: EditionArticle[], o: PageOptions): string 
 <title>${heading}</title>
 <link rel="alternate" type="application/atom+xml" href="${up}feed.xml">
 <link rel="alternate" type="application/feed+json" href="${up}feed.json">
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:46em;margin:0 auto;padding:1em}article{border-bottom:1px solid #ddd;padding:.5em 0}h2{font-size:1.15em;margin:.2em 0}.meta,.links{margin:.2em 0;color:#555;font-size:.9em}code{font-size:.8em;word-break:break-all}.corrected{color:#8a4b00;font-size:.9em;margin:.2em 0}nav a{margin-right:1em}</style>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:46em;margin:0 auto;padding:1em}article{border-bottom:1px solid #ddd;padding:.5em 0}h2{font-size:1.15em;margin:.2em 0}.meta,.links{margin:.2em 0;color:#555;font-size:.9em}code{font-size:.8em;word-break:break-all}.corrected{color:#8a4b00;font-size:.9em;margin:.2em 0}nav a{margin-right:.3em}</style>
 </head>
 <body>
 <header><h1>${heading}</h1><p><a href="${up}feed.xml">Atom feed</a> · <a href="${up}feed.json">JSON feed</a> · <a href="${up}edition.json">edition.json</a></p></header>
 <main>
 ${items.join('\n')}
 </main>
-<nav>${nav.join(' ')}</nav>
+<nav>${o.month == null ? 'By month: ' : ''}${nav}</nav>
 </body>
 </html>
 `

@@ -1,5 +1,6 @@
 import { Key } from 'interface-datastore'
 import { RepoError } from '../../errors.js'
+import { recordChange } from './changes.js'
 import type { Datastore } from 'interface-datastore'
 import type { AbortOptions } from 'abort-error'
 
@@ -54,15 +55,21 @@ export function cidOfByDateKey (k: string): string {
 
 /** Records an article in the repo's index (keyed by bundle CID), with its by-date entry. */
 export async function putArticle (datastore: Datastore, record: ArticleRecord, options?: AbortOptions): Promise<void> {
-  await datastore.put(key(record.cid), encoder.encode(JSON.stringify(record)), options)
-  await datastore.put(new Key(byDateKey(record.cid, record.date, record.title), false), EMPTY, options)
+  await putEncodedArticle(datastore, record.cid, encoder.encode(JSON.stringify(record)), options)
 }
 
 /** Records an article whose entry is already encoded (by {@link buildArticle}, perhaps on a worker), with its by-date entry. */
 export async function putEncodedArticle (datastore: Datastore, cid: string, encoded: Uint8Array, options?: AbortOptions): Promise<void> {
   const record = decodeRecord(PREFIX + cid, encoded)
+  let old: ArticleRecord | undefined
+  try { old = await getArticle(datastore, cid, options) } catch {} // a damaged record is replaced
+  // the same record again (an unchanged article published again) is no change: nothing is written
+  if (old != null && JSON.stringify(old) === JSON.stringify(record)) return
+  if (old != null && (old.date !== record.date || old.title !== record.title)) await datastore.delete(new Key(byDateKey(cid, old.date, old.title), false), options)
   await datastore.put(key(cid), encoded, options)
   await datastore.put(new Key(byDateKey(cid, record.date, record.title), false), EMPTY, options)
+  // in the same commit: the next edition finds the change here (changes.ts)
+  await recordChange(datastore, { paths: old != null ? [old.path, record.path] : [record.path], cids: [cid] })
 }
 
 /** Removes an article from the index (when its pin is removed), with its by-date entry. */
@@ -71,6 +78,7 @@ export async function deleteArticle (datastore: Datastore, cid: string, options?
   try { record = await getArticle(datastore, cid, options) } catch {} // a damaged record: its by-date entry (if any) is left stale, and skipped
   if (record != null) await datastore.delete(new Key(byDateKey(cid, record.date, record.title), false), options)
   await datastore.delete(key(cid), options)
+  if (record != null) await recordChange(datastore, { paths: [record.path], cids: [cid] })
 }
 
 const EMPTY = new Uint8Array(0)

@@ -87,6 +87,11 @@ export class EngineDatastore extends BaseDatastore {
     return this.engine.getData(key.toString()) !== undefined
   }
 
+  /** Appends to a log under `prefix` in the same commit as the other pending writes (Engine.appendLog). */
+  async appendLog (prefix: string, value: Bytes): Promise<void> {
+    await this.engine.appendLog(prefix, value)
+  }
+
   async delete (key: Key, options?: AbortOptions): Promise<void> {
     options?.signal?.throwIfAborted()
     await this.engine.putData(key.toString(), null)

@@ -33,10 +33,22 @@ interface PendingBlock { multihash: Bytes, kind: 'put' | 'file' | 'del', bytes?:
 interface Batch {
   blocks: Map<string, PendingBlock>
   data: Map<string, Bytes | null>
+  /** Entries of an append-only log: written at `<prefix><generation of their commit><n>` (see {@link Engine.appendLog}). */
+  log: Array<{ prefix: string, value: Bytes }>
 }
 
 function emptyBatch (): Batch {
-  return { blocks: new Map(), data: new Map() }
+  return { blocks: new Map(), data: new Map(), log: [] }
+}
+
+/** A log entry's key after its prefix: the generation of its commit and its place in it, in hex, so that keys sort in commit order. */
+export function logKey (generation: number, n: number): string {
+  return generation.toString(16).padStart(8, '0') + n.toString(16).padStart(6, '0')
+}
+
+/** The generation of a log entry's key (the part after its prefix). */
+export function logGeneration (suffix: string): number {
+  return parseInt(suffix.slice(0, 8), 16)
 }
 
 /** Commit once pending writes hold this many bytes (large blocks count only their records). */
@@ -305,6 +317,18 @@ export class Engine {
     if (this.pendingBytes >= this.flushBytes) await this.flush()
   }
 
+  /**
+   * Queues an entry of an append-only log under `prefix`: its key is given in the commit that writes
+   * it (`prefix` + {@link logKey} of that commit's generation), so a reader that has seen the entries up
+   * to generation g knows every later entry is of a later commit (a change record no scan needs to find).
+   */
+  async appendLog (prefix: string, value: Bytes): Promise<void> {
+    this.assertWritable()
+    this.pending.log.push({ prefix, value })
+    this.pendingBytes += value.byteLength + 64
+    if (this.pendingBytes >= this.flushBytes) await this.flush()
+  }
+
   /** A datastore value (pending writes included), or undefined. */
   getData (key: string): Bytes | undefined {
     const pending = this.pendingData(key)
@@ -338,14 +362,15 @@ export class Engine {
       for (const k of keys) if (k.startsWith(prefix)) return true
       return false
     }
-    if (touches(this.pending.data.keys()) || (this.flushing != null && touches(this.inflight.data.keys()))) await this.flush()
+    const logs = (b: Batch): string[] => b.log.map(e => e.prefix)
+    if (touches(this.pending.data.keys()) || touches(logs(this.pending)) || (this.flushing != null && (touches(this.inflight.data.keys()) || touches(logs(this.inflight))))) await this.flush()
   }
 
   // ---- commits ----
 
   /** True when nothing waits to be committed. */
   get idle (): boolean {
-    return this.flushing == null && this.pending.blocks.size === 0 && this.pending.data.size === 0 && this.writing.size === 0
+    return this.flushing == null && this.pending.blocks.size === 0 && this.pending.data.size === 0 && this.pending.log.length === 0 && this.writing.size === 0
   }
 
   /**
@@ -363,7 +388,7 @@ export class Engine {
       if (this.writing.size > 0) { await Promise.allSettled(this.writing.values()); continue }
       break
     }
-    if (this.pending.blocks.size === 0 && this.pending.data.size === 0) return
+    if (this.pending.blocks.size === 0 && this.pending.data.size === 0 && this.pending.log.length === 0) return
     options.signal?.throwIfAborted()
     const batch = this.inflight = this.pending
     this.pending = emptyBatch()
@@ -410,8 +435,10 @@ export class Engine {
         if (value == null) void this.data.remove(key)
         else void this.data.put(key, value as Buffer)
       }
+      const next = (this.generation() + 1) >>> 0
+      for (const [n, e] of batch.log.entries()) void this.data.put(Buffer.from(e.prefix + logKey(next, n)), e.value as Buffer)
       const gen = Buffer.allocUnsafe(4)
-      gen.writeUInt32BE((this.generation() + 1) >>> 0)
+      gen.writeUInt32BE(next)
       void this.meta.put(GENERATION_KEY, gen)
     })
     await this.env.flushed

@@ -1,4 +1,5 @@
 import { Key } from 'interface-datastore'
+import { recordChange } from './changes.js'
 import type { Datastore } from 'interface-datastore'
 import type { AbortOptions } from 'abort-error'
 
@@ -22,6 +23,7 @@ export async function recordVersion (datastore: Datastore, path: string, cid: st
   const next = cids.filter(c => c !== cid)
   next.push(cid)
   await datastore.put(key(path), new TextEncoder().encode(JSON.stringify(next)), options)
+  await recordChange(datastore, { paths: [path], cids: [cid] })
 }
 
 /** The CIDs a path has published to, oldest first (empty when none is recorded). */

@@ -20,27 +20,30 @@ const article = (over: Partial<EditionArticle> = {}): EditionArticle => ({
 describe('edition pages and feeds', () => {
   it('escapes everything taken from an article, in text and attributes; drops characters XML forbids', () => {
     expect(escapeXml('<a href="x">\'&\u0001')).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;')
-    const html = renderPage([article()], { title: 'N <s>', page: 1, pages: 1 })
+    const html = renderPage([article()], { title: 'N <s>', months: [] })
     expect(html).not.toMatch(/<b>|<i>|<s>/)
     expect(html).toContain('A &quot;title&quot; &amp; &lt;b&gt;bold&lt;/b&gt;')
     expect(html).toContain('href="https://bafy.ipfs.dweb.link/article.txt?filename=a.txt&amp;download=true"')
   })
 
-  it('links are relative to the page: page 1 at the root, later pages under page/', () => {
+  it('links are relative to the page: the front page at the root, month pages under page/; the front page links every month, a month page only the front page', () => {
     const a = article({ earlier: [{ cid: 'bafyold', date: '2026-11-29', path: 'corrections/2026-11-30-a-title/1', page: 'corrections/2026-11-30-a-title/1.html' }] })
-    const first = renderPage([a], { title: 'N', page: 1, pages: 3 })
+    const months = [{ month: '2026-11', articles: 1 }, { month: '2026-10', articles: 0 }, { month: 'undated', articles: 2 }]
+    const front = renderPage([a], { title: 'N', months })
     // the title opens the article's page; the text file stays a link of its own
-    expect(first).toContain('<h2><a href="articles/2026-11-30-a-title.html">')
-    expect(first).toContain('href="articles/2026-11-30-a-title/article.txt"')
-    expect(first).toContain('href="corrections/2026-11-30-a-title/1.html"')
-    expect(first).toContain('<a rel="next" href="page/2.html">')
-    expect(first).not.toContain('rel="prev"')
-    const second = renderPage([a], { title: 'N', page: 2, pages: 3 })
-    expect(second).toContain('href="../articles/2026-11-30-a-title.html"')
-    expect(second).toContain('<a rel="prev" href="../index.html">')
-    expect(second).toContain('<a rel="next" href="3.html">')
-    expect(renderPage([a], { title: 'N', page: 3, pages: 3 })).toContain('<a rel="prev" href="2.html">')
-    for (const page of [first, second]) expect(page).not.toMatch(/(href|src)="\//)
+    expect(front).toContain('<h2><a href="articles/2026-11-30-a-title.html">')
+    expect(front).toContain('href="articles/2026-11-30-a-title/article.txt"')
+    expect(front).toContain('href="corrections/2026-11-30-a-title/1.html"')
+    expect(front).toContain('<a href="page/2026-11.html">2026-11</a> (1)')
+    expect(front).toContain('<a href="page/undated.html">undated</a> (2)')
+    // a month of retired paths alone has no page
+    expect(front).not.toContain('page/2026-10.html')
+    const month = renderPage([a], { title: 'N', month: '2026-11', months })
+    expect(month).toContain('<title>N · 2026-11</title>')
+    expect(month).toContain('href="../articles/2026-11-30-a-title.html"')
+    expect(month).toContain('<a href="../index.html">Front page</a>')
+    expect(month).not.toContain('2026-10')
+    for (const page of [front, month]) expect(page).not.toMatch(/(href|src)="\//)
   })
 
   it('feeds: ids are ipfs://<cid>, dates RFC 3339, the article an enclosure / attachment', () => {
@@ -67,7 +70,7 @@ describe('edition pages and feeds', () => {
     const json = JSON.parse(renderJsonFeed([article(), undated], { title: 'N', id: 'urn:x', updated: '2026-11-30' }))
     expect(json.items[0].date_published).toBe('2026-11-30T00:00:00Z')
     expect(json.items[1]).not.toHaveProperty('date_published')
-    expect(renderPage([undated], { title: 'N', page: 1, pages: 1 })).toContain('undated')
+    expect(renderPage([undated], { title: 'N', months: [] })).toContain('undated')
   })
 
   it('feeds: a self link and the front page; each entry links its page and summarises its first paragraph', () => {
