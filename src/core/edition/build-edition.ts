@@ -27,7 +27,7 @@ import { indexMonth } from './at-index.js'
 import { fromManifest, fromRepo } from './sources.js'
 import { readChanges } from '../store/changes.js'
 import { directorySize } from './directory.js'
-import type { ArticleRecord, EditionContent, VersionRecord } from './edition-json.js'
+import type { ArticleRecord, EditionContent, MonthRecord, VersionRecord } from './edition-json.js'
 import type { EmitContext } from './emit.js'
 import type { Source } from './sources.js'
 import type { BundleSummary } from './bundles.js'
@@ -38,7 +38,8 @@ import type { GatewayStyle } from '../link.js'
 import type { Manifest } from '../manifest.js'
 import type { Repo } from '../store/repo.js'
 import type { Block } from '../unixfs/build-small-dir.js'
-import type { CidProfileName } from '../unixfs/profiles.js'
+import type { CidProfile, CidProfileName } from '../unixfs/profiles.js'
+import type { Permalinks } from './permalinks.js'
 import type { AbortOptions } from 'abort-error'
 import type { ProgressEvent, ProgressOptions } from 'progress-events'
 
@@ -99,6 +100,8 @@ export interface EditionResult {
   corrected: number
   /** True when the articles are those of the latest edition: it is returned, nothing is made. */
   unchanged: boolean
+  /** True when it was made from the latest edition and the changes since (incremental.ts), false when from every article. */
+  incremental: boolean
 }
 
 
@@ -107,7 +110,10 @@ export interface EditionResult {
  * every article's page is made again). Raise it whenever what renderArticlePage writes changes: a page
  * of the previous edition made from the same inputs (pageKey) is kept, not made again.
  */
-const LAYOUT = 4
+const LAYOUT = 3
+
+/** The layout of the edition's records (edition@3 by month, the at-index, the change log): an incremental edition needs the previous one's to be this one. */
+export const RECORDS_LAYOUT = 4
 
 /** Where the repo keeps its latest edition. */
 const LATEST_KEY = new Key('/ipfs-publish/edition/latest')
@@ -130,7 +136,7 @@ export interface LatestEdition {
 
 
 /** What a version of an article is, from its bundle or from the previous edition's record of it. */
-type VersionInfo = Omit<BundleSummary, 'cid'> & { cid: string }
+export type VersionInfo = Omit<BundleSummary, 'cid'> & { cid: string }
 
 /**
  * Builds an edition, a UnixFS folder of the whole site: `index.html` (and
@@ -162,6 +168,7 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
   const optionsFingerprint = createHash('sha256').update(JSON.stringify({
     schema: EDITION_SCHEMA,
     layout: LAYOUT,
+    records: RECORDS_LAYOUT,
     version: packageVersion(),
     profile: profile.name,
     date: options.date ?? null,
@@ -176,6 +183,12 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
   const engine = engineOf(repo)
   const log = options.manifest == null ? await readChanges(engine, latest?.changes ?? 0) : undefined
   const changesSeen = log?.last ?? latest?.changes ?? 0
+  const source = blockSource(repo, options.fetchBlock)
+  if (options.full !== true && log != null && latest != null && latest.layout === RECORDS_LAYOUT && latest.options === optionsFingerprint && options.previous === undefined) {
+    const { incrementalEdition } = await import('./incremental.js')
+    const result = await incrementalEdition(repo, { latest, log, optionsFingerprint, ctx: { profile, title, feedId, feedSize, pageSize, link: options }, date: options.date, source }, options)
+    if (result != null) return result
+  }
   const sources = options.manifest != null ? fromManifest(options.manifest, options.manifestName ?? 'the manifest') : await fromRepo(repo, options)
   if (sources.length === 0 && options.allowEmpty !== true) {
     throw new NoArticlesError(`${options.manifest != null ? (options.manifestName ?? 'the manifest') + ' lists' : 'the repo holds'} no published articles: publish some first (an edition of none is made only with \`allowEmpty\`)`)
@@ -185,95 +198,20 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
   const articlesHash = hashSources(sources)
   const fingerprint = combine(optionsFingerprint, articlesHash)
   if (latest != null && latest.fingerprint === fingerprint && options.previous === undefined && await isPinRoot(repo, CID.parse(latest.cid), options)) {
-    return { cid: CID.parse(latest.cid), previous: latest.previous, articles: latest.articles, corrected: latest.corrected, unchanged: true }
+    return { cid: CID.parse(latest.cid), previous: latest.previous, articles: latest.articles, corrected: latest.corrected, unchanged: true, incremental: false }
   }
   const previous = options.previous !== undefined ? options.previous : latest?.cid ?? null
-  // blocks: the repo's, else (verified) from where options.fetchBlock asks
-  const source = blockSource(repo, options.fetchBlock)
   // the previous edition: the permalinks, and what its articles are (no bundle read for an unchanged one)
   const prev: EditionContent = previous != null ? await readEditionContent(source, previous, options) : { articles: [], corrections: {}, retired: [] }
-  const known = new Map<string, VersionInfo>()
-  for (const r of [...prev.articles, ...Object.values(prev.corrections).flat()]) {
-    if (isFullRecord(r) && !known.has(r.cid)) known.set(r.cid, { cid: r.cid, tsize: r.tsize, title: r.title, date: r.date, categories: r.categories, slug: r.slug, file: r.file })
-  }
-
-  // what each bundle is: from the previous edition's record, else read once per CID (then kept in the repo)
-  const summaries = new Map<string, BundleSummary>()
-  let done = 0
-  for (const s of sources) {
-    options.signal?.throwIfAborted()
-    for (const cid of [...s.earlier, s.current]) {
-      if (summaries.has(cid)) continue
-      const cached = known.has(cid) ? await cachedSummary(repo, cid, options) : undefined
-      // a bundle this repo holds is pinned as before (below); one known from the previous edition alone is linked by its record
-      if (cached != null) summaries.set(cid, cached)
-      else if (!known.has(cid)) {
-        summaries.set(cid, await bundleSummary(repo, cid, s.id, options).catch((err: any) => {
-          // a version the previous edition does not record is read from its bundle: the runner that changed it published it
-          if (err?.name === 'NotFoundError' && previous != null) throw new NotFoundError(`${s.id}: bundle ${cid} is not in the repo, nor recorded in the previous edition ${previous} (publish the article here first)`)
-          throw err
-        }))
-      }
-      if (!known.has(cid)) known.set(cid, summaries.get(cid)!)
-    }
-    options.onProgress?.(new CustomProgressEvent('edition:article', { done: ++done, total: sources.length }))
-  }
-
-  // each CID is parsed once
-  const cids = new Map<string, CID>()
-  const cidOf = (text: string): CID => { let c = cids.get(text); if (c == null) { c = CID.parse(text); cids.set(text, c) } return c }
-  const permalinks = assignPermalinks(sources.map(s => ({ current: s.current, earlier: s.earlier, base: baseName(known.get(s.current)!) })), {
+  const made = await makeRecords(repo, source, sources, prev, previous, profile, options, (known) => assignPermalinks(sources.map(s => ({ current: s.current, earlier: s.earlier, base: baseName(known.get(s.current)!) })), {
     articles: prev.articles.map(a => ({ path: a.path, cids: [a.cid, ...(prev.corrections[a.path] ?? []).map(e => e.cid).reverse()] })),
     retired: prev.retired
-  })
-  const articles = arrange(sources, known, permalinks.paths, cidOf, options)
+  }))
+  const { summaries, articles, records, permalinks, cidOf } = made
+  const blocks = made.blocks
   // the edition's date: Atom requires one; an undated article is not given one (render.ts, editionDate)
   const updated = editionDate(articles, options.date)
-  if (updated == null) throw new InvalidArgumentError('no article of the edition has a date, and its Atom feed needs one: give the edition\'s date (edition --date YYYY-MM-DD)')
-  const encoder = new TextEncoder()
-
-  // the edition's own blocks
-  const blocks: Block[] = []
-  // each version's readable page, beside its folder (articles/<name>.html, corrections/<name>/<n>.html); the current version's first paragraph is the feeds' summary.
-  // A page made from the same inputs in the previous edition is kept (its text is fixed by the version's CID): nothing of its bundle is read
-  const madePages = new Map<string, { cid: string, tsize: number, summary: string | null }>()
-  for (const r of prev.articles) if (isFullRecord(r)) madePages.set(r.pageKey, { cid: r.pageCid, tsize: r.pageTsize, summary: (r as ArticleRecord).summary ?? null })
-  for (const r of Object.values(prev.corrections).flat()) if (isFullRecord(r) && !madePages.has(r.pageKey)) madePages.set(r.pageKey, { cid: r.pageCid, tsize: r.pageTsize, summary: null })
-  const pageOf = new Map<string, DirEntry>()
-  const records = new Map<string, VersionRecord>()
-  for (const a of articles) {
-    options.signal?.throwIfAborted()
-    const versions = [...a.earlier.map(e => ({ cid: e.cid, path: e.path, page: e.page })), { cid: a.cid, path: a.path, page: a.page }]
-    for (const [i, v] of versions.entries()) {
-      const sum = known.get(v.cid)!
-      const current = i === versions.length - 1
-      const page: Omit<ArticlePage, 'blocks'> = {
-        at: v.page,
-        title: sum.title,
-        date: sum.date,
-        categories: sum.categories,
-        cid: v.cid,
-        dir: v.path,
-        file: sum.file.name,
-        link: current ? a.link : buildLink({ cid: cidOf(v.cid), file: sum.file.name, slug: sum.slug }, options.gateway, options.linkTemplate, options.gatewayStyle),
-        ...(current ? { earlier: a.earlier.map(e => ({ date: e.date, page: e.page })) } : { version: { n: i + 1, current: a.page } })
-      }
-      const pageKey = createHash('sha256').update(JSON.stringify({ layout: LAYOUT, profile: profile.name, current, page })).digest('base64url')
-      let made = madePages.get(pageKey)
-      if (made == null) {
-        const text = textBlocks(await articleBody(source, sum, options), sum.title)
-        const f = await buildFile(encoder.encode(renderArticlePage({ ...page, blocks: text })), profile)
-        blocks.push(...f.blocks)
-        made = { cid: f.cid.toString(), tsize: f.tsize, summary: current ? summaryOf(text) : null }
-      } else {
-        // a kept page is the edition's own as a made one is: its blocks, where the repo holds them (a fresh machine does not: they stay on the node)
-        blocks.push(...await localDag(repo, cidOf(made.cid), options))
-      }
-      if (current) a.summary = made.summary
-      pageOf.set(v.page, { name: v.page.slice(v.page.lastIndexOf('/') + 1), cid: cidOf(made.cid), tsize: made.tsize })
-      records.set(v.page, { path: v.path, page: v.page, cid: v.cid, title: sum.title, date: sum.date, categories: sum.categories, tsize: sum.tsize, slug: sum.slug, file: sum.file, pageCid: made.cid, pageTsize: made.tsize, pageKey })
-    }
-  }
+  if (updated == null) throw new InvalidArgumentError(NO_DATE)
   // the edition's records by month: what it writes (edition/<month>.json, page/<month>.html) and what a later edition reads
   const corrected = articles.filter(a => a.earlier.length > 0)
   const months = toMonths(
@@ -302,37 +240,9 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
   blocks.push(...root.blocks)
   const cid = root.cid
 
-  // one commit: the new blocks, the pins, the latest-edition record and the replaced edition's unpin
-  for (const b of blocks) await repo.blockstore.put(b.cid, b.bytes, options)
-  // each article the edition names keeps a pin of its own (publish made most of them), so that it
-  // outlives the edition; the edition's pin is an ordinary recursive pin that holds them too
-  for (const summary of summaries.values()) {
-    const bundle = cidOf(summary.cid)
-    if (engine.getData(pinKeyOf(bundle)) === undefined) await pinRoot(repo, bundle, { source: 'ipfs-publish', kind: 'article' }, options)
-  }
-  // the edition's own blocks are in hand, and every bundle is a recursive pin now (complete
-  // already): checking the edition's DAG is complete reads nothing from the store
-  const inHand = new Map(blocks.map(b => [multihashKey(b.cid), b.bytes]))
-  try {
-    await pinRoot(repo, cid, EDITION_PIN, { ...options, known: inHand })
-  } catch (err) {
-    if (!(err instanceof BlockNotFoundError)) throw err
-    // a repo that lacks some of what the edition links (a CI runner links its unchanged articles
-    // from the previous edition's record, without their bytes) cannot hold the whole DAG: its pin
-    // holds the root only, marked partial; the pin targets (edition --pin-remote-*) hold the whole
-    await pinRoot(repo, cid, { ...EDITION_PIN, partial: true }, { ...options, direct: true, known: inHand })
-  }
-  // where each CID is in this edition (at-index.ts): what the next edition looks up instead of reading every month
-  for (const m of months.values()) await indexMonth(repo, m)
-  const record: LatestEdition = { cid: cid.toString(), previous, fingerprint, options: optionsFingerprint, articlesHash, articles: articles.length, corrected: corrected.length, layout: LAYOUT, changes: changesSeen }
-  await repo.datastore.put(LATEST_KEY, encoder.encode(JSON.stringify(record)), options)
-  if (latest != null && latest.cid !== cid.toString() && options.keepPrevious !== true) {
-    // an IPNS name of this repo that points to it keeps it from gc all the same (maintenance.ts)
-    const old = CID.parse(latest.cid)
-    if (await isPinRoot(repo, old, options)) await unpinRoot(repo, old, { signal: options.signal })
-  }
-  await repo.flush(options)
-  return { cid, previous, articles: articles.length, corrected: corrected.length, unchanged: false }
+  const record: LatestEdition = { cid: cid.toString(), previous, fingerprint, options: optionsFingerprint, articlesHash, articles: articles.length, corrected: corrected.length, layout: RECORDS_LAYOUT, changes: changesSeen }
+  await commitEdition(repo, { blocks, bundles: [...summaries.keys()].map(cidOf), cid, months: months.values(), record, latest }, options)
+  return { cid, previous, articles: articles.length, corrected: corrected.length, unchanged: false, incremental: false }
 }
 
 /** An article's text after its header (title, date and Categories lines, or front matter), read from the repo (or fetched). */
@@ -390,7 +300,7 @@ async function localDag (repo: Repo, root: CID, options: AbortOptions): Promise<
 }
 
 /** An article's name before any suffix: `<date>-<slug>`. */
-function baseName (v: VersionInfo): string {
+export function baseName (v: VersionInfo): string {
   return `${v.date ?? 'undated'}-${v.slug || 'article'}`
 }
 
@@ -406,7 +316,13 @@ function positive (n: number, name: string): number {
   return n
 }
 
+/** Records the repo's latest edition (in the pending commit). */
+export async function writeLatest (repo: Repo, record: LatestEdition, options: AbortOptions = {}): Promise<void> {
+  await repo.datastore.put(LATEST_KEY, new TextEncoder().encode(JSON.stringify(record)), options)
+}
+
 /** The repo's latest edition, if it has made one. */
+export { readLatest as readLatestRaw }
 export async function readLatest (repo: Repo, options: AbortOptions = {}): Promise<LatestEdition | undefined> {
   try {
     return JSON.parse(new TextDecoder().decode(await repo.datastore.get(LATEST_KEY, options)))
@@ -454,6 +370,151 @@ function articleHash (s: { current: string, earlier: string[] }): bigint {
   return BigInt('0x' + createHash('sha256').update(JSON.stringify([s.current, ...s.earlier])).digest('hex'))
 }
 
-function combine (optionsFingerprint: string, articlesHash: string): string {
+export function combine (optionsFingerprint: string, articlesHash: string): string {
   return createHash('sha256').update(optionsFingerprint + articlesHash).digest('base64url')
+}
+
+/** What makeRecords makes of the articles given: their records, pages and paths. */
+export interface Made {
+  summaries: Map<string, BundleSummary>
+  articles: EditionArticle[]
+  /** Each version's record, by its page's path. */
+  records: Map<string, VersionRecord>
+  permalinks: Permalinks
+  blocks: Block[]
+  cidOf: (text: string) => CID
+}
+
+/**
+ * The records of the given articles: each version's summary (from the previous edition's record
+ * (`prev`: all of it, or the part that names these articles), else its bundle), its path (`assign`),
+ * its readable page (kept from `prev` when made from the same inputs, else made from the text).
+ */
+export async function makeRecords (repo: Repo, source: Pick<Blockstore, 'get'>, sources: Source[], prev: EditionContent, previous: string | null, profile: CidProfile, options: EditionOptions, assign: (known: Map<string, VersionInfo>) => Permalinks | Promise<Permalinks>): Promise<Made> {
+  const known = new Map<string, VersionInfo>()
+  for (const r of [...prev.articles, ...Object.values(prev.corrections).flat()]) {
+    if (isFullRecord(r) && !known.has(r.cid)) known.set(r.cid, { cid: r.cid, tsize: r.tsize, title: r.title, date: r.date, categories: r.categories, slug: r.slug, file: r.file })
+  }
+
+  // what each bundle is: from the previous edition's record, else read once per CID (then kept in the repo)
+  const summaries = new Map<string, BundleSummary>()
+  let done = 0
+  for (const s of sources) {
+    options.signal?.throwIfAborted()
+    for (const cid of [...s.earlier, s.current]) {
+      if (summaries.has(cid)) continue
+      const cached = known.has(cid) ? await cachedSummary(repo, cid, options) : undefined
+      // a bundle this repo holds is pinned as before (below); one known from the previous edition alone is linked by its record
+      if (cached != null) summaries.set(cid, cached)
+      else if (!known.has(cid)) {
+        summaries.set(cid, await bundleSummary(repo, cid, s.id, options).catch((err: any) => {
+          // a version the previous edition does not record is read from its bundle: the runner that changed it published it
+          if (err?.name === 'NotFoundError' && previous != null) throw new NotFoundError(`${s.id}: bundle ${cid} is not in the repo, nor recorded in the previous edition ${previous} (publish the article here first)`)
+          throw err
+        }))
+      }
+      if (!known.has(cid)) known.set(cid, summaries.get(cid)!)
+    }
+    options.onProgress?.(new CustomProgressEvent('edition:article', { done: ++done, total: sources.length }))
+  }
+
+  // each CID is parsed once
+  const cids = new Map<string, CID>()
+  const cidOf = (text: string): CID => { let c = cids.get(text); if (c == null) { c = CID.parse(text); cids.set(text, c) } return c }
+  const permalinks = await assign(known)
+  const articles = arrange(sources, known, permalinks.paths, cidOf, options)
+  const encoder = new TextEncoder()
+
+  // the edition's own blocks
+  const blocks: Block[] = []
+  // each version's readable page, beside its folder (articles/<name>.html, corrections/<name>/<n>.html); the current version's first paragraph is the feeds' summary.
+  // A page made from the same inputs in the previous edition is kept (its text is fixed by the version's CID): nothing of its bundle is read
+  const madePages = new Map<string, { cid: string, tsize: number, summary: string | null }>()
+  for (const r of prev.articles) if (isFullRecord(r)) madePages.set(r.pageKey, { cid: r.pageCid, tsize: r.pageTsize, summary: (r as ArticleRecord).summary ?? null })
+  for (const r of Object.values(prev.corrections).flat()) if (isFullRecord(r) && !madePages.has(r.pageKey)) madePages.set(r.pageKey, { cid: r.pageCid, tsize: r.pageTsize, summary: null })
+  const pageOf = new Map<string, DirEntry>()
+  const records = new Map<string, VersionRecord>()
+  for (const a of articles) {
+    options.signal?.throwIfAborted()
+    const versions = [...a.earlier.map(e => ({ cid: e.cid, path: e.path, page: e.page })), { cid: a.cid, path: a.path, page: a.page }]
+    for (const [i, v] of versions.entries()) {
+      const sum = known.get(v.cid)!
+      const current = i === versions.length - 1
+      const page: Omit<ArticlePage, 'blocks'> = {
+        at: v.page,
+        title: sum.title,
+        date: sum.date,
+        categories: sum.categories,
+        cid: v.cid,
+        dir: v.path,
+        file: sum.file.name,
+        link: current ? a.link : buildLink({ cid: cidOf(v.cid), file: sum.file.name, slug: sum.slug }, options.gateway, options.linkTemplate, options.gatewayStyle),
+        ...(current ? { earlier: a.earlier.map(e => ({ date: e.date, page: e.page })) } : { version: { n: i + 1, current: a.page } })
+      }
+      const pageKey = createHash('sha256').update(JSON.stringify({ layout: LAYOUT, profile: profile.name, current, page })).digest('base64url')
+      let made = madePages.get(pageKey)
+      if (made == null) {
+        const text = textBlocks(await articleBody(source, sum, options), sum.title)
+        const f = await buildFile(encoder.encode(renderArticlePage({ ...page, blocks: text })), profile)
+        blocks.push(...f.blocks)
+        made = { cid: f.cid.toString(), tsize: f.tsize, summary: current ? summaryOf(text) : null }
+      } else {
+        // a kept page is the edition's own as a made one is: its blocks, where the repo holds them (a fresh machine does not: they stay on the node)
+        blocks.push(...await localDag(repo, cidOf(made.cid), options))
+      }
+      if (current) a.summary = made.summary
+      pageOf.set(v.page, { name: v.page.slice(v.page.lastIndexOf('/') + 1), cid: cidOf(made.cid), tsize: made.tsize })
+      records.set(v.page, { path: v.path, page: v.page, cid: v.cid, title: sum.title, date: sum.date, categories: sum.categories, tsize: sum.tsize, slug: sum.slug, file: sum.file, pageCid: made.cid, pageTsize: made.tsize, pageKey })
+    }
+  }
+  return { summaries, articles, records, permalinks, blocks, cidOf }
+}
+
+export const NO_DATE = 'no article of the edition has a date, and its Atom feed needs one: give the edition\'s date (edition --date YYYY-MM-DD)'
+
+/** What {@link commitEdition} writes. */
+export interface EditionCommit {
+  /** The edition's new blocks. */
+  blocks: Block[]
+  /** The bundles the edition's new blocks link (each keeps a pin of its own). */
+  bundles: CID[]
+  cid: CID
+  /** The months written (their CIDs go to the at-index). */
+  months: Iterable<MonthRecord>
+  record: LatestEdition
+  latest: LatestEdition | undefined
+  /** Sub-DAGs known complete (an incremental edition's links into the previous one). */
+  completeBelow?: (cid: CID) => boolean
+}
+
+/** One commit: the new blocks, the pins, the at-index, the latest-edition record and the replaced edition's unpin. */
+export async function commitEdition (repo: Repo, c: EditionCommit, options: EditionOptions): Promise<void> {
+  const engine = engineOf(repo)
+  for (const b of c.blocks) await repo.blockstore.put(b.cid, b.bytes, options)
+  // each article the edition names keeps a pin of its own (publish made most of them), so that it
+  // outlives the edition; the edition's pin is an ordinary recursive pin that holds them too
+  for (const bundle of c.bundles) {
+    if (engine.getData(pinKeyOf(bundle)) === undefined) await pinRoot(repo, bundle, { source: 'ipfs-publish', kind: 'article' }, options)
+  }
+  // the edition's own blocks are in hand, and every bundle is a recursive pin now (complete
+  // already): checking the edition's DAG is complete reads nothing from the store
+  const inHand = new Map(c.blocks.map(b => [multihashKey(b.cid), b.bytes]))
+  try {
+    await pinRoot(repo, c.cid, EDITION_PIN, { ...options, known: inHand, completeBelow: c.completeBelow })
+  } catch (err) {
+    if (!(err instanceof BlockNotFoundError)) throw err
+    // a repo that lacks some of what the edition links (a CI runner links its unchanged articles
+    // from the previous edition's record, without their bytes) cannot hold the whole DAG: its pin
+    // holds the root only, marked partial; the pin targets (edition --pin-remote-*) hold the whole
+    await pinRoot(repo, c.cid, { ...EDITION_PIN, partial: true }, { ...options, direct: true, known: inHand })
+  }
+  // where each CID is in this edition (at-index.ts): what the next edition looks up instead of reading every month
+  for (const m of c.months) await indexMonth(repo, m)
+  await writeLatest(repo, c.record, options)
+  if (c.latest != null && c.latest.cid !== c.cid.toString() && options.keepPrevious !== true) {
+    // an IPNS name of this repo that points to it keeps it from gc all the same (maintenance.ts)
+    const old = CID.parse(c.latest.cid)
+    if (await isPinRoot(repo, old, options)) await unpinRoot(repo, old, { signal: options.signal })
+  }
+  await repo.flush(options)
 }

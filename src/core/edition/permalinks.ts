@@ -27,8 +27,11 @@ export interface PermalinkSource { current: string, earlier: string[], base: str
 
 /** What the previous edition says: its articles' paths and CIDs, and the retired paths (with their articles' last CIDs). */
 export interface PreviousPaths {
-  articles: Array<{ path: string, cids: string[] }>
+  /** In the previous edition's order. `claimed`: held by an article of this edition that is not among the sources (an incremental edition gives only the changed ones). */
+  articles: Array<{ path: string, cids: string[], claimed?: boolean }>
   retired: Array<{ path: string, cids: string[] }>
+  /** Whether a path not among these is held by the previous edition (an incremental edition gives only the entries its changes name). */
+  used?: (path: string) => boolean
 }
 
 export interface Permalinks {
@@ -59,6 +62,7 @@ export function assignPermalinks (sources: PermalinkSource[], previous: Previous
   // a deterministic order of the sources, whatever order they are given in
   const order = sources.map((_, i) => i).sort((a, b) => compare(sources[a].base, sources[b].base) || compare(sources[a].current, sources[b].current) || compare(sources[a].earlier.join(' '), sources[b].earlier.join(' ')))
   const claimed = new Map<number, number>()
+  for (const [i, e] of entries.entries()) if ((e as { claimed?: boolean }).claimed === true) claimed.set(i, -1)
   const entryOf = new Array<number>(sources.length).fill(-1)
   for (const i of order) {
     const e = byCurrent.get(sources[i].current)
@@ -77,13 +81,14 @@ export function assignPermalinks (sources: PermalinkSource[], previous: Previous
     if (entryOf[i] >= 0) continue
     const base = PREFIX + sources[i].base
     let path = base
-    for (let n = 2; used.has(path); n++) path = `${base}-${n}`
+    const taken = (p: string): boolean => used.has(p) || previous.used?.(p) === true
+    for (let n = 2; taken(path); n++) path = `${base}-${n}`
     used.add(path)
     paths[i] = path
   }
   // retired: every previous path no article of this edition holds
   const now = new Set(paths)
-  const retired = entries.filter(e => !now.has(e.path)).map(e => ({ path: e.path, cids: e.cids }))
+  const retired = entries.filter((e, i) => !now.has(e.path) && claimed.get(i) !== -1).map(e => ({ path: e.path, cids: e.cids }))
   const seen = new Set<string>()
   return {
     paths,

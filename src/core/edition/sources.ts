@@ -29,7 +29,7 @@ export function fromManifest (manifest: Manifest, name: string): Source[] {
  * else (an article published before versions were recorded) it joins the other
  * such bundles of its path, oldest date first.
  */
-function isArticleFile (path: string): boolean {
+export function isArticleFile (path: string): boolean {
   return /\.(txt|md)$/i.test(path)
 }
 

@@ -68,6 +68,11 @@ export interface PinRootOptions extends AbortOptions {
   known?: Map<string, Uint8Array>
   /** Pin the root block alone (a direct pin), not its DAG. @default false */
   direct?: boolean
+  /**
+   * Sub-DAGs the caller knows to be complete, not walked: an incremental edition's links to the
+   * unchanged part of the previous edition, whose recursive pin this repo holds (checked when it was made).
+   */
+  completeBelow?: (cid: CID) => boolean
 }
 
 /**
@@ -101,6 +106,7 @@ async function assertComplete (engine: Engine, root: CID, options: PinRootOption
     const key = multihashKey(cid)
     if (seen.has(key)) continue
     seen.add(key)
+    if (key !== rootKey && options.completeBelow?.(cid) === true) continue
     // a sub-DAG pinned recursively is complete already (gc keeps it so)
     if (cid.code !== RAW && key !== rootKey) {
       const pin = engine.getData(pinKeyOf(cid))

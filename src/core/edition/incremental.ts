@@ -1,0 +1,247 @@
+import * as dagPb from '@ipld/dag-pb'
+import { CID } from 'multiformats/cid'
+import { InvalidArgumentError } from '../../errors.js'
+import { readAll } from '../read-all.js'
+import { getArticle } from '../store/article-index.js'
+import { getPin } from '../store/pins.js'
+import { getVersions } from '../store/versions.js'
+import { multihashKey } from '../unixfs/multihash-key.js'
+import { pathsOf } from './at-index.js'
+import { baseName, combine, commitEdition, hashSources, makeRecords, NO_DATE, readLatestRaw, RECORDS_LAYOUT, writeLatest } from './build-edition.js'
+import { buildDirectory, directorySize } from './directory.js'
+import { isMonthIndex, monthEntry, readEditionIndex, readMonth } from './edition-json.js'
+import { articleEntries, correctionsFolder, frontFiles, monthFiles, rootFolder, sortIndex, updatedOf } from './emit.js'
+import { compareArticles, monthOf } from './months.js'
+import { assignPermalinks } from './permalinks.js'
+import { isArticleFile, sourcesOf } from './sources.js'
+import { updateDirectory } from './update-directory.js'
+import type { EditionOptions, EditionResult, LatestEdition } from './build-edition.js'
+import type { DirEntry } from './directory.js'
+import type { ArticleRecord, MonthEntry, MonthRecord, Retired, VersionRecord } from './edition-json.js'
+import type { EmitContext } from './emit.js'
+import type { Change } from '../store/changes.js'
+import type { Repo } from '../store/repo.js'
+import type { Block } from '../unixfs/build-small-dir.js'
+import type { Blockstore } from 'interface-blockstore'
+
+export interface IncrementalInput {
+  latest: LatestEdition
+  log: { changes: Change[], last: number }
+  optionsFingerprint: string
+  ctx: EmitContext
+  date?: string
+  /** The repo's blocks, verified. */
+  source: Pick<Blockstore, 'get'>
+}
+
+/** A previous article the changes name: its records, and whether an unchanged article of the repo still holds it. */
+interface PrevArticle { record: ArticleRecord, earlier: VersionRecord[], claimed: boolean }
+
+const byPath = (a: { path: string }, b: { path: string }): number => a.path < b.path ? -1 : a.path > b.path ? 1 : 0
+
+/**
+ * The next edition from the latest one and the change log (changes.ts): only
+ * the changed articles are read, only their months, pages and HAMT paths made
+ * again, so its cost follows the change, not the archive. It is the edition
+ * the full build makes of the same articles (the same CID: tested), or
+ * undefined when the change cannot be taken in this way (the full build then
+ * runs): the latest edition is not held whole here, or was made by another
+ * layout or profile, or a change falls under the rule for articles published
+ * before versions were recorded.
+ */
+export async function incrementalEdition (repo: Repo, input: IncrementalInput, options: EditionOptions): Promise<EditionResult | undefined> {
+  const { latest, log, ctx } = input
+  const profile = ctx.profile
+  const prevCid = latest.cid
+  const pin = getPin(repo, CID.parse(prevCid))
+  if (pin == null || pin.type !== 'recursive' || pin.metadata.partial === true) return undefined
+  const unchanged: EditionResult = { cid: CID.parse(prevCid), previous: latest.previous, articles: latest.articles, corrected: latest.corrected, unchanged: true, incremental: true }
+  if (log.changes.length === 0) return unchanged
+
+  const changedPaths = new Set<string>()
+  const changedCids = new Set<string>()
+  for (const c of log.changes) { for (const p of c.paths) changedPaths.add(p); for (const x of c.cids) changedCids.add(x) }
+  const so = await sourcesOf(repo, changedPaths, changedCids, options)
+  if (so == null) return undefined
+  const index = await readEditionIndex(input.source, prevCid, options)
+  if (!isMonthIndex(index) || index.profile !== profile.name) return undefined
+
+  // the previous edition's months, each read once (a Set of its paths beside it)
+  const prevMonths = new Map<string, { record: MonthRecord, paths: Set<string> } | null>()
+  const prevMonth = async (month: string): Promise<{ record: MonthRecord, paths: Set<string> } | null> => {
+    if (!prevMonths.has(month)) {
+      const record = index.months.some(m => m.month === month) ? await readMonth(input.source, prevCid, month, options) : null
+      prevMonths.set(month, record == null ? null : { record, paths: new Set([...record.articles.map(a => a.path), ...record.retired.map(r => r.path)]) })
+    }
+    return prevMonths.get(month)!
+  }
+
+  // the previous entries (articles and retired paths) that hold a CID of the changed articles: found by the at-index, checked in their months
+  const involved = new Set(so.involved)
+  for (const s of so.sources) for (const c of [s.current, ...s.earlier]) involved.add(c)
+  const entryPaths = new Set<string>()
+  for (const c of involved) for (const p of await pathsOf(repo, c)) entryPaths.add(p)
+  const prevArticles: PrevArticle[] = []
+  const prevRetired: Retired[] = []
+  for (const p of entryPaths) {
+    const m = (await prevMonth(monthOf(p)))?.record
+    if (m == null) continue
+    const a = m.articles.find(x => x.path === p)
+    if (a != null) {
+      const earlier = m.corrections[p] ?? []
+      if ([a.cid, ...earlier.map(e => e.cid)].some(c => involved.has(c))) prevArticles.push({ record: a, earlier, claimed: false })
+    }
+    const r = m.retired.find(x => x.path === p)
+    if (r != null && r.cids.some(c => involved.has(c))) prevRetired.push(r)
+  }
+  // an entry whose current version is the current version of an article the changes do not touch stays as it is
+  const affected = new Set(so.sources.flatMap(s => [s.current, ...s.earlier]))
+  for (const e of prevArticles) {
+    const claimed = await heldUnchanged(repo, e.record.cid, affected, changedPaths, options)
+    if (claimed === undefined) return undefined
+    e.claimed = claimed
+  }
+  prevArticles.sort((a, b) => compareArticles(a.record, b.record))
+  prevRetired.sort(byPath)
+
+  // the same articles as the latest edition: nothing is made
+  const leaving = prevArticles.filter(e => !e.claimed)
+  const articlesHash = hashSources(so.sources, BigInt('0x' + latest.articlesHash), leaving.map(e => ({ current: e.record.cid, earlier: e.earlier.map(x => x.cid) })))
+  const fingerprint = combine(input.optionsFingerprint, articlesHash)
+  if (fingerprint === latest.fingerprint) {
+    await writeLatest(repo, { ...latest, changes: log.last }, options)
+    await repo.flush(options)
+    return unchanged
+  }
+
+  const made = await makeRecords(repo, input.source, so.sources, {
+    articles: prevArticles.map(e => e.record),
+    corrections: Object.fromEntries(prevArticles.map(e => [e.record.path, e.earlier])),
+    retired: prevRetired
+  }, prevCid, profile, options, async known => {
+    // the months where a new article's path could be taken (`<base>`, `<base>-<n>`): read before the rule runs
+    for (const s of so.sources) await prevMonth(monthOf(`articles/${baseName(known.get(s.current)!)}`))
+    return assignPermalinks(so.sources.map(s => ({ current: s.current, earlier: s.earlier, base: baseName(known.get(s.current)!) })), {
+      articles: prevArticles.map(e => ({ path: e.record.path, cids: [e.record.cid, ...e.earlier.map(x => x.cid).reverse()], claimed: e.claimed })),
+      retired: prevRetired,
+      used: p => prevMonths.get(monthOf(p))?.paths.has(p) === true
+    })
+  })
+  const { records } = made
+  const blocks: Block[] = [...made.blocks]
+
+  // the months the change touches, patched
+  const touched = new Map<string, MonthRecord>()
+  const patch = async (month: string): Promise<MonthRecord> => {
+    let m = touched.get(month)
+    if (m == null) {
+      const p = (await prevMonth(month))?.record
+      m = p == null ? { month, articles: [], corrections: {}, retired: [] } : { month, articles: [...p.articles], corrections: { ...p.corrections }, retired: [...p.retired] }
+      touched.set(month, m)
+    }
+    return m
+  }
+  for (const e of leaving) {
+    const m = await patch(monthOf(e.record.path))
+    m.articles = m.articles.filter(a => a.path !== e.record.path)
+    delete m.corrections[e.record.path]
+  }
+  for (const r of prevRetired) {
+    const m = await patch(monthOf(r.path))
+    m.retired = m.retired.filter(x => x.path !== r.path)
+  }
+  for (const r of made.permalinks.retired) (await patch(monthOf(r.path))).retired.push(r)
+  for (const a of made.articles) {
+    const m = await patch(monthOf(a.path))
+    m.articles.push({ ...records.get(a.page)!, summary: a.summary })
+    if (a.earlier.length > 0) m.corrections[a.path] = a.earlier.map(e => records.get(e.page)!)
+  }
+  for (const m of touched.values()) { m.articles.sort(compareArticles); m.retired.sort(byPath) }
+  const entries = new Map<string, MonthEntry>(index.months.map(m => [m.month, m]))
+  for (const m of touched.values()) {
+    if (m.articles.length + m.retired.length === 0) entries.delete(m.month)
+    else entries.set(m.month, monthEntry(m))
+  }
+  const months = sortIndex([...entries.values()])
+  const updated = updatedOf(months, input.date)
+  if (updated == null) throw new InvalidArgumentError(NO_DATE)
+  const articles = months.reduce((n, m) => n + m.articles, 0)
+  const corrected = months.reduce((n, m) => n + m.corrected, 0)
+
+  // the files of the touched months, the front page and feeds (the newest months read as needed)
+  const mf = await monthFiles(touched.values(), ctx, options)
+  const front = await frontFiles(months, async m => touched.get(m) ?? (await prevMonth(m))!.record, updated, ctx, options)
+  blocks.push(...mf.blocks, ...front.blocks)
+
+  // the folders, updated along the changed names' paths
+  const root = dagPb.decode(await readAll(input.source.get(CID.parse(prevCid), options)))
+  const prevLink = (name: string): CID | undefined => root.Links.find(l => l.Name === name)?.Hash
+  const get = async (cid: CID): Promise<Uint8Array> => await readAll(input.source.get(cid, options))
+  const update = async (name: string, changes: Map<string, DirEntry | null>, size: number | undefined, empty: boolean): Promise<{ entry: DirEntry | null, size: number }> => {
+    if (empty) return { entry: null, size: directorySize([], profile) }
+    const before = prevLink(name)
+    const sets = [...changes.values()].filter((e): e is DirEntry => e != null)
+    const dir = before == null
+      ? { ...buildDirectory(sets, profile), size: directorySize(sets, profile) }
+      : await updateDirectory(get, before, [...changes].map(([n, entry]) => ({ name: n, entry })), profile, { ...options, size })
+    blocks.push(...dir.blocks)
+    return { entry: { name, cid: dir.cid, tsize: dir.tsize }, size: dir.size }
+  }
+  const articleChanges = new Map<string, DirEntry | null>()
+  for (const e of leaving) for (const x of articleEntries(e.record)) articleChanges.set(x.name, null)
+  for (const a of made.articles) for (const x of articleEntries(records.get(a.page)!)) articleChanges.set(x.name, x)
+  const correctionChanges = new Map<string, DirEntry | null>()
+  for (const e of leaving) if (e.earlier.length > 0) correctionChanges.set(e.record.path.slice('articles/'.length), null)
+  for (const a of made.articles) {
+    if (a.earlier.length === 0) continue
+    const folder = correctionsFolder(a.path, a.earlier.map(e => records.get(e.page)!), profile)
+    blocks.push(...folder.blocks)
+    correctionChanges.set(a.path.slice('articles/'.length), { name: a.path.slice('articles/'.length), cid: folder.cid, tsize: folder.tsize })
+  }
+  const pageChanges = new Map<string, DirEntry | null>()
+  for (const [m, e] of mf.pages) pageChanges.set(`${m}.html`, e)
+  for (const m of touched.keys()) if (!entries.has(m)) pageChanges.set(`${m}.html`, null)
+  const fileChanges = new Map<string, DirEntry | null>()
+  for (const [m, e] of mf.files) fileChanges.set(`${m}.json`, entries.has(m) ? e : null)
+  const articlesDir = await update('articles', articleChanges, index.sizes.articles, articles === 0)
+  const correctionsDir = await update('corrections', correctionChanges, index.sizes.corrections, corrected === 0)
+  const pageDir = await update('page', pageChanges, undefined, false)
+  const editionDir = await update('edition', fileChanges, undefined, false)
+  const rootDir = await rootFolder({
+    front: front.entries,
+    articles: articlesDir.entry,
+    corrections: correctionsDir.entry,
+    page: pageDir.entry,
+    edition: editionDir.entry,
+    index: { previous: prevCid, updated, articles, corrected, months, sizes: { articles: articlesDir.size, corrections: correctionsDir.size } }
+  }, ctx)
+  blocks.push(...rootDir.blocks)
+
+  // every link of a new block that is not a new block is the previous edition's (pinned here whole) or a bundle (pinned)
+  const fresh = new Set(blocks.map(b => multihashKey(b.cid)))
+  await commitEdition(repo, {
+    blocks,
+    bundles: [...made.summaries.keys()].map(made.cidOf),
+    cid: rootDir.cid,
+    months: touched.values(),
+    record: { cid: rootDir.cid.toString(), previous: prevCid, fingerprint, options: input.optionsFingerprint, articlesHash, articles, corrected, layout: RECORDS_LAYOUT, changes: log.last },
+    latest: await readLatestRaw(repo, options) ?? latest,
+    completeBelow: cid => !fresh.has(multihashKey(cid))
+  }, options)
+  return { cid: rootDir.cid, previous: prevCid, articles, corrected, unchanged: false, incremental: true }
+}
+
+/**
+ * Whether the previous article whose current version is `cid` is held, as it was, by an
+ * article the changes do not touch; undefined when the repo's rule for it needs a full read.
+ */
+async function heldUnchanged (repo: Repo, cid: string, affected: Set<string>, changedPaths: Set<string>, options: EditionOptions): Promise<boolean | undefined> {
+  if (affected.has(cid)) return false
+  const r = await getArticle(repo.datastore, cid, options)
+  if (r == null || changedPaths.has(r.path)) return false
+  const versions = await getVersions(repo.datastore, r.path, options)
+  if (!versions.includes(cid)) return isArticleFile(r.path) ? undefined : true
+  let current: string | undefined
+  for (const c of versions) if ((await getArticle(repo.datastore, c, options))?.path === r.path) current = c
+  return current === cid
+}
