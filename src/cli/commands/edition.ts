@@ -185,6 +185,7 @@ async function printEdition (args: EditionArgs, ctx: Context, result: Awaited<Re
       articles: result.articles,
       corrected: result.corrected,
       unchanged: result.unchanged,
+      incremental: result.incremental,
       link,
       ...(record != null ? { name: record.name, sequence: Number(record.sequence), dnslink } : {})
     }) + '\n')
@@ -193,7 +194,7 @@ async function printEdition (args: EditionArgs, ctx: Context, result: Awaited<Re
   } else {
     await ctx.out(`${result.cid} edition of ${result.articles} article(s)${result.corrected > 0 ? `, ${result.corrected} corrected` : ''}${result.unchanged ? ' (unchanged)' : ''}\n  ${link}\n`)
     if (record != null) await ctx.out(`  /ipns/${record.name} (sequence ${record.sequence})\n`)
-    if (result.previous != null) ctx.info(`replaces ${result.previous}`)
+    if (result.previous != null) ctx.info(`replaces ${result.previous}${result.incremental && !result.unchanged ? ' (made from it and the changes since)' : ''}`)
     if (dnslink != null) ctx.info(`DNSLink: ${dnslink}`)
   }
 }

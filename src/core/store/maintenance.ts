@@ -4,6 +4,7 @@ import { rm, stat } from 'node:fs/promises'
 import { walkDag } from '../unixfs/walk.js'
 import { bytesKey } from '../unixfs/multihash-key.js'
 import { ARTICLE_PREFIX, deleteArticle, listArticles } from './article-index.js'
+import { dropChanges } from './changes.js'
 import { checkStatEntry, STAT_PREFIX } from './stat-cache.js'
 import { engineOf } from './engine-of.js'
 import { decodePin, listPins, markReachable, PIN_PREFIX } from './pins.js'
@@ -87,6 +88,10 @@ export async function collectGarbage (repo: Repo, options: GcOptions = {}): Prom
     for await (const record of listArticles(repo.datastore, options)) {
       if (!(await repo.blockstore.has(CID.parse(record.cid)))) await deleteArticle(repo.datastore, record.cid, options)
     }
+    // the change log's entries the latest edition has taken in (no edition runs now: we hold the gc lock)
+    const { readLatest } = await import('../edition/build-edition.js')
+    const latest = await readLatest(repo, options)
+    if (latest?.changes != null) await dropChanges(engine, latest.changes)
     await repo.flush(options)
     // files no record names: a killed writer's temporary files, or block files whose
     // commit never happened (no writer is running: we hold the gc lock)
