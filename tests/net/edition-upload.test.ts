@@ -165,4 +165,92 @@ describe('edition --pin-remote-kind kubo-rpc: the next edition sends only its ne
     expect(await pinnedOn(node, large.cids[1])).toBe(true)
     await verify(CID.parse(large.cids[1]), gatewayBlocks(node.gateway))
   }, 900_000)
+
+  it('a fresh CI runner (--resolve-from the newsroom\'s node): the diff against the previous edition, what the runner lacks fetched from the gateway; a block found nowhere is an error naming it (exit 1, the name not moved)', async () => {
+    const newsroom = join(tmp.path, 'newsroom')
+    const gen = await cli(['--repo', newsroom, 'key', 'gen', 'site', '--json'])
+    expect(gen.code, gen.stderr).toBe(0)
+    const name = JSON.parse(gen.stdout).id
+    const keyFile = join(tmp.path, 'site.b64')
+    expect((await cli(['--repo', newsroom, 'key', 'export', 'site', '-o', keyFile, '--format', 'base64'])).code).toBe(0)
+    const siteKey = (await readFile(keyFile, 'utf8')).trim()
+    // the newsroom's node: it takes the records of its own key's name
+    const home = await serve(newsroom, ['--rpc-listen', '127.0.0.1:0'], 600_000, process.execPath, { ...process.env, IPFS_PUBLISH_RPC_TOKEN: TOKEN })
+    try {
+      const site = join(tmp.path, 'site')
+      execFileSync(process.execPath, [GEN, '--out', join(site, 'articles'), '--count', '30', '--seed', '7', '--min-kb', '2', '--max-kb', '4'], { stdio: 'ignore' })
+      const manifest = join(site, 'ipfs-manifest.json')
+      /** A runner: an empty repo, the key from the environment, every article published with the manifest, then the edition. */
+      const runner = async (dir: string, gateway: string, targets: string[]): Promise<Awaited<ReturnType<typeof cli>>> => {
+        const repo = join(tmp.path, dir)
+        expect((await cli(['--repo', repo, 'key', 'import', 'site', '--from-env', 'SITE_KEY'], { env: { SITE_KEY: siteKey } })).code).toBe(0)
+        const p = await cli(['--repo', repo, 'publish', 'articles/', '--manifest', manifest, '-q'], { cwd: site, timeout: 120_000 })
+        expect(p.code, p.stderr).toBe(0)
+        return await cli(['--repo', repo, '--json', 'edition', '--manifest', manifest, '--ipns-key', 'site', '--resolve-from', gateway, '--put-to', home.gateway,
+          ...targets.flatMap(t => ['--pin-remote-url', t]), '--pin-remote-kind', 'kubo-rpc', '--pin-timeout', '120s', '--net', 'local'], { cwd: site, env: { IPFS_PINNING_TOKEN: TOKEN }, timeout: 300_000 })
+      }
+      const change = async (file: string): Promise<void> => {
+        const path = join(site, 'articles', file)
+        await writeFile(path, (await readFile(path, 'utf8')).replace(/\n\n([^\n]+)/, '\n\n$1 (corrected)'))
+      }
+      const made = (r: Awaited<ReturnType<typeof cli>>): any => JSON.parse(r.stdout.trim().split('\n').at(-1)!)
+
+      // day 1: the whole edition to the newsroom's node
+      const first = await runner('runner-1', home.gateway, [home.rpc!])
+      expect(first.code, first.stderr).toBe(0)
+      const e1 = made(first).cid
+
+      // day 2, a fresh runner, one article changed: the home node (pins day 1) gets the difference, the
+      // node that pins nothing of the site (fresh) the whole DAG; what the runner lacks (the pages
+      // kept from day 1) is fetched from the home node's gateway and checked
+      await change('article-11.txt')
+      const homeProxy = await counting(home.rpc!)
+      const freshProxy = await counting(fresh.rpc!)
+      let second: Awaited<ReturnType<typeof cli>>
+      try {
+        second = await runner('runner-2', home.gateway, [homeProxy.url, freshProxy.url])
+      } finally {
+        for (const p of [homeProxy, freshProxy]) { p.server.closeAllConnections(); p.server.close() }
+      }
+      expect(second.code, second.stderr).toBe(0)
+      const e2 = made(second)
+      expect(e2).toMatchObject({ previous: e1, name })
+      expect(homeProxy.imports).toHaveLength(1)
+      expect(freshProxy.imports).toHaveLength(1)
+      console.log(`CI runner, 30 articles: to the node pinning day 1 ${homeProxy.imports[0].bytes} bytes (${homeProxy.imports[0].blocks} blocks); to a node without it ${freshProxy.imports[0].bytes} bytes (${freshProxy.imports[0].blocks} blocks)`)
+      expect(homeProxy.imports[0].blocks * 5).toBeLessThan(freshProxy.imports[0].blocks)
+      for (const n of [home, fresh]) {
+        expect(await pinnedOn(n, e2.cid)).toBe(true)
+        await verify(CID.parse(e2.cid), gatewayBlocks(n.gateway))
+      }
+
+      // day 3, another fresh runner whose gateway does not give one page kept from day 2, uploading to a
+      // node that pins nothing of the site: that page is nowhere
+      await change('article-12.txt')
+      const ed2 = await (await fetch(`${home.gateway}/ipfs/${e2.cid}/edition.json`)).json()
+      const kept = ed2.articles.find((a: any) => !/article-1[12]\./.test(a.file ?? a.path) && typeof a.page === 'string')
+      const etag = (await fetch(`${home.gateway}/ipfs/${e2.cid}/${kept.page}?format=raw`)).headers.get('etag')
+      const page = /^"(.+)\.raw"$/.exec(etag ?? '')![1]
+      const holey = createServer((req, res) => {
+        if (req.url?.startsWith(`/ipfs/${page}`) === true) { res.writeHead(404); res.end('not here'); return }
+        const u = new URL(home.gateway)
+        const out = request({ host: u.hostname, port: u.port, method: req.method, path: req.url, headers: req.headers }, (up) => { res.writeHead(up.statusCode ?? 502, up.headers); up.pipe(res) })
+        out.on('error', () => { res.destroy() })
+        req.pipe(out)
+      })
+      await new Promise<void>(resolve => holey.listen(0, '127.0.0.1', resolve))
+      let third: Awaited<ReturnType<typeof cli>>
+      try {
+        third = await runner('runner-3', `http://127.0.0.1:${(holey.address() as AddressInfo).port}`, [node.rpc!])
+      } finally {
+        holey.closeAllConnections()
+        holey.close()
+      }
+      expect(third.code, third.stderr).toBe(1)
+      expect(third.stderr).toMatch(new RegExp(`^error: \\S+ could not be pinned on ${node.rpc!.replaceAll('.', '\\.')}: block ${page} of edition \\S+ cannot be sent: block ${page} is not in the repo, and no gateway gave it \\(.*404.*\\); the target does not pin the previous edition ${e2.cid}, so the whole edition is sent: name with --resolve-from a gateway that holds it, or pin the previous edition there first; /ipns/${name} was not moved\\n$`))
+      expect(await pinnedOn(node, made(third).cid)).toBe(false)
+    } finally {
+      await home.stop('SIGKILL')
+    }
+  }, 900_000)
 })

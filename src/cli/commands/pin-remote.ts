@@ -385,7 +385,9 @@ export function editionUpload (previous: string | null | undefined, fetchBlock?:
         return await get(cid, options)
       } catch (err: any) {
         if (err?.name !== 'NotFoundError' || signal.aborted) throw err
-        missing = new RemotePinError(`block ${cid} of edition ${root} is neither in the repo${fetchBlock != null ? ' nor on the --resolve-from gateways' : ''} (${String(err.message)}): ${fetchBlock != null ? 'name' : 'give --resolve-from <gateway>, naming'} a gateway that holds ${base != null ? 'it' : `the previous edition (the target does not pin ${previous ?? 'a previous edition'})`}, or publish the article it belongs to again`, { cause: err })
+        const where = fetchBlock != null ? 'name with --resolve-from a gateway that holds it' : 'give --resolve-from <a gateway that holds it> (with --ipns-key)'
+        const hint = base != null ? where : `the target does not pin the previous edition${previous != null ? ` ${previous}` : ''}, so the whole edition is sent: ${where}, or pin the previous edition there first`
+        missing = new RemotePinError(`block ${cid} of edition ${root} cannot be sent: ${fetchBlock != null ? String(err.message) : 'it is not in the repo'}; ${hint}`, { cause: err })
         throw missing
       }
     }
