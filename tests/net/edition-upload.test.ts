@@ -249,6 +249,22 @@ describe('edition --pin-remote-kind kubo-rpc: the next edition sends only its ne
       expect(third.code, third.stderr).toBe(1)
       expect(third.stderr).toMatch(new RegExp(`^error: \\S+ could not be pinned on ${node.rpc!.replaceAll('.', '\\.')}: block ${page} of edition \\S+ cannot be sent: block ${page} is not in the repo, and no gateway gave it \\(.*404.*\\); the target does not pin the previous edition ${e2.cid}, so the whole edition is sent: name with --resolve-from a gateway that holds it, or pin the previous edition there first; /ipns/${name} was not moved\\n$`))
       expect(await pinnedOn(node, made(third).cid)).toBe(false)
+
+      // the runner of day 2 holds its edition partially (the root only, a direct pin): served, its RPC
+      // API says so as Kubo does, and does not count it as a recursive pin (which an upload relies on)
+      const partial = await serve(join(tmp.path, 'runner-2'), ['--rpc-listen', '127.0.0.1:0'], 120_000, process.execPath, { ...process.env, IPFS_PUBLISH_RPC_TOKEN: TOKEN })
+      try {
+        const ls = async (type: string): Promise<Response> => await fetch(`${partial.rpc}/api/v0/pin/ls?arg=${e2.cid}&type=${type}`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } })
+        const recursive = await ls('recursive')
+        expect(recursive.status).toBe(500)
+        expect(await recursive.json()).toMatchObject({ Message: `path '${e2.cid}' is not pinned`, Type: 'error' })
+        expect(await (await ls('all')).json()).toEqual({ Keys: { [e2.cid]: { Type: 'direct' } } })
+        expect(await (await ls('direct')).json()).toEqual({ Keys: { [e2.cid]: { Type: 'direct' } } })
+        const all = await (await fetch(`${partial.rpc}/api/v0/pin/ls?type=recursive`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } })).json()
+        expect(Object.keys(all.Keys)).not.toContain(e2.cid)
+      } finally {
+        await partial.stop('SIGKILL')
+      }
     } finally {
       await home.stop('SIGKILL')
     }
