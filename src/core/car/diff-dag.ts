@@ -1,4 +1,5 @@
 import * as dagPb from '@ipld/dag-pb'
+import { UnixFS } from 'ipfs-unixfs'
 import { code as RAW } from 'multiformats/codecs/raw'
 import { NotFoundError, VerificationError } from '../../errors.js'
 import { verifyBlock } from '../store/verifying-blockstore.js'
@@ -30,7 +31,9 @@ export interface NewBlocksOptions extends AbortOptions {
  * chunks of a file, by their position), or, where the old block has none (a new
  * entry, a HAMT shard split), against the old block itself. A link whose CID the
  * old block it is compared with also links (under any name) is skipped: an
- * entry renamed, or moved one shard level down, does not travel. Where there is
+ * entry renamed, or moved one shard level down, does not travel; an entry of a
+ * HAMT shard moved up from the old sub-shards (shards merged) is looked for
+ * there. Where there is
  * no old block to compare with (none, or unreadable), the new sub-DAG is yielded
  * whole.
  *
@@ -72,7 +75,7 @@ export async function * newBlocks (get: GetBlock, newRoot: CID, oldRoot: CID | n
       // the old link of the same name (or, unnamed, at the same place); else the old block itself, whose
       // links may hold the new block's (a HAMT shard split: entries moved one level down)
       let counterpart = l.Name !== '' ? before.byName.get(l.Name) : (before.links[i]?.Name === '' ? before.links[i].Hash : undefined)
-      if (counterpart == null && l.Name !== '') {
+      if (counterpart == null && l.Name !== '' && before.shard) {
         // a HAMT entry (its name: the shard's prefix, then the entry's) that was a level down, in the
         // old sub-shard the prefix names (shards merged): held there, or compared with its old self
         const deeper = await inSubShard(before, l.Name, l.Hash)
@@ -126,7 +129,7 @@ export async function * newBlocks (get: GetBlock, newRoot: CID, oldRoot: CID | n
         const links = pbLinks(old, bytes)
         const byName = new Map<string, CID>()
         for (const l of links) if (l.Name !== '' && !byName.has(l.Name)) byName.set(l.Name, l.Hash)
-        found = { links, byName, held: new Set(links.map(l => multihashKey(l.Hash))) }
+        found = { links, byName, held: new Set(links.map(l => multihashKey(l.Hash))), shard: isShard(bytes) }
       }
     }
     seenOld.set(key, found)
@@ -137,7 +140,17 @@ export async function * newBlocks (get: GetBlock, newRoot: CID, oldRoot: CID | n
 /** How many old sub-shards are read looking for an entry merged up from several levels down. */
 const SHARDS_SEARCHED = 32
 
-interface OldLinks { links: Array<{ Name: string, Hash: CID }>, byName: Map<string, CID>, held: Set<string> }
+interface OldLinks { links: Array<{ Name: string, Hash: CID }>, byName: Map<string, CID>, held: Set<string>, shard: boolean }
+
+/** Whether a dag-pb block is a UnixFS HAMT shard (its links named by hash prefix, then entry name). */
+function isShard (bytes: Uint8Array): boolean {
+  try {
+    const data = dagPb.decode(bytes).Data
+    return data != null && UnixFS.unmarshal(data).type === 'hamt-sharded-directory'
+  } catch {
+    return false
+  }
+}
 
 /** A block's links with their names ('' when unnamed). */
 function pbLinks (cid: CID, bytes: Uint8Array): Array<{ Name: string, Hash: CID }> {
