@@ -218,14 +218,19 @@ export async function startRpcServer (repo: Repo, options: RpcServerOptions): Pr
     if (!['all', 'recursive', 'direct', 'indirect'].includes(type)) throw new RpcError(400, `invalid type '${type}', must be one of {direct, indirect, recursive, all}`, ERR_CLIENT)
     const cids = args(query)
     const keys: Record<string, { Type: string }> = {}
-    const recursive = type === 'all' || type === 'recursive'
+    // as Kubo: a direct pin (a partial edition's root) is "direct", and is not one of type=recursive
+    const wanted = (t: string): boolean => type === 'all' || type === t
     if (cids.length > 0) {
       for (const cid of cids) {
-        if (!recursive || !(await isPinned(repo, cid))) throw new RpcError(500, `path '${cid}' is not pinned`)
-        keys[cid.toString()] = { Type: 'recursive' }
+        const t = await pinType(repo, cid)
+        if (t == null || !wanted(t)) throw new RpcError(500, `path '${cid}' is not pinned`)
+        keys[cid.toString()] = { Type: t }
       }
-    } else if (recursive) {
-      for await (const pin of repo.helia.pins.ls()) keys[pin.cid.toString()] = { Type: 'recursive' }
+    } else {
+      for await (const pin of repo.helia.pins.ls()) {
+        const t = pin.depth === 0 ? 'direct' : 'recursive'
+        if (wanted(t)) keys[pin.cid.toString()] = { Type: t }
+      }
     }
     json(res, 200, { Keys: keys })
   }
@@ -339,11 +344,15 @@ function args (query: URLSearchParams): CID[] {
 }
 
 async function isPinned (repo: Repo, cid: CID): Promise<boolean> {
+  return await pinType(repo, cid) === 'recursive'
+}
+
+/** How `cid` is pinned: recursively (the whole DAG held), directly (its root block only), or not. */
+async function pinType (repo: Repo, cid: CID): Promise<'recursive' | 'direct' | undefined> {
   try {
-    await repo.helia.pins.get(cid)
-    return true
+    return (await repo.helia.pins.get(cid)).depth === 0 ? 'direct' : 'recursive'
   } catch {
-    return false
+    return undefined
   }
 }
 

@@ -110,6 +110,7 @@ export async function handler (args: EditionArgs, ctx: Context): Promise<void> {
       if (m != null) previous = m[1]
     }
   }
+  const fetchBlock = args.resolveFrom != null && args.resolveFrom.length > 0 ? (await import('../../net/block-fetch.js')).gatewayBlocks(args.resolveFrom) : undefined
   const { buildEdition } = await import('../../core/edition/build-edition.js')
   const progress = progressRenderer(ctx, 'edition')
   const result = await buildEdition(repo, {
@@ -126,7 +127,7 @@ export async function handler (args: EditionArgs, ctx: Context): Promise<void> {
     full: args.full,
     allowEmpty: args.allowEmpty,
     // what the repo does not hold of the previous edition is fetched, verified, from the node's gateway
-    ...(args.resolveFrom != null && args.resolveFrom.length > 0 ? { fetchBlock: (await import('../../net/block-fetch.js')).gatewayBlocks(args.resolveFrom) } : {}),
+    ...(fetchBlock != null ? { fetchBlock } : {}),
     cidProfile: args.cidProfile,
     gateway: args.gateway,
     gatewayStyle: args.gatewayStyle,
@@ -136,10 +137,8 @@ export async function handler (args: EditionArgs, ctx: Context): Promise<void> {
   const link = folderLink(result.cid, args.gateway, args.gatewayStyle)
   if (targets != null) {
     // the name moves only once every target holds the edition: a failure here is exit 1 with no record signed or put
-    const { readLatest } = await import('../../core/edition/build-edition.js')
-    const latest = await readLatest(repo)
-    const held = latest as { cid?: string, own?: string[], bundles?: string[] } | undefined
-    const upload = held?.cid === result.cid.toString() && held.own != null ? editionUpload(held.own, held.bundles ?? []) : undefined
+    // a Kubo RPC target that pins the previous edition is sent only the blocks this one changed
+    const upload = editionUpload(result.previous, fetchBlock)
     try {
       await remoteAdd(remoteArgs, [result.cid.toString()], ctx, new Map([[result.cid.toString(), `edition ${args.title}`]]), targets, upload)
     } catch (err: any) {

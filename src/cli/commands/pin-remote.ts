@@ -357,53 +357,62 @@ async function uploadCar (client: import('../../net/pinning/kubo-rpc.js').KuboRp
 
 /**
  * The Kubo RPC upload of an edition: only what the target lacks travels. The
- * edition's own blocks (pages, feeds, folders: `own`) always go; each article
- * bundle it links (`bundles`) is asked for first (`pin/ls`: one pinned there
- * recursively is held whole, as `publish --pin-remote` leaves it) and goes only
- * when the target does not pin it. Then `pin/add` of the root, recursive: the
- * target must hold the whole DAG (a node that lacks a block fails it, or fetches
- * it). The target confirms the upload (`dag/import` with `stats`: the number of
- * blocks it imported must be the number sent) and the pin (`pin/ls`).
+ * target is asked whether it pins the previous edition recursively (`pin/ls`):
+ * if so it holds that whole DAG, and the CAR carries the blocks of the new
+ * edition that are not in it at the same place ({@link newBlocks}: the changed
+ * pages, folders and shards, and the new articles; a day's edition is a small
+ * fraction of the site). If not (a first upload, a new target), the CAR carries
+ * the whole DAG of the edition. Blocks come from the repo, else from `fetchBlock`
+ * (edition --resolve-from: a gateway), every one checked against its CID; a block
+ * found nowhere fails the upload naming it. Then `pin/add` of the root,
+ * recursive. The target confirms the upload (`dag/import` with `stats`: the
+ * number of blocks it imported must be the number sent) and the pin (`pin/ls`).
  */
-export function editionUpload (own: string[], bundles: string[]): KuboUpload {
-  // the edition's own blocks always travel (a few pages and folders): a target's word that it pins the root is not taken
+export function editionUpload (previous: string | null | undefined, fetchBlock?: (cid: import('multiformats/cid').CID, options: import('abort-error').AbortOptions) => Promise<Uint8Array>): KuboUpload {
+  // the edition itself is always uploaded: a target's word that it pins the root is not taken
   return Object.assign(async (client: import('../../net/pinning/kubo-rpc.js').KuboRpcClient, root: string, ctx: Context, signal: AbortSignal): Promise<void> => {
     const repo = await ctx.repo()
-    const { limiter } = await import('../../net/pinning/remote-pin.js')
-    const limit = limiter(8)
-    const lacking = (await Promise.all(bundles.map(async b => await limit(async () => await alreadyPinned(client, b, signal) ? undefined : b)))).filter((b): b is string => b != null)
     const { CarWriter } = await import('@ipld/car/writer')
     const { CID } = await import('multiformats/cid')
-    const { multihashKey, readAll, walkDag } = await import('../../core/unixfs/walk.js')
-    const { writer, out } = CarWriter.create([CID.parse(root)])
+    const { blockGetter, newBlocks } = await import('../../core/car/diff-dag.js')
+    const rootCid = CID.parse(root)
+    // the previous edition, held whole there (a recursive pin): only the difference travels
+    const base = previous != null && await alreadyPinned(client, previous, signal) ? CID.parse(previous) : null
+    const get = blockGetter(repo.blockstore, fetchBlock)
+    let missing: unknown
+    const read = async (cid: import('multiformats/cid').CID, options?: import('abort-error').AbortOptions): Promise<Uint8Array> => {
+      try {
+        return await get(cid, options)
+      } catch (err: any) {
+        if (err?.name !== 'NotFoundError' || signal.aborted) throw err
+        const where = fetchBlock != null ? 'name with --resolve-from a gateway that holds it' : 'give --resolve-from <a gateway that holds it> (with --ipns-key)'
+        const hint = base != null ? where : `the target does not pin the previous edition${previous != null ? ` ${previous}` : ''}, so the whole edition is sent: ${where}, or pin the previous edition there first`
+        missing = new RemotePinError(`block ${cid} of edition ${root} cannot be sent: ${fetchBlock != null ? String(err.message) : 'it is not in the repo'}; ${hint}`, { cause: err })
+        throw missing
+      }
+    }
+    const { writer, out } = CarWriter.create([rootCid])
     let sent = 0
     const producing = (async () => {
       try {
-        const written = new Set<string>()
-        const read = async (cid: import('multiformats/cid').CID): Promise<Uint8Array> => await readAll(repo.blockstore.get(cid, { signal }))
-        const put = async (cid: import('multiformats/cid').CID, bytes: Uint8Array): Promise<void> => {
-          const key = multihashKey(cid)
-          if (written.has(key)) return
-          written.add(key)
+        for await (const { cid, bytes } of newBlocks(read, rootCid, base, { signal })) {
           await writer.put({ cid, bytes })
           sent++
-        }
-        for (const c of own) {
-          const cid = CID.parse(c)
-          // identity blocks are inline in their CIDs
-          if (cid.multihash.code === 0x00) continue
-          await put(cid, await read(cid))
-        }
-        for (const b of lacking) {
-          for await (const { cid, bytes } of walkDag(CID.parse(b), read, { signal })) if (bytes != null) await put(cid, bytes)
         }
       } finally {
         await writer.close()
       }
     })()
     producing.catch(() => {})
-    const imported = await client.dagImport((async function * () { for await (const chunk of out) yield chunk; await producing })(), { signal, pinRoots: false, stats: true })
-    await producing
+    let imported: Awaited<ReturnType<typeof client.dagImport>>
+    try {
+      imported = await client.dagImport((async function * () { for await (const chunk of out) yield chunk; await producing })(), { signal, pinRoots: false, stats: true })
+      await producing
+    } catch (err) {
+      // a block found nowhere ends the CAR, and so the request: that is the reason, not the broken upload
+      if (missing != null) throw missing
+      throw err
+    }
     if (imported.blocks !== sent) throw new RemotePinError(`the Kubo RPC API at ${client.endpoint} did not confirm the upload of ${root} (${sent} blocks sent, ${imported.blocks ?? 'no count'} reported imported)`)
     await client.pinAdd(root, { signal })
     if (!await client.isPinned(root, { signal })) throw new RemotePinError(`the Kubo RPC API at ${client.endpoint} imported ${root} but does not list it as pinned`)
