@@ -7,6 +7,11 @@ import { publishArticles } from '../../../src/core/publish.js'
 import { deleteArticle } from '../../../src/core/store/article-index.js'
 import { unpinRoot } from '../../../src/core/store/pins.js'
 import { openRepo } from '../../../src/core/store/repo.js'
+import * as dagPb from '@ipld/dag-pb'
+import { UnixFS } from 'ipfs-unixfs'
+import { catCid } from '../../../src/core/read/cat.js'
+import { readAll } from '../../../src/core/read-all.js'
+import { getProfile } from '../../../src/core/unixfs/profiles.js'
 import { tempDir } from '../../helpers/cli.js'
 import type { Repo } from '../../../src/core/store/repo.js'
 
@@ -165,14 +170,72 @@ describe('incremental editions: the same CID as a full rebuild', () => {
     }
   }, 120_000)
 
-  it('an articles/ folder that crosses the HAMT threshold both ways (plain ↔ sharded) and changes inside the HAMT', async () => {
+  it('an articles/ folder that crosses the HAMT threshold both ways (plain ↔ sharded), then changes inside the HAMT', async () => {
     const dir = join(tmp.path, 'articles-big')
     await mkdir(dir, { recursive: true })
     const repo = await openRepo(join(tmp.path, 'repo-big'))
     try {
-      // about 1,450 articles make the folder's estimate cross 256 KiB (two links per article)
-      const { incremental } = await day(repo, dir, 7, 1440, 12)
-      expect(incremental).toBeGreaterThanOrEqual(10)
+      let n = 0
+      const cids = new Map<string, string>()
+      const publish = async (paths: string[]): Promise<void> => {
+        for await (const r of publishArticles(paths, repo)) { if (!r.ok) throw new Error(r.error.message); cids.set(r.path, r.cid) }
+      }
+      const add = async (count: number): Promise<void> => {
+        const paths: string[] = []
+        for (let i = 0; i < count; i++, n++) {
+          const path = join(dir, `b${n}.txt`)
+          await writeFile(path, text(TITLES[n % TITLES.length], { y: 2024 + (n % 2), m: n % 12, d: 1 + (n % 28) }, `Body ${n}.`))
+          paths.push(path)
+        }
+        await publish(paths)
+      }
+      const remove = async (count: number): Promise<void> => {
+        for (const [path, cid] of [...cids].slice(0, count)) {
+          await unpinRoot(repo, CID.parse(cid))
+          await deleteArticle(repo.datastore, cid)
+          cids.delete(path)
+        }
+        await repo.flush()
+      }
+      /** The next edition, checked against a full rebuild; whether its articles/ is a HAMT, and its size estimate. */
+      const next = async (): Promise<{ sharded: boolean, size: number }> => {
+        const e = await buildEdition(repo, { title: 'T' })
+        expect(e.incremental).toBe(true)
+        const full = await buildEdition(repo, { title: 'T', full: true, previous: e.previous })
+        expect(full.cid.toString()).toBe(e.cid.toString())
+        const index = JSON.parse(new TextDecoder().decode(await readAll(catCid(`${e.cid}/edition.json`, repo.blockstore))))
+        const root = dagPb.decode(await readAll(repo.blockstore.get(e.cid)))
+        const articles = dagPb.decode(await readAll(repo.blockstore.get(root.Links.find(l => l.Name === 'articles')!.Hash)))
+        return { sharded: UnixFS.unmarshal(articles.Data!).type === 'hamt-sharded-directory', size: index.sizes.articles }
+      }
+      await add(1000)
+      await buildEdition(repo, { title: 'T' })
+      await add(1)
+      let state = await next()
+      expect(state.sharded).toBe(false)
+      // enough new articles to cross the threshold (the index records the folder's size estimate), then back under it
+      const per = state.size / n
+      const over = Math.ceil((getProfile('unixfs-v1-2025').hamtThresholdBytes - state.size) / per) + 3
+      await add(over)
+      state = await next()
+      expect(state.sharded).toBe(true)
+      await remove(over + 3)
+      state = await next()
+      expect(state.sharded).toBe(false)
+      await add(over + 40)
+      state = await next()
+      expect(state.sharded).toBe(true)
+      // inside the HAMT: additions, removals and a correction in one step, then each alone
+      await add(7)
+      await remove(5)
+      const [path] = [...cids.keys()].slice(-1)
+      await writeFile(path, text('Team Wins Final', { y: 2025, m: 5, d: 9 }, 'Corrected.'))
+      await publish([path])
+      expect((await next()).sharded).toBe(true)
+      await add(1)
+      expect((await next()).sharded).toBe(true)
+      await remove(1)
+      expect((await next()).sharded).toBe(true)
     } finally {
       await repo.close()
     }
