@@ -107,7 +107,7 @@ describe.skipIf(DNSMASQ == null && process.env.CI == null)('DNSLink through a re
     ].join('\n')
     const res = spawnSync('unshare', ['--net', '--mount', 'bash', '-c', script], { encoding: 'utf8', timeout: 120_000 })
     expect(res.status, res.stderr).toBe(0)
-    expect(JSON.parse(res.stdout)).toMatchObject({ schema: 'ipfs-publish/edition@2' })
+    expect(JSON.parse(res.stdout)).toMatchObject({ schema: 'ipfs-publish/edition@3' })
   })
 
   it('a domain without a DNSLink: a clear error, exit 3; a bad resolver: exit 2', async () => {
