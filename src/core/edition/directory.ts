@@ -14,7 +14,7 @@ export interface DirEntry { name: string, cid: CID, tsize: number }
 export interface BuiltDir { cid: CID, tsize: number, blocks: Block[] }
 
 /** The UnixFS spec's hash for HAMT directories: murmur3-x64-64, the first 8 bytes of murmur3-x64-128, read from the first byte, most significant bit first. */
-export const MURMUR3_X64_64 = 0x22
+const MURMUR3_X64_64 = 0x22
 
 export function hamtHash (name: string): Uint8Array {
   // the hasher is synchronous (murmurhash3js-revisited); its type allows a promise
@@ -128,6 +128,11 @@ export function buildShard (items: Hashed[], depth: number, bits: number, profil
 /** What one slot of a HAMT node holds: an entry, or a sub-shard (its root CID and cumulative size). */
 export type ShardLink = { entry: DirEntry, shard?: undefined } | { shard: { cid: CID, tsize: number }, entry?: undefined }
 
+/** The Data of a HAMT node: its bitfield, fanout and hash function. */
+export function shardData (bitfield: Uint8Array, bits: number): Uint8Array {
+  return new UnixFS({ type: 'hamt-sharded-directory', data: bitfield, fanout: BigInt(1 << bits), hashType: BigInt(MURMUR3_X64_64) }).marshal()
+}
+
 /** A slot's label: its index in fixed-width upper-case hex (two digits at fanout 256). */
 export function slotLabel (i: number, bits: number): string {
   return i.toString(16).toUpperCase().padStart(((1 << bits) - 1).toString(16).length, '0')
@@ -139,7 +144,6 @@ export function slotLabel (i: number, bits: number): string {
  * bitfield marks the slots in use. Pushes the block to `blocks`.
  */
 export function encodeShard (slots: Map<number, ShardLink>, bits: number, profile: CidProfile, blocks: Block[]): { cid: CID, tsize: number } {
-  const fanout = 1 << bits
   const used = [...slots.keys()].sort((a, b) => a - b)
   // the bitfield is a big-endian number with bit i set for each slot i in use, in as few bytes as it needs (go-unixfs writes big.Int's bytes)
   const bitfield = new Uint8Array(Math.ceil((used[used.length - 1] + 1) / 8))
@@ -152,9 +156,8 @@ export function encodeShard (slots: Map<number, ShardLink>, bits: number, profil
     else links.push({ Name: slotLabel(i, bits), Hash: slot.shard.cid, Tsize: slot.shard.tsize })
     childrenSize += links[links.length - 1].Tsize!
   }
-  const data = new UnixFS({ type: 'hamt-sharded-directory', data: bitfield, fanout: BigInt(fanout), hashType: BigInt(MURMUR3_X64_64) })
   // the links are in slot order, which is their names' byte order (fixed-width upper-case hex): already as dag-pb sorts them
-  const bytes = dagPb.encode({ Data: data.marshal(), Links: links })
+  const bytes = dagPb.encode({ Data: shardData(bitfield, bits), Links: links })
   const cid = dagPbCid(bytes, profile.cidVersion)
   blocks.push({ cid, bytes })
   return { cid, tsize: bytes.byteLength + childrenSize }

@@ -1,7 +1,8 @@
 import * as dagPb from '@ipld/dag-pb'
 import { UnixFS } from 'ipfs-unixfs'
+import { equals } from 'uint8arrays/equals'
 import { InvalidArgumentError } from '../../errors.js'
-import { buildDirectory, buildShard, directorySize, encodeShard, entrySize, hamtBits, hamtHash, indexAt, MURMUR3_X64_64, outgrows, slotLabel } from './directory.js'
+import { buildDirectory, buildShard, directorySize, encodeShard, entrySize, hamtBits, hamtHash, indexAt, outgrows, shardData, slotLabel } from './directory.js'
 import type { BuiltDir, DirEntry, Hashed, ShardLink } from './directory.js'
 import type { Block } from '../unixfs/build-small-dir.js'
 import type { CidProfile } from '../unixfs/profiles.js'
@@ -152,7 +153,8 @@ async function walk (cid: CID, ctx: Context, into: DirEntry[] = []): Promise<Dir
 function decodeShard (bytes: Uint8Array, ctx: Context): Map<number, ShardLink> {
   const node = dagPb.decode(bytes)
   const data = node.Data == null ? undefined : UnixFS.unmarshal(node.Data)
-  if (data?.type !== 'hamt-sharded-directory' || data.fanout !== BigInt(1 << ctx.bits) || data.hashType !== BigInt(MURMUR3_X64_64)) {
+  // ipfs-unixfs does not read a node's hashType back: the Data must be what encodeShard writes for its bitfield
+  if (data?.type !== 'hamt-sharded-directory' || data.data == null || !equals(node.Data!, shardData(data.data, ctx.bits))) {
     throw new InvalidArgumentError(`not a directory of the ${ctx.profile.name} profile (a ${data?.type ?? 'non-UnixFS'} node${data?.fanout == null ? '' : ` of fanout ${data.fanout}`})`)
   }
   const labelLength = slotLabel(0, ctx.bits).length
