@@ -44,8 +44,22 @@ function nameOf (i: number): string {
   return `2025-${String(i % 12 + 1).padStart(2, '0')}-${String(i % 28 + 1).padStart(2, '0')}-article-${i}${i % 7 === 0 ? '-été' : ''}${i % 2 === 0 ? '.html' : ''}`
 }
 
+/** Each directory block decoded once (a test walks the same blocks step after step): whether it is a HAMT node, and its links if it is. */
+const nodes = new WeakMap<Uint8Array, { hamt: boolean, links: dagPb.PBLink[] }>()
+
+function decode (bytes: Uint8Array): { hamt: boolean, links: dagPb.PBLink[] } {
+  let node = nodes.get(bytes)
+  if (node == null) {
+    const pb = dagPb.decode(bytes)
+    const hamt = UnixFS.unmarshal(pb.Data!).type === 'hamt-sharded-directory'
+    node = { hamt, links: hamt ? pb.Links : [] }
+    nodes.set(bytes, node)
+  }
+  return node
+}
+
 function isHamt (bytes: Uint8Array): boolean {
-  return UnixFS.unmarshal(dagPb.decode(bytes).Data!).type === 'hamt-sharded-directory'
+  return decode(bytes).hamt
 }
 
 /** The directory blocks under `root` (the HAMT's shards, or the plain block), with the depth of the deepest: links to entries are not followed. */
@@ -58,12 +72,14 @@ function reachable (root: CID, find: (cid: string) => Uint8Array | undefined, pr
     if (bytes == null) throw new Error(`block ${cid.toString()} is neither new nor of the previous directory`)
     cids.add(cid.toString())
     depth = Math.max(depth, level)
-    if (!isHamt(bytes)) return
-    for (const l of dagPb.decode(bytes).Links) if (l.Name!.length === label) visit(l.Hash, level + 1)
+    for (const l of decode(bytes).links) if (l.Name!.length === label) visit(l.Hash, level + 1)
   }
   visit(root, 1)
   return { cids, depth }
 }
+
+/** The blocks under each directory checked so far (by its root), so that each is walked once. */
+const walked = new Map<string, { cids: Set<string>, depth: number }>()
 
 /**
  * Applies the changes with updateDirectory to `before` and checks the result
@@ -78,7 +94,7 @@ async function check (store: Store, before: UpdatedDir, entries: Map<string, Dir
     else entries.set(c.name, c.entry)
   }
   const oracle = buildDirectory([...entries.values()], profile)
-  const previous = reachable(before.cid, cid => store.blocks.get(cid), profile)
+  const previous = walked.get(before.cid.toString()) ?? reachable(before.cid, cid => store.blocks.get(cid), profile)
   store.reads = 0
   const after = await updateDirectory(store.get, before.cid, changes, profile, knownSize ? { size: before.size } : {})
   expect(after.cid.toString()).toBe(oracle.cid.toString())
@@ -93,7 +109,7 @@ async function check (store: Store, before: UpdatedDir, entries: Map<string, Dir
   }
   // complete: every block the oracle has is new or was there; every block under the new root is one of those
   for (const cid of oracleBlocks.keys()) expect(fresh.has(cid) || previous.cids.has(cid)).toBe(true)
-  reachable(after.cid, cid => fresh.get(cid) ?? (previous.cids.has(cid) ? store.blocks.get(cid) : undefined), profile)
+  walked.set(after.cid.toString(), reachable(after.cid, cid => fresh.get(cid) ?? (previous.cids.has(cid) ? store.blocks.get(cid) : undefined), profile))
   const names = new Set(changes.map(c => c.name)).size
   const wasHamt = isHamt(store.blocks.get(before.cid.toString())!)
   if (!wasHamt) expect(store.reads).toBe(1)
@@ -106,11 +122,11 @@ async function check (store: Store, before: UpdatedDir, entries: Map<string, Dir
 }
 
 /** Copies of the two profiles, and smaller ones that shard a few dozen entries over fanouts of 16 and 8, so that buckets split and fold at depth 3 and more. */
-const PROFILES: Array<[string, CidProfile, { low: number, high: number }]> = [
-  ['unixfs-v1-2025', getProfile('unixfs-v1-2025'), { low: 0.85, high: 1.15 }],
-  ['unixfs-v0-2015', getProfile('unixfs-v0-2015'), { low: 0.85, high: 1.15 }],
-  ['unixfs-v1-2025, fanout 16, threshold 3000', { ...getProfile('unixfs-v1-2025'), hamtFanout: 16, hamtThresholdBytes: 3000 }, { low: 0.5, high: 15 }],
-  ['unixfs-v0-2015, fanout 8, threshold 1500', { ...getProfile('unixfs-v0-2015'), hamtFanout: 8, hamtThresholdBytes: 1500 }, { low: 0.5, high: 15 }]
+const PROFILES: Array<[string, CidProfile, { low: number, high: number, churn: number }]> = [
+  ['unixfs-v1-2025', getProfile('unixfs-v1-2025'), { low: 0.985, high: 1.015, churn: 8 }],
+  ['unixfs-v0-2015', getProfile('unixfs-v0-2015'), { low: 0.985, high: 1.015, churn: 8 }],
+  ['unixfs-v1-2025, fanout 16, threshold 3000', { ...getProfile('unixfs-v1-2025'), hamtFanout: 16, hamtThresholdBytes: 3000 }, { low: 0.5, high: 8, churn: 20 }],
+  ['unixfs-v0-2015, fanout 8, threshold 1500', { ...getProfile('unixfs-v0-2015'), hamtFanout: 8, hamtThresholdBytes: 1500 }, { low: 0.5, high: 8, churn: 20 }]
 ]
 
 /** How many entries (of nameOf, version 0) a plain directory holds before it outgrows its block. */
@@ -134,24 +150,29 @@ describe('updateDirectory: byte-identical to buildDirectory of the resulting ent
       for (; next < low; next++) entries.set(nameOf(next), entry(nameOf(next), 0))
       let dir: UpdatedDir = { ...buildDirectory([...entries.values()], profile), size: directorySize([...entries.values()], profile) }
       store.put(dir)
-      const seen = { toHamt: 0, toPlain: 0, deep: 0 }
-      let growing = true
+      const seen = { toHamt: 0, toPlain: 0, hamtToHamt: 0, deep: 0 }
+      // grow past `high`, then a few steps of small changes around that size, then shrink below `low`
+      let phase: 'grow' | 'churn' | 'shrink' = 'grow'
+      let churned = 0
       for (let step = 0; ; step++) {
-        if (entries.size > high) growing = false
-        if (entries.size < low && !growing) break
+        if (phase === 'grow' && entries.size > high) phase = 'churn'
+        if (phase === 'churn' && churned++ === factors.churn) phase = 'shrink'
+        if (phase === 'shrink' && entries.size < low) break
         // a bound against a sequence that would not end
         expect(step).toBeLessThan(1000)
         const live = [...entries.keys()]
         const changes: DirChange[] = []
-        const batch = 1 + rand(rand(4) === 0 ? 200 : 12)
+        const batch = 1 + rand(phase !== 'churn' && rand(3) === 0 ? 300 : 12)
+        // the odds (in %) of an add, a replacement and a removal; the rest removes an absent name
+        const [add, replace, remove] = { grow: [55, 20, 22], churn: [35, 30, 32], shrink: [20, 20, 57] }[phase]
         for (let k = 0; k < batch; k++) {
           const r = rand(100)
           const pick = live[rand(live.length)]
-          if (r < (growing ? 55 : 20) || live.length === 0) {
+          if (r < add || live.length === 0) {
             const name = nameOf(next++)
             changes.push({ name, entry: entry(name, rand(8)) })
-          } else if (r < (growing ? 75 : 40)) changes.push({ name: pick, entry: entry(pick, 1 + rand(8)) })
-          else if (r < 97) changes.push({ name: pick, entry: null })
+          } else if (r < add + replace) changes.push({ name: pick, entry: entry(pick, 1 + rand(8)) })
+          else if (r < add + replace + remove) changes.push({ name: pick, entry: null })
           else changes.push({ name: `absent-${rand(1000)}`, entry: null })
         }
         const wasHamt = isHamt(store.blocks.get(dir.cid.toString())!)
@@ -159,11 +180,13 @@ describe('updateDirectory: byte-identical to buildDirectory of the resulting ent
         const hamt = isHamt(store.blocks.get(dir.cid.toString())!)
         if (hamt && !wasHamt) seen.toHamt++
         if (!hamt && wasHamt) seen.toPlain++
-        seen.deep = Math.max(seen.deep, reachable(dir.cid, cid => store.blocks.get(cid), profile).depth)
+        if (hamt && wasHamt) seen.hamtToHamt++
+        seen.deep = Math.max(seen.deep, walked.get(dir.cid.toString())!.depth)
       }
-      // the threshold was crossed both ways and the HAMT grew at least three levels deep
+      // the threshold was crossed both ways, a HAMT was updated as a HAMT many times, and grew at least three levels deep
       expect(seen.toHamt).toBeGreaterThan(0)
       expect(seen.toPlain).toBeGreaterThan(0)
+      expect(seen.hamtToHamt).toBeGreaterThanOrEqual(10)
       expect(seen.deep).toBeGreaterThanOrEqual(3)
     })
   }
