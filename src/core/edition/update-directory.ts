@@ -41,13 +41,16 @@ export type GetBlock = (cid: CID, options?: AbortOptions) => Promise<Uint8Array>
  * - HAMT root that no longer outgrows: every shard is read and the plain
  *   directory is built (O(n)).
  *
- * Several changes of one name: the last wins. `options.size` is the previous
+ * Several changes of one name: the last wins. Names whose hashes agree in all
+ * 64 bits are refused as `buildDirectory` refuses them. `options.signal` is
+ * checked between shards and passed to `get`. `options.size` is the previous
  * directory's `size` (as an earlier `UpdatedDir` gave it); it decides, with each
  * change's share, whether the result outgrows. Without it, a HAMT is walked
  * whole to count it (O(n)); a wrong one gives a wrong layout. For a plain root
  * it is not needed (the root holds every entry).
  */
 export async function updateDirectory (get: GetBlock, root: CID, changes: DirChange[], profile: CidProfile, options: AbortOptions & { size?: number } = {}): Promise<UpdatedDir> {
+  options.signal?.throwIfAborted()
   const last = new Map<string, DirEntry | null>()
   for (const c of changes) {
     if (c.entry != null && c.entry.name !== c.name) throw new InvalidArgumentError(`a change of "${c.name}" holds an entry named "${c.entry.name}"`)

@@ -129,11 +129,11 @@ const PROFILES: Array<[string, CidProfile, { low: number, high: number, churn: n
   ['unixfs-v0-2015, fanout 8, threshold 1500', { ...getProfile('unixfs-v0-2015'), hamtFanout: 8, hamtThresholdBytes: 1500 }, { low: 0.5, high: 8, churn: 20 }]
 ]
 
-/** How many entries (of nameOf, version 0) a plain directory holds before it outgrows its block. */
+/** How many entries (as \`start\` makes them) a plain directory holds before it outgrows its block. */
 function capacity (profile: CidProfile): number {
   let size = directorySize([], profile)
   let n = 0
-  while (size <= profile.hamtThresholdBytes) size += directorySize([entry(nameOf(n++), 0)], profile) - directorySize([], profile)
+  while (size <= profile.hamtThresholdBytes) size += directorySize([entry(nameOf(n), n++)], profile) - directorySize([], profile)
   return n - 1
 }
 
@@ -144,12 +144,9 @@ describe('updateDirectory: byte-identical to buildDirectory of the resulting ent
       const low = Math.floor(capacity(profile) * factors.low)
       const high = Math.ceil(capacity(profile) * factors.high)
       const rand = prng(0x5eed + profile.hamtFanout + profile.cidVersion)
-      const store = new Store()
-      const entries = new Map<string, DirEntry>()
-      let next = 0
-      for (; next < low; next++) entries.set(nameOf(next), entry(nameOf(next), 0))
-      let dir: UpdatedDir = { ...buildDirectory([...entries.values()], profile), size: directorySize([...entries.values()], profile) }
-      store.put(dir)
+      const { store, entries, dir: first } = start(profile, low)
+      let dir = first
+      let next = low
       const seen = { toHamt: 0, toPlain: 0, hamtToHamt: 0, deep: 0 }
       // grow past `high`, then a few steps of small changes around that size, then shrink below `low`
       let phase: 'grow' | 'churn' | 'shrink' = 'grow'
@@ -192,14 +189,20 @@ describe('updateDirectory: byte-identical to buildDirectory of the resulting ent
   }
 })
 
-/** A small HAMT of fanout 256 (threshold lowered): most of its root's slots hold one entry. */
-function smallHamt (): { profile: CidProfile, store: Store, entries: Map<string, DirEntry>, dir: UpdatedDir } {
-  const profile = { ...getProfile('unixfs-v1-2025'), hamtThresholdBytes: 2000 }
+/** A directory of `n` entries (names of nameOf, CIDs and Tsizes of each kind), built by buildDirectory into a new store. */
+function start (profile: CidProfile, n: number): { store: Store, entries: Map<string, DirEntry>, dir: UpdatedDir } {
   const entries = new Map<string, DirEntry>()
-  for (let i = 0; i < 30; i++) entries.set(nameOf(i), entry(nameOf(i), i))
+  for (let i = 0; i < n; i++) entries.set(nameOf(i), entry(nameOf(i), i))
   const store = new Store()
   const dir = { ...buildDirectory([...entries.values()], profile), size: directorySize([...entries.values()], profile) }
   store.put(dir)
+  return { store, entries, dir }
+}
+
+/** A small HAMT of fanout 256 (threshold lowered): most of its root's slots hold one entry. */
+function smallHamt (): { profile: CidProfile, store: Store, entries: Map<string, DirEntry>, dir: UpdatedDir } {
+  const profile = { ...getProfile('unixfs-v1-2025'), hamtThresholdBytes: 2000 }
+  const { store, entries, dir } = start(profile, 30)
   expect(isHamt(store.blocks.get(dir.cid.toString())!)).toBe(true)
   return { profile, store, entries, dir }
 }
@@ -244,11 +247,7 @@ describe('updateDirectory: single cases', () => {
 
   it('a plain directory that outgrows its block becomes a HAMT, and back to plain when it shrinks', async () => {
     const profile = { ...getProfile('unixfs-v0-2015'), hamtThresholdBytes: 1000 }
-    const entries = new Map<string, DirEntry>()
-    for (let i = 0; i < 5; i++) entries.set(nameOf(i), entry(nameOf(i), i))
-    const store = new Store()
-    const plain = { ...buildDirectory([...entries.values()], profile), size: directorySize([...entries.values()], profile) }
-    store.put(plain)
+    const { store, entries, dir: plain } = start(profile, 5)
     const adds = Array.from({ length: 40 }, (_, i) => ({ name: nameOf(100 + i), entry: entry(nameOf(100 + i), i) }))
     const hamt = await check(store, plain, entries, adds, profile)
     expect(isHamt(store.blocks.get(hamt.cid.toString())!)).toBe(true)
