@@ -54,8 +54,7 @@ export async function updateDirectory (get: GetBlock, root: CID, changes: DirCha
   const last = new Map<string, DirEntry | null>()
   for (const c of changes) {
     if (c.entry != null && c.entry.name !== c.name) throw new InvalidArgumentError(`a change of "${c.name}" holds an entry named "${c.entry.name}"`)
-    last.delete(c.name) // the last change of a name wins
-    last.set(c.name, c.entry)
+    last.set(c.name, c.entry) // the last change of a name wins
   }
   const bytes = await get(root, options)
   const node = dagPb.decode(bytes)
