@@ -16,7 +16,7 @@ export interface BuiltDir { cid: CID, tsize: number, blocks: Block[] }
 /** The UnixFS spec's hash for HAMT directories: murmur3-x64-64, the first 8 bytes of murmur3-x64-128, read from the first byte, most significant bit first. */
 const MURMUR3_X64_64 = 0x22
 
-function hamtHash (name: string): Uint8Array {
+export function hamtHash (name: string): Uint8Array {
   // the hasher is synchronous (murmurhash3js-revisited); its type allows a promise
   return (murmur3128.encode(new TextEncoder().encode(name)) as Uint8Array).slice(0, 8)
 }
@@ -32,14 +32,13 @@ export function buildDirectory (entries: DirEntry[], profile: CidProfile): Built
   for (let i = 1; i < sorted.length; i++) {
     if (sorted[i].name === sorted[i - 1].name) throw new InvalidArgumentError(`two entries named "${sorted[i].name}" in one directory`)
   }
-  if (!outgrows(entries, profile)) {
+  if (!outgrows(directorySize(entries, profile), profile)) {
     const links: dagPb.PBLink[] = sorted.map(e => ({ Name: e.name, Hash: e.cid, Tsize: e.tsize }))
     const flat = dagPb.encode({ Data: DIRECTORY_DATA, Links: links })
     const cid = dagPbCid(flat, profile.cidVersion)
     return { cid, tsize: flat.byteLength + sum(entries), blocks: [{ cid, bytes: flat }] }
   }
-  const bits = Math.log2(profile.hamtFanout)
-  if (!Number.isInteger(bits) || bits < 1 || bits > 8) throw new InvalidArgumentError(`HAMT fanout ${profile.hamtFanout} is not a power of two up to 256`)
+  const bits = hamtBits(profile)
   const blocks: Block[] = []
   const hashed = entries.map(e => ({ entry: e, hash: hamtHash(e.name) }))
   const root = buildShard(hashed, 0, bits, profile, blocks)
@@ -49,16 +48,10 @@ export function buildDirectory (entries: DirEntry[], profile: CidProfile): Built
 /** The Data of a plain directory. */
 const DIRECTORY_DATA = new UnixFS({ type: 'directory' }).marshal()
 
-/** Whether a plain directory is too large for one block under the profile's rule (greater than the threshold, as the importer decides). */
-function outgrows (entries: DirEntry[], profile: CidProfile): boolean {
-  return directorySize(entries, profile) > profile.hamtThresholdBytes
-}
-
 /**
- * The size the profile's rule compares with its threshold: the bytes of the plain
- * directory's block (`block-bytes`), or the names' UTF-8 bytes plus the CIDs' bytes
- * (`links-bytes`). A sum over the entries, so an update can keep it by adding and
- * subtracting theirs ({@link entrySize}).
+ * The profile's estimate of the size of a plain directory of these entries,
+ * the number `outgrows` compares with the threshold: the sum of `entrySize`
+ * over the entries, plus (block-bytes) the block's Data field.
  */
 export function directorySize (entries: DirEntry[], profile: CidProfile): number {
   let size = profile.hamtSizeEstimation === 'block-bytes' ? field(DIRECTORY_DATA.byteLength) : 0
@@ -66,10 +59,17 @@ export function directorySize (entries: DirEntry[], profile: CidProfile): number
   return size
 }
 
-/** One entry's part of {@link directorySize}. */
+/** One entry's share of `directorySize`: what adding it adds to the estimate, removing it takes away. */
 export function entrySize (e: DirEntry, profile: CidProfile): number {
+  // block-bytes: the link's bytes in the plain directory's block, counted without encoding it
   if (profile.hamtSizeEstimation === 'block-bytes') return field(field(e.cid.bytes.byteLength) + field(Buffer.byteLength(e.name)) + 1 + varintLength(e.tsize))
+  // links-bytes: the UTF-8 length of the name plus the bytes of its CID
   return Buffer.byteLength(e.name) + e.cid.bytes.byteLength
+}
+
+/** Whether a plain directory of this estimated size is too large for one block under the profile's rule (greater than the threshold, as the importer decides). */
+export function outgrows (size: number, profile: CidProfile): boolean {
+  return size > profile.hamtThresholdBytes
 }
 
 /** A length-delimited protobuf field of `n` bytes: its tag, its length and the bytes. */
@@ -83,10 +83,17 @@ function varintLength (n: number): number {
   return len
 }
 
-interface Hashed { entry: DirEntry, hash: Uint8Array }
+export interface Hashed { entry: DirEntry, hash: Uint8Array }
+
+/** The bits of a hash each HAMT level consumes: log2 of the profile's fanout. */
+export function hamtBits (profile: CidProfile): number {
+  const bits = Math.log2(profile.hamtFanout)
+  if (!Number.isInteger(bits) || bits < 1 || bits > 8) throw new InvalidArgumentError(`HAMT fanout ${profile.hamtFanout} is not a power of two up to 256`)
+  return bits
+}
 
 /** The index of `hash` at `depth` in a HAMT of `bits` bits per level: its bits read most significant first. */
-function indexAt (hash: Uint8Array, depth: number, bits: number): number {
+export function indexAt (hash: Uint8Array, depth: number, bits: number): number {
   let out = 0
   for (let i = 0; i < bits; i++) {
     const bit = depth * bits + i
@@ -98,13 +105,11 @@ function indexAt (hash: Uint8Array, depth: number, bits: number): number {
 }
 
 /**
- * One HAMT node: each slot holds one entry (link named by the slot in hex, then
- * the entry's name) or, where several entries share the slot, a sub-shard (link
- * named by the slot alone); the bitfield marks the slots in use.
+ * The HAMT under one node at `depth`, as the importer lays it out: each slot
+ * holds one entry or, where several entries share the slot, a sub-shard. Its
+ * blocks are pushed to `blocks`, children first.
  */
-function buildShard (items: Hashed[], depth: number, bits: number, profile: CidProfile, blocks: Block[]): { cid: CID, tsize: number } {
-  const fanout = 1 << bits
-  const padLength = (fanout - 1).toString(16).length
+export function buildShard (items: Hashed[], depth: number, bits: number, profile: CidProfile, blocks: Block[]): { cid: CID, tsize: number } {
   const slots = new Map<number, Hashed[]>()
   for (const item of items) {
     const i = indexAt(item.hash, depth, bits)
@@ -112,6 +117,33 @@ function buildShard (items: Hashed[], depth: number, bits: number, profile: CidP
     if (slot == null) slots.set(i, [item])
     else slot.push(item)
   }
+  const links = new Map<number, ShardLink>()
+  for (const i of [...slots.keys()].sort((a, b) => a - b)) {
+    const slot = slots.get(i)!
+    links.set(i, slot.length === 1 ? { entry: slot[0].entry } : { shard: buildShard(slot, depth + 1, bits, profile, blocks) })
+  }
+  return encodeShard(links, bits, profile, blocks)
+}
+
+/** What one slot of a HAMT node holds: an entry, or a sub-shard (its root CID and cumulative size). */
+export type ShardLink = { entry: DirEntry, shard?: undefined } | { shard: { cid: CID, tsize: number }, entry?: undefined }
+
+/** The Data of a HAMT node: its bitfield, fanout and hash function. */
+export function shardData (bitfield: Uint8Array, bits: number): Uint8Array {
+  return new UnixFS({ type: 'hamt-sharded-directory', data: bitfield, fanout: BigInt(1 << bits), hashType: BigInt(MURMUR3_X64_64) }).marshal()
+}
+
+/** A slot's label: its index in fixed-width upper-case hex (two digits at fanout 256). */
+export function slotLabel (i: number, bits: number): string {
+  return i.toString(16).toUpperCase().padStart(((1 << bits) - 1).toString(16).length, '0')
+}
+
+/**
+ * Encodes one HAMT node from its slots: each entry's link is named by the slot
+ * label then the entry's name, each sub-shard's by the label alone; the
+ * bitfield marks the slots in use. Pushes the block to `blocks`.
+ */
+export function encodeShard (slots: Map<number, ShardLink>, bits: number, profile: CidProfile, blocks: Block[]): { cid: CID, tsize: number } {
   const used = [...slots.keys()].sort((a, b) => a - b)
   // the bitfield is a big-endian number with bit i set for each slot i in use, in as few bytes as it needs (go-unixfs writes big.Int's bytes)
   const bitfield = new Uint8Array(Math.ceil((used[used.length - 1] + 1) / 8))
@@ -119,21 +151,13 @@ function buildShard (items: Hashed[], depth: number, bits: number, profile: CidP
   let childrenSize = 0
   for (const i of used) {
     const slot = slots.get(i)!
-    const label = i.toString(16).toUpperCase().padStart(padLength, '0')
     bitfield[bitfield.length - 1 - (i >> 3)] |= 1 << (i & 7)
-    if (slot.length === 1) {
-      const { entry } = slot[0]
-      links.push({ Name: label + entry.name, Hash: entry.cid, Tsize: entry.tsize })
-      childrenSize += entry.tsize
-    } else {
-      const sub = buildShard(slot, depth + 1, bits, profile, blocks)
-      links.push({ Name: label, Hash: sub.cid, Tsize: sub.tsize })
-      childrenSize += sub.tsize
-    }
+    if (slot.entry != null) links.push({ Name: slotLabel(i, bits) + slot.entry.name, Hash: slot.entry.cid, Tsize: slot.entry.tsize })
+    else links.push({ Name: slotLabel(i, bits), Hash: slot.shard.cid, Tsize: slot.shard.tsize })
+    childrenSize += links[links.length - 1].Tsize!
   }
-  const data = new UnixFS({ type: 'hamt-sharded-directory', data: bitfield, fanout: BigInt(fanout), hashType: BigInt(MURMUR3_X64_64) })
   // the links are in slot order, which is their names' byte order (fixed-width upper-case hex): already as dag-pb sorts them
-  const bytes = dagPb.encode({ Data: data.marshal(), Links: links })
+  const bytes = dagPb.encode({ Data: shardData(bitfield, bits), Links: links })
   const cid = dagPbCid(bytes, profile.cidVersion)
   blocks.push({ cid, bytes })
   return { cid, tsize: bytes.byteLength + childrenSize }
