@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto'
-import * as dagPb from '@ipld/dag-pb'
 import { Key } from 'interface-datastore'
 import { CID } from 'multiformats/cid'
 import { CustomProgressEvent } from 'progress-events'
@@ -201,14 +200,16 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
     return { cid: CID.parse(latest.cid), previous: latest.previous, articles: latest.articles, corrected: latest.corrected, unchanged: true, incremental: false }
   }
   const previous = options.previous !== undefined ? options.previous : latest?.cid ?? null
+  // a whole edition's blocks go to the store as they are made (the store commits them in batches; the
+  // pin and the latest-edition record come last): its memory holds records, not pages
+  const put = async (blocks: Block[]): Promise<void> => { for (const b of blocks) await repo.blockstore.put(b.cid, b.bytes, options) }
   // the previous edition: the permalinks, and what its articles are (no bundle read for an unchanged one)
   const prev: EditionContent = previous != null ? await readEditionContent(source, previous, options) : { articles: [], corrections: {}, retired: [] }
   const made = await makeRecords(repo, source, sources, prev, previous, profile, options, (known) => assignPermalinks(sources.map(s => ({ current: s.current, earlier: s.earlier, base: baseName(known.get(s.current)!) })), {
     articles: prev.articles.map(a => ({ path: a.path, cids: [a.cid, ...(prev.corrections[a.path] ?? []).map(e => e.cid).reverse()] })),
     retired: prev.retired
-  }))
+  }), put)
   const { summaries, articles, records, permalinks, cidOf } = made
-  const blocks = made.blocks
   // the edition's date: Atom requires one; an undated article is not given one (render.ts, editionDate)
   const updated = editionDate(articles, options.date)
   if (updated == null) throw new InvalidArgumentError(NO_DATE)
@@ -224,11 +225,13 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
   const mf = await monthFiles(months.values(), ctx, options)
   const front = await frontFiles(index, async m => months.get(m)!, updated, ctx, options)
   const records_ = [...months.values()].flatMap(m => m.articles)
-  const dirOf = (d: BuiltDir | null): DirEntry | null => { if (d == null) return null; blocks.push(...d.blocks); return { name: '', cid: d.cid, tsize: d.tsize } }
+  await put(mf.blocks)
+  await put(front.blocks)
+  const dirBlocks: Block[] = []
+  const dirOf = (d: BuiltDir | null): DirEntry | null => { if (d == null) return null; dirBlocks.push(...d.blocks); return { name: '', cid: d.cid, tsize: d.tsize } }
   const articleDirEntries = records_.flatMap(articleEntries)
   const correctionEntries = corrected.map(a => ({ ...dirOf(correctionsFolder(a.path, a.earlier.map(e => records.get(e.page)!), profile))!, name: a.path.slice('articles/'.length) }))
   const sizes = { articles: directorySize(articleDirEntries, profile), corrections: directorySize(correctionEntries, profile) }
-  blocks.push(...mf.blocks, ...front.blocks)
   const root = await rootFolder({
     front: front.entries,
     articles: records_.length > 0 ? dirOf(buildDirectory(articleDirEntries, profile)) : null,
@@ -237,11 +240,10 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
     edition: dirOf(buildDirectory([...mf.files.values()], profile)),
     index: { previous, updated, articles: articles.length, corrected: corrected.length, months: index, sizes }
   }, ctx)
-  blocks.push(...root.blocks)
   const cid = root.cid
 
   const record: LatestEdition = { cid: cid.toString(), previous, fingerprint, options: optionsFingerprint, articlesHash, articles: articles.length, corrected: corrected.length, layout: RECORDS_LAYOUT, changes: changesSeen }
-  await commitEdition(repo, { blocks, bundles: [...summaries.keys()].map(cidOf), cid, months: months.values(), record, latest }, options)
+  await commitEdition(repo, { blocks: [...dirBlocks, ...root.blocks], bundles: [...summaries.keys()].map(cidOf), cid, months: months.values(), record, latest }, options)
   return { cid, previous, articles: articles.length, corrected: corrected.length, unchanged: false, incremental: false }
 }
 
@@ -280,23 +282,6 @@ function blockSource (repo: Repo, fetchBlock: EditionOptions['fetchBlock']): Pic
       yield local
     }
   } as unknown as Pick<Blockstore, 'get'>
-}
-
-/** The blocks of a small DAG (a page) when the repo holds all of them, else none. */
-async function localDag (repo: Repo, root: CID, options: AbortOptions): Promise<Block[]> {
-  const out: Block[] = []
-  const todo = [root]
-  try {
-    for (let cid = todo.pop(); cid != null; cid = todo.pop()) {
-      const bytes = await readAll(repo.blockstore.get(cid, options))
-      out.push({ cid, bytes })
-      if (cid.code === dagPb.code) for (const l of dagPb.decode(bytes).Links) todo.push(l.Hash)
-    }
-  } catch (err: any) {
-    if (err?.name === 'NotFoundError') return []
-    throw err
-  }
-  return out
 }
 
 /** An article's name before any suffix: `<date>-<slug>`. */
@@ -390,7 +375,7 @@ export interface Made {
  * (`prev`: all of it, or the part that names these articles), else its bundle), its path (`assign`),
  * its readable page (kept from `prev` when made from the same inputs, else made from the text).
  */
-export async function makeRecords (repo: Repo, source: Pick<Blockstore, 'get'>, sources: Source[], prev: EditionContent, previous: string | null, profile: CidProfile, options: EditionOptions, assign: (known: Map<string, VersionInfo>) => Permalinks | Promise<Permalinks>): Promise<Made> {
+export async function makeRecords (repo: Repo, source: Pick<Blockstore, 'get'>, sources: Source[], prev: EditionContent, previous: string | null, profile: CidProfile, options: EditionOptions, assign: (known: Map<string, VersionInfo>) => Permalinks | Promise<Permalinks>, put?: (blocks: Block[]) => Promise<void>): Promise<Made> {
   const known = new Map<string, VersionInfo>()
   for (const r of [...prev.articles, ...Object.values(prev.corrections).flat()]) {
     if (isFullRecord(r) && !known.has(r.cid)) known.set(r.cid, { cid: r.cid, tsize: r.tsize, title: r.title, date: r.date, categories: r.categories, slug: r.slug, file: r.file })
@@ -456,12 +441,11 @@ export async function makeRecords (repo: Repo, source: Pick<Blockstore, 'get'>, 
       if (made == null) {
         const text = textBlocks(await articleBody(source, sum, options), sum.title)
         const f = await buildFile(encoder.encode(renderArticlePage({ ...page, blocks: text })), profile)
-        blocks.push(...f.blocks)
+        if (put != null) await put(f.blocks)
+        else blocks.push(...f.blocks)
         made = { cid: f.cid.toString(), tsize: f.tsize, summary: current ? summaryOf(text) : null }
-      } else {
-        // a kept page is the edition's own as a made one is: its blocks, where the repo holds them (a fresh machine does not: they stay on the node)
-        blocks.push(...await localDag(repo, cidOf(made.cid), options))
       }
+      // a kept page is the previous edition's: its blocks are where that edition's are (this repo, or the node for a runner)
       if (current) a.summary = made.summary
       pageOf.set(v.page, { name: v.page.slice(v.page.lastIndexOf('/') + 1), cid: cidOf(made.cid), tsize: made.tsize })
       records.set(v.page, { path: v.path, page: v.page, cid: v.cid, title: sum.title, date: sum.date, categories: sum.categories, tsize: sum.tsize, slug: sum.slug, file: sum.file, pageCid: made.cid, pageTsize: made.tsize, pageKey })
