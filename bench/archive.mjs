@@ -6,7 +6,7 @@
 // Writes (or replaces) the "## Archive scale" section of BENCHMARKS.md, keeping the rest.
 // Every process gets --net local; serve is bounded in time; nothing leaves loopback.
 import { spawn, execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statfsSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem, tmpdir, release } from 'node:os'
 import { join, resolve } from 'node:path'
 
@@ -182,6 +182,9 @@ async function archive (n, fresh) {
   console.log(`archive of ${label} articles`)
   const dir = join(work, `size-${n}`)
   mkdirSync(dir, { recursive: true })
+  // 40,000 articles took 1.9 GB of repo and 0.5 GB of corpus: ask for 80 KB per article before starting
+  const { bavail, bsize } = statfsSync(dir)
+  if (bavail * bsize < n * 80 * 1024) throw new Error(`${(bavail * bsize / 2 ** 30).toFixed(1)} GiB free under ${tmpdir()}: ${label} articles need about ${(n * 80 * 1024 / 2 ** 30).toFixed(1)} GiB (set TMPDIR to a larger disk)`)
   const files = corpus(n, join(dir, 'corpus'))
   const repo = join(dir, 'repo')
   const r = { n }
