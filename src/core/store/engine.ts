@@ -285,9 +285,17 @@ export class Engine {
     return undefined
   }
 
-  /** Every small block with its bytes, then every large block's multihash (read them with readBlock). */
+  /**
+   * Every small block with its bytes (then {@link largeBlocks}: read them with readBlock). The
+   * bytes are not copied: they are lmdb-js's reused read buffer (or a view of the map), valid
+   * only until the next read of the store; use them before asking for the next block.
+   */
   * smallBlocks (): Generator<{ multihash: Bytes, bytes: Bytes }> {
-    for (const { key, value } of this.blocks.getRange({})) yield { multihash: key, bytes: value }
+    for (const key of this.blocks.getKeys({})) {
+      const bytes = this.blocks.getBinaryFast(key)
+      // the reused buffer's `length` is the value's; its byteLength is the buffer's
+      if (bytes != null) yield { multihash: key, bytes: bytes.subarray(0, bytes.length) }
+    }
   }
 
   * largeBlocks (): Generator<{ multihash: Bytes, size: number }> {
@@ -300,7 +308,17 @@ export class Engine {
     for (const key of this.files.getKeys({})) yield key
   }
 
-  /** Every block's multihash and size, from the indexes alone (nothing is read). */
+  /** The size of a committed block (pending writes not included), or undefined: a small block's bytes are looked at in place, not copied. */
+  storedSize (multihash: Bytes): number | undefined {
+    const key = Buffer.from(multihash)
+    // lmdb-js's reused buffer: its `length` is the value's, not its byteLength
+    const small = this.blocks.getBinaryFast(key)
+    if (small != null) return small.length
+    const size = this.files.get(key)
+    return size == null ? undefined : Number(size.readBigUInt64BE(0))
+  }
+
+  /** Every block's multihash and size (a small block's bytes are copied to learn it). */
   * sizes (): Generator<{ multihash: Bytes, size: number }> {
     for (const { key, value } of this.blocks.getRange({ values: true } as any)) yield { multihash: key, size: value.byteLength }
     yield * this.largeBlocks()

@@ -9,7 +9,6 @@ import { checkStatEntry, STAT_PREFIX } from './stat-cache.js'
 import { engineOf } from './engine-of.js'
 import { decodePin, listPins, markReachable, PIN_PREFIX } from './pins.js'
 import { RepoError } from '../../errors.js'
-import type { PinEntry } from './pins.js'
 import { blockMatches } from './verifying-blockstore.js'
 import type { Repo } from './repo.js'
 import type { OnWait } from './leases.js'
@@ -57,9 +56,8 @@ export async function collectGarbage (repo: Repo, options: GcOptions = {}): Prom
   return await repo.exclusive(async () => {
     const marked = new Set<string>()
     const broken: Array<{ root: CID, block: CID, reason: string }> = []
-    const pins: PinEntry[] = []
-    for await (const pin of listPins(repo, options)) pins.push(pin)
-    await markReachable(engine, pins, marked, (root, block, reason) => { broken.push({ root, block, reason }) }, options)
+    // the pins are streamed, not listed: the mark is all gc holds per block or pin
+    await markReachable(engine, listPins(repo, options), marked, (root, block, reason) => { broken.push({ root, block, reason }) }, options)
     if (broken.length > 0) {
       const { root, block, reason } = broken[0]
       const what = reason === 'missing' ? 'is not in the store' : 'is damaged (its links cannot be read)'
@@ -68,21 +66,22 @@ export async function collectGarbage (repo: Repo, options: GcOptions = {}): Prom
     // what the repo's names point to: kept as far as it is here (a name may point to content elsewhere)
     await markReachable(engine, await namedRoots(repo, options), marked, () => {}, options)
     // the blocks to delete, listed before any is (no write while the index is read): keys as compact as the mark's
+    // (from the indexes' keys alone: no block's bytes are copied to learn that it stays)
     const garbage: string[] = []
-    const sizes: number[] = []
-    for (const { multihash, size } of engine.sizes()) {
+    for (const multihash of engine.multihashes()) {
       options.signal?.throwIfAborted()
       const key = bytesKey(multihash)
-      if (!marked.has(key)) { garbage.push(key); sizes.push(size) }
+      if (!marked.has(key)) garbage.push(key)
     }
     marked.clear()
     const freed = { blocks: 0, bytes: 0 }
     for (let i = 0; i < garbage.length; i++) {
       const multihash = Buffer.from(garbage[i], 'latin1')
+      const bytes = engine.storedSize(multihash) ?? 0
       await engine.deleteBlock(multihash)
       freed.blocks++
-      freed.bytes += sizes[i]
-      options.onProgress?.(new CustomProgressEvent('article:gc:deleted', { multihash, bytes: sizes[i] }))
+      freed.bytes += bytes
+      options.onProgress?.(new CustomProgressEvent('article:gc:deleted', { multihash, bytes }))
     }
     await repo.flush(options)
     for await (const record of listArticles(repo.datastore, options)) {

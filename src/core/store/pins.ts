@@ -193,15 +193,15 @@ export function pinTypeOfDepth (depth: number | undefined): PinType {
 }
 
 /**
- * Walks the DAGs of `roots` over the raw store (no block is verified or copied;
+ * Walks the DAGs of `roots` (a list, or a stream such as {@link listPins}: no list of the pins is held) over the raw store (no block is verified or copied;
  * raw leaves are only looked up), adding each block's multihash key to `marked`
  * (a block marked already is not walked again). A missing block, or one whose
  * links cannot be decoded, calls `onMissing` with the root and the block (and its
  * sub-DAG is skipped); `direct` roots mark
  * their root block alone.
  */
-export async function markReachable (engine: Engine, roots: Iterable<{ cid: CID, type: PinType }>, marked: Set<string>, onMissing: (root: CID, block: CID, reason: 'missing' | 'damaged') => void, options: AbortOptions = {}): Promise<void> {
-  for (const { cid: root, type } of roots) {
+export async function markReachable (engine: Engine, roots: Iterable<{ cid: CID, type: PinType }> | AsyncIterable<{ cid: CID, type: PinType }>, marked: Set<string>, onMissing: (root: CID, block: CID, reason: 'missing' | 'damaged') => void, options: AbortOptions = {}): Promise<void> {
+  for await (const { cid: root, type } of roots) {
     const stack: CID[] = [root]
     while (stack.length > 0) {
       options.signal?.throwIfAborted()
