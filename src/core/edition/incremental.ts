@@ -1,5 +1,6 @@
 import * as dagPb from '@ipld/dag-pb'
 import { CID } from 'multiformats/cid'
+import { CustomProgressEvent } from 'progress-events'
 import { InvalidArgumentError } from '../../errors.js'
 import { readAll } from '../read-all.js'
 import { getArticle } from '../store/article-index.js'
@@ -114,6 +115,7 @@ export async function incrementalEdition (repo: Repo, input: IncrementalInput, o
     return unchanged
   }
 
+  options.onProgress?.(new CustomProgressEvent('edition:articles', { total: so.sources.length }))
   const made = await makeRecords(repo, input.source, so.sources, {
     articles: prevArticles.map(e => e.record),
     corrections: Object.fromEntries(prevArticles.map(e => [e.record.path, e.earlier])),
