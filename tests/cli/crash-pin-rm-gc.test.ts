@@ -3,7 +3,8 @@ import { rm, writeFile } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cli, tempDir } from '../helpers/cli.js'
 import { detBytes } from '../helpers/fixtures.js'
-import { BASE_ARTICLES, baseRepo, copyRepo, delayOf, gen, KILLS, listed, lines, nextEditionEqualsFull, pins, prng, runAndKill, verifyAll } from '../helpers/kill.js'
+import { nextEditionEqualsFull } from '../helpers/edition-full.js'
+import { BASE_ARTICLES, baseRepo, copyRepo, delayOf, gen, KILLS, listed, lines, pins, prng, runAndKill, verifyAll } from '../helpers/kill.js'
 
 // Crash safety of the repo's own records (issue #21): the pin set; SIGKILL during pin rm and during gc. 20 SIGKILLs at random
 // moments (timed from the process's own lease, tests/helpers/kill.ts); after each,

@@ -1,8 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, watch } from 'node:fs'
-import { appendFile, rm } from 'node:fs/promises'
+import { appendFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { CID } from 'multiformats/cid'
 import { expect } from 'vitest'
 import { BIN, cli, ROOT } from './cli.js'
 import { track } from './processes.js'
@@ -107,39 +106,6 @@ export async function listed (repo: string): Promise<string[]> {
   const r = await cli(['--repo', repo, 'ls', '-q'], { timeout: 60_000 })
   expect(r.code, r.stderr).toBe(0)
   return lines(r.stdout)
-}
-
-/**
- * The next edition equals a full rebuild: `edition` in one copy of the repo and
- * `edition --full` in another give the same CID, and that edition's edition.json
- * names `expected` articles: the ones `ls` lists.
- */
-export async function nextEditionEqualsFull (tmp: string, repo: string, expected: number, label: string): Promise<{ cid: string, articles: number }> {
-  const inc = join(tmp, `${label}-next`)
-  const full = join(tmp, `${label}-full`)
-  copyRepo(repo, inc)
-  copyRepo(repo, full)
-  try {
-    const a = await cli(['--repo', inc, '--json', 'edition'], { timeout: 60_000 })
-    const b = await cli(['--repo', full, '--json', 'edition', '--full'], { timeout: 60_000 })
-    expect(a.code, a.stderr).toBe(0)
-    expect(b.code, b.stderr).toBe(0)
-    const next = JSON.parse(lines(a.stdout).at(-1)!)
-    const rebuilt = JSON.parse(lines(b.stdout).at(-1)!)
-    expect(CID.parse(next.cid).version).toBe(1)
-    expect(CID.parse(rebuilt.cid).version).toBe(1)
-    expect(next.articles, label).toBe(expected)
-    expect(rebuilt, `${label}: the next edition equals a full rebuild`).toMatchObject({ cid: next.cid, articles: next.articles })
-    const ed = await cli(['--repo', inc, 'cat', `${next.cid}/edition.json`])
-    expect(ed.code, ed.stderr).toBe(0)
-    const named = JSON.parse(ed.stdout).articles.map((a: any) => a.cid)
-    expect(named).toHaveLength(expected)
-    expect(new Set(named)).toEqual(new Set(await listed(inc)))
-    return next
-  } finally {
-    await rm(inc, { recursive: true, force: true })
-    await rm(full, { recursive: true, force: true })
-  }
 }
 
 /** The kill delay: a random part of the work's length, a little beyond it (some land just after). */
