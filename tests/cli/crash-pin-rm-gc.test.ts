@@ -6,8 +6,8 @@ import { detBytes } from '../helpers/fixtures.js'
 import { nextEditionEqualsFull } from '../helpers/edition-full.js'
 import { BASE_ARTICLES, baseRepo, copyRepo, delayOf, gen, KILLS, listed, lines, pins, prng, runAndKill, verifyAll } from '../helpers/kill.js'
 
-// Crash safety of the repo's own records (issue #21): the pin set; SIGKILL during pin rm and during gc. 20 SIGKILLs at random
-// moments (timed from the process's own lease, tests/helpers/kill.ts); after each,
+// Crash safety of the repo's own records (issue #21): the pin set, SIGKILL during pin rm
+// and during gc. 20 SIGKILLs at random moments (timed from the process's own lease, tests/helpers/kill.ts); after each,
 // `verify --all` passes and nothing pinned (that was not being removed) is missing;
 // after the kills, the interrupted command runs to its end, and the next edition equals
 // a full rebuild (`edition` in one copy of the repo, `edition --full` in another).
@@ -30,7 +30,7 @@ describe('crash safety: SIGKILL during pin rm of several roots', () => {
   const PER_KILL = 8
   let repo: string
   let workMs = 200
-  let roots: string[] = []
+  const roots: string[] = []
   beforeAll(async () => {
     repo = join(tmp.path, 'pin-rm')
     copyRepo(base, repo)

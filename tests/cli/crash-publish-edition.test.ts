@@ -5,11 +5,13 @@ import { cli, tempDir } from '../helpers/cli.js'
 import { nextEditionEqualsFull } from '../helpers/edition-full.js'
 import { BASE_ARTICLES, baseRepo, copyRepo, correct as correctIn, delayOf, gen, KILLS, listed, lines, pins, prng, runAndKill, verifyAll } from '../helpers/kill.js'
 
-// Crash safety of the repo's own records (issue #21): the pins, versions and article index a publish writes with its blocks, and the edition built from them; SIGKILL during publish and during edition. 20 SIGKILLs at random
-// moments (timed from the process's own lease, tests/helpers/kill.ts); after each,
-// `verify --all` passes and nothing pinned (that was not being removed) is missing;
-// after the kills, the interrupted command runs to its end, and the next edition equals
-// a full rebuild (`edition` in one copy of the repo, `edition --full` in another).
+// Crash safety of the repo's own records (issue #21): the pins, versions and article
+// index a publish writes with its blocks, and the edition built from them; SIGKILL during
+// publish and during edition. 20 SIGKILLs at random moments (timed from the process's own
+// lease, tests/helpers/kill.ts); after each, `verify --all` passes, nothing pinned (but
+// the edition being replaced) is missing and every listed article is pinned; after the
+// kills, the interrupted command runs to its end, and the next edition equals a full
+// rebuild (tests/helpers/edition-full.ts).
 
 /** What each group's kills did, printed at the end of the file. */
 const landed: Record<string, string> = {}
