@@ -150,13 +150,16 @@ export async function unpinRoot (repo: Repo, cid: CID, options: AbortOptions = {
     options.signal?.throwIfAborted()
     throw new NotFoundError(`${cid} is not pinned`)
   }
-  await engine.putData(pinKeyOf(cid), null)
   // an edition is named by no edition: its own unpin (each new edition unpins the one it replaces) reads none
   let metadata: PinMetadata = {}
   try { metadata = decodePin(held).metadata } catch {}
   const { editionsNaming, EDITION_PIN } = await import('../edition/named.js')
-  if (metadata.kind === EDITION_PIN.kind) return { heldBy: [] }
-  return { heldBy: await editionsNaming(repo, cid, options) }
+  // read before the record goes: reading the pins commits the pending pin writes, and
+  // the removal must land in the caller's commit (pin rm's, with the article's index
+  // entries), not alone (a kill in between left an article listed but not pinned)
+  const heldBy = metadata.kind === EDITION_PIN.kind ? [] : await editionsNaming(repo, cid, options)
+  await engine.putData(pinKeyOf(cid), null)
+  return { heldBy }
 }
 
 /** Changes the metadata of a pin (NotFoundError when the root is not pinned). */
