@@ -180,15 +180,26 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
   const latest = await readLatest(repo, options)
   // the change log is read before the articles: a change committed in between is taken in now and again next time (no harm), none is missed
   const engine = engineOf(repo)
-  const log = options.manifest == null ? await readChanges(engine, latest?.changes ?? 0) : undefined
-  const changesSeen = log?.last ?? latest?.changes ?? 0
+  const log = await readChanges(engine, latest?.changes ?? 0)
+  const changesSeen = log.last
   const source = blockSource(repo, options.fetchBlock)
-  if (options.full !== true && log != null && latest != null && latest.layout === RECORDS_LAYOUT && latest.options === optionsFingerprint && options.previous === undefined) {
+  const manifestSources = options.manifest != null ? fromManifest(options.manifest, options.manifestName ?? 'the manifest') : undefined
+  const ctx: EmitContext = { profile, title, feedId, feedSize, pageSize, link: options }
+  if (options.full !== true) {
     const { incrementalEdition } = await import('./incremental.js')
-    const result = await incrementalEdition(repo, { latest, log, optionsFingerprint, ctx: { profile, title, feedId, feedSize, pageSize, link: options }, date: options.date, source }, options)
+    const base = { optionsFingerprint, ctx, date: options.date, source, latest }
+    let result: EditionResult | undefined
+    if (manifestSources == null && latest != null && latest.layout === RECORDS_LAYOUT && latest.options === optionsFingerprint && options.previous === undefined) {
+      // the repo's next edition: from its latest and its change log
+      result = await incrementalEdition(repo, { ...base, previous: latest.cid, changes: { kind: 'log', log } }, options)
+    } else if (manifestSources != null && (options.previous ?? latest?.cid) != null) {
+      // a manifest's next edition (a CI runner): the articles this repo published since its latest edition are the changed ones
+      const published = new Set(log.changes.flatMap(c => c.cids))
+      result = await incrementalEdition(repo, { ...base, previous: (options.previous ?? latest?.cid)!, changes: { kind: 'manifest', sources: manifestSources, published, last: log.last }, mayBeUnchanged: options.previous === undefined }, options)
+    }
     if (result != null) return result
   }
-  const sources = options.manifest != null ? fromManifest(options.manifest, options.manifestName ?? 'the manifest') : await fromRepo(repo, options)
+  const sources = manifestSources ?? await fromRepo(repo, options)
   if (sources.length === 0 && options.allowEmpty !== true) {
     throw new NoArticlesError(`${options.manifest != null ? (options.manifestName ?? 'the manifest') + ' lists' : 'the repo holds'} no published articles: publish some first (an edition of none is made only with \`allowEmpty\`)`)
   }
@@ -220,7 +231,6 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
     Object.fromEntries(corrected.map(a => [a.path, a.earlier.map(e => records.get(e.page)!)])),
     permalinks.retired
   )
-  const ctx: EmitContext = { profile, title, feedId, feedSize, pageSize, link: options }
   const index = sortIndex([...months.values()].map(monthEntry))
   const mf = await monthFiles(months.values(), ctx, options)
   const front = await frontFiles(index, async m => months.get(m)!, updated, ctx, options)
@@ -238,7 +248,7 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
     corrections: correctionEntries.length > 0 ? dirOf(buildDirectory(correctionEntries, profile)) : null,
     page: dirOf(buildDirectory([...mf.pages.values()].filter((e): e is DirEntry => e != null), profile)),
     edition: dirOf(buildDirectory([...mf.files.values()], profile)),
-    index: { previous, updated, articles: articles.length, corrected: corrected.length, months: index, sizes }
+    index: { previous, updated, articles: articles.length, corrected: corrected.length, months: index, sizes, options: optionsFingerprint, articlesHash }
   }, ctx)
   const cid = root.cid
 

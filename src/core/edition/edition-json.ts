@@ -60,6 +60,9 @@ export interface EditionIndex {
   months: MonthEntry[]
   /** The size estimates of the `articles/` and `corrections/` folders (update-directory.ts): what an incremental edition needs to know whether they stay HAMTs. */
   sizes: { articles: number, corrections: number }
+  /** A hash of the options that decide the edition's content, and the sum (mod 2^256) of one hash per article: a later edition checks that it starts from what it thinks. */
+  options: string
+  articlesHash: string
 }
 
 /** What an edition says of its articles, whatever its layout (an edition@1 says less: paths and CIDs). */

@@ -5,6 +5,7 @@ import { InvalidArgumentError } from '../../errors.js'
 import { readAll } from '../read-all.js'
 import { getArticle } from '../store/article-index.js'
 import { getPin } from '../store/pins.js'
+import { cachedSummary } from './bundles.js'
 import { getVersions } from '../store/versions.js'
 import { multihashKey } from '../unixfs/multihash-key.js'
 import { pathsOf } from './at-index.js'
@@ -17,6 +18,7 @@ import { assignPermalinks } from './permalinks.js'
 import { isArticleFile, sourcesOf } from './sources.js'
 import { updateDirectory } from './update-directory.js'
 import type { EditionOptions, EditionResult, LatestEdition } from './build-edition.js'
+import type { Source } from './sources.js'
 import type { DirEntry } from './directory.js'
 import type { ArticleRecord, MonthEntry, MonthRecord, Retired, VersionRecord } from './edition-json.js'
 import type { EmitContext } from './emit.js'
@@ -26,12 +28,22 @@ import type { Block } from '../unixfs/build-small-dir.js'
 import type { Blockstore } from 'interface-blockstore'
 
 export interface IncrementalInput {
-  latest: LatestEdition
-  log: { changes: Change[], last: number }
+  /** The edition this one follows. */
+  previous: string
+  /** The repo's latest-edition record, if any. */
+  latest: LatestEdition | undefined
+  /**
+   * What changed: the repo's change log (its articles are the repo's), or a manifest (every article)
+   * with the bundles this repo published since its latest edition (the changed ones; a CI runner
+   * publishes what changed, then makes the edition).
+   */
+  changes: { kind: 'log', log: { changes: Change[], last: number } } | { kind: 'manifest', sources: Source[], published: Set<string>, last: number }
+  /** Return the latest edition when nothing changed (no previous edition was named). @default true */
+  mayBeUnchanged?: boolean
   optionsFingerprint: string
   ctx: EmitContext
   date?: string
-  /** The repo's blocks, verified. */
+  /** The repo's blocks, else (verified) fetched. */
   source: Pick<Blockstore, 'get'>
 }
 
@@ -51,21 +63,36 @@ const byPath = (a: { path: string }, b: { path: string }): number => a.path < b.
  * before versions were recorded.
  */
 export async function incrementalEdition (repo: Repo, input: IncrementalInput, options: EditionOptions): Promise<EditionResult | undefined> {
-  const { latest, log, ctx } = input
+  const { latest, changes, ctx } = input
   const profile = ctx.profile
-  const prevCid = latest.cid
+  const prevCid = input.previous
   const pin = getPin(repo, CID.parse(prevCid))
-  if (pin == null || pin.type !== 'recursive' || pin.metadata.partial === true) return undefined
-  const unchanged: EditionResult = { cid: CID.parse(prevCid), previous: latest.previous, articles: latest.articles, corrected: latest.corrected, unchanged: true, incremental: true }
-  if (log.changes.length === 0) return unchanged
-
-  const changedPaths = new Set<string>()
-  const changedCids = new Set<string>()
-  for (const c of log.changes) { for (const p of c.paths) changedPaths.add(p); for (const x of c.cids) changedCids.add(x) }
-  const so = await sourcesOf(repo, changedPaths, changedCids, options)
-  if (so == null) return undefined
+  // held whole here: its unchanged parts need no check when the new edition is pinned
+  const heldHere = pin != null && pin.type === 'recursive' && pin.metadata.partial !== true
+  const mayBeUnchanged = input.mayBeUnchanged !== false && latest?.cid === prevCid
+  const last = changes.kind === 'log' ? changes.log.last : changes.last
+  const unchanged = async (): Promise<EditionResult> => {
+    if (latest!.changes !== last) { await writeLatest(repo, { ...latest!, changes: last }, options); await repo.flush(options) }
+    return { cid: CID.parse(prevCid), previous: latest!.previous, articles: latest!.articles, corrected: latest!.corrected, unchanged: true, incremental: true }
+  }
+  let so: { sources: Source[], involved: Set<string> } | undefined
+  let changedPathsForClaims: Set<string> | undefined
+  if (changes.kind === 'log') {
+    // the repo's own articles: the log names what changed, and the repo's at-index where the previous edition has them
+    if (!heldHere) return undefined
+    if (changes.log.changes.length === 0 && mayBeUnchanged) return await unchanged()
+    const changedPaths = new Set<string>()
+    const changedCids = new Set<string>()
+    for (const c of changes.log.changes) { for (const p of c.paths) changedPaths.add(p); for (const x of c.cids) changedCids.add(x) }
+    so = await sourcesOf(repo, changedPaths, changedCids, options)
+    if (so == null) return undefined
+    changedPathsForClaims = changedPaths
+  } else {
+    const changed = changes.sources.filter(s => changes.published.has(s.current))
+    so = { sources: changed, involved: new Set(changed.flatMap(s => [s.current, ...s.earlier])) }
+  }
   const index = await readEditionIndex(input.source, prevCid, options)
-  if (!isMonthIndex(index) || index.profile !== profile.name) return undefined
+  if (!isMonthIndex(index) || index.profile !== profile.name || index.options !== input.optionsFingerprint || typeof index.articlesHash !== 'string') return undefined
 
   // the previous edition's months, each read once (a Set of its paths beside it)
   const prevMonths = new Map<string, { record: MonthRecord, paths: Set<string> } | null>()
@@ -80,25 +107,31 @@ export async function incrementalEdition (repo: Repo, input: IncrementalInput, o
   // the previous entries (articles and retired paths) that hold a CID of the changed articles: found by the at-index, checked in their months
   const involved = new Set(so.involved)
   for (const s of so.sources) for (const c of [s.current, ...s.earlier]) involved.add(c)
-  const entryPaths = new Set<string>()
-  for (const c of involved) for (const p of await pathsOf(repo, c)) entryPaths.add(p)
+  // where to look: the paths the at-index names (this repo made the previous edition), and the months of
+  // the versions' dates (a runner's repo knows the versions it published); a miss is caught below (the sum check)
+  const lookIn = new Set<string>()
+  for (const c of involved) {
+    for (const p of await pathsOf(repo, c)) lookIn.add(monthOf(p))
+    const date = (await getArticle(repo.datastore, c, options))?.date ?? (await cachedSummary(repo, c, options))?.date
+    if (date !== undefined) lookIn.add(monthOf(`articles/${date ?? 'undated'}-`))
+  }
   const prevArticles: PrevArticle[] = []
   const prevRetired: Retired[] = []
-  for (const p of entryPaths) {
-    const m = (await prevMonth(monthOf(p)))?.record
+  for (const month of lookIn) {
+    const m = (await prevMonth(month))?.record
     if (m == null) continue
-    const a = m.articles.find(x => x.path === p)
-    if (a != null) {
-      const earlier = m.corrections[p] ?? []
-      if ([a.cid, ...earlier.map(e => e.cid)].some(c => involved.has(c))) prevArticles.push({ record: a, earlier, claimed: false })
+    for (const a of m.articles) {
+      const earlier = m.corrections[a.path] ?? []
+      if (involved.has(a.cid) || earlier.some(e => involved.has(e.cid))) prevArticles.push({ record: a, earlier, claimed: false })
     }
-    const r = m.retired.find(x => x.path === p)
-    if (r != null && r.cids.some(c => involved.has(c))) prevRetired.push(r)
+    for (const r of m.retired) if (r.cids.some(c => involved.has(c))) prevRetired.push(r)
   }
   // an entry whose current version is the current version of an article the changes do not touch stays as it is
   const affected = new Set(so.sources.flatMap(s => [s.current, ...s.earlier]))
+  const changedSources = new Set(so.sources)
+  const unchangedCurrent = changes.kind === 'manifest' ? new Set(changes.sources.filter(s => !changedSources.has(s)).map(s => s.current)) : undefined
   for (const e of prevArticles) {
-    const claimed = await heldUnchanged(repo, e.record.cid, affected, changedPaths, options)
+    const claimed = unchangedCurrent != null ? unchangedCurrent.has(e.record.cid) : await heldUnchanged(repo, e.record.cid, affected, changedPathsForClaims!, options)
     if (claimed === undefined) return undefined
     e.claimed = claimed
   }
@@ -107,13 +140,12 @@ export async function incrementalEdition (repo: Repo, input: IncrementalInput, o
 
   // the same articles as the latest edition: nothing is made
   const leaving = prevArticles.filter(e => !e.claimed)
-  const articlesHash = hashSources(so.sources, BigInt('0x' + latest.articlesHash), leaving.map(e => ({ current: e.record.cid, earlier: e.earlier.map(x => x.cid) })))
+  const articlesHash = hashSources(so.sources, BigInt('0x' + index.articlesHash), leaving.map(e => ({ current: e.record.cid, earlier: e.earlier.map(x => x.cid) })))
+  // a manifest's articles must be the previous edition's but for the changed ones (their sums agree): else a
+  // change was not published here, or an article left the manifest, and the full build takes them in
+  if (changes.kind === 'manifest' && articlesHash !== hashSources(changes.sources)) return undefined
   const fingerprint = combine(input.optionsFingerprint, articlesHash)
-  if (fingerprint === latest.fingerprint) {
-    await writeLatest(repo, { ...latest, changes: log.last }, options)
-    await repo.flush(options)
-    return unchanged
-  }
+  if (mayBeUnchanged && fingerprint === latest?.fingerprint) return await unchanged()
 
   options.onProgress?.(new CustomProgressEvent('edition:articles', { total: so.sources.length }))
   const made = await makeRecords(repo, input.source, so.sources, {
@@ -215,7 +247,7 @@ export async function incrementalEdition (repo: Repo, input: IncrementalInput, o
     corrections: correctionsDir.entry,
     page: pageDir.entry,
     edition: editionDir.entry,
-    index: { previous: prevCid, updated, articles, corrected, months, sizes: { articles: articlesDir.size, corrections: correctionsDir.size } }
+    index: { previous: prevCid, updated, articles, corrected, months, sizes: { articles: articlesDir.size, corrections: correctionsDir.size }, options: input.optionsFingerprint, articlesHash }
   }, ctx)
   blocks.push(...rootDir.blocks)
 
@@ -226,9 +258,10 @@ export async function incrementalEdition (repo: Repo, input: IncrementalInput, o
     bundles: [...made.summaries.keys()].map(made.cidOf),
     cid: rootDir.cid,
     months: touched.values(),
-    record: { cid: rootDir.cid.toString(), previous: prevCid, fingerprint, options: input.optionsFingerprint, articlesHash, articles, corrected, layout: RECORDS_LAYOUT, changes: log.last },
-    latest: await readLatestRaw(repo, options) ?? latest,
-    completeBelow: cid => !fresh.has(multihashKey(cid))
+    record: { cid: rootDir.cid.toString(), previous: prevCid, fingerprint, options: input.optionsFingerprint, articlesHash, articles, corrected, layout: RECORDS_LAYOUT, changes: last },
+    latest: await readLatestRaw(repo, options),
+    // (a repo that does not hold the previous edition whole, a runner's, checks every link, and pins partially)
+    completeBelow: heldHere ? cid => !fresh.has(multihashKey(cid)) : undefined
   }, options)
   return { cid: rootDir.cid, previous: prevCid, articles, corrected, unchanged: false, incremental: true }
 }

@@ -170,6 +170,75 @@ describe('incremental editions: the same CID as a full rebuild', () => {
     }
   }, 120_000)
 
+  it('a CI runner: from a manifest and the previous edition (fetched), the articles it published are the changed ones; the same CID as a full build; a change it did not publish makes a full build', async () => {
+    const dir = join(tmp.path, 'articles-runner')
+    await mkdir(dir, { recursive: true })
+    const node = await openRepo(join(tmp.path, 'repo-node'))
+    const runners: Repo[] = []
+    try {
+      const manifest: Record<string, { cid: string, link: string, title: string | null, date: string | null, previous?: string[] }> = {}
+      const publish = async (repo: Repo, files: string[]): Promise<void> => {
+        for await (const r of publishArticles(files.map(f => join(dir, f)), repo)) {
+          if (!r.ok) throw new Error(r.error.message)
+          const key = r.path.slice(dir.length + 1)
+          const before = manifest[key]
+          if (before != null && before.cid !== r.cid) manifest[key] = { ...r, cid: r.cid, previous: [...(before.previous ?? []), before.cid].filter(c => c !== r.cid) }
+          else manifest[key] = { cid: r.cid, link: r.link, title: r.title, date: r.date, ...(before?.previous != null ? { previous: before.previous } : {}) }
+        }
+      }
+      const files: string[] = []
+      for (let i = 0; i < 40; i++) {
+        files.push(`r${i}.txt`)
+        await writeFile(join(dir, `r${i}.txt`), text(TITLES[i % TITLES.length], { y: 2025, m: i % 4, d: 1 + (i % 5) }, `Runner body ${i}.`))
+      }
+      await publish(node, files)
+      let previous = (await buildEdition(node, { title: 'T', manifest: structuredClone(manifest) })).cid.toString()
+      // the node holds everything a runner lacks
+      const fetchBlock = async (cid: CID): Promise<Uint8Array> => await readAll(node.blockstore.get(cid))
+      const runner = async (name: string, changed: string[]): Promise<{ incremental: boolean, cid: string }> => {
+        const r = await openRepo(join(tmp.path, name))
+        runners.push(r)
+        await publish(r, changed)
+        // the node publishes them too (CI pins them there): what the next runner fetches
+        await publish(node, changed)
+        const made = await buildEdition(r, { title: 'T', manifest: structuredClone(manifest), previous, fetchBlock })
+        const oracle = await openRepo(join(tmp.path, `${name}-full`))
+        runners.push(oracle)
+        for await (const x of publishArticles(changed.map(f => join(dir, f)), oracle)) if (!x.ok) throw new Error(x.error.message)
+        const full = await buildEdition(oracle, { title: 'T', manifest: structuredClone(manifest), previous, fetchBlock, full: true })
+        expect(full.cid.toString(), name).toBe(made.cid.toString())
+        // the upload: what the node lacks of the new edition goes to it (edition --pin-remote-kind kubo-rpc)
+        const todo = [made.cid]
+        for (let c = todo.pop(); c != null; c = todo.pop()) {
+          if (await node.blockstore.has(c)) continue
+          const bytes = await readAll(r.blockstore.get(c))
+          await node.blockstore.put(c, bytes)
+          if (c.code === dagPb.code) for (const l of dagPb.decode(bytes).Links) todo.push(l.Hash)
+        }
+        await node.flush()
+        previous = made.cid.toString()
+        return { incremental: made.incremental, cid: made.cid.toString() }
+      }
+      await writeFile(join(dir, 'r3.txt'), text(TITLES[3], { y: 2025, m: 3, d: 4 }, 'Runner body 3, corrected.'))
+      await writeFile(join(dir, 'r40.txt'), text(TITLES[0], { y: 2025, m: 0, d: 1 }, 'A new one with a taken base name.'))
+      expect((await runner('runner-1', ['r3.txt', 'r40.txt'])).incremental).toBe(true)
+      await writeFile(join(dir, 'r7.txt'), text(TITLES[2], { y: 2025, m: 3, d: 2 }, 'Runner body 7, corrected once.'))
+      expect((await runner('runner-2', ['r7.txt'])).incremental).toBe(true)
+      // the manifest changes an article this runner did not publish (its earlier version dropped by hand): the
+      // sums disagree, the full build runs, and it takes that in
+      expect(manifest['r3.txt'].previous).toHaveLength(1)
+      delete manifest['r3.txt'].previous
+      await writeFile(join(dir, 'r10.txt'), text(TITLES[0], { y: 2025, m: 2, d: 5 }, 'Runner body 10, corrected.'))
+      expect((await runner('runner-3', ['r10.txt'])).incremental).toBe(false)
+      // and the next runner is incremental again
+      await writeFile(join(dir, 'r11.txt'), text(TITLES[1], { y: 2025, m: 3, d: 2 }, 'Runner body 11, corrected.'))
+      expect((await runner('runner-4', ['r11.txt'])).incremental).toBe(true)
+    } finally {
+      for (const r of runners) await r.close()
+      await node.close()
+    }
+  }, 300_000)
+
   it('an articles/ folder that crosses the HAMT threshold both ways (plain ↔ sharded), then changes inside the HAMT', async () => {
     const dir = join(tmp.path, 'articles-big')
     await mkdir(dir, { recursive: true })
