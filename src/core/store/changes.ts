@@ -1,4 +1,4 @@
-import { logGeneration } from './engine.js'
+import { logGeneration, logKey } from './engine.js'
 import type { Engine } from './engine.js'
 import type { Datastore } from 'interface-datastore'
 
@@ -36,7 +36,8 @@ export async function readChanges (engine: Engine, after: number): Promise<{ cha
   await engine.flushUnder(CHANGES_PREFIX)
   const changes: Change[] = []
   let last = after
-  for (const { key, value } of engine.dataRange(CHANGES_PREFIX)) {
+  // the keys sort in commit order: the range starts after the entries already taken in
+  for (const { key, value } of engine.dataRange(CHANGES_PREFIX, false, CHANGES_PREFIX + logKey(after + 1, 0))) {
     const gen = logGeneration(key.slice(CHANGES_PREFIX.length))
     if (!(gen > after)) continue
     last = Math.max(last, gen)

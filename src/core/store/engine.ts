@@ -359,10 +359,10 @@ export class Engine {
     return this.pending.data.has(key) ? this.pending.data.get(key) : this.inflight.data.get(key)
   }
 
-  /** Committed datastore entries under a prefix (call {@link flushUnder} first to include pending ones). */
-  * dataRange (prefix: string | undefined, keysOnly = false): Generator<{ key: string, value: Bytes }> {
-    const start = Buffer.from(prefix ?? '')
-    const end = Buffer.concat([start, Buffer.from([0xff])])
+  /** Committed datastore entries under a prefix, from the key `from` on when given (call {@link flushUnder} first to include pending ones). */
+  * dataRange (prefix: string | undefined, keysOnly = false, from?: string): Generator<{ key: string, value: Bytes }> {
+    const start = Buffer.from(from ?? prefix ?? '')
+    const end = Buffer.concat([Buffer.from(prefix ?? ''), Buffer.from([0xff])])
     if (keysOnly) {
       // lmdb-js yields the keys themselves here
       for (const key of this.data.getKeys({ start, end })) yield { key: (key as Buffer).toString('utf8'), value: EMPTY }
