@@ -185,16 +185,18 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
   const source = blockSource(repo, options.fetchBlock)
   const manifestSources = options.manifest != null ? fromManifest(options.manifest, options.manifestName ?? 'the manifest') : undefined
   const ctx: EmitContext = { profile, title, feedId, feedSize, pageSize, link: options }
-  if (options.full !== true) {
+  const logged = log.changes
+  // (past 20,000 changes since the latest edition, the log is not read: the edition is built from every article)
+  if (options.full !== true && logged != null) {
     const { incrementalEdition } = await import('./incremental.js')
     const base = { optionsFingerprint, ctx, date: options.date, source, latest }
     let result: EditionResult | undefined
     if (manifestSources == null && latest != null && latest.layout === RECORDS_LAYOUT && latest.options === optionsFingerprint && options.previous === undefined) {
       // the repo's next edition: from its latest and its change log
-      result = await incrementalEdition(repo, { ...base, previous: latest.cid, changes: { kind: 'log', log } }, options)
+      result = await incrementalEdition(repo, { ...base, previous: latest.cid, changes: { kind: 'log', log: { changes: logged, last: log.last } } }, options)
     } else if (manifestSources != null && (options.previous ?? latest?.cid) != null) {
       // a manifest's next edition (a CI runner): the articles this repo published since its latest edition are the changed ones
-      const published = new Set(log.changes.flatMap(c => c.cids))
+      const published = new Set(logged.flatMap(c => c.cids))
       result = await incrementalEdition(repo, { ...base, previous: (options.previous ?? latest?.cid)!, changes: { kind: 'manifest', sources: manifestSources, published, last: log.last }, mayBeUnchanged: options.previous === undefined }, options)
     }
     if (result != null) return result

@@ -31,21 +31,28 @@ export async function recordChange (datastore: Datastore, change: Change): Promi
   await d.appendLog(CHANGES_PREFIX, new TextEncoder().encode(JSON.stringify({ paths, cids: change.cids })))
 }
 
-/** The changes committed after generation `after`, and the generation of the last one read (`after` when none). */
-export async function readChanges (engine: Engine, after: number): Promise<{ changes: Change[], last: number }> {
+/**
+ * The changes committed after generation `after`, and the generation of the last one (`after` when
+ * none). Past `max` entries they are not kept (`changes` undefined: so many changes are taken in by
+ * reading every article, and holding them would cost more memory than that), only counted to the last.
+ */
+export async function readChanges (engine: Engine, after: number, max = 20_000): Promise<{ changes: Change[] | undefined, last: number }> {
   await engine.flushUnder(CHANGES_PREFIX)
-  const changes: Change[] = []
+  let changes: Change[] | undefined = []
   let last = after
   // the keys sort in commit order: the range starts after the entries already taken in
-  for (const { key, value } of engine.dataRange(CHANGES_PREFIX, false, CHANGES_PREFIX + logKey(after + 1, 0))) {
+  const from = CHANGES_PREFIX + logKey(after + 1, 0)
+  for (const { key, value } of engine.dataRange(CHANGES_PREFIX, false, from)) {
     const gen = logGeneration(key.slice(CHANGES_PREFIX.length))
     if (!(gen > after)) continue
     last = Math.max(last, gen)
+    if (changes.length >= max) { changes = undefined; break }
     try {
       const c = JSON.parse(new TextDecoder().decode(value))
       changes.push({ paths: Array.isArray(c.paths) ? c.paths.filter((p: unknown) => typeof p === 'string') : [], cids: Array.isArray(c.cids) ? c.cids.filter((p: unknown) => typeof p === 'string') : [] })
     } catch {}
   }
+  if (changes == null) for (const { key } of engine.dataRange(CHANGES_PREFIX, true, from)) last = Math.max(last, logGeneration(key.slice(CHANGES_PREFIX.length)))
   return { changes, last }
 }
 
