@@ -7,6 +7,7 @@ import { cli, ROOT, SAMPLE, tempDir } from '../helpers/cli.js'
 import { nextEditionEqualsFull } from '../helpers/edition-full.js'
 import { serve } from '../helpers/serve.js'
 import type { Served } from '../helpers/serve.js'
+import { editionContent } from '../helpers/edition.js'
 
 // A newsroom's day on one repo (issue #21): four publishers (each correcting some of
 // its articles mid-way), a loop making editions, a gc loop and `serve --net local`,
@@ -111,7 +112,7 @@ describe('a day on one repo: four publishers, an edition loop, gc and serve at o
       const res = await fetch(`${served!.gateway}/ipfs/${last.cid}/edition.json`, { signal: AbortSignal.timeout(30_000) })
       if (res.status !== 200) failures.push(`gateway: ${res.status} for edition ${last.cid}`)
       else {
-        const ed = await res.json() as any
+        const ed = await editionContent(async p => await (await fetch(`${served!.gateway}/ipfs/${last.cid}/${p}`, { signal: AbortSignal.timeout(30_000) })).text())
         if (ed.articles.length !== last.articles) failures.push(`gateway: edition ${last.cid} names ${ed.articles.length} articles, not ${last.articles}`)
         fetched.push(last.cid)
       }
@@ -148,7 +149,7 @@ describe('a day on one repo: four publishers, an edition loop, gc and serve at o
     expect(latest.after, 'an edition was made after the publishers were done').toBe(true)
     expect(latest.articles).toBe(currentCids.size)
     expect(pinned.has(latest.cid)).toBe(true)
-    const ed = JSON.parse((await cli(['--repo', repo, 'cat', `${latest.cid}/edition.json`])).stdout)
+    const ed = await editionContent(async p => (await cli(['--repo', repo, 'cat', `${latest.cid}/${p}`])).stdout)
     expect(new Set(ed.articles.map((a: any) => a.cid))).toEqual(currentCids)
 
     // and the chain of editions made during the day equals a full rebuild: the next edition

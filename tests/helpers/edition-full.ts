@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { CID } from 'multiformats/cid'
 import { expect } from 'vitest'
 import { cli } from './cli.js'
+import { editionContent } from './edition.js'
 
 const lines = (stdout: string): string[] => stdout.split('\n').filter(l => l !== '')
 
@@ -12,7 +13,7 @@ const lines = (stdout: string): string[] => stdout.split('\n').filter(l => l !==
  * (`cp -a`), one last change (the same new article) is published into both, then
  * `edition` runs in one and `edition --full` in the other. They give the same CID,
  * neither is the latest edition unchanged (the change makes both build), and that
- * edition's edition.json names `expected` + 1 articles: the ones `ls` lists.
+ * edition's records name `expected` + 1 articles: the ones `ls` lists.
  */
 export async function nextEditionEqualsFull (tmp: string, repo: string, expected: number, label: string): Promise<{ cid: string, articles: number }> {
   const inc = join(tmp, `${label}-next`)
@@ -37,9 +38,12 @@ export async function nextEditionEqualsFull (tmp: string, repo: string, expected
     expect(CID.parse(rebuilt.cid).version).toBe(1)
     expect(next, label).toMatchObject({ articles: expected + 1, unchanged: false })
     expect(rebuilt, `${label}: the next edition equals a full rebuild`).toMatchObject({ cid: next.cid, articles: next.articles, unchanged: false })
-    const ed = await cli(['--repo', inc, 'cat', `${next.cid}/edition.json`])
-    expect(ed.code, ed.stderr).toBe(0)
-    const named = JSON.parse(ed.stdout).articles.map((a: any) => a.cid)
+    const ed = await editionContent(async p => {
+      const r = await cli(['--repo', inc, 'cat', `${next.cid}/${p}`])
+      expect(r.code, r.stderr).toBe(0)
+      return r.stdout
+    })
+    const named = ed.articles.map((a: any) => a.cid)
     expect(named).toHaveLength(expected + 1)
     expect(new Set(named)).toEqual(new Set(lines((await cli(['--repo', inc, 'ls', '-q'])).stdout)))
     return next
