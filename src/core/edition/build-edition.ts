@@ -487,6 +487,10 @@ export interface EditionCommit {
 export async function commitEdition (repo: Repo, c: EditionCommit, options: EditionOptions): Promise<void> {
   const engine = engineOf(repo)
   for (const b of c.blocks) await repo.blockstore.put(b.cid, b.bytes, options)
+  // where each CID is in this edition (at-index.ts): what the next edition looks up instead of reading every
+  // month. First: a whole edition's entries may take commits of their own (the store bounds a commit's
+  // writes); the pins, the latest-edition record and the replaced edition's unpin come after, in one commit
+  for (const m of c.months) await indexMonth(repo, m)
   // each article the edition names keeps a pin of its own (publish made most of them), so that it
   // outlives the edition; the edition's pin is an ordinary recursive pin that holds them too
   for (const bundle of c.bundles) {
@@ -504,8 +508,6 @@ export async function commitEdition (repo: Repo, c: EditionCommit, options: Edit
     // holds the root only, marked partial; the pin targets (edition --pin-remote-*) hold the whole
     await pinRoot(repo, c.cid, { ...EDITION_PIN, partial: true }, { ...options, direct: true, known: inHand })
   }
-  // where each CID is in this edition (at-index.ts): what the next edition looks up instead of reading every month
-  for (const m of c.months) await indexMonth(repo, m)
   await writeLatest(repo, c.record, options)
   if (c.latest != null && c.latest.cid !== c.cid.toString() && options.keepPrevious !== true) {
     // an IPNS name of this repo that points to it keeps it from gc all the same (maintenance.ts)

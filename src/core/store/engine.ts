@@ -54,6 +54,13 @@ export function logGeneration (suffix: string): number {
 /** Commit once pending writes hold this many bytes (large blocks count only their records). */
 const DEFAULT_FLUSH_BYTES = 64 * 1024 * 1024
 
+/**
+ * Commit once this many writes wait, whatever their bytes: a transaction's dirty pages grow with its
+ * writes (deletes too, which merge pages), and one of hundreds of thousands (a gc that drops the change
+ * log of a 200,000-article bulk publish) failed to commit (MDB_BAD_TXN) on a 10 GB store.
+ */
+const MAX_PENDING_OPS = 50_000
+
 
 const GENERATION_KEY = 'generation'
 
@@ -224,7 +231,7 @@ export class Engine {
     this.writing.set(k, write)
     try { await write } finally { this.writing.delete(k) }
     // the commit the pending writes may now call for, once this write is out of `writing`
-    if (this.pendingBytes >= this.flushBytes) await this.flush()
+    if (this.pendingBytes >= this.flushBytes || this.pendingOps >= MAX_PENDING_OPS) await this.flush()
   }
 
   /** Queues the record of a large block whose file is already in place (moving a repo of the earlier layout). */
@@ -240,7 +247,7 @@ export class Engine {
 
   private async queueBlock (k: string, entry: PendingBlock): Promise<void> {
     this.enqueue(k, entry)
-    if (this.pendingBytes >= this.flushBytes) await this.flush()
+    if (this.pendingBytes >= this.flushBytes || this.pendingOps >= MAX_PENDING_OPS) await this.flush()
   }
 
   /** Adds a block write to the pending batch (no commit: see {@link queueBlock}). */
@@ -332,7 +339,7 @@ export class Engine {
     if (Buffer.byteLength(key) > MAX_KEY_BYTES) throw new RepoError(`a datastore key longer than ${MAX_KEY_BYTES} bytes cannot be stored: ${key.slice(0, 80)}…`)
     this.pending.data.set(key, value)
     this.pendingBytes += (value?.byteLength ?? 0) + 64
-    if (this.pendingBytes >= this.flushBytes) await this.flush()
+    if (this.pendingBytes >= this.flushBytes || this.pendingOps >= MAX_PENDING_OPS) await this.flush()
   }
 
   /**
@@ -344,7 +351,7 @@ export class Engine {
     this.assertWritable()
     this.pending.log.push({ prefix, value })
     this.pendingBytes += value.byteLength + 64
-    if (this.pendingBytes >= this.flushBytes) await this.flush()
+    if (this.pendingBytes >= this.flushBytes || this.pendingOps >= MAX_PENDING_OPS) await this.flush()
   }
 
   /** A datastore value (pending writes included), or undefined. */
@@ -385,6 +392,11 @@ export class Engine {
   }
 
   // ---- commits ----
+
+  /** The writes waiting to be committed. */
+  private get pendingOps (): number {
+    return this.pending.blocks.size + this.pending.data.size + this.pending.log.length
+  }
 
   /** True when nothing waits to be committed. */
   get idle (): boolean {
