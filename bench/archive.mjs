@@ -88,7 +88,7 @@ async function sample (args, { firstLine = false, timeoutMs = 600_000, stdout = 
 /** Median time; the largest peak memory of the runs. */
 function summarize (runs) {
   const ms = runs.map(r => r.ms).sort((a, b) => a - b)
-  return { ms: ms[Math.floor((ms.length - 1) / 2)], anon: Math.max(...runs.map(r => r.anon)), rss: Math.max(...runs.map(r => r.rss)), n: runs.length }
+  return { ms: ms[Math.floor((ms.length - 1) / 2)], anon: Math.max(...runs.map(r => r.anon)), rss: Math.max(...runs.map(r => r.rss)), n: runs.length, failed: runs.find(r => r.failed != null)?.failed }
 }
 
 /** The corpus of N articles: generated once into the cache, hard-linked into `dir` (a rewrite replaces the link, never the cached file). */
@@ -223,11 +223,15 @@ async function archive (n, fresh) {
     rmSync(out, { recursive: true, force: true })
   }
   // gc and verify --all read the whole store: not daily steps, and repeated on the same input; one run from 100,000 articles up
+  // the daily steps are printed before the long ones (a failure there loses nothing measured)
+  for (const [key, what] of STEPS) if (key !== 'gc' && key !== 'verify' && runs[key]?.length > 0) { const m = summarize(runs[key]); console.log(`  ${what}: ${fmtMs(m.ms)}, ${fmtMb(m.anon)} anon, ${fmtMb(m.rss)} RSS`) }
+  // a failed gc or verify is reported in the table, not the end of the run
+  const orFailed = async (args, opts) => { try { return await sample(args, opts) } catch (err) { console.log(`  FAILED: ${err.message.slice(0, 600)}`); return { ms: NaN, anon: NaN, rss: NaN, failed: err.message.split('\n').find(l => /error|Error/.test(l))?.slice(0, 200) ?? 'failed', stdout: '{}' } } }
   for (let i = 0; i < (n >= 100_000 ? 1 : RUNS); i++) {
-    runs.gc.push(await sample(['--repo', repo, 'gc'], { timeoutMs: long }))
-    runs.verify.push(await sample(['--repo', repo, '--json', 'verify', '--all'], { timeoutMs: long, stdout: true }))
+    runs.gc.push(await orFailed(['--repo', repo, 'gc'], { timeoutMs: long }))
+    runs.verify.push(await orFailed(['--repo', repo, '--json', 'verify', '--all'], { timeoutMs: long, stdout: true }))
   }
-  r.blocks = JSON.parse(runs.verify[0].stdout).blocks
+  r.blocks = JSON.parse(runs.verify[0].stdout).blocks ?? NaN
   for (const [key, list] of Object.entries(runs)) r[key] = summarize(list)
   r.front = await frontPage(repo, latest)
   r.diskMB = Number(execFileSync('du', ['-sm', repo]).toString().split('\t')[0])
@@ -252,7 +256,7 @@ function section (results, floor, started) {
     `| step | ${sizes.map(s => `${s} articles`).join(' | ')} | ${results.slice(1).map(r => `${r.n.toLocaleString('en')} / ${base.n.toLocaleString('en')}: time, RssAnon`).join(' | ')} |`,
     `|---|${results.map(() => '---|').join('')}${results.slice(1).map(() => '---|').join('')}`
   ]
-  const cell = (m) => `${fmtMs(m.ms)}, ${fmtMb(m.anon)} / ${fmtMb(m.rss)}`
+  const cell = (m) => m.failed != null ? `**failed**: ${m.failed}` : `${fmtMs(m.ms)}, ${fmtMb(m.anon)} / ${fmtMb(m.rss)}`
   lines.push(`| bulk \`publish\` of the archive (once) | ${results.map(r => cell(r.bulk)).join(' | ')} | ${results.slice(1).map(r => `${fmtX(r.bulk.ms / base.bulk.ms)} (per article ${fmtX((r.bulk.ms / r.n) / (base.bulk.ms / base.n))}), ${fmtX(r.bulk.anon / base.bulk.anon)}`).join(' | ')} |`)
   lines.push(`| the first \`ls \\| head -1\` after the bulk publish (once) | ${results.map(r => cell(r.lsFirst)).join(' | ')} | ${results.slice(1).map(r => `${fmtX(r.lsFirst.ms / base.lsFirst.ms)}, ${fmtX(r.lsFirst.anon / base.lsFirst.anon)}`).join(' | ')} |`)
   lines.push(`| first \`edition\` (once) | ${results.map(r => cell(r.firstEdition)).join(' | ')} | ${results.slice(1).map(r => `${fmtX(r.firstEdition.ms / base.firstEdition.ms)}, ${fmtX(r.firstEdition.anon / base.firstEdition.anon)}`).join(' | ')} |`)
