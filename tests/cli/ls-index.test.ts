@@ -101,29 +101,6 @@ describe('ls by the by-date index', () => {
     }
   }, 120_000)
 
-  it('a repo made by publish has the index from its first commit: its first ls builds nothing', async () => {
-    const repoPath = join(tmp.path, 'new-repo')
-    expect((await cli(['--repo', repoPath, 'publish', join(dir, 'a1.txt'), '-q'])).code).toBe(0)
-    const repo = await openRepo(repoPath, { access: 'read' })
-    try {
-      // the marker is there before any ls (a bulk publish into a new repo no longer leaves the
-      // first ls to scan every record for the index)
-      expect(engineOf(repo).getData(BY_DATE_MARKER)).toBeDefined()
-    } finally {
-      await repo.close()
-    }
-    await expectIndexRight(repoPath)
-    // a creation that committed nothing else (a failed pin rm makes the repo, then fails) commits the marker too
-    const other = join(tmp.path, 'new-repo-2')
-    expect((await cli(['--repo', other, 'pin', 'rm', 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'])).code).not.toBe(0)
-    const again = await openRepo(other, { access: 'read' })
-    try {
-      expect(engineOf(again).getData(BY_DATE_MARKER)).toBeDefined()
-    } finally {
-      await again.close()
-    }
-  }, 120_000)
-
   it('yields the first row before reading every record', async () => {
     const repo = await openRepo(join(tmp.path, 'repo'), { access: 'read' })
     try {

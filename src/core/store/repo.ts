@@ -4,7 +4,6 @@ import { join, resolve } from 'node:path'
 import { createHeliaLight } from 'helia'
 import { RepoError } from '../../errors.js'
 import { writeFileAtomic } from '../fs/atomic-write.js'
-import { BY_DATE_MARKER } from './article-index.js'
 import { Engine, ENGINE_DIR } from './engine.js'
 import { setEngine } from './engine-of.js'
 import { EngineBlockstore, EngineDatastore } from './engine-stores.js'
@@ -216,12 +215,8 @@ async function openEngine (dir: string, options: AbortOptions & { create: boolea
       if (await readMarker(dir) !== 'missing') continue
       const engine = Engine.open(dir, { create: true, prefetchReads: options.prefetchReads })
       try {
-        // an empty repo's by-date index is complete (every publish and import writes its entries):
-        // its marker goes in with this process's first commit, so that no `ls` scans the archive for it
-        await engine.putData(BY_DATE_MARKER, new Uint8Array([49]))
         await writeMarker(dir)
       } catch (err) {
-        await engine.discard() // nothing committed: the folder stays one the next open may make a repo in
         await engine.close()
         throw err
       }
