@@ -193,7 +193,7 @@ async function printEdition (args: EditionArgs, ctx: Context, result: Awaited<Re
   } else {
     await ctx.out(`${result.cid} edition of ${result.articles} article(s)${result.corrected > 0 ? `, ${result.corrected} corrected` : ''}${result.unchanged ? ' (unchanged)' : ''}\n  ${link}\n`)
     if (record != null) await ctx.out(`  /ipns/${record.name} (sequence ${record.sequence})\n`)
-    if (result.previous != null) ctx.info(`replaces ${result.previous}${result.incremental && !result.unchanged ? ' (made from it and the changes since)' : ''}`)
+    if (result.previous != null && !result.unchanged) ctx.info(`replaces ${result.previous}${result.incremental ? ' (made from it and the changes since)' : ''}`)
     if (dnslink != null) ctx.info(`DNSLink: ${dnslink}`)
   }
 }
