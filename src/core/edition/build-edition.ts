@@ -319,7 +319,6 @@ export async function writeLatest (repo: Repo, record: LatestEdition, options: A
 }
 
 /** The repo's latest edition, if it has made one. */
-export { readLatest as readLatestRaw }
 export async function readLatest (repo: Repo, options: AbortOptions = {}): Promise<LatestEdition | undefined> {
   try {
     return JSON.parse(new TextDecoder().decode(await repo.datastore.get(LATEST_KEY, options)))

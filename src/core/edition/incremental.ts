@@ -9,7 +9,7 @@ import { cachedSummary } from './bundles.js'
 import { getVersions } from '../store/versions.js'
 import { multihashKey } from '../unixfs/multihash-key.js'
 import { pathsOf } from './at-index.js'
-import { baseName, combine, commitEdition, hashSources, makeRecords, NO_DATE, readLatestRaw, RECORDS_LAYOUT, writeLatest } from './build-edition.js'
+import { baseName, combine, commitEdition, hashSources, makeRecords, NO_DATE, RECORDS_LAYOUT, writeLatest } from './build-edition.js'
 import { buildDirectory, directorySize } from './directory.js'
 import { isMonthIndex, monthEntry, readEditionIndex, readMonth } from './edition-json.js'
 import { articleEntries, correctionsFolder, frontFiles, monthFiles, rootFolder, sortIndex, updatedOf } from './emit.js'
@@ -260,7 +260,7 @@ export async function incrementalEdition (repo: Repo, input: IncrementalInput, o
     // the at-index gains what this edition changed: the changed articles and the paths it retired (the rest is there)
     months: [{ month: '', articles: made.articles.map(a => ({ ...records.get(a.page)!, summary: a.summary })), corrections: Object.fromEntries(made.articles.map(a => [a.path, a.earlier.map(e => records.get(e.page)!)])), retired: made.permalinks.retired }],
     record: { cid: rootDir.cid.toString(), previous: prevCid, fingerprint, options: input.optionsFingerprint, articlesHash, articles, corrected, layout: RECORDS_LAYOUT, changes: last },
-    latest: await readLatestRaw(repo, options),
+    latest,
     // (a repo that does not hold the previous edition whole, a runner's, checks every link, and pins partially)
     completeBelow: heldHere ? cid => !fresh.has(multihashKey(cid)) : undefined
   }, options)

@@ -38,6 +38,5 @@ export function compareArticles (a: { path: string, date: string | null }, b: { 
   return a.path < b.path ? -1 : a.path > b.path ? 1 : 0
 }
 
-/** A month's page and record in the edition. */
-export function monthPage (month: string): string { return `page/${month}.html` }
+/** A month's record in the edition. */
 export function monthFile (month: string): string { return `edition/${month}.json` }

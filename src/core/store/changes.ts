@@ -56,14 +56,6 @@ export async function readChanges (engine: Engine, after: number, max = 20_000):
   return { changes, last }
 }
 
-/** The highest generation in the log (0 when it is empty). */
-export async function lastChange (engine: Engine): Promise<number> {
-  await engine.flushUnder(CHANGES_PREFIX)
-  let last = 0
-  for (const { key } of engine.dataRange(CHANGES_PREFIX, true)) last = Math.max(last, logGeneration(key.slice(CHANGES_PREFIX.length)))
-  return last
-}
-
 /** Deletes the entries up to generation `upTo` (gc does, holding the gc lock). */
 export async function dropChanges (engine: Engine, upTo: number): Promise<number> {
   let n = 0
