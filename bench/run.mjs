@@ -176,7 +176,7 @@ async function editionBench (node, quick, repo, corpus, count) {
   }
   const next = summarize(runs)
   const unchanged = measure(n, node, [BIN, '--repo', repo, '-q', 'edition'])
-  out.push({ what: `the next \`edition\` after one of ${label} articles changes (whole process)`, ours: next, peer: null, ratio: null, target: null, met: next.median <= 300, note: `target ≤ 0.3 s; with nothing changed: ${fmtMs(unchanged.median)}`, why: WHY.editionNext })
+  out.push({ what: `the next \`edition\` after one of ${label} articles changes (whole process)`, ours: next, peer: null, ratio: null, target: null, met: null, note: `with nothing changed: ${fmtMs(unchanged.median)}; its targets (flat in the archive's size) are in the archive section below`, why: WHY.editionNext })
   console.log(`edition ${label}: after one change ${fmtMs(next.median)}, unchanged ${fmtMs(unchanged.median)}`)
   // the front page from the gateway: time to first byte on loopback
   const latest = run(node, [BIN, '--repo', repo, '-q', 'edition']).stdout.trim()
@@ -265,7 +265,7 @@ try {
   const [oursCold, carCold] = measurePair(n1,
     { cmd: node, args: [BIN, '--repo', join(work, 'cold'), 'publish', '-q', SAMPLE], before: () => rmSync(join(work, 'cold'), { recursive: true, force: true }) },
     { cmd: node, args: [IPFS_CAR, 'pack', bundleDir, '--output', join(work, 'cold.car')], before: () => rmSync(join(work, 'cold.car'), { force: true }) })
-  row('cold `publish` of the sample article (whole process)', oursCold, carCold, 0.85, 'ipfs-car packs the same two-file bundle folder; ours syncs its commit to disk, ipfs-car does not', WHY.cold)
+  row('cold `publish` of the sample article (whole process)', oursCold, carCold, 1, 'parity with ipfs-car (decided in #21); it packs the same two-file bundle folder; ours syncs its commit to disk, ipfs-car does not', WHY.cold)
   const nodeBaseline = measure(n1, node, ['-e', '0'])
 
   // 2. one publish of 10,000 generated articles, and 3. again, unchanged
@@ -345,16 +345,16 @@ try {
     const peer = measure(n3, node, [IPFS_CAR, 'pack', file, '--no-wrap', '--output', join(work, 'big.car')], () => { rmSync(join(work, 'big.car'), { force: true }); spawnSync('sync') })
     rmSync(join(work, 'big.car'), { force: true })
     const mbps = (r) => (mib * 1.048576) / (r.median / 1000)
-    // the issue asks the 512 MiB file for twice ipfs-car's throughput in under 150 MB, and the 2 GiB file for the same peak RSS
+    // decided in #21: the 512 MiB file at 1.5× ipfs-car's throughput or more (every 1 MiB block is synced), in under 150 MB; the 2 GiB file for the same peak RSS
     const throughputTarget = mib <= 512
     rows.push({
       what: `\`add\` of a ${label} file (throughput)`,
       ours,
       peer,
       ratio: ours.median / peer.median,
-      target: throughputTarget ? 0.5 : null,
-      met: (!throughputTarget || ours.median / peer.median <= 0.5) && ours.rss < 150,
-      note: `${mbps(ours).toFixed(0)} MB/s vs ${mbps(peer).toFixed(0)} MB/s; peak RSS target < 150 MB${throughputTarget ? '' : ' (the target for this size)'}`,
+      target: throughputTarget ? 0.66 : null,
+      met: (!throughputTarget || peer.median / ours.median >= 1.5) && ours.rss < 150,
+      note: `${mbps(ours).toFixed(0)} MB/s vs ${mbps(peer).toFixed(0)} MB/s (${(peer.median / ours.median).toFixed(2)}× ipfs-car's throughput${throughputTarget ? ', target ≥ 1.5×' : ''}); peak RSS target < 150 MB${throughputTarget ? '' : ' (the target for this size)'}`,
       why: ours.rss < 150 ? WHY.add : `peak RSS ${fmtRss(ours.rss)}.`
     })
     console.log(`add ${label}: ours ${mbps(ours).toFixed(0)} MB/s (${fmtRss(ours.rss)}), ipfs-car ${mbps(peer).toFixed(0)} MB/s (${fmtRss(peer.rss)})`)

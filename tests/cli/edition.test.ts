@@ -71,7 +71,7 @@ describe('edition: the whole site as one CID', () => {
     const car = execFileSync(process.execPath, [IPFS_CAR, 'pack', out, '--no-wrap', '--output', join(tmp.path, 'e.car')], { encoding: 'utf8', timeout: 120_000 }).trim()
     expect(car).toBe(first.cid)
     const ed = await editionContent(async p => await readFile(join(out, p), 'utf8'))
-    expect(ed.index).toMatchObject({ schema: 'ipfs-publish/edition@3', previous: null, profile: 'unixfs-v1-2025', generator: { name: 'ipfs-publish' } })
+    expect(ed.index).toMatchObject({ schema: 'ipfs-publish/edition@4', previous: null, profile: 'unixfs-v1-2025', generator: { name: 'ipfs-publish' } })
     expect(ed.articles).toHaveLength(33)
     const manifest = JSON.parse(await readFile(join(dir, 'ipfs-manifest.json'), 'utf8'))
     // each article's folder in the edition is its bundle, by the CID publish printed

@@ -73,8 +73,10 @@ describe.skipIf(DNSMASQ == null && process.env.CI == null)('DNSLink through a re
     expect(edition.dnslink).toBe(`_dnslink.news.example TXT "dnslink=/ipns/${edition.name}"`)
     const cat = await cli(['--repo', repo, 'cat', '/ipns/news.example/edition.json', '--dns-resolver', dns.server])
     expect(cat.code).toBe(0)
-    expect(JSON.parse(cat.stdout)).toMatchObject({ schema: 'ipfs-publish/edition@3', articles: 1 })
-    const month = await cli(['--repo', repo, 'cat', `/ipns/news.example/edition/${JSON.parse(cat.stdout).months[0].month}.json`, '--dns-resolver', dns.server])
+    expect(JSON.parse(cat.stdout)).toMatchObject({ schema: 'ipfs-publish/edition@4', articles: 1 })
+    const m = JSON.parse(cat.stdout).months[0].month
+    const days = await cli(['--repo', repo, 'cat', `/ipns/news.example/edition/${m}/month.json`, '--dns-resolver', dns.server])
+    const month = await cli(['--repo', repo, 'cat', `/ipns/news.example/edition/${m}/${JSON.parse(days.stdout).days[0].day.slice(8)}.json`, '--dns-resolver', dns.server])
     expect(JSON.parse(month.stdout)).toMatchObject({ articles: [expect.objectContaining({ title: 'US Joins Ukraine Peace Force Talks, Plans Ready to Act' })] })
     const out = join(tmp.path, 'got')
     const get = await cli(['--repo', repo, 'get', '/ipns/direct.example', '-o', out, '--dns-resolver', dns.server])
@@ -107,7 +109,7 @@ describe.skipIf(DNSMASQ == null && process.env.CI == null)('DNSLink through a re
     ].join('\n')
     const res = spawnSync('unshare', ['--net', '--mount', 'bash', '-c', script], { encoding: 'utf8', timeout: 120_000 })
     expect(res.status, res.stderr).toBe(0)
-    expect(JSON.parse(res.stdout)).toMatchObject({ schema: 'ipfs-publish/edition@3' })
+    expect(JSON.parse(res.stdout)).toMatchObject({ schema: 'ipfs-publish/edition@4' })
   })
 
   it('a domain without a DNSLink: a clear error, exit 3; a bad resolver: exit 2', async () => {

@@ -102,7 +102,7 @@ describe('IPNS: a name that follows the latest edition', () => {
     expect(record.signatureV2).toBeInstanceOf(Uint8Array)
     const ed = JSON.parse((await cli(['--repo', repo, 'cat', `/ipns/${name}/edition.json`])).stdout)
     expect(record.value).toBe(`/ipfs/${(await cli(['--repo', repo, 'name', 'resolve', name, '--json'])).stdout.match(/\/ipfs\/(\w+)/)![1]}`)
-    expect(ed.schema).toBe('ipfs-publish/edition@3')
+    expect(ed.schema).toBe('ipfs-publish/edition@4')
   })
 
   it('refuses a record with a lower sequence number or a bad signature (Delegated Routing IPNS PUT); takes a newer one', async () => {

@@ -147,7 +147,7 @@ describe('a newsroom\'s day: the node and throwaway CI runners', () => {
     const manifest1 = JSON.parse(r1.manifest)
     expect(ids1.sort()).toEqual(Object.values(manifest1).map((e: any) => e.cid).sort())
     const json1 = await editionContent(async p => (await get(`${node.gateway}/ipfs/${ed1}/${p}`)).text)
-    expect(json1.index.schema).toBe('ipfs-publish/edition@3')
+    expect(json1.index.schema).toBe('ipfs-publish/edition@4')
     const talksCid0 = manifest1['articles/talks.md'].cid
     const talks = json1.articles.find((a: any) => a.cid === talksCid0)
     expect(talks.path).toBe('articles/2025-07-09-ceasefire-talks-open-in-geneva')

@@ -1,5 +1,5 @@
 import { engineOf } from '../store/engine-of.js'
-import type { MonthRecord } from './edition-json.js'
+import type { DayRecord } from './edition-json.js'
 import type { Repo } from '../store/repo.js'
 
 /**
@@ -9,13 +9,13 @@ import type { Repo } from '../store/repo.js'
  * instead of reading every month of the previous edition. Entries are only added
  * (an article's path never changes; a retired path keeps its CIDs), so an entry
  * may name a path where the latest edition no longer has that CID (a concurrent
- * edition's, or an article since changed): readers check it against the month's
+ * edition's, or an article since changed): readers check it against the day's
  * record.
  */
 export const AT_PREFIX = '/ipfs-publish/edition/at/'
 
-/** Records where every CID of a month is. */
-export async function indexMonth (repo: Repo, month: MonthRecord): Promise<void> {
+/** Records where every CID of some records (a day's, or an edition's changes) is. */
+export async function indexRecords (repo: Repo, month: Pick<DayRecord, 'articles' | 'corrections' | 'retired'>): Promise<void> {
   const engine = engineOf(repo)
   const put = async (cid: string, path: string): Promise<void> => {
     const key = `${AT_PREFIX}${cid}/${encodeURIComponent(path)}`

@@ -20,13 +20,14 @@ import { buildDirectory } from './directory.js'
 import { buildFile } from './file-dag.js'
 import { editionDate, renderArticlePage, summaryOf, textBlocks } from './render.js'
 export { EDITION_SCHEMA } from './edition-json.js'
-import { EDITION_SCHEMA, isFullRecord, monthEntry, readEditionContent, toMonths } from './edition-json.js'
+import { EDITION_SCHEMA, isFullRecord, readEditionContent, toDays } from './edition-json.js'
 import { articleEntries, correctionsFolder, frontFiles, monthFiles, rootFolder, sortIndex } from './emit.js'
-import { indexMonth } from './at-index.js'
+import { indexRecords } from './at-index.js'
 import { fromManifest, fromRepo } from './sources.js'
+import { compareDays } from './months.js'
 import { readChanges } from '../store/changes.js'
 import { directorySize } from './directory.js'
-import type { ArticleRecord, EditionContent, MonthRecord, VersionRecord } from './edition-json.js'
+import type { ArticleRecord, DayRecord, EditionContent, VersionRecord } from './edition-json.js'
 import type { EmitContext } from './emit.js'
 import type { Source } from './sources.js'
 import type { BundleSummary } from './bundles.js'
@@ -111,8 +112,8 @@ export interface EditionResult {
  */
 const LAYOUT = 3
 
-/** The layout of the edition's records (edition@3 by month, the at-index, the change log): an incremental edition needs the previous one's to be this one. */
-export const RECORDS_LAYOUT = 4
+/** The layout of the edition's records (edition@4 by day, the at-index, the change log): an incremental edition needs the previous one's to be this one. */
+export const RECORDS_LAYOUT = 5
 
 /** Where the repo keeps its latest edition. */
 const LATEST_KEY = new Key('/ipfs-publish/edition/latest')
@@ -226,17 +227,17 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
   // the edition's date: Atom requires one; an undated article is not given one (render.ts, editionDate)
   const updated = editionDate(articles, options.date)
   if (updated == null) throw new InvalidArgumentError(NO_DATE)
-  // the edition's records by month: what it writes (edition/<month>.json, page/<month>.html) and what a later edition reads
+  // the edition's records by day: what it writes (edition/<month>/<dd>.json, page/<month>.html) and what a later edition reads
   const corrected = articles.filter(a => a.earlier.length > 0)
-  const months = toMonths(
+  const days = toDays(
     articles.map(a => ({ ...records.get(a.page)!, summary: a.summary })),
     Object.fromEntries(corrected.map(a => [a.path, a.earlier.map(e => records.get(e.page)!)])),
     permalinks.retired
   )
-  const index = sortIndex([...months.values()].map(monthEntry))
-  const mf = await monthFiles(months.values(), ctx, options)
-  const front = await frontFiles(index, async m => months.get(m)!, updated, ctx, options)
-  const records_ = [...months.values()].flatMap(m => m.articles)
+  const mf = await monthFiles(days.values(), ctx, options)
+  const index = sortIndex(mf.index)
+  const front = await frontFiles(index, async m => mf.days.get(m)!, async d => days.get(d)!, updated, ctx, options)
+  const records_ = [...days.values()].sort((a, b) => compareDays(a.day, b.day)).flatMap(d => d.articles)
   await put(mf.blocks)
   await put(front.blocks)
   const dirBlocks: Block[] = []
@@ -249,13 +250,13 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
     articles: records_.length > 0 ? dirOf(buildDirectory(articleDirEntries, profile)) : null,
     corrections: correctionEntries.length > 0 ? dirOf(buildDirectory(correctionEntries, profile)) : null,
     page: dirOf(buildDirectory([...mf.pages.values()].filter((e): e is DirEntry => e != null), profile)),
-    edition: dirOf(buildDirectory([...mf.files.values()], profile)),
+    edition: dirOf(buildDirectory([...mf.folders.values()], profile)),
     index: { previous, updated, articles: articles.length, corrected: corrected.length, months: index, sizes, options: optionsFingerprint, articlesHash }
   }, ctx)
   const cid = root.cid
 
   const record: LatestEdition = { cid: cid.toString(), previous, fingerprint, options: optionsFingerprint, articlesHash, articles: articles.length, corrected: corrected.length, layout: RECORDS_LAYOUT, changes: changesSeen }
-  await commitEdition(repo, { blocks: [...dirBlocks, ...root.blocks], bundles: [...summaries.keys()].map(cidOf), cid, months: months.values(), record, latest }, options)
+  await commitEdition(repo, { blocks: [...dirBlocks, ...root.blocks], bundles: [...summaries.keys()].map(cidOf), cid, records: days.values(), record, latest }, options)
   return { cid, previous, articles: articles.length, corrected: corrected.length, unchanged: false, incremental: false }
 }
 
@@ -474,8 +475,8 @@ export interface EditionCommit {
   /** The bundles the edition's new blocks link (each keeps a pin of its own). */
   bundles: CID[]
   cid: CID
-  /** The months written (their CIDs go to the at-index). */
-  months: Iterable<MonthRecord>
+  /** The records written (their CIDs go to the at-index). */
+  records: Iterable<Pick<DayRecord, 'articles' | 'corrections' | 'retired'>>
   record: LatestEdition
   latest: LatestEdition | undefined
   /** Sub-DAGs known complete (an incremental edition's links into the previous one). */
@@ -489,7 +490,7 @@ export async function commitEdition (repo: Repo, c: EditionCommit, options: Edit
   // where each CID is in this edition (at-index.ts): what the next edition looks up instead of reading every
   // month. First: a whole edition's entries may take commits of their own (the store bounds a commit's
   // writes); the pins, the latest-edition record and the replaced edition's unpin come after, in one commit
-  for (const m of c.months) await indexMonth(repo, m)
+  for (const r of c.records) await indexRecords(repo, r)
   // each article the edition names keeps a pin of its own (publish made most of them), so that it
   // outlives the edition; the edition's pin is an ordinary recursive pin that holds them too
   for (const bundle of c.bundles) {

@@ -9,6 +9,7 @@ import { tsizeOfBlock } from './file-dag.js'
 import { engineOf } from '../store/engine-of.js'
 import type { Repo } from '../store/repo.js'
 import type { AbortOptions } from 'abort-error'
+import type { Blockstore } from 'interface-blockstore'
 
 /** What an edition needs of one article bundle, read from its blocks (every one verified). */
 export interface BundleSummary {
@@ -30,8 +31,12 @@ export interface BundleSummary {
  */
 const PREFIX = '/ipfs-publish/bundle-summary/'
 
-/** The summary of a bundle in the repo; a CID the repo does not hold, or that is not an article bundle, is an error naming `shown`. */
-export async function bundleSummary (repo: Repo, cidText: string, shown: string, options: AbortOptions = {}): Promise<BundleSummary> {
+/**
+ * The summary of a bundle in the repo (or in `options.source`, which verifies what it fetches); a CID
+ * it does not hold, or that is not an article bundle, is an error naming `shown`. It reads the bundle's
+ * root and metadata.json, not its text; only a summary of the repo's own blocks is kept.
+ */
+export async function bundleSummary (repo: Repo, cidText: string, shown: string, options: AbortOptions & { source?: Pick<Blockstore, 'get'> } = {}): Promise<BundleSummary> {
   const cached = await cachedSummary(repo, cidText, options)
   if (cached != null) return cached
   let cid: CID
@@ -42,7 +47,7 @@ export async function bundleSummary (repo: Repo, cidText: string, shown: string,
   }
   const get = async (c: CID): Promise<Uint8Array> => {
     try {
-      return await readAll(repo.blockstore.get(c, options))
+      return await readAll((options.source ?? repo.blockstore).get(c, options))
     } catch (err: any) {
       if (err?.name === 'NotFoundError') throw new NotFoundError(`${shown}: bundle ${cidText} is not in the repo (publish the article here first)`)
       throw err
@@ -64,7 +69,8 @@ export async function bundleSummary (repo: Repo, cidText: string, shown: string,
     slug: metadata.slug,
     file: { name: metadata.file.name, bytes: metadata.file.bytes, cid: fileLink.Hash.toString() }
   }
-  await repo.datastore.put(new Key(PREFIX + cidText), new TextEncoder().encode(JSON.stringify(summary)), options)
+  // (not one read through another source: the repo does not hold that bundle, and what it has summaries of, it holds)
+  if (options.source == null) await repo.datastore.put(new Key(PREFIX + cidText), new TextEncoder().encode(JSON.stringify(summary)), options)
   return summary
 }
 

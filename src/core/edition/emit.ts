@@ -2,12 +2,12 @@ import { CID } from 'multiformats/cid'
 import { buildLink } from '../link.js'
 import { packageVersion } from '../package-version.js'
 import { buildDirectory } from './directory.js'
-import { EDITION_SCHEMA, encodeJson, encodeMonth } from './edition-json.js'
+import { dayEntry, EDITION_SCHEMA, encodeDay, encodeJson, encodeMonthDays, monthEntry, sortDays } from './edition-json.js'
 import { buildFile } from './file-dag.js'
-import { compareMonths } from './months.js'
-import { renderAtom, renderJsonFeed, renderPage } from './render.js'
+import { compareMonths, dayFileName, MONTH_FILE, monthOfDay } from './months.js'
+import { monthPageBytes, renderAtom, renderDaySection, renderJsonFeed, renderPage } from './render.js'
 import type { BuiltDir, DirEntry } from './directory.js'
-import type { ArticleRecord, EditionIndex, MonthEntry, MonthRecord, VersionRecord } from './edition-json.js'
+import type { ArticleRecord, DayEntry, DayRecord, EditionIndex, MonthEntry, VersionRecord } from './edition-json.js'
 import type { EditionArticle } from './render.js'
 import type { GatewayStyle } from '../link.js'
 import type { Block } from '../unixfs/build-small-dir.js'
@@ -65,22 +65,54 @@ async function file (name: string, bytes: Uint8Array, profile: CidProfile, block
   return { name, cid: f.cid, tsize: f.tsize }
 }
 
-/**
- * The files of the given months: `page/<month>.html` (none for a month of no
- * article: only its retired paths are kept) and `edition/<month>.json`.
- */
-export async function monthFiles (months: Iterable<MonthRecord>, ctx: EmitContext, options: AbortOptions): Promise<{ pages: Map<string, DirEntry | null>, files: Map<string, DirEntry>, blocks: Block[] }> {
-  const pages = new Map<string, DirEntry | null>()
-  const files = new Map<string, DirEntry>()
-  const blocks: Block[] = []
-  for (const m of months) {
-    options.signal?.throwIfAborted()
-    files.set(m.month, await file(`${m.month}.json`, encodeMonth(m), ctx.profile, blocks))
-    if (m.articles.length === 0) { pages.set(m.month, null); continue }
-    const html = renderPage(m.articles.map(a => shown(a, m.corrections[a.path] ?? [], ctx.link)), { title: ctx.title, month: m.month, months: [] })
-    pages.set(m.month, await file(`${m.month}.html`, encoder.encode(html), ctx.profile, blocks))
+/** A day's record file (`<dd>.json` in its month's folder). */
+export async function dayRecordFile (d: DayRecord, ctx: EmitContext, blocks: Block[]): Promise<DirEntry> {
+  return await file(dayFileName(d.day), encodeDay(d), ctx.profile, blocks)
+}
+
+/** A month's list of its days (`month.json` in its folder), newest first. */
+export async function monthDaysFile (month: string, days: DayEntry[], ctx: EmitContext, blocks: Block[]): Promise<DirEntry> {
+  return await file(MONTH_FILE, encodeMonthDays(month, days), ctx.profile, blocks)
+}
+
+/** A day's section of its month's page (its bytes); undefined for a day of no article (only its retired paths are kept). */
+export function daySection (d: DayRecord, ctx: EmitContext): Uint8Array | undefined {
+  if (d.articles.length === 0) return undefined
+  return encoder.encode(renderDaySection(d.day, d.articles.map(a => shown(a, d.corrections[a.path] ?? [], ctx.link))))
+}
+
+/** A month's page (`<month>.html`) of its days' sections, newest first; null when it has none. */
+export async function monthPageFile (month: string, sections: Uint8Array[], ctx: EmitContext, blocks: Block[]): Promise<DirEntry | null> {
+  if (sections.length === 0) return null
+  return await file(`${month}.html`, monthPageBytes(sections, { title: ctx.title, month }), ctx.profile, blocks)
+}
+
+/** What the edition holds of every month: its page (`page/<month>.html`, null for none) and folder (`edition/<month>/`), its days and its entry in the index. */
+export interface MonthFiles { pages: Map<string, DirEntry | null>, folders: Map<string, DirEntry>, days: Map<string, DayEntry[]>, index: MonthEntry[], blocks: Block[] }
+
+/** The files of every month of a whole edition, from its days' records. */
+export async function monthFiles (days: Iterable<DayRecord>, ctx: EmitContext, options: AbortOptions): Promise<MonthFiles> {
+  const byMonth = new Map<string, DayRecord[]>()
+  for (const d of days) {
+    const m = monthOfDay(d.day)
+    byMonth.set(m, [...(byMonth.get(m) ?? []), d])
   }
-  return { pages, files, blocks }
+  const out: MonthFiles = { pages: new Map(), folders: new Map(), days: new Map(), index: [], blocks: [] }
+  for (const [month, list] of byMonth) {
+    options.signal?.throwIfAborted()
+    const sorted = sortDays(list)
+    const entries = sorted.map(dayEntry)
+    const files: DirEntry[] = []
+    for (const d of sorted) files.push(await dayRecordFile(d, ctx, out.blocks))
+    files.push(await monthDaysFile(month, entries, ctx, out.blocks))
+    const folder = buildDirectory(files, ctx.profile)
+    out.blocks.push(...folder.blocks)
+    out.folders.set(month, { name: month, cid: folder.cid, tsize: folder.tsize })
+    out.pages.set(month, await monthPageFile(month, sorted.map(d => daySection(d, ctx)).filter((x): x is Uint8Array => x != null), ctx, out.blocks))
+    out.days.set(month, entries)
+    out.index.push(monthEntry(month, entries))
+  }
+  return out
 }
 
 /** The edition's date: the newest article's, or the given date when later (render.ts editionDate); null when neither. */
@@ -91,18 +123,22 @@ export function updatedOf (index: MonthEntry[], date: string | undefined): strin
 }
 
 /**
- * The front page and the feeds: the newest articles, read month by month from
- * the newest (`monthRecord`) until there are enough.
+ * The front page and the feeds: the newest articles, read day by day from the
+ * newest (`daysOf` a month, newest first; `dayRecord`) until there are enough.
  */
-export async function frontFiles (index: MonthEntry[], monthRecord: (month: string) => Promise<MonthRecord>, updated: string, ctx: EmitContext, options: AbortOptions): Promise<{ entries: DirEntry[], blocks: Block[] }> {
+export async function frontFiles (index: MonthEntry[], daysOf: (month: string) => Promise<DayEntry[]>, dayRecord: (day: string) => Promise<DayRecord>, updated: string, ctx: EmitContext, options: AbortOptions): Promise<{ entries: DirEntry[], blocks: Block[] }> {
   const want = Math.max(ctx.pageSize, ctx.feedSize)
   const newest: EditionArticle[] = []
   for (const m of index) {
     if (newest.length >= want) break
     if (m.articles === 0) continue
-    options.signal?.throwIfAborted()
-    const record = await monthRecord(m.month)
-    for (const a of record.articles.slice(0, want - newest.length)) newest.push(shown(a, record.corrections[a.path] ?? [], ctx.link))
+    for (const d of await daysOf(m.month)) {
+      if (newest.length >= want) break
+      if (d.articles === 0) continue
+      options.signal?.throwIfAborted()
+      const record = await dayRecord(d.day)
+      for (const a of record.articles.slice(0, want - newest.length)) newest.push(shown(a, record.corrections[a.path] ?? [], ctx.link))
+    }
   }
   const blocks: Block[] = []
   const feed = newest.slice(0, ctx.feedSize)

@@ -5,22 +5,24 @@ import { InvalidArgumentError } from '../../errors.js'
 import { readAll } from '../read-all.js'
 import { getArticle } from '../store/article-index.js'
 import { getPin } from '../store/pins.js'
-import { cachedSummary } from './bundles.js'
+import { bundleSummary, cachedSummary } from './bundles.js'
 import { getVersions } from '../store/versions.js'
 import { multihashKey } from '../unixfs/multihash-key.js'
 import { pathsOf } from './at-index.js'
 import { baseName, combine, commitEdition, hashSources, makeRecords, NO_DATE, RECORDS_LAYOUT, writeLatest } from './build-edition.js'
 import { buildDirectory, directorySize } from './directory.js'
-import { isMonthIndex, monthEntry, readEditionIndex, readMonth } from './edition-json.js'
-import { articleEntries, correctionsFolder, frontFiles, monthFiles, rootFolder, sortIndex, updatedOf } from './emit.js'
-import { compareArticles, monthOf } from './months.js'
+import { dayEntry, isDayIndex, monthEntry, readDay, readEditionIndex, readMonthDays, sortDays } from './edition-json.js'
+import { articleEntries, correctionsFolder, dayRecordFile, daySection, frontFiles, monthDaysFile, monthPageFile, rootFolder, sortIndex, updatedOf } from './emit.js'
+import { compareArticles, dayFileName, dayOf, MONTH_FILE, monthOfDay } from './months.js'
+import { daySections } from './render.js'
+import { EditionFiles } from './edition-files.js'
 import { assignPermalinks } from './permalinks.js'
 import { isArticleFile, sourcesOf } from './sources.js'
 import { updateDirectory } from './update-directory.js'
 import type { EditionOptions, EditionResult, LatestEdition } from './build-edition.js'
 import type { Source } from './sources.js'
 import type { DirEntry } from './directory.js'
-import type { ArticleRecord, MonthEntry, MonthRecord, Retired, VersionRecord } from './edition-json.js'
+import type { ArticleRecord, DayEntry, DayRecord, MonthEntry, Retired, VersionRecord } from './edition-json.js'
 import type { EmitContext } from './emit.js'
 import type { Change } from '../store/changes.js'
 import type { Repo } from '../store/repo.js'
@@ -92,33 +94,41 @@ export async function incrementalEdition (repo: Repo, input: IncrementalInput, o
     so = { sources: changed, involved: new Set(changed.flatMap(s => [s.current, ...s.earlier])) }
   }
   const index = await readEditionIndex(input.source, prevCid, options)
-  if (!isMonthIndex(index) || index.profile !== profile.name || index.options !== input.optionsFingerprint || typeof index.articlesHash !== 'string') return undefined
+  if (!isDayIndex(index) || index.profile !== profile.name || index.options !== input.optionsFingerprint || typeof index.articlesHash !== 'string') return undefined
 
-  // the previous edition's months, each read once (a Set of its paths beside it)
-  const prevMonths = new Map<string, { record: MonthRecord, paths: Set<string> } | null>()
-  const prevMonth = async (month: string): Promise<{ record: MonthRecord, paths: Set<string> } | null> => {
-    if (!prevMonths.has(month)) {
-      const record = index.months.some(m => m.month === month) ? await readMonth(input.source, prevCid, month, options) : null
-      prevMonths.set(month, record == null ? null : { record, paths: new Set([...record.articles.map(a => a.path), ...record.retired.map(r => r.path)]) })
+  // the previous edition's months (their lists of days) and days (a Set of each one's paths beside it), each read once
+  const prevFiles = new EditionFiles(input.source, prevCid)
+  const prevLists = new Map<string, DayEntry[] | null>()
+  const prevDaysOf = async (month: string): Promise<DayEntry[] | null> => {
+    if (!prevLists.has(month)) prevLists.set(month, index.months.some(m => m.month === month) ? await readMonthDays(prevFiles, month, options) : null)
+    return prevLists.get(month)!
+  }
+  const prevDays = new Map<string, { record: DayRecord, paths: Set<string> } | null>()
+  const prevDay = async (day: string): Promise<{ record: DayRecord, paths: Set<string> } | null> => {
+    if (!prevDays.has(day)) {
+      const record = (await prevDaysOf(monthOfDay(day)))?.some(d => d.day === day) === true ? await readDay(prevFiles, day, options) : null
+      prevDays.set(day, record == null ? null : { record, paths: new Set([...record.articles.map(a => a.path), ...record.retired.map(r => r.path)]) })
     }
-    return prevMonths.get(month)!
+    return prevDays.get(day)!
   }
 
   // the previous entries (articles and retired paths) that hold a CID of the changed articles: found by the at-index, checked in their months
   const involved = new Set(so.involved)
   for (const s of so.sources) for (const c of [s.current, ...s.earlier]) involved.add(c)
-  // where to look: the paths the at-index names (this repo made the previous edition), and the months of
+  // where to look: the paths the at-index names (this repo made the previous edition), and the days of
   // the versions' dates (a runner's repo knows the versions it published); a miss is caught below (the sum check)
   const lookIn = new Set<string>()
   for (const c of involved) {
-    for (const p of await pathsOf(repo, c)) lookIn.add(monthOf(p))
-    const date = (await getArticle(repo.datastore, c, options))?.date ?? (await cachedSummary(repo, c, options))?.date
-    if (date !== undefined) lookIn.add(monthOf(`articles/${date ?? 'undated'}-`))
+    for (const p of await pathsOf(repo, c)) lookIn.add(dayOf(p))
+    // (a version this repo never read, an earlier one a runner's manifest names: its metadata, fetched and verified)
+    const date = (await getArticle(repo.datastore, c, options))?.date ?? (await cachedSummary(repo, c, options))?.date ??
+      (changes.kind === 'manifest' ? (await bundleSummary(repo, c, c, { ...options, source: input.source }).catch(() => undefined))?.date : undefined)
+    if (date !== undefined) lookIn.add(dayOf(`articles/${date ?? 'undated'}-`))
   }
   const prevArticles: PrevArticle[] = []
   const prevRetired: Retired[] = []
-  for (const month of lookIn) {
-    const m = (await prevMonth(month))?.record
+  for (const day of lookIn) {
+    const m = (await prevDay(day))?.record
     if (m == null) continue
     for (const a of m.articles) {
       const earlier = m.corrections[a.path] ?? []
@@ -153,48 +163,92 @@ export async function incrementalEdition (repo: Repo, input: IncrementalInput, o
     corrections: Object.fromEntries(prevArticles.map(e => [e.record.path, e.earlier])),
     retired: prevRetired
   }, prevCid, profile, options, async known => {
-    // the months where a new article's path could be taken (`<base>`, `<base>-<n>`): read before the rule runs
-    for (const s of so.sources) await prevMonth(monthOf(`articles/${baseName(known.get(s.current)!)}`))
+    // the days where a new article's path could be taken (`<base>`, `<base>-<n>`): read before the rule runs
+    for (const s of so.sources) await prevDay(dayOf(`articles/${baseName(known.get(s.current)!)}`))
     return assignPermalinks(so.sources.map(s => ({ current: s.current, earlier: s.earlier, base: baseName(known.get(s.current)!) })), {
       articles: prevArticles.map(e => ({ path: e.record.path, cids: [e.record.cid, ...e.earlier.map(x => x.cid).reverse()], claimed: e.claimed })),
       retired: prevRetired,
-      used: p => prevMonths.get(monthOf(p))?.paths.has(p) === true
+      used: p => prevDays.get(dayOf(p))?.paths.has(p) === true
     })
   })
   const { records } = made
   const blocks: Block[] = [...made.blocks]
 
-  // the months the change touches, patched
-  const touched = new Map<string, MonthRecord>()
-  const patch = async (month: string): Promise<MonthRecord> => {
-    let m = touched.get(month)
-    if (m == null) {
-      const p = (await prevMonth(month))?.record
-      m = p == null ? { month, articles: [], corrections: {}, retired: [] } : { month, articles: [...p.articles], corrections: { ...p.corrections }, retired: [...p.retired] }
-      touched.set(month, m)
+  // the days the change touches, patched
+  const touched = new Map<string, DayRecord>()
+  const patch = async (day: string): Promise<DayRecord> => {
+    let d = touched.get(day)
+    if (d == null) {
+      const p = (await prevDay(day))?.record
+      d = p == null ? { day, articles: [], corrections: {}, retired: [] } : { day, articles: [...p.articles], corrections: { ...p.corrections }, retired: [...p.retired] }
+      touched.set(day, d)
     }
-    return m
+    return d
   }
   for (const e of leaving) {
-    const m = await patch(monthOf(e.record.path))
-    m.articles = m.articles.filter(a => a.path !== e.record.path)
-    delete m.corrections[e.record.path]
+    const d = await patch(dayOf(e.record.path))
+    d.articles = d.articles.filter(a => a.path !== e.record.path)
+    delete d.corrections[e.record.path]
   }
   for (const r of prevRetired) {
-    const m = await patch(monthOf(r.path))
-    m.retired = m.retired.filter(x => x.path !== r.path)
+    const d = await patch(dayOf(r.path))
+    d.retired = d.retired.filter(x => x.path !== r.path)
   }
-  for (const r of made.permalinks.retired) (await patch(monthOf(r.path))).retired.push(r)
+  for (const r of made.permalinks.retired) (await patch(dayOf(r.path))).retired.push(r)
   for (const a of made.articles) {
-    const m = await patch(monthOf(a.path))
-    m.articles.push({ ...records.get(a.page)!, summary: a.summary })
-    if (a.earlier.length > 0) m.corrections[a.path] = a.earlier.map(e => records.get(e.page)!)
+    const d = await patch(dayOf(a.path))
+    d.articles.push({ ...records.get(a.page)!, summary: a.summary })
+    if (a.earlier.length > 0) d.corrections[a.path] = a.earlier.map(e => records.get(e.page)!)
   }
-  for (const m of touched.values()) { m.articles.sort(compareArticles); m.retired.sort(byPath) }
+  for (const d of touched.values()) { d.articles.sort(compareArticles); d.retired.sort(byPath) }
+
+  // the months of the touched days: their lists of days, folders of records and pages (the untouched days' sections kept from the previous page)
+  const touchedMonths = new Map<string, DayRecord[]>()
+  for (const d of touched.values()) touchedMonths.set(monthOfDay(d.day), [...(touchedMonths.get(monthOfDay(d.day)) ?? []), d])
   const entries = new Map<string, MonthEntry>(index.months.map(m => [m.month, m]))
-  for (const m of touched.values()) {
-    if (m.articles.length + m.retired.length === 0) entries.delete(m.month)
-    else entries.set(m.month, monthEntry(m))
+  const newLists = new Map<string, DayEntry[]>()
+  const folderChanges = new Map<string, DirEntry | null>()
+  const pageChanges = new Map<string, DirEntry | null>()
+  const get = async (cid: CID): Promise<Uint8Array> => await readAll(input.source.get(cid, options))
+  for (const [month, days] of touchedMonths) {
+    options.signal?.throwIfAborted()
+    const before = await prevDaysOf(month)
+    const list = new Map<string, DayEntry>((before ?? []).map(d => [d.day, d]))
+    const files = new Map<string, DirEntry | null>()
+    for (const d of days) {
+      if (d.articles.length + d.retired.length === 0) { list.delete(d.day); files.set(dayFileName(d.day), null); continue }
+      list.set(d.day, dayEntry(d))
+      files.set(dayFileName(d.day), await dayRecordFile(d, ctx, blocks))
+    }
+    const sorted = sortDays([...list.values()])
+    newLists.set(month, sorted)
+    if (sorted.length === 0) {
+      entries.delete(month)
+      folderChanges.set(month, null)
+      pageChanges.set(`${month}.html`, null)
+      continue
+    }
+    entries.set(month, monthEntry(month, sorted))
+    files.set(MONTH_FILE, await monthDaysFile(month, sorted, ctx, blocks))
+    const folder = before == null
+      ? buildDirectory([...files.values()].filter((e): e is DirEntry => e != null), profile)
+      : await updateDirectory(get, await prevFiles.resolve(`edition/${month}`, options), [...files].map(([name, entry]) => ({ name, entry })), profile, options)
+    blocks.push(...folder.blocks)
+    folderChanges.set(month, { name: month, cid: folder.cid, tsize: folder.tsize })
+    // the page: the sections of the untouched days are the previous page's, as it wrote them
+    let kept: Map<string, Uint8Array> | undefined = new Map()
+    if (before?.some(d => d.articles > 0 && !touched.has(d.day)) === true) {
+      kept = daySections(await prevFiles.read(`page/${month}.html`, options), { title: ctx.title, month })
+      if (kept == null) return undefined
+    }
+    const sections: Uint8Array[] = []
+    for (const d of sorted) {
+      if (d.articles === 0) continue
+      const section = touched.has(d.day) ? daySection(touched.get(d.day)!, ctx) : kept.get(d.day)
+      if (section == null) return undefined
+      sections.push(section)
+    }
+    pageChanges.set(`${month}.html`, await monthPageFile(month, sections, ctx, blocks))
   }
   const months = sortIndex([...entries.values()])
   const updated = updatedOf(months, input.date)
@@ -202,15 +256,13 @@ export async function incrementalEdition (repo: Repo, input: IncrementalInput, o
   const articles = months.reduce((n, m) => n + m.articles, 0)
   const corrected = months.reduce((n, m) => n + m.corrected, 0)
 
-  // the files of the touched months, the front page and feeds (the newest months read as needed)
-  const mf = await monthFiles(touched.values(), ctx, options)
-  const front = await frontFiles(months, async m => touched.get(m) ?? (await prevMonth(m))!.record, updated, ctx, options)
-  blocks.push(...mf.blocks, ...front.blocks)
+  // the front page and feeds (the newest days read as needed)
+  const front = await frontFiles(months, async m => newLists.get(m) ?? (await prevDaysOf(m))!, async d => touched.get(d) ?? (await prevDay(d))!.record, updated, ctx, options)
+  blocks.push(...front.blocks)
 
   // the folders, updated along the changed names' paths
   const root = dagPb.decode(await readAll(input.source.get(CID.parse(prevCid), options)))
   const prevLink = (name: string): CID | undefined => root.Links.find(l => l.Name === name)?.Hash
-  const get = async (cid: CID): Promise<Uint8Array> => await readAll(input.source.get(cid, options))
   const update = async (name: string, changes: Map<string, DirEntry | null>, size: number | undefined, empty: boolean): Promise<{ entry: DirEntry | null, size: number }> => {
     if (empty) return { entry: null, size: directorySize([], profile) }
     const before = prevLink(name)
@@ -232,15 +284,10 @@ export async function incrementalEdition (repo: Repo, input: IncrementalInput, o
     blocks.push(...folder.blocks)
     correctionChanges.set(a.path.slice('articles/'.length), { name: a.path.slice('articles/'.length), cid: folder.cid, tsize: folder.tsize })
   }
-  const pageChanges = new Map<string, DirEntry | null>()
-  for (const [m, e] of mf.pages) pageChanges.set(`${m}.html`, e)
-  for (const m of touched.keys()) if (!entries.has(m)) pageChanges.set(`${m}.html`, null)
-  const fileChanges = new Map<string, DirEntry | null>()
-  for (const [m, e] of mf.files) fileChanges.set(`${m}.json`, entries.has(m) ? e : null)
   const articlesDir = await update('articles', articleChanges, index.sizes.articles, articles === 0)
   const correctionsDir = await update('corrections', correctionChanges, index.sizes.corrections, corrected === 0)
   const pageDir = await update('page', pageChanges, undefined, false)
-  const editionDir = await update('edition', fileChanges, undefined, false)
+  const editionDir = await update('edition', folderChanges, undefined, false)
   const rootDir = await rootFolder({
     front: front.entries,
     articles: articlesDir.entry,
@@ -258,7 +305,7 @@ export async function incrementalEdition (repo: Repo, input: IncrementalInput, o
     bundles: [...made.summaries.keys()].map(made.cidOf),
     cid: rootDir.cid,
     // the at-index gains what this edition changed: the changed articles and the paths it retired (the rest is there)
-    months: [{ month: '', articles: made.articles.map(a => ({ ...records.get(a.page)!, summary: a.summary })), corrections: Object.fromEntries(made.articles.map(a => [a.path, a.earlier.map(e => records.get(e.page)!)])), retired: made.permalinks.retired }],
+    records: [{ articles: made.articles.map(a => ({ ...records.get(a.page)!, summary: a.summary })), corrections: Object.fromEntries(made.articles.map(a => [a.path, a.earlier.map(e => records.get(e.page)!)])), retired: made.permalinks.retired }],
     record: { cid: rootDir.cid.toString(), previous: prevCid, fingerprint, options: input.optionsFingerprint, articlesHash, articles, corrected, layout: RECORDS_LAYOUT, changes: last },
     latest,
     // (a repo that does not hold the previous edition whole, a runner's, checks every link, and pins partially)

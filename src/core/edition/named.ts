@@ -1,6 +1,7 @@
 import { pathsOf } from './at-index.js'
-import { isMonthIndex, readEditionIndex, readMonth } from './edition-json.js'
-import { monthOf } from './months.js'
+import { EditionFiles } from './edition-files.js'
+import { isDayIndex, readDay, readEditionContent, readEditionIndex } from './edition-json.js'
+import { dayOf, monthOfDay } from './months.js'
 import { listPins } from '../store/pins.js'
 import type { Repo } from '../store/repo.js'
 import type { AbortOptions } from 'abort-error'
@@ -18,17 +19,20 @@ export async function editionsNaming (repo: Repo, cid: CID, options: AbortOption
     let named = false
     try {
       const index = await readEditionIndex(repo.blockstore, pin.cid.toString(), options)
-      if (isMonthIndex(index)) {
-        // the months where this repo's editions put the CID (at-index.ts), checked against each month's record
-        const months = new Set((await pathsOf(repo, text)).map(monthOf))
-        for (const month of months) {
-          if (!index.months.some(m => m.month === month)) continue
-          const m = await readMonth(repo.blockstore, pin.cid.toString(), month, options)
-          if (m.articles.some(a => a.cid === text) || Object.values(m.corrections).some(list => list.some(e => e.cid === text))) named = true
+      if (isDayIndex(index)) {
+        // the days where this repo's editions put the CID (at-index.ts), checked against each day's record
+        const days = new Set((await pathsOf(repo, text)).map(dayOf))
+        const files = new EditionFiles(repo.blockstore, pin.cid.toString())
+        for (const day of days) {
+          if (!index.months.some(m => m.month === monthOfDay(day))) continue
+          let d
+          try { d = await readDay(files, day, options) } catch (err: any) { if (err?.name === 'NotFoundError') continue; throw err }
+          if (d.articles.some(a => a.cid === text) || Object.values(d.corrections).some(list => list.some(e => e.cid === text))) named = true
         }
       } else {
-        named = (index.articles ?? []).some((a: any) => a?.cid === text) ||
-          Object.values(index.corrections ?? {}).some((list: any) => Array.isArray(list) && list.some((e: any) => e?.cid === text))
+        // an edition of an earlier layout: read whole
+        const content = await readEditionContent(repo.blockstore, pin.cid.toString(), options)
+        named = content.articles.some(a => a.cid === text) || Object.values(content.corrections).some(list => list.some(e => e.cid === text))
       }
     } catch (err: any) {
       if (err?.name === 'AbortError') throw err

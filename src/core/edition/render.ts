@@ -1,3 +1,5 @@
+import { UNDATED } from './months.js'
+
 /** What the pages and feeds show of one article. */
 export interface EditionArticle {
   /** Its folder in the edition: `articles/<date>-<slug>`. */
@@ -19,6 +21,8 @@ export interface EditionArticle {
   earlier: Array<{ cid: string, date: string | null, path: string, page: string }>
 }
 
+
+
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
 
 /** Text made safe for HTML and XML, in content and in quoted attributes. */
@@ -38,37 +42,27 @@ function titleOf (a: EditionArticle): string {
 
 export interface PageOptions {
   title: string
-  /** The front page (`index.html`: the newest articles), or one month's page (`page/<month>.html`: all its articles). */
-  month?: string
   /** Every month of the edition, newest first, with its number of articles: the front page links each one's page. */
   months: Array<{ month: string, articles: number }>
 }
 
-/**
- * The front page (`index.html`: the newest articles and a link to every month)
- * or a month's page (`page/<month>.html`: every article of that month, a link to
- * the front page; nothing about the other months, so a new article touches its
- * own month's page and the front page alone). Every link is relative to the
- * page, so the edition works under `/ipfs/<cid>/`, `/ipns/<name>/` and on a
- * subdomain gateway; no script, no external resource.
- */
-export function renderPage (articles: EditionArticle[], o: PageOptions): string {
-  const up = o.month == null ? '' : '../'
-  const items = articles.map(a => {
-    const dir = `${up}${href(a.path)}/`
-    const corrected = a.earlier.length > 0
-      ? `\n<p class="corrected"><strong>Corrected.</strong> Earlier version${a.earlier.length > 1 ? 's' : ''}: ${a.earlier.map((e, i) => `<a href="${up}${href(e.page)}">${i + 1}${e.date != null ? ` (${escapeXml(e.date)})` : ''}</a>`).join(', ')}</p>`
-      : ''
-    return `<article>
-<h2><a href="${up}${href(a.page)}">${escapeXml(titleOf(a))}</a></h2>
+const PAGE_STYLE = 'body{font:16px/1.5 system-ui,sans-serif;max-width:46em;margin:0 auto;padding:1em}article{border-bottom:1px solid #ddd;padding:.5em 0}h2,h3{font-size:1.15em;margin:.2em 0}h2.day{font-size:1.3em;margin:1em 0 .2em}.meta,.links{margin:.2em 0;color:#555;font-size:.9em}code{font-size:.8em;word-break:break-all}.corrected{color:#8a4b00;font-size:.9em;margin:.2em 0}nav a{margin-right:.3em}'
+
+/** One article in a list: its title (a link to its page), date, categories, links and earlier versions. `up` leads from the page to the edition's root. */
+function articleItem (a: EditionArticle, up: string, heading: 'h2' | 'h3'): string {
+  const dir = `${up}${href(a.path)}/`
+  const corrected = a.earlier.length > 0
+    ? `\n<p class="corrected"><strong>Corrected.</strong> Earlier version${a.earlier.length > 1 ? 's' : ''}: ${a.earlier.map((e, i) => `<a href="${up}${href(e.page)}">${i + 1}${e.date != null ? ` (${escapeXml(e.date)})` : ''}</a>`).join(', ')}</p>`
+    : ''
+  return `<article>
+<${heading}><a href="${up}${href(a.page)}">${escapeXml(titleOf(a))}</a></${heading}>
 <p class="meta">${a.date != null ? `<time datetime="${escapeXml(a.date)}">${escapeXml(a.date)}</time>` : 'undated'}${a.categories.length > 0 ? ` · ${a.categories.map(escapeXml).join(', ')}` : ''}</p>
 <p class="links"><a href="${dir}${href(a.file)}">text</a> · <a href="${dir}">bundle</a> · <a href="${escapeXml(a.link)}">Download IPFS</a> · <code>${a.cid}</code></p>${corrected}
 </article>`
-  })
-  const nav = o.month == null
-    ? o.months.filter(m => m.articles > 0).map(m => `<a href="page/${href(m.month)}.html">${escapeXml(m.month)}</a> (${m.articles})`).join(' ')
-    : '<a href="../index.html">Front page</a>'
-  const heading = escapeXml(o.title) + (o.month != null ? ` · ${escapeXml(o.month)}` : '')
+}
+
+/** A list page: its heading, its list (`main`) and its navigation. */
+function pageShell (heading: string, up: string, main: string, nav: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -77,17 +71,103 @@ export function renderPage (articles: EditionArticle[], o: PageOptions): string 
 <title>${heading}</title>
 <link rel="alternate" type="application/atom+xml" href="${up}feed.xml">
 <link rel="alternate" type="application/feed+json" href="${up}feed.json">
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:46em;margin:0 auto;padding:1em}article{border-bottom:1px solid #ddd;padding:.5em 0}h2{font-size:1.15em;margin:.2em 0}.meta,.links{margin:.2em 0;color:#555;font-size:.9em}code{font-size:.8em;word-break:break-all}.corrected{color:#8a4b00;font-size:.9em;margin:.2em 0}nav a{margin-right:.3em}</style>
+<style>${PAGE_STYLE}</style>
 </head>
 <body>
 <header><h1>${heading}</h1><p><a href="${up}feed.xml">Atom feed</a> · <a href="${up}feed.json">JSON feed</a> · <a href="${up}edition.json">edition.json</a></p></header>
 <main>
-${items.join('\n')}
+${main}
 </main>
-<nav>${o.month == null ? 'By month: ' : ''}${nav}</nav>
+<nav>${nav}</nav>
 </body>
 </html>
 `
+}
+
+/**
+ * The front page (`index.html`): the newest articles and a link to every
+ * month's page. Every link is relative to the page, so the edition works under
+ * `/ipfs/<cid>/`, `/ipns/<name>/` and on a subdomain gateway; no script, no
+ * external resource.
+ */
+export function renderPage (articles: EditionArticle[], o: PageOptions): string {
+  const nav = o.months.filter(m => m.articles > 0).map(m => `<a href="page/${href(m.month)}.html">${escapeXml(m.month)}</a> (${m.articles})`).join(' ')
+  return pageShell(escapeXml(o.title), '', articles.map(a => articleItem(a, '', 'h2')).join('\n'), `By month: ${nav}`)
+}
+
+/** One day's section of its month's page (`<section id="d-<day>">`): the day, then its articles. */
+export function renderDaySection (day: string, articles: EditionArticle[]): string {
+  const heading = day === UNDATED ? 'Undated' : `<time datetime="${escapeXml(day)}">${escapeXml(day)}</time>`
+  return `<section id="d-${escapeXml(day)}">
+<h2 class="day">${heading}</h2>
+${articles.map(a => articleItem(a, '../', 'h3')).join('\n')}
+</section>`
+}
+
+/**
+ * A month's page (`page/<month>.html`): its days' sections, newest first
+ * ({@link renderDaySection}), and a link to the front page; nothing about the
+ * other months, so a new article touches its own month's page and the front
+ * page alone.
+ */
+export function renderMonthPage (sections: string[], o: { title: string, month: string }): string {
+  return pageShell(`${escapeXml(o.title)} · ${escapeXml(o.month)}`, '../', sections.join('\n'), '<a href="../index.html">Front page</a>')
+}
+
+const encoder = new TextEncoder()
+const SECTION_OPEN = encoder.encode('<section id="d-')
+const SECTION_CLOSE = encoder.encode('\n</section>')
+const NEWLINE = 0x0a
+
+/** A month page's bytes around its sections: what {@link renderMonthPage} writes before the first and after the last. */
+function monthShell (o: { title: string, month: string }): { head: Uint8Array, tail: Uint8Array } {
+  const [head, tail] = renderMonthPage(['\u0000'], o).split('\u0000')
+  return { head: encoder.encode(head), tail: encoder.encode(tail) }
+}
+
+/**
+ * The bytes of a month's page from its sections' bytes: the same bytes as
+ * {@link renderMonthPage} of the same sections (UTF-8 of a concatenation is the
+ * concatenation of the UTF-8), so an edition copies the sections it keeps
+ * without decoding them.
+ */
+export function monthPageBytes (sections: Uint8Array[], o: { title: string, month: string }): Uint8Array {
+  const { head, tail } = monthShell(o)
+  const parts: Uint8Array[] = [head]
+  sections.forEach((x, i) => { if (i > 0) parts.push(Uint8Array.of(NEWLINE)); parts.push(x) })
+  parts.push(tail)
+  return Buffer.concat(parts)
+}
+
+/**
+ * The day sections of a month's page as {@link renderMonthPage} wrote it (every
+ * text in it is escaped, so no article holds `<section` or `</section>`), by
+ * day, each the bytes of the page it came from; undefined when the page is not
+ * exactly such a page of such sections: a later edition keeps the sections of
+ * the days it does not touch without reading their records.
+ */
+export function daySections (page: Uint8Array, o: { title: string, month: string }): Map<string, Uint8Array> | undefined {
+  const { head, tail } = monthShell(o)
+  const bytes = Buffer.from(page.buffer, page.byteOffset, page.byteLength)
+  if (bytes.length < head.length + tail.length || !bytes.subarray(0, head.length).equals(head) || !bytes.subarray(bytes.length - tail.length).equals(tail)) return undefined
+  const end = bytes.length - tail.length
+  const out = new Map<string, Uint8Array>()
+  let at = head.length
+  while (at < end) {
+    if (out.size > 0) { if (bytes[at] !== NEWLINE) return undefined; at++ }
+    if (!bytes.subarray(at, at + SECTION_OPEN.length).equals(SECTION_OPEN)) return undefined
+    const close = bytes.indexOf(SECTION_CLOSE, at)
+    if (close === -1 || close + SECTION_CLOSE.length > end) return undefined
+    const stop = close + SECTION_CLOSE.length
+    const quote = bytes.indexOf(0x22, at + SECTION_OPEN.length)
+    const day = bytes.subarray(at + SECTION_OPEN.length, quote).toString('utf8')
+    // one section each: no other opens before this one closes, and no day twice
+    const next = bytes.indexOf(SECTION_OPEN, at + 1)
+    if (quote === -1 || quote > close || (next !== -1 && next < stop) || out.has(day)) return undefined
+    out.set(day, bytes.subarray(at, stop))
+    at = stop
+  }
+  return at === end ? out : undefined
 }
 
 /** One block of an article's text: a heading or a paragraph, its text as written. */

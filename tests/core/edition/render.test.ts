@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { editionDate, escapeXml, renderArticlePage, renderAtom, renderJsonFeed, renderPage, summaryOf, textBlocks } from '../../../src/core/edition/render.js'
+import { daySections, editionDate, escapeXml, monthPageBytes, renderArticlePage, renderAtom, renderDaySection, renderJsonFeed, renderMonthPage, renderPage, summaryOf, textBlocks } from '../../../src/core/edition/render.js'
 import type { EditionArticle } from '../../../src/core/edition/render.js'
 
 const article = (over: Partial<EditionArticle> = {}): EditionArticle => ({
@@ -38,12 +38,37 @@ describe('edition pages and feeds', () => {
     expect(front).toContain('<a href="page/undated.html">undated</a> (2)')
     // a month of retired paths alone has no page
     expect(front).not.toContain('page/2026-10.html')
-    const month = renderPage([a], { title: 'N', month: '2026-11', months })
+    const month = renderMonthPage([renderDaySection('2026-11-30', [a])], { title: 'N', month: '2026-11' })
     expect(month).toContain('<title>N · 2026-11</title>')
-    expect(month).toContain('href="../articles/2026-11-30-a-title.html"')
+    expect(month).toContain('<section id="d-2026-11-30">\n<h2 class="day"><time datetime="2026-11-30">2026-11-30</time></h2>')
+    expect(month).toContain('<h3><a href="../articles/2026-11-30-a-title.html">')
     expect(month).toContain('<a href="../index.html">Front page</a>')
     expect(month).not.toContain('2026-10')
     for (const page of [front, month]) expect(page).not.toMatch(/(href|src)="\//)
+  })
+
+  it('a month page gives back its day sections exactly (as bytes), and nothing for a page that is not that page of them', () => {
+    const enc = (t: string): Uint8Array => new TextEncoder().encode(t)
+    const dec = (b: Uint8Array): string => new TextDecoder().decode(b)
+    const tricky = article({ title: '<section id="d-2026-11-29">\n</section> & “more”', path: 'articles/2026-11-30-x', page: 'articles/2026-11-30-x.html' })
+    const sections = [renderDaySection('2026-11-30', [article(), tricky]), renderDaySection('2026-11-02', [article({ path: 'articles/2026-11-02-b', page: 'articles/2026-11-02-b.html' })]), renderDaySection('undated', [article({ date: null, path: 'articles/undated-c', page: 'articles/undated-c.html' })])]
+    const o = { title: 'N & “co”', month: '2026-11' }
+    const page = renderMonthPage(sections, o)
+    // the bytes made from the sections' bytes are the page's
+    expect(dec(monthPageBytes(sections.map(enc), o))).toBe(page)
+    const back = daySections(enc(page), o)
+    expect([...back!.keys()]).toEqual(['2026-11-30', '2026-11-02', 'undated'])
+    expect([...back!.values()].map(dec)).toEqual(sections)
+    expect(page).toContain('<h2 class="day">Undated</h2>')
+    // another title or month, a byte between the sections, a section cut short or twice: not this page
+    const not = (text: string, opts = o): void => { expect(daySections(enc(text), opts)).toBeUndefined() }
+    not(page, { ...o, title: 'N' })
+    not(page, { ...o, month: '2026-10' })
+    not(page.replace('</section>\n<section', '</section>\n \n<section'))
+    not(page.replace('\n</section>', ''))
+    not(renderMonthPage([sections[0], sections[0]], o))
+    not(page.replace('<main>\n', '<main>\nx'))
+    expect(daySections(enc(renderMonthPage([], o)), o)!.size).toBe(0)
   })
 
   it('feeds: ids are ipfs://<cid>, dates RFC 3339, the article an enclosure / attachment', () => {
