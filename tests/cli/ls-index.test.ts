@@ -75,6 +75,30 @@ describe('ls by the by-date index', () => {
     expect(after).toHaveLength(603)
   }, 120_000)
 
+  it('a new repo has the marker from its first publish (ls builds nothing); a repo of articles without it does not get it from a publish', async () => {
+    const marker = async (repoPath: string): Promise<boolean> => {
+      const r = await openRepo(repoPath, { access: 'read' })
+      try { return engineOf(r).getData(BY_DATE_MARKER) !== undefined } finally { await r.close() }
+    }
+    const fresh = join(tmp.path, 'fresh')
+    expect((await cli(['--repo', fresh, 'publish', join(dir, 'a1.txt'), join(dir, 'a2.txt'), '-q'])).code).toBe(0)
+    expect(await marker(fresh)).toBe(true)
+    await expectIndexRight(fresh)
+    // as a repo made before the index: articles, no marker; a publish leaves it to ls
+    const repo = await openRepo(fresh)
+    try {
+      await engineOf(repo).putData(BY_DATE_MARKER, null)
+      await engineOf(repo).flush()
+    } finally {
+      await repo.close()
+    }
+    expect((await cli(['--repo', fresh, 'publish', join(dir, 'a5.txt'), '-q'])).code).toBe(0)
+    expect(await marker(fresh)).toBe(false)
+    expect((await cli(['--repo', fresh, 'ls'])).code).toBe(0)
+    expect(await marker(fresh)).toBe(true)
+    await expectIndexRight(fresh)
+  }, 120_000)
+
   it('a repo without the index gets one from ls, in the same order', async () => {
     const repoPath = join(tmp.path, 'repo')
     const before = (await cli(['--repo', repoPath, 'ls'])).stdout

@@ -38,6 +38,8 @@ function key (cid: string): Key {
 export const BY_DATE_PREFIX = '/ipfs-publish/by-date/'
 /** Set once every record has its by-date entry (repos made before the index get one from `ls`: {@link ensureByDateIndex}). */
 export const BY_DATE_MARKER = '/ipfs-publish/by-date-index'
+const MARKER_KEY = new Key(BY_DATE_MARKER, false)
+const MARKER_VALUE = new Uint8Array([49])
 const TITLE_BYTES = 256
 
 export function byDateKey (cid: string, date: string | null, title: string | null): string {
@@ -66,6 +68,11 @@ export async function putEncodedArticle (datastore: Datastore, cid: string, enco
   // the same record again (an unchanged article published again) is no change: nothing is written
   if (old != null && JSON.stringify(old) === JSON.stringify(record)) return
   if (old != null && (old.date !== record.date || old.title !== record.title)) await datastore.delete(new Key(byDateKey(cid, old.date, old.title), false), options)
+  // the first article of a repo (none committed or pending): every article has its by-date entry from
+  // the start, which the marker says, in this same commit (ls then never builds the index)
+  if (old == null && !(await datastore.has(MARKER_KEY, options)) && (datastore as Partial<{ noDataUnder: (p: string) => boolean }>).noDataUnder?.(PREFIX) === true) {
+    await datastore.put(MARKER_KEY, MARKER_VALUE, options)
+  }
   await datastore.put(key(cid), encoded, options)
   await datastore.put(new Key(byDateKey(cid, record.date, record.title), false), EMPTY, options)
   // in the same commit: the next edition finds the change here (changes.ts)

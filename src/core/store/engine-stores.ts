@@ -87,6 +87,11 @@ export class EngineDatastore extends BaseDatastore {
     return this.engine.getData(key.toString()) !== undefined
   }
 
+  /** Whether no entry, committed or pending, has a key under `prefix` (Engine.noDataUnder). */
+  noDataUnder (prefix: string): boolean {
+    return this.engine.noDataUnder(prefix)
+  }
+
   /** Appends to a log under `prefix` in the same commit as the other pending writes (Engine.appendLog). */
   async appendLog (prefix: string, value: Bytes): Promise<void> {
     await this.engine.appendLog(prefix, value)

@@ -381,6 +381,13 @@ export class Engine {
   }
 
   /** Commits if a pending datastore write falls under `prefix`, so that a query sees it. */
+  /** Whether no datastore entry, committed or pending, has a key under `prefix`. */
+  noDataUnder (prefix: string): boolean {
+    for (const _ of this.dataRange(prefix, true)) return false
+    for (const b of [this.pending, this.inflight]) for (const [k, v] of b.data) if (v != null && k.startsWith(prefix)) return false
+    return true
+  }
+
   async flushUnder (prefix: string | undefined): Promise<void> {
     const touches = (keys: Iterable<string>): boolean => {
       if (prefix == null) return true
