@@ -11,10 +11,10 @@ import { multihashKey } from '../unixfs/multihash-key.js'
 import { pathsOf } from './at-index.js'
 import { baseName, combine, commitEdition, hashSources, makeRecords, NO_DATE, RECORDS_LAYOUT, writeLatest } from './build-edition.js'
 import { buildDirectory, directorySize } from './directory.js'
-import { dayEntry, isDayIndex, monthEntry, readDay, readEditionIndex, readMonthDays, sortDays } from './edition-json.js'
-import { articleEntries, correctionsFolder, dayRecordFile, daySection, frontFiles, monthDaysFile, monthPageFile, rootFolder, sortIndex, updatedOf } from './emit.js'
-import { compareArticles, dayFileName, dayOf, MONTH_FILE, monthOfDay } from './months.js'
-import { daySections } from './render.js'
+import { isDayIndex, readDay, readEditionIndex, readMonthDays } from './edition-json.js'
+import { articleEntries, correctionsFolder, frontFiles, rootFolder, sortIndex, updatedOf } from './emit.js'
+import { compareArticles, dayOf, monthOfDay } from './months.js'
+import { updateMonths } from './month-update.js'
 import { EditionFiles } from './edition-files.js'
 import { assignPermalinks } from './permalinks.js'
 import { isArticleFile, sourcesOf } from './sources.js'
@@ -22,7 +22,7 @@ import { updateDirectory } from './update-directory.js'
 import type { EditionOptions, EditionResult, LatestEdition } from './build-edition.js'
 import type { Source } from './sources.js'
 import type { DirEntry } from './directory.js'
-import type { ArticleRecord, DayEntry, DayRecord, MonthEntry, Retired, VersionRecord } from './edition-json.js'
+import type { ArticleRecord, DayEntry, DayRecord, Retired, VersionRecord } from './edition-json.js'
 import type { EmitContext } from './emit.js'
 import type { Change } from '../store/changes.js'
 import type { Repo } from '../store/repo.js'
@@ -203,61 +203,17 @@ export async function incrementalEdition (repo: Repo, input: IncrementalInput, o
   for (const d of touched.values()) { d.articles.sort(compareArticles); d.retired.sort(byPath) }
 
   // the months of the touched days: their lists of days, folders of records and pages (the untouched days' sections kept from the previous page)
-  const touchedMonths = new Map<string, DayRecord[]>()
-  for (const d of touched.values()) touchedMonths.set(monthOfDay(d.day), [...(touchedMonths.get(monthOfDay(d.day)) ?? []), d])
-  const entries = new Map<string, MonthEntry>(index.months.map(m => [m.month, m]))
-  const newLists = new Map<string, DayEntry[]>()
-  const folderChanges = new Map<string, DirEntry | null>()
-  const pageChanges = new Map<string, DirEntry | null>()
   const get = async (cid: CID): Promise<Uint8Array> => await readAll(input.source.get(cid, options))
-  for (const [month, days] of touchedMonths) {
-    options.signal?.throwIfAborted()
-    const before = await prevDaysOf(month)
-    const list = new Map<string, DayEntry>((before ?? []).map(d => [d.day, d]))
-    const files = new Map<string, DirEntry | null>()
-    for (const d of days) {
-      if (d.articles.length + d.retired.length === 0) { list.delete(d.day); files.set(dayFileName(d.day), null); continue }
-      list.set(d.day, dayEntry(d))
-      files.set(dayFileName(d.day), await dayRecordFile(d, ctx, blocks))
-    }
-    const sorted = sortDays([...list.values()])
-    newLists.set(month, sorted)
-    if (sorted.length === 0) {
-      entries.delete(month)
-      folderChanges.set(month, null)
-      pageChanges.set(`${month}.html`, null)
-      continue
-    }
-    entries.set(month, monthEntry(month, sorted))
-    files.set(MONTH_FILE, await monthDaysFile(month, sorted, ctx, blocks))
-    const folder = before == null
-      ? buildDirectory([...files.values()].filter((e): e is DirEntry => e != null), profile)
-      : await updateDirectory(get, await prevFiles.resolve(`edition/${month}`, options), [...files].map(([name, entry]) => ({ name, entry })), profile, options)
-    blocks.push(...folder.blocks)
-    folderChanges.set(month, { name: month, cid: folder.cid, tsize: folder.tsize })
-    // the page: the sections of the untouched days are the previous page's, as it wrote them
-    let kept: Map<string, Uint8Array> | undefined = new Map()
-    if (before?.some(d => d.articles > 0 && !touched.has(d.day)) === true) {
-      kept = daySections(await prevFiles.read(`page/${month}.html`, options), { title: ctx.title, month })
-      if (kept == null) return undefined
-    }
-    const sections: Uint8Array[] = []
-    for (const d of sorted) {
-      if (d.articles === 0) continue
-      const section = touched.has(d.day) ? daySection(touched.get(d.day)!, ctx) : kept.get(d.day)
-      if (section == null) return undefined
-      sections.push(section)
-    }
-    pageChanges.set(`${month}.html`, await monthPageFile(month, sections, ctx, blocks))
-  }
-  const months = sortIndex([...entries.values()])
+  const mc = await updateMonths(touched, { entries: index.months, files: prevFiles, daysOf: prevDaysOf, get }, ctx, blocks, options)
+  if (mc == null) return undefined
+  const months = sortIndex([...mc.entries.values()])
   const updated = updatedOf(months, input.date)
   if (updated == null) throw new InvalidArgumentError(NO_DATE)
   const articles = months.reduce((n, m) => n + m.articles, 0)
   const corrected = months.reduce((n, m) => n + m.corrected, 0)
 
   // the front page and feeds (the newest days read as needed)
-  const front = await frontFiles(months, async m => newLists.get(m) ?? (await prevDaysOf(m))!, async d => touched.get(d) ?? (await prevDay(d))!.record, updated, ctx, options)
+  const front = await frontFiles(months, async m => mc.lists.get(m) ?? (await prevDaysOf(m))!, async d => touched.get(d) ?? (await prevDay(d))!.record, updated, ctx, options)
   blocks.push(...front.blocks)
 
   // the folders, updated along the changed names' paths
@@ -286,8 +242,8 @@ export async function incrementalEdition (repo: Repo, input: IncrementalInput, o
   }
   const articlesDir = await update('articles', articleChanges, index.sizes.articles, articles === 0)
   const correctionsDir = await update('corrections', correctionChanges, index.sizes.corrections, corrected === 0)
-  const pageDir = await update('page', pageChanges, undefined, false)
-  const editionDir = await update('edition', folderChanges, undefined, false)
+  const pageDir = await update('page', mc.pages, undefined, false)
+  const editionDir = await update('edition', mc.folders, undefined, false)
   const rootDir = await rootFolder({
     front: front.entries,
     articles: articlesDir.entry,
