@@ -1,4 +1,4 @@
-import { ARTICLE_PREFIX, BY_DATE_MARKER, BY_DATE_PREFIX, byDateKey, cidOfByDateKey, decodeRecord, getArticle, listArticles } from './store/article-index.js'
+import { ARTICLE_PREFIX, BY_DATE_MARKER, BY_DATE_MARKER_VALUE, BY_DATE_PREFIX, byDateKey, cidOfByDateKey, decodeRecord, getArticle, listArticles } from './store/article-index.js'
 import { getVersions, groupVersions } from './store/versions.js'
 import { engineOf } from './store/engine-of.js'
 import type { ArticleRecord } from './store/article-index.js'
@@ -119,7 +119,7 @@ export async function ensureByDateIndex (repo: Repo): Promise<boolean> {
     const record = decodeRecord(key, value)
     await engine.putData(byDateKey(key.slice(ARTICLE_PREFIX.length), record.date, record.title), new Uint8Array(0))
   }
-  await engine.putData(BY_DATE_MARKER, new Uint8Array([49]))
+  await engine.putData(BY_DATE_MARKER, BY_DATE_MARKER_VALUE)
   try {
     await engine.flush()
   } catch {

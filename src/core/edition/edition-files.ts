@@ -33,6 +33,12 @@ export class EditionFiles {
     return at
   }
 
+  /** The CID of the entry `name` of the edition's root folder, or undefined when it has none. */
+  async entry (name: string, options: AbortOptions = {}): Promise<CID | undefined> {
+    const links = await this.links('', CID.parse(this.cid), options)
+    return links != null ? links.get(name) : await this.resolve(name, options)
+  }
+
   /** The bytes of the file at `path`. */
   async read (path: string, options: AbortOptions = {}): Promise<Uint8Array> {
     return await readAll(fileContent(await this.resolve(path, options), this.blocks, options))

@@ -4,7 +4,7 @@ import { packageVersion } from '../package-version.js'
 import { buildDirectory } from './directory.js'
 import { dayEntry, EDITION_SCHEMA, encodeDay, encodeJson, encodeMonthDays, monthEntry, sortDays } from './edition-json.js'
 import { buildFile } from './file-dag.js'
-import { compareMonths, dayFileName, MONTH_FILE, monthOfDay } from './months.js'
+import { byMonth, compareMonths, dayFileName, MONTH_FILE } from './months.js'
 import { monthPageBytes, renderAtom, renderDaySection, renderJsonFeed, renderPage } from './render.js'
 import type { BuiltDir, DirEntry } from './directory.js'
 import type { ArticleRecord, DayEntry, DayRecord, EditionIndex, MonthEntry, VersionRecord } from './edition-json.js'
@@ -92,13 +92,8 @@ export interface MonthFiles { pages: Map<string, DirEntry | null>, folders: Map<
 
 /** The files of every month of a whole edition, from its days' records. */
 export async function monthFiles (days: Iterable<DayRecord>, ctx: EmitContext, options: AbortOptions): Promise<MonthFiles> {
-  const byMonth = new Map<string, DayRecord[]>()
-  for (const d of days) {
-    const m = monthOfDay(d.day)
-    byMonth.set(m, [...(byMonth.get(m) ?? []), d])
-  }
   const out: MonthFiles = { pages: new Map(), folders: new Map(), days: new Map(), index: [], blocks: [] }
-  for (const [month, list] of byMonth) {
+  for (const [month, list] of byMonth(days)) {
     options.signal?.throwIfAborted()
     const sorted = sortDays(list)
     const entries = sorted.map(dayEntry)

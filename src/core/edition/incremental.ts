@@ -1,4 +1,3 @@
-import * as dagPb from '@ipld/dag-pb'
 import { CID } from 'multiformats/cid'
 import { CustomProgressEvent } from 'progress-events'
 import { InvalidArgumentError } from '../../errors.js'
@@ -112,7 +111,7 @@ export async function incrementalEdition (repo: Repo, input: IncrementalInput, o
     return prevDays.get(day)!
   }
 
-  // the previous entries (articles and retired paths) that hold a CID of the changed articles: found by the at-index, checked in their months
+  // the previous entries (articles and retired paths) that hold a CID of the changed articles: found by the at-index, checked in their days
   const involved = new Set(so.involved)
   for (const s of so.sources) for (const c of [s.current, ...s.earlier]) involved.add(c)
   // where to look: the paths the at-index names (this repo made the previous edition), and the days of
@@ -217,11 +216,9 @@ export async function incrementalEdition (repo: Repo, input: IncrementalInput, o
   blocks.push(...front.blocks)
 
   // the folders, updated along the changed names' paths
-  const root = dagPb.decode(await readAll(input.source.get(CID.parse(prevCid), options)))
-  const prevLink = (name: string): CID | undefined => root.Links.find(l => l.Name === name)?.Hash
   const update = async (name: string, changes: Map<string, DirEntry | null>, size: number | undefined, empty: boolean): Promise<{ entry: DirEntry | null, size: number }> => {
     if (empty) return { entry: null, size: directorySize([], profile) }
-    const before = prevLink(name)
+    const before = await prevFiles.entry(name, options)
     const sets = [...changes.values()].filter((e): e is DirEntry => e != null)
     const dir = before == null
       ? { ...buildDirectory(sets, profile), size: directorySize(sets, profile) }

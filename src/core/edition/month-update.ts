@@ -1,7 +1,7 @@
 import { buildDirectory } from './directory.js'
 import { dayEntry, monthEntry, sortDays } from './edition-json.js'
 import { dayRecordFile, daySection, monthDaysFile, monthPageFile } from './emit.js'
-import { dayFileName, MONTH_FILE, monthOfDay } from './months.js'
+import { byMonth, dayFileName, MONTH_FILE } from './months.js'
 import { daySections } from './render.js'
 import { updateDirectory } from './update-directory.js'
 import type { DirEntry } from './directory.js'
@@ -38,10 +38,8 @@ export interface PreviousMonths {
  * make, else undefined: the caller builds whole). New blocks go to `blocks`.
  */
 export async function updateMonths (touched: Map<string, DayRecord>, prev: PreviousMonths, ctx: EmitContext, blocks: Block[], options: AbortOptions): Promise<MonthChanges | undefined> {
-  const byMonth = new Map<string, DayRecord[]>()
-  for (const d of touched.values()) byMonth.set(monthOfDay(d.day), [...(byMonth.get(monthOfDay(d.day)) ?? []), d])
   const out: MonthChanges = { entries: new Map(prev.entries.map(m => [m.month, m])), lists: new Map(), folders: new Map(), pages: new Map() }
-  for (const [month, days] of byMonth) {
+  for (const [month, days] of byMonth(touched.values())) {
     options.signal?.throwIfAborted()
     const before = await prev.daysOf(month)
     const list = new Map<string, DayEntry>((before ?? []).map(d => [d.day, d]))

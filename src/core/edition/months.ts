@@ -38,6 +38,18 @@ export function compareMonths (a: string, b: string): number {
 /** Days newest first, `undated` last. */
 export const compareDays = compareMonths
 
+/** Days (or what holds one) grouped by their month, each group in the given order. */
+export function byMonth<T extends { day: string }> (days: Iterable<T>): Map<string, T[]> {
+  const out = new Map<string, T[]>()
+  for (const d of days) {
+    const month = monthOfDay(d.day)
+    const group = out.get(month)
+    if (group == null) out.set(month, [d])
+    else group.push(d)
+  }
+  return out
+}
+
 /**
  * The edition's order of articles (front page, month pages, feeds, day records):
  * by the day the permalink names (newest first, undated last), then by date

@@ -21,8 +21,6 @@ export interface EditionArticle {
   earlier: Array<{ cid: string, date: string | null, path: string, page: string }>
 }
 
-
-
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
 
 /** Text made safe for HTML and XML, in content and in quoted attributes. */
@@ -160,10 +158,11 @@ export function daySections (page: Uint8Array, o: { title: string, month: string
     if (close === -1 || close + SECTION_CLOSE.length > end) return undefined
     const stop = close + SECTION_CLOSE.length
     const quote = bytes.indexOf(0x22, at + SECTION_OPEN.length)
+    if (quote === -1 || quote > close) return undefined
     const day = bytes.subarray(at + SECTION_OPEN.length, quote).toString('utf8')
     // one section each: no other opens before this one closes, and no day twice
     const next = bytes.indexOf(SECTION_OPEN, at + 1)
-    if (quote === -1 || quote > close || (next !== -1 && next < stop) || out.has(day)) return undefined
+    if ((next !== -1 && next < stop) || out.has(day)) return undefined
     out.set(day, bytes.subarray(at, stop))
     at = stop
   }

@@ -38,8 +38,9 @@ function key (cid: string): Key {
 export const BY_DATE_PREFIX = '/ipfs-publish/by-date/'
 /** Set once every record has its by-date entry (repos made before the index get one from `ls`: {@link ensureByDateIndex}). */
 export const BY_DATE_MARKER = '/ipfs-publish/by-date-index'
+/** The marker's value. */
+export const BY_DATE_MARKER_VALUE = new Uint8Array([49])
 const MARKER_KEY = new Key(BY_DATE_MARKER, false)
-const MARKER_VALUE = new Uint8Array([49])
 const TITLE_BYTES = 256
 
 export function byDateKey (cid: string, date: string | null, title: string | null): string {
@@ -71,7 +72,7 @@ export async function putEncodedArticle (datastore: Datastore, cid: string, enco
   // the first article of a repo (none committed or pending): every article has its by-date entry from
   // the start, which the marker says, in this same commit (ls then never builds the index)
   if (old == null && !(await datastore.has(MARKER_KEY, options)) && (datastore as Partial<{ noDataUnder: (p: string) => boolean }>).noDataUnder?.(PREFIX) === true) {
-    await datastore.put(MARKER_KEY, MARKER_VALUE, options)
+    await datastore.put(MARKER_KEY, BY_DATE_MARKER_VALUE, options)
   }
   await datastore.put(key(cid), encoded, options)
   await datastore.put(new Key(byDateKey(cid, record.date, record.title), false), EMPTY, options)

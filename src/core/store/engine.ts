@@ -381,7 +381,6 @@ export class Engine {
     }
   }
 
-  /** Commits if a pending datastore write falls under `prefix`, so that a query sees it. */
   /** Whether no datastore entry, committed or pending, has a key under `prefix`. */
   noDataUnder (prefix: string): boolean {
     for (const _ of this.dataRange(prefix, true)) return false
@@ -389,6 +388,7 @@ export class Engine {
     return true
   }
 
+  /** Commits if a pending datastore write falls under `prefix`, so that a query sees it. */
   async flushUnder (prefix: string | undefined): Promise<void> {
     const touches = (keys: Iterable<string>): boolean => {
       if (prefix == null) return true
