@@ -390,7 +390,7 @@ try {
   const lines = [
     '# Benchmarks',
     '',
-    `Written by \`npm run bench\` (bench/run.mjs) on ${new Date().toISOString().slice(0, 10)}. Whole-process wall times, medians of several runs, peak RSS from \`/usr/bin/time\`; ipfs-car ${JSON.parse(readFileSync(join(ROOT, 'node_modules', 'ipfs-car', 'package.json'))).version} (the peer) measured in the same run on the same input.`,
+    `Written by \`npm run bench\` (bench/run.mjs) on ${new Date().toISOString().slice(0, 10)}, measuring ${measuredCommit(ROOT)}. Whole-process wall times, medians of several runs, peak RSS from \`/usr/bin/time\`; ipfs-car ${JSON.parse(readFileSync(join(ROOT, 'node_modules', 'ipfs-car', 'package.json'))).version} (the peer) measured in the same run on the same input.`,
     '',
     `Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}, Node ${process.version}. \`node -e 0\`: ${fmtMs(nodeBaseline.median)}.`,
     '',
@@ -425,4 +425,15 @@ try {
   console.log(quick ? '(--quick: BENCHMARKS.md not written)' : 'wrote BENCHMARKS.md')
 } finally {
   rmSync(work, { recursive: true, force: true })
+}
+
+/** The commit measured (with "+ changes" when the working tree differs from it), or "an unknown commit" outside git. */
+function measuredCommit (dir) {
+  try {
+    const head = execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+    const dirty = execFileSync('git', ['-C', dir, 'status', '--porcelain', '--untracked-files=no', '--', 'src', 'bin', 'scripts', 'package.json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== ''
+    return `commit ${head}${dirty ? ' + uncommitted changes' : ''}`
+  } catch {
+    return 'an unknown commit'
+  }
 }
