@@ -1,5 +1,5 @@
 import { ARTICLE_PREFIX, BY_DATE_MARKER, BY_DATE_MARKER_VALUE, BY_DATE_PREFIX, byDateKey, cidOfByDateKey, decodeRecord, getArticle, listArticles } from './store/article-index.js'
-import { getVersions, groupVersions } from './store/versions.js'
+import { distinctVersions, getVersions, groupVersions } from './store/versions.js'
 import { engineOf } from './store/engine-of.js'
 import type { ArticleRecord } from './store/article-index.js'
 import type { Repo } from './store/repo.js'
@@ -79,7 +79,7 @@ export async function * streamPublished (repo: Repo, options: ListOptions = {}):
     const cid = cidOfByDateKey(key)
     const record = await getArticle(repo.datastore, cid, options)
     if (record == null) continue // a stale entry: its record is gone
-    const indexed = (await getVersions(repo.datastore, record.path, options)).filter(c => c === cid || engine.getData(ARTICLE_PREFIX + c) !== undefined)
+    const indexed = distinctVersions(await getVersions(repo.datastore, record.path, options)).filter(c => c === cid || engine.getData(ARTICLE_PREFIX + c) !== undefined)
     let story: Story
     if (indexed.includes(cid)) {
       if (indexed[indexed.length - 1] !== cid) continue // an earlier version: listed with its current one

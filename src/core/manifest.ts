@@ -65,11 +65,13 @@ export async function writeManifest (path: string, manifest: Manifest): Promise<
 
 /**
  * The entry of an article published to `cid`: when the manifest held another CID
- * for it, that one joins `previous` (a correction); going back to an earlier CID
- * takes it out of `previous`.
+ * for it, that one joins the end of `previous` (a correction) unless it is there
+ * already. `previous` only grows: going back to an earlier CID leaves it where it
+ * is, so each earlier version keeps its place, which is its correction's number
+ * in an edition (`corrections/<name>/<n>`, versions.ts `splitVersions`).
  */
 export function nextEntry (old: ManifestEntry | undefined, entry: Omit<ManifestEntry, 'previous'>): ManifestEntry {
-  const previous = (old?.previous ?? []).filter(c => c !== entry.cid)
+  const previous = [...new Set(old?.previous ?? [])]
   if (old != null && old.cid !== entry.cid && !previous.includes(old.cid)) previous.push(old.cid)
   return previous.length > 0 ? { ...entry, previous } : { ...entry }
 }

@@ -142,4 +142,48 @@ describe('permalinks never move', () => {
     const paths = await pathsOf(other, again.cid)
     expect(paths.get(published[`articles/${last}.md`].cid)).toBe(BASE)
   }, 120_000)
+
+  it('a return to an earlier text keeps every correction\'s number, from a manifest and from the repo alike (A → B → A → C)', async () => {
+    const dir = join(tmp.path, 'revert')
+    const own = join(tmp.path, 'repo-revert')
+    await mkdir(join(dir, 'articles'), { recursive: true })
+    const file = join(dir, 'articles', 'r.md')
+    const texts = ['first', 'second', 'first', 'third'].map(t => `---\ntitle: A story told again\ndate: 2021-03-04\n---\nThe ${t} text.\n`)
+    const path = 'articles/2021-03-04-a-story-told-again'
+    const cids: string[] = []
+    let previous = { manifest: 'none', repo: 'none' }
+    const seen: Array<{ manifest: string[], repo: string[], previous: string[] }> = []
+    for (const t of texts) {
+      await writeFile(file, t)
+      const pub = await cli(['--repo', own, 'publish', 'articles/r.md', '--manifest', 'r.json', '-q'], { cwd: dir })
+      expect(pub.code, pub.stderr).toBe(0)
+      cids.push(pub.stdout.trim())
+      const byManifest = await edition(own, ['--manifest', 'r.json', '--previous', previous.manifest], dir)
+      const byRepo = await edition(own, ['--previous', previous.repo], dir)
+      previous = { manifest: byManifest.cid, repo: byRepo.cid }
+      const corrections = async (cid: string): Promise<string[]> => {
+        const ed = await editionJson(own, cid)
+        expect(ed.articles.map((a: any) => [a.path, a.cid])).toEqual([[path, cids[cids.length - 1]]])
+        const list = ed.corrections[path] ?? []
+        // each correction's address is its number: corrections/<name>/<n>
+        list.forEach((e: any, i: number) => expect(e.path).toBe(`${path.replace('articles/', 'corrections/')}/${i + 1}`))
+        return list.map((e: any) => e.cid)
+      }
+      seen.push({ manifest: await corrections(byManifest.cid), repo: await corrections(byRepo.cid), previous: JSON.parse(await readFile(join(dir, 'r.json'), 'utf8'))['articles/r.md'].previous ?? [] })
+    }
+    const [a, b, , c] = cids
+    expect(cids[2]).toBe(a)
+    expect(c).not.toBe(a)
+    // corrections/…/1 is the first text in every edition after it was replaced, /2 the second
+    const want = [[], [a], [a, b], [a, b]]
+    expect(seen).toEqual(want.map(list => ({ manifest: list, repo: list, previous: list })))
+    // the third edition's first correction is the first text, which is also the current one
+    const third = await cli(['--repo', own, 'cat', `${previous.manifest}/${path.replace('articles/', 'corrections/')}/1/article.md`])
+    expect(third.stdout).toContain('The first text.')
+    // ls shows each version once: the current one, then the two earlier ones
+    const ls = await cli(['--repo', own, 'ls', '--all-versions', '--json'])
+    expect(ls.code).toBe(0)
+    const rows = ls.stdout.trim().split('\n').map(l => JSON.parse(l))
+    expect(rows.map((r: any) => r.cid).sort()).toEqual([a, b, c].sort())
+  }, 180_000)
 })

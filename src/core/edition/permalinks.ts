@@ -1,7 +1,9 @@
 /**
  * Permalinks: an article's path in the edition (`articles/<name>`, its page
  * `articles/<name>.html`, its earlier versions `corrections/<name>/<n>`) is fixed
- * the first time it appears and kept in every later edition.
+ * the first time it appears and kept in every later edition. (The number `<n>` of
+ * an earlier version is its place in the article's list of earlier versions, which
+ * only grows: versions.ts `splitVersions`, manifest.ts `nextEntry`.)
  *
  * The rule depends on the previous edition and the articles given, nothing else
  * (no machine's paths or manifest keys), so the same inputs and the same previous

@@ -1,11 +1,11 @@
 import { InvalidArgumentError } from '../../errors.js'
 import { getArticle, listArticles } from '../store/article-index.js'
-import { getVersions, listVersions } from '../store/versions.js'
+import { getVersions, listVersions, splitVersions } from '../store/versions.js'
 import type { Manifest } from '../manifest.js'
 import type { Repo } from '../store/repo.js'
 import type { AbortOptions } from 'abort-error'
 
-/** One article of an edition: its current version and the earlier ones (oldest first). */
+/** One article of an edition: its current version and the earlier ones, each once, in the order they were first replaced (its corrections' numbers; the current one among them when it is a return to an earlier text). */
 export interface Source { id: string, current: string, earlier: string[] }
 
 /** The articles of a manifest: each key's CID and its `previous` CIDs. */
@@ -15,7 +15,8 @@ export function fromManifest (manifest: Manifest, name: string): Source[] {
     if (typeof e?.cid !== 'string') throw new InvalidArgumentError(`${name}: "${key}" has no cid`)
     const earlier = e.previous ?? []
     if (!Array.isArray(earlier) || earlier.some(c => typeof c !== 'string')) throw new InvalidArgumentError(`${name}: "${key}".previous is not a list of CIDs`)
-    return { id: `${name}: ${key}`, current: e.cid, earlier: earlier.filter(c => c !== e.cid) }
+    // each earlier CID once, in its place (the current one among them when it is a return to an earlier text)
+    return { id: `${name}: ${key}`, current: e.cid, earlier: [...new Set(earlier)] }
   })
 }
 
@@ -43,7 +44,7 @@ export async function fromRepo (repo: Repo, options: AbortOptions): Promise<Sour
     const cids = v.cids.filter(c => records.get(c)?.path === v.path)
     if (cids.length === 0) continue
     for (const c of cids) placed.add(c)
-    out.push({ id: v.path, current: cids[cids.length - 1], earlier: cids.slice(0, -1) })
+    out.push({ id: v.path, ...splitVersions(cids) as { current: string, earlier: string[] } })
   }
   const legacy = new Map<string, Array<{ cid: string, date: string | null }>>()
   for (const [cid, r] of records) {
@@ -83,7 +84,7 @@ export async function sourcesOf (repo: Repo, paths: Iterable<string>, cids: Iter
       const r = await getArticle(repo.datastore, c, options)
       if (r?.path === path) cids.push(c)
     }
-    if (cids.length > 0) out.push({ id: path, current: cids[cids.length - 1], earlier: cids.slice(0, -1) })
+    if (cids.length > 0) out.push({ id: path, ...splitVersions(cids) as { current: string, earlier: string[] } })
   }
   for (const cid of cids) {
     involved.add(cid)

@@ -5,9 +5,13 @@ import type { AbortOptions } from 'abort-error'
 
 /**
  * The versions of each published article, by source path: the bundle CIDs it
- * has had, oldest first, the last the current one. A publish that gives a path
- * new bytes appends; the earlier bundles stay pinned, and an edition lists them
- * as the article's corrections.
+ * has had, the last the current one, and before it each earlier version once, in
+ * the order they were first replaced. A publish that gives a path new bytes
+ * appends; the earlier bundles stay pinned, and an edition lists them as the
+ * article's corrections, numbered by that order (`corrections/<name>/<n>`). A
+ * return to an earlier text keeps that version where it is among the earlier
+ * ones (it is the current one too), so a correction's number, and its address in
+ * every later edition, never changes.
  */
 export const VERSIONS_PREFIX = '/ipfs-publish/versions/'
 
@@ -18,12 +22,31 @@ function key (path: string): Key {
 /** Records that `path` now publishes to `cid` (a no-op when it already does). */
 export async function recordVersion (datastore: Datastore, path: string, cid: string, options?: AbortOptions): Promise<void> {
   const cids = await getVersions(datastore, path, options)
-  if (cids[cids.length - 1] === cid) return
-  // a path that goes back to an earlier text: that version becomes the current one again
-  const next = cids.filter(c => c !== cid)
-  next.push(cid)
-  await datastore.put(key(path), new TextEncoder().encode(JSON.stringify(next)), options)
+  const replaced = cids[cids.length - 1]
+  if (replaced === cid) return
+  // the version replaced joins the earlier ones unless it is one of them (it was a return to an
+  // earlier text); a return to an earlier text leaves that version where it is among them
+  const { earlier } = splitVersions(cids)
+  if (replaced !== undefined && !earlier.includes(replaced)) earlier.push(replaced)
+  await datastore.put(key(path), new TextEncoder().encode(JSON.stringify([...earlier, cid])), options)
   await recordChange(datastore, { paths: [path], cids: [cid] })
+}
+
+/**
+ * A recorded list of versions (or a manifest's `previous` and `cid`) as the current version and
+ * the earlier ones, each once, in the order they were first replaced: the order of an edition's
+ * corrections. The current version is among the earlier ones when it is a return to one of them.
+ */
+export function splitVersions (cids: string[]): { current: string | undefined, earlier: string[] } {
+  return { current: cids[cids.length - 1], earlier: [...new Set(cids.slice(0, -1))] }
+}
+
+/** The versions each once, the current one last, the others in the order of their last appearance: what `ls` shows. */
+export function distinctVersions (cids: string[]): string[] {
+  const seen = new Set<string>()
+  const out: string[] = []
+  for (let i = cids.length - 1; i >= 0; i--) if (!seen.has(cids[i])) { seen.add(cids[i]); out.push(cids[i]) }
+  return out.reverse()
 }
 
 /** The CIDs a path has published to, oldest first (empty when none is recorded). */
@@ -56,7 +79,7 @@ export async function groupVersions (datastore: Datastore, indexed: Set<string>,
   const out: Array<{ path: string, cids: string[] }> = []
   const placed = new Set<string>()
   for await (const v of listVersions(datastore, options)) {
-    const cids = v.cids.filter(c => indexed.has(c) && !placed.has(c))
+    const cids = distinctVersions(v.cids).filter(c => indexed.has(c) && !placed.has(c))
     if (cids.length === 0) continue
     for (const c of cids) placed.add(c)
     out.push({ path: v.path, cids })

@@ -6,7 +6,7 @@ import { openRepo } from '../../../src/index.js'
 import { decodeKey, generateKey, importKey, listKeys, loadKey, removeKey } from '../../../src/core/ipns/keystore.js'
 import { acceptRecord, publishName, refreshRecord, resolveName } from '../../../src/core/ipns/names.js'
 import { nextEntry } from '../../../src/core/manifest.js'
-import { getVersions, recordVersion } from '../../../src/core/store/versions.js'
+import { distinctVersions, getVersions, recordVersion, splitVersions } from '../../../src/core/store/versions.js'
 import type { Repo } from '../../../src/index.js'
 
 const CID_A = 'bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi'
@@ -61,17 +61,29 @@ describe('IPNS keys and records in a repo', () => {
     expect(Date.parse(again!.validity)).toBeGreaterThan(Date.parse(r.validity))
   })
 
-  it('versions of a path and manifest entries: a correction appends, going back makes the earlier one current', async () => {
+  it('versions of a path and manifest entries: a correction appends; going back makes the earlier one current and leaves it in its place among the earlier ones', async () => {
     await recordVersion(repo.datastore, '/a.txt', 'x')
     await recordVersion(repo.datastore, '/a.txt', 'y')
     await recordVersion(repo.datastore, '/a.txt', 'y')
     expect(await getVersions(repo.datastore, '/a.txt')).toEqual(['x', 'y'])
+    // back to the first text: it stays the first earlier version (its correction's number), and is the current one
     await recordVersion(repo.datastore, '/a.txt', 'x')
-    expect(await getVersions(repo.datastore, '/a.txt')).toEqual(['y', 'x'])
+    expect(await getVersions(repo.datastore, '/a.txt')).toEqual(['x', 'y', 'x'])
+    expect(splitVersions(await getVersions(repo.datastore, '/a.txt'))).toEqual({ current: 'x', earlier: ['x', 'y'] })
+    expect(distinctVersions(await getVersions(repo.datastore, '/a.txt'))).toEqual(['y', 'x'])
+    await recordVersion(repo.datastore, '/a.txt', 'z')
+    expect(await getVersions(repo.datastore, '/a.txt')).toEqual(['x', 'y', 'z'])
+    await recordVersion(repo.datastore, '/a.txt', 'y')
+    expect(await getVersions(repo.datastore, '/a.txt')).toEqual(['x', 'y', 'z', 'y'])
+    // a list written before 2026-12-06 (a return moved the version to the end) reads as it did
+    expect(splitVersions(['y', 'x'])).toEqual({ current: 'x', earlier: ['y'] })
     const e = { link: '', title: null, date: null }
     expect(nextEntry(undefined, { cid: 'x', ...e })).toEqual({ cid: 'x', ...e })
     expect(nextEntry({ cid: 'x', ...e }, { cid: 'y', ...e })).toEqual({ cid: 'y', ...e, previous: ['x'] })
-    expect(nextEntry({ cid: 'y', ...e, previous: ['x'] }, { cid: 'x', ...e })).toEqual({ cid: 'x', ...e, previous: ['y'] })
+    // the manifest's `previous` likewise only grows: the repo's and the manifest's editions agree
+    expect(nextEntry({ cid: 'y', ...e, previous: ['x'] }, { cid: 'x', ...e })).toEqual({ cid: 'x', ...e, previous: ['x', 'y'] })
+    expect(nextEntry({ cid: 'x', ...e, previous: ['x', 'y'] }, { cid: 'z', ...e })).toEqual({ cid: 'z', ...e, previous: ['x', 'y'] })
+    expect(nextEntry({ cid: 'z', ...e, previous: ['x', 'y'] }, { cid: 'y', ...e })).toEqual({ cid: 'y', ...e, previous: ['x', 'y', 'z'] })
     expect(nextEntry({ cid: 'y', ...e, previous: ['x'] }, { cid: 'y', ...e })).toEqual({ cid: 'y', ...e, previous: ['x'] })
   })
 })
