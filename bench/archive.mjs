@@ -11,6 +11,7 @@ import { cpus, loadavg, totalmem, tmpdir, release } from 'node:os'
 import { join, resolve } from 'node:path'
 
 const ROOT = resolve(import.meta.dirname, '..')
+const USAGE_HOOK = join(ROOT, 'bench', 'usage-hook.mjs')
 const BIN = join(ROOT, 'bin', 'ipfs-publish.js')
 const GEN = join(ROOT, 'tests', 'fixtures', 'gen-articles.mjs')
 const NODE = process.execPath
@@ -54,8 +55,10 @@ function readMem (pid) {
  * the memory what the process held until then; the process is then closed.
  */
 async function sample (args, { firstLine = false, timeoutMs = 600_000, stdout = false } = {}) {
+  const usageFile = join(tmpdir(), `ipfs-publish-bench-usage-${process.pid}.json`)
+  rmSync(usageFile, { force: true })
   const t = performance.now()
-  const child = spawn(NODE, [BIN, '--net', 'local', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(NODE, ['--import', USAGE_HOOK, BIN, '--net', 'local', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, IPFS_PUBLISH_BENCH_USAGE: usageFile } })
   const peak = { anon: 0, rss: 0 }
   const poll = () => { const m = readMem(child.pid); peak.anon = Math.max(peak.anon, m.anon); peak.rss = Math.max(peak.rss, m.rss) }
   const timer = setInterval(poll, POLL_MS)
@@ -82,13 +85,17 @@ async function sample (args, { firstLine = false, timeoutMs = 600_000, stdout = 
     ms = performance.now() - t
     if (code !== 0) throw new Error(`ipfs-publish ${args.join(' ')} exited ${code ?? signal}: ${err.slice(-800)}`)
   }
-  return { ms, anon: peak.anon, rss: peak.rss, stdout: out }
+  // CPU time and major page faults (reads from disk), as the process counted them at its exit
+  let usage = { cpuMs: NaN, majflt: NaN }
+  try { usage = JSON.parse(readFileSync(usageFile, 'utf8')) } catch {}
+  rmSync(usageFile, { force: true })
+  return { ms, anon: peak.anon, rss: peak.rss, stdout: out, cpuMs: usage.cpuMs, majflt: usage.majflt }
 }
 
 /** Median time; the largest peak memory of the runs. */
 function summarize (runs) {
-  const ms = runs.map(r => r.ms).sort((a, b) => a - b)
-  return { ms: ms[Math.floor((ms.length - 1) / 2)], anon: Math.max(...runs.map(r => r.anon)), rss: Math.max(...runs.map(r => r.rss)), n: runs.length, failed: runs.find(r => r.failed != null)?.failed }
+  const median = (key) => { const xs = runs.map(r => r[key]).sort((a, b) => a - b); return xs[Math.floor((xs.length - 1) / 2)] }
+  return { ms: median('ms'), cpuMs: median('cpuMs'), majflt: median('majflt'), anon: Math.max(...runs.map(r => r.anon)), rss: Math.max(...runs.map(r => r.rss)), n: runs.length, failed: runs.find(r => r.failed != null)?.failed }
 }
 
 /** The corpus of N articles: generated once into the cache, hard-linked into `dir` (a rewrite replaces the link, never the cached file). */
@@ -265,6 +272,16 @@ function section (results, floor, started) {
     lines.push(`| ${what} | ${results.map(r => cell(r[key]) + extra(r)).join(' | ')} | ${results.slice(1).map(r => `${fmtX(r[key].ms / base[key].ms)}, ${fmtX(r[key].anon / base[key].anon)}`).join(' | ')} |`)
   }
   lines.push(`| blocks in the store; repo on disk | ${results.map(r => `${r.blocks.toLocaleString('en')}; ${r.diskMB.toLocaleString('en')} MB`).join(' | ')} | ${results.slice(1).map(r => fmtX(r.blocks / base.blocks)).join(' | ')} |`)
+  lines.push('')
+  // work and waiting: the CPU time of each daily step (every thread) and the pages it read from disk
+  lines.push('The same daily steps as work and as waiting for the disk: CPU time (user + system, every thread) and major page faults (pages of the store read from disk because the page cache no longer held them), medians of the same runs. A step whose CPU time stays flat while its wall time grows is waiting for the disk, not working more.', '')
+  lines.push(`| step | ${sizes.map(s => `${s}: CPU, major faults`).join(' | ')} | ${results.slice(1).map(r => `${r.n.toLocaleString('en')} / ${base.n.toLocaleString('en')}: CPU`).join(' | ')} |`)
+  lines.push(`|---|${results.map(() => '---|').join('')}${results.slice(1).map(() => '---|').join('')}`)
+  const usageCell = (m) => Number.isFinite(m.cpuMs) ? `${fmtMs(m.cpuMs)}, ${m.majflt}` : 'n/a'
+  for (const [key, what] of STEPS) {
+    if (key === 'front') continue
+    lines.push(`| ${what} | ${results.map(r => usageCell(r[key])).join(' | ')} | ${results.slice(1).map(r => fmtX(r[key].cpuMs / base[key].cpuMs)).join(' | ')} |`)
+  }
   lines.push('')
   // the targets
   const targets = []
