@@ -107,12 +107,14 @@ async function assertComplete (engine: Engine, root: CID, options: PinRootOption
     if (seen.has(key)) continue
     seen.add(key)
     if (key !== rootKey && options.completeBelow?.(cid) === true) continue
-    // a sub-DAG pinned recursively is complete already (gc keeps it so)
-    if (cid.code !== RAW && key !== rootKey) {
+    let bytes = options.known?.get(key)
+    // a sub-DAG pinned recursively is complete already (gc keeps it so); a block in hand is
+    // walked instead of looked up (its links are read without a trip to the store, where a
+    // pin record of a new block is a page of the store read from disk for nothing)
+    if (cid.code !== RAW && key !== rootKey && bytes == null) {
       const pin = engine.getData(pinKeyOf(cid))
       if (pin != null && decodePin(pin).type === 'recursive') continue
     }
-    let bytes = options.known?.get(key)
     if (bytes == null) {
       if (cid.code === RAW || options.direct === true) {
         if (!engine.hasBlock(cid.multihash.bytes)) throw missing(cid)

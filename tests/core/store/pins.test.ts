@@ -9,6 +9,7 @@ import { engineOf } from '../../../src/core/store/engine-of.js'
 import { isPinRoot, listPins, pinKeyOf, pinRoot, unpinRoot } from '../../../src/core/store/pins.js'
 import { openRepo } from '../../../src/core/store/repo.js'
 import { rawCid } from '../../../src/core/unixfs/hash.js'
+import { multihashKey } from '../../../src/core/unixfs/multihash-key.js'
 import { tempDir } from '../../helpers/cli.js'
 import type { Repo } from '../../../src/core/store/repo.js'
 
@@ -44,6 +45,38 @@ describe('the repo\'s pin set', () => {
     const pins = []
     for await (const p of listPins(repo)) pins.push({ ...p, cid: p.cid.toString() })
     expect(pins).toEqual([{ cid: dag.root.toString(), type: 'recursive', metadata: { source: 'test' } }])
+  })
+
+  it('a pin of blocks in hand walks them, with no pin record looked up for them (a new block\'s record is a page read for nothing); a pinned sub-DAG not in hand is not walked', async () => {
+    repo = await openRepo(join(tmp.path, 'r'))
+    const inner = await smallDag('inner')
+    const folder = async (name: string): Promise<[CID, Uint8Array]> => {
+      const bytes = dagPb.encode(dagPb.prepare({ Links: [{ Hash: inner.root, Name: name, Tsize: 100 }] }))
+      return [CID.createV1(dagPb.code, await sha256.digest(bytes)), bytes]
+    }
+    const [top, outer] = await folder('inner')
+    for (const [c, b] of [...inner.blocks, [top, outer] as [CID, Uint8Array]]) await repo.blockstore.put(c, b)
+    const engine = engineOf(repo)
+    const looked: string[] = []
+    const getData = engine.getData.bind(engine)
+    engine.getData = (key: string) => { looked.push(key); return getData(key) }
+    try {
+      // the top folder and the inner one in hand: only the root's own record is asked for
+      const inHand = new Map([[multihashKey(top), outer], [multihashKey(inner.root), inner.blocks[2][1]]])
+      expect(await pinRoot(repo, top, {}, { known: inHand })).toBe(true)
+      expect(looked.filter(k => k === pinKeyOf(inner.root))).toEqual([])
+      expect(looked.filter(k => k === pinKeyOf(top))).toHaveLength(1)
+      // the inner folder pinned and not in hand: its record is read, and it is not walked
+      await repo.flush()
+      expect(await pinRoot(repo, inner.root, {})).toBe(true)
+      const [top2, outer2] = await folder('again')
+      await repo.blockstore.put(top2, outer2)
+      looked.length = 0
+      expect(await pinRoot(repo, top2, {}, { known: new Map([[multihashKey(top2), outer2]]) })).toBe(true)
+      expect(looked).toContain(pinKeyOf(inner.root))
+    } finally {
+      engine.getData = getData
+    }
   })
 
   it('gc keeps what pins reach, sweeps the rest, and refuses to sweep anything while a pinned DAG is incomplete', async () => {
