@@ -11,6 +11,8 @@ import { cpus, loadavg, totalmem, tmpdir, release } from 'node:os'
 import { join, resolve } from 'node:path'
 
 const ROOT = resolve(import.meta.dirname, '..')
+// the code measured, as it is when the run starts (a later edit does not change what was loaded)
+const MEASURED = measuredCommit(ROOT)
 const USAGE_HOOK = join(ROOT, 'bench', 'usage-hook.mjs')
 const BIN = join(ROOT, 'bin', 'ipfs-publish.js')
 const GEN = join(ROOT, 'tests', 'fixtures', 'gen-articles.mjs')
@@ -254,7 +256,7 @@ function section (results, floor, started) {
   const lines = [
     '## Archive scale',
     '',
-    `Written by \`npm run bench -- --archive --sizes ${results.map(r => r.n).join(',')}\` on ${new Date().toISOString().slice(0, 10)}, measuring ${measuredCommit(ROOT)} (${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}, Node ${process.version}; the whole run took ${fmtMs(Date.now() - started)}; load average ${startLoad.toFixed(1)} at its start, ${loadavg()[0].toFixed(1)} at its end: other work on the machine slows every figure). Issue #21: the daily steps must cost what the change costs, not what the archive holds.`,
+    `Written by \`npm run bench -- --archive --sizes ${results.map(r => r.n).join(',')}\` on ${new Date().toISOString().slice(0, 10)}, measuring ${MEASURED} (${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}, Node ${process.version}; the whole run took ${fmtMs(Date.now() - started)}; load average ${startLoad.toFixed(1)} at its start, ${loadavg()[0].toFixed(1)} at its end: other work on the machine slows every figure). Issue #21: the daily steps must cost what the change costs, not what the archive holds.`,
     '',
     `For each size a fresh repo: \`tests/fixtures/gen-articles.mjs --count N --seed ${SEED}\` published in one \`publish\`, a first \`edition\`, then each step as a whole process with \`--net local\`, the median of ${RUNS} runs (\`gc\` and \`verify --all\`: one run from 100,000 articles up), each on a new input (a new article; a corrected article: another file's body rewritten and published again; the next edition after one corrected article is published). Time, then peak anonymous memory (RssAnon) / peak RSS (VmHWM, which also counts the pages of LMDB's memory map the process touched), both polled from /proc every ${POLL_MS} ms; the largest of the runs. \`ls | head -1\` is timed to its first line (its memory until then), then closed. The front page: \`serve --net local\` on the repo, the latest edition's \`/ipfs/<cid>/\`, the median time to first byte of ${Math.max(RUNS, 5)} fetches after a first one, and serve's peak memory from its start through them.`,
     '',

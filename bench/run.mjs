@@ -9,6 +9,8 @@ import { cpus, totalmem, tmpdir, release } from 'node:os'
 import { join, resolve } from 'node:path'
 
 const ROOT = resolve(import.meta.dirname, '..')
+// the code measured, as it is when the run starts (a later edit does not change what was loaded)
+const MEASURED = measuredCommit(ROOT)
 const BIN = join(ROOT, 'bin', 'ipfs-publish.js')
 const IPFS_CAR = join(ROOT, 'node_modules', 'ipfs-car', 'bin.js')
 const SAMPLE = join(ROOT, 'articles', 'us-joins-ukraine-peace-force-talks.txt')
@@ -390,7 +392,7 @@ try {
   const lines = [
     '# Benchmarks',
     '',
-    `Written by \`npm run bench\` (bench/run.mjs) on ${new Date().toISOString().slice(0, 10)}, measuring ${measuredCommit(ROOT)}. Whole-process wall times, medians of several runs, peak RSS from \`/usr/bin/time\`; ipfs-car ${JSON.parse(readFileSync(join(ROOT, 'node_modules', 'ipfs-car', 'package.json'))).version} (the peer) measured in the same run on the same input.`,
+    `Written by \`npm run bench\` (bench/run.mjs) on ${new Date().toISOString().slice(0, 10)}, measuring ${MEASURED}. Whole-process wall times, medians of several runs, peak RSS from \`/usr/bin/time\`; ipfs-car ${JSON.parse(readFileSync(join(ROOT, 'node_modules', 'ipfs-car', 'package.json'))).version} (the peer) measured in the same run on the same input.`,
     '',
     `Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}, Node ${process.version}. \`node -e 0\`: ${fmtMs(nodeBaseline.median)}.`,
     '',
