@@ -1,5 +1,5 @@
 import { ARTICLE_PREFIX, BY_DATE_MARKER, BY_DATE_MARKER_VALUE, BY_DATE_PREFIX, byDateKey, cidOfByDateKey, decodeRecord, getArticle, listArticles } from './store/article-index.js'
-import { distinctVersions, getVersions, groupVersions } from './store/versions.js'
+import { getVersions, groupVersions, splitVersions } from './store/versions.js'
 import { engineOf } from './store/engine-of.js'
 import type { ArticleRecord } from './store/article-index.js'
 import type { Repo } from './store/repo.js'
@@ -9,21 +9,26 @@ import type { Datastore } from 'interface-datastore'
 /** One published article: its current version and the earlier ones (corrections) still in the repo. */
 export interface Story {
   current: ArticleRecord
-  /** Earlier versions, oldest first. */
+  /** Earlier versions, in the order they were first replaced: their correction numbers in an edition (the current version among them after a return to its text). */
   earlier: ArticleRecord[]
 }
 
-/** An earlier version as a listing shows it. */
-export interface EarlierVersion { cid: string, title: string | null, date: string | null }
+/** An earlier version as a listing shows it (`current`: it is also the current text, after a return to it). */
+export interface EarlierVersion { cid: string, title: string | null, date: string | null, current: boolean }
 
 /** One row of {@link listPublished}. */
 export interface ListedArticle extends ArticleRecord {
   /** Whether this is the article's current version (every row is, unless `allVersions`). */
   current: boolean
-  /** Which version this is, 1 the first, of `versions` (more than 1: the article was corrected). */
+  /**
+   * Which version this is, of `versions` (more than 1: the article was corrected): an earlier
+   * version's number is its place among the earlier versions (its correction's number in an
+   * edition, which never changes); the current one's is `versions`, unless it is a return to an
+   * earlier text, which keeps that text's number.
+   */
   version: number
   versions: number
-  /** Of the current version: the earlier versions, oldest first (empty on an earlier version's row). */
+  /** Of the current version: the earlier versions, in the order they were first replaced (empty on an earlier version's row). */
   earlier: EarlierVersion[]
 }
 
@@ -79,12 +84,12 @@ export async function * streamPublished (repo: Repo, options: ListOptions = {}):
     const cid = cidOfByDateKey(key)
     const record = await getArticle(repo.datastore, cid, options)
     if (record == null) continue // a stale entry: its record is gone
-    const indexed = distinctVersions(await getVersions(repo.datastore, record.path, options)).filter(c => c === cid || engine.getData(ARTICLE_PREFIX + c) !== undefined)
+    const indexed = (await getVersions(repo.datastore, record.path, options)).filter(c => c === cid || engine.getData(ARTICLE_PREFIX + c) !== undefined)
     let story: Story
     if (indexed.includes(cid)) {
       if (indexed[indexed.length - 1] !== cid) continue // an earlier version: listed with its current one
       const earlier: ArticleRecord[] = []
-      for (const c of indexed.slice(0, -1)) {
+      for (const c of splitVersions(indexed).earlier) {
         const r = await getArticle(repo.datastore, c, options)
         if (r != null) earlier.push(r)
       }
@@ -97,10 +102,12 @@ export async function * streamPublished (repo: Repo, options: ListOptions = {}):
 }
 
 function * rowsOf (s: Story, options: ListOptions): Generator<ListedArticle> {
-  const versions = s.earlier.length + 1
-  yield { ...s.current, current: true, version: versions, versions, earlier: s.earlier.map(e => ({ cid: e.cid, title: e.title, date: e.date })) }
+  // a return to an earlier text: the current version is one of the earlier ones, and keeps its number
+  const again = s.earlier.findIndex(e => e.cid === s.current.cid)
+  const versions = s.earlier.length + (again === -1 ? 1 : 0)
+  yield { ...s.current, current: true, version: again === -1 ? versions : again + 1, versions, earlier: s.earlier.map(e => ({ cid: e.cid, title: e.title, date: e.date, current: e.cid === s.current.cid })) }
   if (options.allVersions === true) {
-    for (let i = s.earlier.length - 1; i >= 0; i--) yield { ...s.earlier[i], current: false, version: i + 1, versions, earlier: [] }
+    for (let i = s.earlier.length - 1; i >= 0; i--) if (i !== again) yield { ...s.earlier[i], current: false, version: i + 1, versions, earlier: [] }
   }
 }
 

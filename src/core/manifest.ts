@@ -1,5 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises'
 import { dirname, relative, resolve, sep } from 'node:path'
+import { CID } from 'multiformats/cid'
 import { InvalidArgumentError } from '../errors.js'
 import { writeFileAtomic } from './fs/atomic-write.js'
 
@@ -9,7 +10,7 @@ export interface ManifestEntry {
   link: string
   title: string | null
   date: string | null
-  /** Earlier CIDs of this article (corrections), oldest first; absent when it has none. */
+  /** Earlier CIDs of this article (corrections), each once, in the order they were first replaced (the current one among them after a return to its text); absent when it has none. */
   previous?: string[]
 }
 
@@ -28,6 +29,7 @@ export async function readManifest (path: string, shown = path): Promise<Manifes
     text = await readFile(path, 'utf8')
   } catch (err: any) {
     if (err.code === 'ENOENT') return {}
+    if (err.code === 'EISDIR') throw new InvalidArgumentError(`manifest ${shown} is a folder, not a JSON file`)
     throw new InvalidArgumentError(`cannot read manifest ${shown}: ${err.code ?? err.message}`)
   }
   let data: unknown
@@ -39,7 +41,37 @@ export async function readManifest (path: string, shown = path): Promise<Manifes
   if (data == null || typeof data !== 'object' || Array.isArray(data)) {
     throw new InvalidArgumentError(`manifest ${shown} is not a JSON object of article path → {cid, link, title, date}`)
   }
+  // what publish and edition rely on, checked before either uses it
+  for (const [key, entry] of Object.entries(data as Record<string, unknown>)) checkManifestEntry(`manifest ${shown}`, key, entry)
   return data as Manifest
+}
+
+/**
+ * Checks what publish and edition rely on in a manifest's entry: its CID, and its earlier CIDs
+ * (a list of CIDs, each once: their places are the corrections' numbers). `where` names the
+ * manifest in the error.
+ */
+export function checkManifestEntry (where: string, key: string, entry: unknown): asserts entry is ManifestEntry {
+  if (entry == null || typeof entry !== 'object' || Array.isArray(entry)) throw new InvalidArgumentError(`${where}: "${key}" is not an object {cid, link, title, date}`)
+  const e = entry as Record<string, unknown>
+  if (typeof e.cid !== 'string') throw new InvalidArgumentError(`${where}: "${key}" has no cid`)
+  assertCid(e.cid, where, key)
+  if (e.previous === undefined) return
+  if (!Array.isArray(e.previous) || e.previous.some(c => typeof c !== 'string')) throw new InvalidArgumentError(`${where}: "${key}".previous is not a list of CIDs`)
+  const seen = new Set<string>()
+  for (const c of e.previous as string[]) {
+    assertCid(c, where, key)
+    if (seen.has(c)) throw new InvalidArgumentError(`${where}: "${key}".previous lists ${c} twice (each earlier CID once: its place is its correction's number)`)
+    seen.add(c)
+  }
+}
+
+function assertCid (text: string, where: string, key: string): void {
+  try {
+    CID.parse(text)
+  } catch {
+    throw new InvalidArgumentError(`${where}: "${key}": ${JSON.stringify(text.slice(0, 100))} is not a CID`)
+  }
 }
 
 /** The manifest as written: keys sorted, fields in a fixed order, two-space indent, final newline. */

@@ -58,4 +58,35 @@ describe('publish --manifest and --check', () => {
     expect(res.stderr.trim()).toMatch(/^error: manifest broken\.json is not valid JSON$/)
     expect(await readFile(join(site, 'broken.json'), 'utf8')).toBe('{ nope')
   })
+
+  it('refuses a manifest whose CIDs are not CIDs, or whose previous is not a list of CIDs each once, before anything is published, and leaves it as it was (publish, --check, edition)', async () => {
+    const good = JSON.parse(await readFile(join(site, 'manifest.json'), 'utf8'))
+    const a = good['articles/a.md']
+    const b = good['articles/b/sample.txt']
+    const repo = join(tmp.path, 'repo-bad-manifest')
+    const cases: Array<[string, any, RegExp]> = [
+      ['a string', { ...a, previous: b.cid }, /^error: manifest bad\.json: "articles\/a\.md"\.previous is not a list of CIDs$/],
+      ['a number in the list', { ...a, previous: [b.cid, 5] }, /^error: manifest bad\.json: "articles\/a\.md"\.previous is not a list of CIDs$/],
+      ['a word', { ...a, previous: ['hello-not-a-cid'] }, /^error: manifest bad\.json: "articles\/a\.md": "hello-not-a-cid" is not a CID$/],
+      ['a CID twice', { ...a, previous: [b.cid, a.cid, b.cid] }, new RegExp(`^error: manifest bad\\.json: "articles/a\\.md"\\.previous lists ${b.cid} twice`)],
+      ['no cid', { ...a, cid: undefined }, /^error: manifest bad\.json: "articles\/a\.md" has no cid$/],
+      ['a cid that is not one', { ...a, cid: 'bafynope' }, /^error: manifest bad\.json: "articles\/a\.md": "bafynope" is not a CID$/]
+    ]
+    for (const [what, entry, message] of cases) {
+      const text = JSON.stringify({ ...good, 'articles/a.md': entry }, null, 2) + '\n'
+      await writeFile(join(site, 'bad.json'), text)
+      for (const args of [['--repo', repo, 'publish', 'articles', '--manifest', 'bad.json'], ['publish', 'articles', '--manifest', 'bad.json', '--check'], ['--repo', repo, '--net', 'local', 'edition', '--manifest', 'bad.json', '--title', 'T']]) {
+        const res = await cli(args, { cwd: site })
+        expect(res.code, `${what}: ${args.join(' ')}: ${res.stderr}`).toBe(2)
+        expect(res.stderr.trim(), what).toMatch(message)
+        expect(await readFile(join(site, 'bad.json'), 'utf8'), what).toBe(text)
+      }
+    }
+    // nothing was published into the repo by any of them
+    expect((await cli(['--repo', repo, 'ls'], { cwd: site })).stdout).toBe('')
+    // a folder named as the manifest
+    const res = await cli(['publish', 'articles', '--manifest', 'articles', '-n'], { cwd: site })
+    expect(res.code).toBe(2)
+    expect(res.stderr.trim()).toBe('error: manifest articles is a folder, not a JSON file')
+  }, 120_000)
 })

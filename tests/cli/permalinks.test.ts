@@ -152,7 +152,7 @@ describe('permalinks never move', () => {
     const path = 'articles/2021-03-04-a-story-told-again'
     const cids: string[] = []
     let previous = { manifest: 'none', repo: 'none' }
-    const seen: Array<{ manifest: string[], repo: string[], previous: string[] }> = []
+    const seen: Array<{ manifest: string[], repo: string[], previous: string[], ls: string[], version: string }> = []
     for (const t of texts) {
       await writeFile(file, t)
       const pub = await cli(['--repo', own, 'publish', 'articles/r.md', '--manifest', 'r.json', '-q'], { cwd: dir })
@@ -169,21 +169,47 @@ describe('permalinks never move', () => {
         list.forEach((e: any, i: number) => expect(e.path).toBe(`${path.replace('articles/', 'corrections/')}/${i + 1}`))
         return list.map((e: any) => e.cid)
       }
-      seen.push({ manifest: await corrections(byManifest.cid), repo: await corrections(byRepo.cid), previous: JSON.parse(await readFile(join(dir, 'r.json'), 'utf8'))['articles/r.md'].previous ?? [] })
+      // ls numbers the earlier versions as the edition does
+      const ls = await cli(['--repo', own, 'ls', '--json'])
+      expect(ls.code).toBe(0)
+      const [row] = ls.stdout.trim().split('\n').map(l => JSON.parse(l))
+      seen.push({ manifest: await corrections(byManifest.cid), repo: await corrections(byRepo.cid), previous: JSON.parse(await readFile(join(dir, 'r.json'), 'utf8'))['articles/r.md'].previous ?? [], ls: row.earlier.map((e: any) => e.cid), version: `${row.version} of ${row.versions}` })
     }
     const [a, b, , c] = cids
     expect(cids[2]).toBe(a)
     expect(c).not.toBe(a)
     // corrections/…/1 is the first text in every edition after it was replaced, /2 the second
     const want = [[], [a], [a, b], [a, b]]
-    expect(seen).toEqual(want.map(list => ({ manifest: list, repo: list, previous: list })))
-    // the third edition's first correction is the first text, which is also the current one
-    const third = await cli(['--repo', own, 'cat', `${previous.manifest}/${path.replace('articles/', 'corrections/')}/1/article.md`])
-    expect(third.stdout).toContain('The first text.')
-    // ls shows each version once: the current one, then the two earlier ones
+    // the current text's version: the last, except after the return to the first text, which keeps its number
+    const versions = ['1 of 1', '2 of 2', '1 of 2', '3 of 3']
+    expect(seen).toEqual(want.map((list, i) => ({ manifest: list, repo: list, previous: list, ls: list, version: versions[i] })))
+    // the last edition's first correction is the first text
+    const first = await cli(['--repo', own, 'cat', `${previous.manifest}/${path.replace('articles/', 'corrections/')}/1/article.md`])
+    expect(first.stdout).toContain('The first text.')
+    // ls shows each version once: the current one, then the two earlier ones, numbered as the edition numbers them
     const ls = await cli(['--repo', own, 'ls', '--all-versions', '--json'])
     expect(ls.code).toBe(0)
     const rows = ls.stdout.trim().split('\n').map(l => JSON.parse(l))
-    expect(rows.map((r: any) => r.cid).sort()).toEqual([a, b, c].sort())
+    expect(rows.map((r: any) => [r.cid, r.version, r.current])).toEqual([[c, 3, true], [b, 2, false], [a, 1, false]])
+  }, 180_000)
+
+  it('after a return to an earlier text, that version\'s page says it is the current text again, and ls marks it', async () => {
+    const dir = join(tmp.path, 'again')
+    const own = join(tmp.path, 'repo-again')
+    await mkdir(join(dir, 'articles'), { recursive: true })
+    const file = join(dir, 'articles', 'g.md')
+    const path = 'articles/2021-03-05-said-twice'
+    let ed = ''
+    for (const t of ['first', 'second', 'first']) {
+      await writeFile(file, `---\ntitle: Said twice\ndate: 2021-03-05\n---\nThe ${t} text.\n`)
+      expect((await cli(['--repo', own, 'publish', 'articles/g.md', '-q'], { cwd: dir })).code).toBe(0)
+      ed = (await edition(own, [], dir)).cid
+    }
+    const page = (await cli(['--repo', own, 'cat', `${ed}/${path.replace('articles/', 'corrections/')}/1.html`])).stdout
+    expect(page).toContain('it is the current text again')
+    expect(page).toContain('The first text.')
+    expect((await cli(['--repo', own, 'cat', `${ed}/${path.replace('articles/', 'corrections/')}/2.html`])).stdout).toContain('since corrected')
+    const ls = await cli(['--repo', own, 'ls'])
+    expect(ls.stdout).toMatch(/ {2}earlier 1: \S+ .*\(the current text again\)\n {2}earlier 2: /)
   }, 180_000)
 })

@@ -24,8 +24,8 @@ export async function handler (args: { allVersions?: boolean }, ctx: Context): P
     else {
       const mark = r.versions === 1 ? '' : args.allVersions === true ? `  [version ${r.version} of ${r.versions}${r.current ? ', current' : ''}]` : '  [corrected]'
       let text = `${r.cid}  ${printable(r.date ?? '----------')}  ${printable(r.title ?? '(untitled)')}  ${printable(shownPath(r.path, ctx.cwd))}${mark}\n`
-      // without --all-versions, a corrected article's earlier versions under it, oldest first
-      if (args.allVersions !== true) for (const [i, e] of r.earlier.entries()) text += `  earlier ${i + 1}: ${e.cid}  ${printable(e.date ?? '----------')}  ${printable(e.title ?? '(untitled)')}\n`
+      // without --all-versions, a corrected article's earlier versions under it, numbered as its corrections are
+      if (args.allVersions !== true) for (const [i, e] of r.earlier.entries()) text += `  earlier ${i + 1}: ${e.cid}  ${printable(e.date ?? '----------')}  ${printable(e.title ?? '(untitled)')}${e.current ? '  (the current text again)' : ''}\n`
       await ctx.out(text)
     }
   }

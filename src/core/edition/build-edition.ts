@@ -446,7 +446,7 @@ export async function makeRecords (repo: Repo, source: Pick<Blockstore, 'get'>, 
         dir: v.path,
         file: sum.file.name,
         link: current ? a.link : buildLink({ cid: cidOf(v.cid), file: sum.file.name, slug: sum.slug }, options.gateway, options.linkTemplate, options.gatewayStyle),
-        ...(current ? { earlier: a.earlier.map(e => ({ date: e.date, page: e.page })) } : { version: { n: i + 1, current: a.page } })
+        ...(current ? { earlier: a.earlier.map(e => ({ date: e.date, page: e.page })) } : { version: { n: i + 1, current: a.page, ...(v.cid === a.cid ? { again: true } : {}) } })
       }
       const pageKey = createHash('sha256').update(JSON.stringify({ layout: LAYOUT, profile: profile.name, current, page })).digest('base64url')
       let made = madePages.get(pageKey)

@@ -233,8 +233,8 @@ export interface ArticlePage {
   blocks: TextBlock[]
   /** Of the current version: its earlier versions' pages, oldest first. */
   earlier?: Array<{ date: string | null, page: string }>
-  /** Of an earlier version: which one it is (1 the oldest), and the current version's page. */
-  version?: { n: number, current: string }
+  /** Of an earlier version: which one it is (1 the first replaced), the current version's page, and whether it is the current text again (a return to it). */
+  version?: { n: number, current: string, again?: boolean }
 }
 
 /**
@@ -249,7 +249,11 @@ export function renderArticlePage (p: ArticlePage): string {
   const up = '../'.repeat(p.at.split('/').length - 1)
   const title = p.title ?? p.dir.slice(p.dir.lastIndexOf('/') + 1)
   const notes: string[] = []
-  if (p.version != null) notes.push(`<p class="corrected">This is version ${p.version.n} of this article, since corrected: <a href="${up}${href(p.version.current)}">read the current version</a>.</p>`)
+  if (p.version != null) {
+    notes.push(p.version.again === true
+      ? `<p class="corrected">This is version ${p.version.n} of this article, corrected since and then restored: it is the current text again, at <a href="${up}${href(p.version.current)}">the article's address</a>.</p>`
+      : `<p class="corrected">This is version ${p.version.n} of this article, since corrected: <a href="${up}${href(p.version.current)}">read the current version</a>.</p>`)
+  }
   if (p.earlier != null && p.earlier.length > 0) notes.push(`<p class="corrected"><strong>Corrected.</strong> Earlier version${p.earlier.length > 1 ? 's' : ''}: ${p.earlier.map((e, i) => `<a href="${up}${href(e.page)}">${i + 1}${e.date != null ? ` (${escapeXml(e.date)})` : ''}</a>`).join(', ')}</p>`)
   const body = p.blocks.map(b => b.heading ? `<h2>${inlineHtml(b.text)}</h2>` : `<p>${inlineHtml(b.text)}</p>`).join('\n')
   return `<!doctype html>

@@ -1,6 +1,6 @@
-import { InvalidArgumentError } from '../../errors.js'
 import { getArticle, listArticles } from '../store/article-index.js'
 import { getVersions, listVersions, splitVersions } from '../store/versions.js'
+import { checkManifestEntry } from '../manifest.js'
 import type { Manifest } from '../manifest.js'
 import type { Repo } from '../store/repo.js'
 import type { AbortOptions } from 'abort-error'
@@ -12,11 +12,9 @@ export interface Source { id: string, current: string, earlier: string[] }
 export function fromManifest (manifest: Manifest, name: string): Source[] {
   return Object.keys(manifest).sort().map(key => {
     const e = manifest[key]
-    if (typeof e?.cid !== 'string') throw new InvalidArgumentError(`${name}: "${key}" has no cid`)
-    const earlier = e.previous ?? []
-    if (!Array.isArray(earlier) || earlier.some(c => typeof c !== 'string')) throw new InvalidArgumentError(`${name}: "${key}".previous is not a list of CIDs`)
-    // each earlier CID once, in its place (the current one among them when it is a return to an earlier text)
-    return { id: `${name}: ${key}`, current: e.cid, earlier: [...new Set(earlier)] }
+    checkManifestEntry(name, key, e)
+    // each earlier CID in its place (the current one among them when it is a return to an earlier text)
+    return { id: `${name}: ${key}`, current: e.cid, earlier: e.previous ?? [] }
   })
 }
 

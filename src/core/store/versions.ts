@@ -41,15 +41,7 @@ export function splitVersions (cids: string[]): { current: string | undefined, e
   return { current: cids[cids.length - 1], earlier: [...new Set(cids.slice(0, -1))] }
 }
 
-/** The versions each once, the current one last, the others in the order of their last appearance: what `ls` shows. */
-export function distinctVersions (cids: string[]): string[] {
-  const seen = new Set<string>()
-  const out: string[] = []
-  for (let i = cids.length - 1; i >= 0; i--) if (!seen.has(cids[i])) { seen.add(cids[i]); out.push(cids[i]) }
-  return out.reverse()
-}
-
-/** The CIDs a path has published to, oldest first (empty when none is recorded). */
+/** The CIDs a path has published to, as recorded: the earlier ones in the order they were first replaced, the current one last (empty when none is recorded). */
 export async function getVersions (datastore: Datastore, path: string, options?: AbortOptions): Promise<string[]> {
   try {
     return JSON.parse(new TextDecoder().decode(await datastore.get(key(path), options)))
@@ -68,8 +60,9 @@ export async function * listVersions (datastore: Datastore, options?: AbortOptio
 
 /**
  * The indexed bundles (`indexed`: the CIDs in the article index) grouped into
- * articles: per source path, its versions still indexed, oldest first, the
- * current one last. A CID is in one group only. Bundles published before
+ * articles: per source path, its earlier versions still indexed, in the order
+ * they were first replaced ({@link splitVersions}: the current one among them
+ * after a return to an earlier text), then the current one. A CID is in one group only. Bundles published before
  * versions were recorded are grouped by the path of their index record
  * (`recordOf`), oldest date first, when it names an article (`.txt`, `.md`);
  * any other (a bundle imported from a CAR, whose record names the CAR) is an
@@ -79,10 +72,12 @@ export async function groupVersions (datastore: Datastore, indexed: Set<string>,
   const out: Array<{ path: string, cids: string[] }> = []
   const placed = new Set<string>()
   for await (const v of listVersions(datastore, options)) {
-    const cids = distinctVersions(v.cids).filter(c => indexed.has(c) && !placed.has(c))
-    if (cids.length === 0) continue
-    for (const c of cids) placed.add(c)
-    out.push({ path: v.path, cids })
+    const listed = v.cids.filter(c => indexed.has(c) && !placed.has(c))
+    if (listed.length === 0) continue
+    for (const c of listed) placed.add(c)
+    // the earlier versions in the edition's order (their correction numbers), the current one last
+    const { current, earlier } = splitVersions(listed)
+    out.push({ path: v.path, cids: [...earlier, current!] })
   }
   if (placed.size < indexed.size) {
     const byPath = new Map<string, Array<{ cid: string, date: string | null }>>()
