@@ -58,17 +58,19 @@ export function checkManifestEntry (where: string, key: string, entry: unknown):
   assertCid(e.cid, where, key)
   if (e.previous === undefined) return
   if (!Array.isArray(e.previous) || e.previous.some(c => typeof c !== 'string')) throw new InvalidArgumentError(`${where}: "${key}".previous is not a list of CIDs`)
-  const seen = new Set<string>()
+  // the same content in another form (CIDv0 and CIDv1, another base) is the same version
+  const seen = new Map<string, string>()
   for (const c of e.previous as string[]) {
-    assertCid(c, where, key)
-    if (seen.has(c)) throw new InvalidArgumentError(`${where}: "${key}".previous lists ${c} twice (each earlier CID once: its place is its correction's number)`)
-    seen.add(c)
+    const same = assertCid(c, where, key).toV1().toString()
+    const first = seen.get(same)
+    if (first != null) throw new InvalidArgumentError(`${where}: "${key}".previous lists ${first === c ? c : `${first} and ${c} (the same content)`} twice (each earlier CID once: its place is its correction's number)`)
+    seen.set(same, c)
   }
 }
 
-function assertCid (text: string, where: string, key: string): void {
+function assertCid (text: string, where: string, key: string): CID {
   try {
-    CID.parse(text)
+    return CID.parse(text)
   } catch {
     throw new InvalidArgumentError(`${where}: "${key}": ${JSON.stringify(text.slice(0, 100))} is not a CID`)
   }

@@ -207,6 +207,18 @@ describe('edition: the whole site as one CID', () => {
     expect((await cli(['--repo', repo, 'verify', '--all'])).code).toBe(0)
   }, 240_000)
 
+  it('articles published under the unixfs-v0-2015 profile (metadata.json a UnixFS file node, not a raw block) make an edition', async () => {
+    const own = join(tmp.path, 'repo-v0')
+    const res = await cli(['--repo', own, 'publish', SAMPLE, '--cid-profile', 'unixfs-v0-2015', '-q'])
+    expect(res.code, res.stderr).toBe(0)
+    expect(res.stdout.trim()).toMatch(/^Qm/)
+    const ed = await edition(own, ['--cid-profile', 'unixfs-v0-2015', '--title', 'V0'])
+    expect(ed.articles).toBe(1)
+    const content = await editionContent(async p => (await cli(['--repo', own, 'cat', `${ed.cid}/${p}`])).stdout)
+    expect(content.articles[0].cid).toBe(res.stdout.trim())
+    expect((await cli(['--repo', own, 'cat', `${ed.cid}/${content.articles[0].page}`])).stdout).toContain('<h1>')
+  }, 120_000)
+
   it('bad input: a clear error, the documented exit code, nothing made', async () => {
     const cases: Array<[string[], number, RegExp]> = [
       [['--feed-size', '0'], 2, /^error: --feed-size must be a whole number of at least 1\n$/],

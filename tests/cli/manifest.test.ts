@@ -1,6 +1,7 @@
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CID } from 'multiformats/cid'
 import { cli, SAMPLE, tempDir } from '../helpers/cli.js'
 
 describe('publish --manifest and --check', () => {
@@ -69,6 +70,7 @@ describe('publish --manifest and --check', () => {
       ['a number in the list', { ...a, previous: [b.cid, 5] }, /^error: manifest bad\.json: "articles\/a\.md"\.previous is not a list of CIDs$/],
       ['a word', { ...a, previous: ['hello-not-a-cid'] }, /^error: manifest bad\.json: "articles\/a\.md": "hello-not-a-cid" is not a CID$/],
       ['a CID twice', { ...a, previous: [b.cid, a.cid, b.cid] }, new RegExp(`^error: manifest bad\\.json: "articles/a\\.md"\\.previous lists ${b.cid} twice`)],
+      ['a CID twice, once as CIDv0', { ...a, previous: [b.cid, CID.parse(b.cid).toV0().toString()] }, new RegExp(`^error: manifest bad\\.json: "articles/a\\.md"\\.previous lists ${b.cid} and ${CID.parse(b.cid).toV0().toString()} \\(the same content\\) twice`)],
       ['no cid', { ...a, cid: undefined }, /^error: manifest bad\.json: "articles\/a\.md" has no cid$/],
       ['a cid that is not one', { ...a, cid: 'bafynope' }, /^error: manifest bad\.json: "articles\/a\.md": "bafynope" is not a CID$/]
     ]

@@ -212,4 +212,43 @@ describe('permalinks never move', () => {
     const ls = await cli(['--repo', own, 'ls'])
     expect(ls.stdout).toMatch(/ {2}earlier 1: \S+ .*\(the current text again\)\n {2}earlier 2: /)
   }, 180_000)
+
+  it('a manifest started after a correction takes the repo\'s earlier versions: its edition keeps the address; the repo\'s next edition after a manifest\'s holds the repo\'s articles, as --full does', async () => {
+    const dir = join(tmp.path, 'late')
+    const own = join(tmp.path, 'repo-late')
+    await mkdir(join(dir, 'articles'), { recursive: true })
+    const file = join(dir, 'articles', 'h.md')
+    const path = 'articles/2021-03-06-harbour-fire'
+    const write = async (t: string): Promise<string> => {
+      await writeFile(file, `---\ntitle: Harbour fire\ndate: 2021-03-06\n---\nThe ${t} text.\n`)
+      const pub = await cli(['--repo', own, 'publish', 'articles/h.md', '-q'], { cwd: dir })
+      expect(pub.code, pub.stderr).toBe(0)
+      return pub.stdout.trim()
+    }
+    const a = await write('first')
+    const one = await edition(own, [], dir)
+    const b = await write('second')
+    // the manifest begins now: the entry carries the version the repo recorded before
+    expect((await cli(['--repo', own, 'publish', 'articles/h.md', '--manifest', 'late.json', '-q'], { cwd: dir })).code).toBe(0)
+    expect(JSON.parse(await readFile(join(dir, 'late.json'), 'utf8'))['articles/h.md']).toMatchObject({ cid: b, previous: [a] })
+    const two = await edition(own, ['--manifest', 'late.json', '--previous', one.cid], dir)
+    expect(two.corrected).toBe(1)
+    const ed = await editionJson(own, two.cid)
+    expect(ed.articles.map((x: any) => [x.path, x.cid])).toEqual([[path, b]])
+    expect(ed.retired).toEqual([])
+    // the repo holds an article the manifest does not list; the repo's next edition after the manifest's
+    // holds both (it is built from the repo's articles, not from the manifest's edition and the log)
+    await writeFile(join(dir, 'articles', 'k.md'), '---\ntitle: Not in the manifest\ndate: 2021-03-07\n---\nOnly in the repo.\n')
+    const k = (await cli(['--repo', own, 'publish', 'articles/k.md', '-q'], { cwd: dir })).stdout.trim()
+    const three = await edition(own, ['--manifest', 'late.json'], dir)
+    expect(three.articles).toBe(1)
+    const c = await write('third')
+    const four = await edition(own, [], dir)
+    expect(four.articles).toBe(2)
+    const full = await edition(own, ['--full', '--previous', four.previous], dir)
+    expect(full.cid).toBe(four.cid)
+    const paths = await pathsOf(own, four.cid)
+    expect(paths.get(c)).toBe(path)
+    expect(paths.get(k)).toBe('articles/2021-03-07-not-in-the-manifest')
+  }, 180_000)
 })

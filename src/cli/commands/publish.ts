@@ -14,6 +14,7 @@ import type { ArticleInput, PublishFailure, PublishOutcome, PublishResult } from
 import type { CidProfileName } from '../../core/unixfs/profiles.js'
 import type { GatewayStyle } from '../../core/link.js'
 import type { Context } from '../context.js'
+import type { Repo } from '../../core/store/repo.js'
 import type { Argv } from 'yargs'
 import { printable } from '../printable.js'
 
@@ -146,7 +147,11 @@ export async function handler (args: PublishArgs, ctx: Context): Promise<void> {
     }
     for (const r of results) {
       const key = manifestKey(manifestPath!, r.path)
-      manifest[key] = nextEntry(manifest[key], { cid: r.cid, link: r.link, title: r.title, date: r.date })
+      const entry = { cid: r.cid, link: r.link, title: r.title, date: r.date }
+      // a new entry starts with the earlier versions the repo recorded for its file: an edition made
+      // from the manifest then knows the article's corrections, and keeps its address
+      const earlier = manifest[key] == null && repo != null ? await recordedEarlier(repo, r.path, r.cid) : []
+      manifest[key] = nextEntry(manifest[key] ?? (earlier.length > 0 ? { ...entry, previous: earlier } : undefined), entry)
     }
     if (await writeManifest(manifestPath!, manifest)) ctx.info(`updated ${args.manifest}`)
   }
@@ -208,4 +213,11 @@ async function report (outcome: PublishOutcome, args: PublishArgs, ctx: Context)
     await ctx.out(`${outcome.cid} ${shown}\n  ${printable(outcome.link)}\n`)
   }
   if (outcome.linkWritten) ctx.info(`${shown}: wrote the link into the file`)
+}
+
+/** The earlier versions the repo recorded for a source file whose current version is `cid` (versions.ts), in their order. */
+async function recordedEarlier (repo: Repo, path: string, cid: string): Promise<string[]> {
+  const { getVersions, splitVersions } = await import('../../core/store/versions.js')
+  const { current, earlier } = splitVersions(await getVersions(repo.datastore, path))
+  return current === cid ? earlier : []
 }

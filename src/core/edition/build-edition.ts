@@ -132,6 +132,12 @@ export interface LatestEdition {
   layout: number
   /** The last entry of the change log (changes.ts) the edition took in. */
   changes: number
+  /**
+   * Whose articles it holds: the repo's, or a manifest's. The repo's next edition is made from
+   * the change log only after one of the repo's own (a manifest's articles need not be the
+   * repo's); absent in records written before 2026-12-06, taken as the repo's.
+   */
+  from?: 'repo' | 'manifest'
 }
 
 
@@ -192,7 +198,7 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
     const { incrementalEdition } = await import('./incremental.js')
     const base = { optionsFingerprint, ctx, date: options.date, source, latest }
     let result: EditionResult | undefined
-    if (manifestSources == null && latest != null && latest.layout === RECORDS_LAYOUT && latest.options === optionsFingerprint && options.previous === undefined) {
+    if (manifestSources == null && latest != null && latest.layout === RECORDS_LAYOUT && latest.options === optionsFingerprint && latest.from !== 'manifest' && options.previous === undefined) {
       // the repo's next edition: from its latest and its change log
       result = await incrementalEdition(repo, { ...base, previous: latest.cid, changes: { kind: 'log', log: { changes: logged, last: log.last } } }, options)
     } else if (manifestSources != null && (options.previous ?? latest?.cid) != null) {
@@ -255,7 +261,7 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
   }, ctx)
   const cid = root.cid
 
-  const record: LatestEdition = { cid: cid.toString(), previous, fingerprint, options: optionsFingerprint, articlesHash, articles: articles.length, corrected: corrected.length, layout: RECORDS_LAYOUT, changes: changesSeen }
+  const record: LatestEdition = { cid: cid.toString(), previous, fingerprint, options: optionsFingerprint, articlesHash, articles: articles.length, corrected: corrected.length, layout: RECORDS_LAYOUT, changes: changesSeen, from: manifestSources != null ? 'manifest' : 'repo' }
   await commitEdition(repo, { blocks: [...dirBlocks, ...root.blocks], bundles: [...summaries.keys()].map(cidOf), cid, records: days.values(), record, latest }, options)
   return { cid, previous, articles: articles.length, corrected: corrected.length, unchanged: false, incremental: false }
 }

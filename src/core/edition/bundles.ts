@@ -2,8 +2,9 @@ import * as dagPb from '@ipld/dag-pb'
 import { Key } from 'interface-datastore'
 import { CID } from 'multiformats/cid'
 import { InvalidArgumentError, NotFoundError } from '../../errors.js'
-import { parseBundleMetadata } from '../read/bundle-check.js'
+import { MAX_METADATA_BYTES, parseBundleMetadata } from '../read/bundle-check.js'
 import { readAll } from '../read-all.js'
+import { fileContent } from '../read/file-content.js'
 import { BUNDLE_FILES } from '../article/bundle-files.js'
 import { tsizeOfBlock } from './file-dag.js'
 import { engineOf } from '../store/engine-of.js'
@@ -53,11 +54,21 @@ export async function bundleSummary (repo: Repo, cidText: string, shown: string,
       throw err
     }
   }
+  const metadataBytes = async (c: CID): Promise<Uint8Array> => {
+    try {
+      return await readAll(fileContent(c, options.source ?? repo.blockstore, options))
+    } catch (err: any) {
+      if (err?.name === 'NotFoundError') throw new NotFoundError(`${shown}: bundle ${cidText} is not in the repo (publish the article here first)`)
+      if (err?.name === 'VerificationError') return new Uint8Array(0) // not a file: not a bundle's metadata
+      throw err
+    }
+  }
   const rootBytes = await get(cid)
   if (cid.code !== dagPb.code) throw new InvalidArgumentError(`${shown}: ${cidText} is not an article bundle`)
   const root = dagPb.decode(rootBytes)
   const metaLink = root.Links.find(l => l.Name === BUNDLE_FILES.metadata)
-  const metadata = metaLink != null ? parseBundleMetadata(await get(metaLink.Hash), cid) : undefined
+  // metadata.json is one raw block, or a UnixFS file node (the unixfs-v0-2015 profile): read as a file
+  const metadata = metaLink != null && (metaLink.Tsize ?? 0) <= MAX_METADATA_BYTES ? parseBundleMetadata(await metadataBytes(metaLink.Hash), cid) : undefined
   const fileLink = metadata != null ? root.Links.find(l => l.Name === metadata.file.name) : undefined
   if (metadata == null || fileLink == null) throw new InvalidArgumentError(`${shown}: ${cidText} is not an article bundle (no metadata.json of ipfs-publish)`)
   const summary: BundleSummary = {

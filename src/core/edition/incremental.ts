@@ -259,7 +259,7 @@ export async function incrementalEdition (repo: Repo, input: IncrementalInput, o
     cid: rootDir.cid,
     // the at-index gains what this edition changed: the changed articles and the paths it retired (the rest is there)
     records: [{ articles: made.articles.map(a => ({ ...records.get(a.page)!, summary: a.summary })), corrections: Object.fromEntries(made.articles.map(a => [a.path, a.earlier.map(e => records.get(e.page)!)])), retired: made.permalinks.retired }],
-    record: { cid: rootDir.cid.toString(), previous: prevCid, fingerprint, options: input.optionsFingerprint, articlesHash, articles, corrected, layout: RECORDS_LAYOUT, changes: last },
+    record: { cid: rootDir.cid.toString(), previous: prevCid, fingerprint, options: input.optionsFingerprint, articlesHash, articles, corrected, layout: RECORDS_LAYOUT, changes: last, from: changes.kind === 'log' ? 'repo' : 'manifest' },
     latest,
     // (a repo that does not hold the previous edition whole, a runner's, checks every link, and pins partially)
     completeBelow: heldHere ? cid => !fresh.has(multihashKey(cid)) : undefined

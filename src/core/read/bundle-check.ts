@@ -11,7 +11,7 @@ import type { UnixFSDirectory, UnixFSDirectoryEntry } from 'ipfs-unixfs-exporter
 import type { CID } from 'multiformats/cid'
 
 /** Largest metadata.json read when checking a bundle. */
-const MAX_METADATA_BYTES = 1024 * 1024
+export const MAX_METADATA_BYTES = 1024 * 1024
 
 /**
  * Reads a directory's `metadata.json` and returns it when it is ours (schema
