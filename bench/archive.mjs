@@ -186,12 +186,12 @@ const STEPS = [
   ['verify', '`verify --all`', false, false]
 ]
 
-async function archive (n, fresh) {
+/** An archive of N articles: its corpus, its repo, the bulk publish, the first edition and the first `ls` (once each). */
+async function prepare (n) {
   const label = n.toLocaleString('en')
   console.log(`archive of ${label} articles`)
-  const dir = join(work, `size-${n}`)
+  const dir = join(work, `a${n}`)
   mkdirSync(dir, { recursive: true })
-  // 40,000 articles took 1.9 GB of repo and 0.5 GB of corpus: ask for 80 KB per article before starting
   const { bavail, bsize } = statfsSync(dir)
   if (bavail * bsize < n * 80 * 1024) throw new Error(`${(bavail * bsize / 2 ** 30).toFixed(1)} GiB free under ${tmpdir()}: ${label} articles need about ${(n * 80 * 1024 / 2 ** 30).toFixed(1)} GiB (set TMPDIR to a larger disk)`)
   const files = corpus(n, join(dir, 'corpus'))
@@ -206,47 +206,51 @@ async function archive (n, fresh) {
   r.lsFirst = await sample(['--repo', repo, 'ls'], { firstLine: true, timeoutMs: long })
   console.log(`  first ls | head -1: ${fmtMs(r.lsFirst.ms)}, ${fmtMb(r.lsFirst.anon)} anon, ${fmtMb(r.lsFirst.rss)} RSS`)
   const pick = (i) => files[Math.floor((i + 1) * n / (RUNS * 3 + 2))] // spread over the archive, each used once
-  let k = 0
-  const runs = { publishNew: [], publishCorrected: [], edition: [], ls: [], cat: [], get: [], gc: [], verify: [] }
-  const cids = []
-  for (let i = 0; i < RUNS; i++) {
-    const p = await sample(['--repo', repo, '-q', 'publish', fresh[i + RUNS * SIZES.indexOf(n)]], { stdout: true })
-    runs.publishNew.push(p)
-    cids.push(p.stdout.trim().split(/\s+/)[0])
-    const file = pick(k++)
-    correct(file, i)
-    runs.publishCorrected.push(await sample(['--repo', repo, '-q', 'publish', file]))
-  }
-  for (let i = 0; i < RUNS; i++) {
-    const file = pick(k++)
-    correct(file, 100 + i)
-    await sample(['--repo', repo, '-q', 'publish', file])
-    runs.edition.push(await sample(['--repo', repo, '-q', 'edition'], { stdout: true, timeoutMs: long }))
-  }
-  const latest = runs.edition[runs.edition.length - 1].stdout.trim()
-  for (let i = 0; i < RUNS; i++) {
-    runs.ls.push(await sample(['--repo', repo, 'ls'], { firstLine: true }))
-    runs.cat.push(await sample(['--repo', repo, 'cat', cids[i]]))
-    const out = join(dir, `got-${i}`)
-    runs.get.push(await sample(['--repo', repo, 'get', cids[i], '-o', out]))
-    rmSync(out, { recursive: true, force: true })
-  }
-  // gc and verify --all read the whole store: not daily steps, and repeated on the same input; one run from 100,000 articles up
+  return { n, dir, repo, r, long, pick, k: 0, cids: [], latest: null, runs: { publishNew: [], publishCorrected: [], edition: [], ls: [], cat: [], get: [], gc: [], verify: [] } }
+}
+
+/** Round i of the daily steps on one archive: a new article, a corrected one, the next edition after a correction, then ls, cat and get. */
+async function dailyRound (a, i, fresh) {
+  const { repo, runs } = a
+  const p = await sample(['--repo', repo, '-q', 'publish', fresh[i + RUNS * SIZES.indexOf(a.n)]], { stdout: true })
+  runs.publishNew.push(p)
+  a.cids.push(p.stdout.trim().split(/\s+/)[0])
+  let file = a.pick(a.k++)
+  correct(file, i)
+  runs.publishCorrected.push(await sample(['--repo', repo, '-q', 'publish', file]))
+  file = a.pick(a.k++)
+  correct(file, 100 + i)
+  await sample(['--repo', repo, '-q', 'publish', file])
+  const e = await sample(['--repo', repo, '-q', 'edition'], { stdout: true, timeoutMs: a.long })
+  runs.edition.push(e)
+  a.latest = e.stdout.trim()
+  runs.ls.push(await sample(['--repo', repo, 'ls'], { firstLine: true }))
+  runs.cat.push(await sample(['--repo', repo, 'cat', a.cids[i]]))
+  const out = join(a.dir, `got-${i}`)
+  runs.get.push(await sample(['--repo', repo, 'get', a.cids[i], '-o', out]))
+  rmSync(out, { recursive: true, force: true })
+}
+
+/** The long steps of one archive (gc, verify --all), the gateway's front page, and its results. */
+async function finish (a) {
+  const { n, repo, runs, r } = a
   // the daily steps are printed before the long ones (a failure there loses nothing measured)
+  console.log(`archive of ${n.toLocaleString('en')} articles: daily steps`)
   for (const [key, what] of STEPS) if (key !== 'gc' && key !== 'verify' && runs[key]?.length > 0) { const m = summarize(runs[key]); console.log(`  ${what}: ${fmtMs(m.ms)}, ${fmtMb(m.anon)} anon, ${fmtMb(m.rss)} RSS`) }
+  // gc and verify --all read the whole store: not daily steps, and repeated on the same input; one run from 100,000 articles up
   // a failed gc or verify is reported in the table, not the end of the run
   const orFailed = async (args, opts) => { try { return await sample(args, opts) } catch (err) { console.log(`  FAILED: ${err.message.slice(0, 600)}`); return { ms: NaN, anon: NaN, rss: NaN, failed: err.message.split('\n').find(l => /error|Error/.test(l))?.slice(0, 200) ?? 'failed', stdout: '{}' } } }
   for (let i = 0; i < (n >= 100_000 ? 1 : RUNS); i++) {
-    runs.gc.push(await orFailed(['--repo', repo, 'gc'], { timeoutMs: long }))
-    runs.verify.push(await orFailed(['--repo', repo, '--json', 'verify', '--all'], { timeoutMs: long, stdout: true }))
+    runs.gc.push(await orFailed(['--repo', repo, 'gc'], { timeoutMs: a.long }))
+    runs.verify.push(await orFailed(['--repo', repo, '--json', 'verify', '--all'], { timeoutMs: a.long, stdout: true }))
   }
   r.blocks = JSON.parse(runs.verify[0].stdout).blocks ?? NaN
   for (const [key, list] of Object.entries(runs)) r[key] = summarize(list)
-  r.front = await frontPage(repo, latest)
+  r.front = await frontPage(repo, a.latest)
   r.diskMB = Number(execFileSync('du', ['-sm', repo]).toString().split('\t')[0])
   for (const [key, what] of STEPS) console.log(`  ${what}: ${fmtMs(r[key].ms)}, ${fmtMb(r[key].anon)} anon, ${fmtMb(r[key].rss)} RSS`)
   console.log(`  ${r.blocks.toLocaleString('en')} blocks, repo ${r.diskMB} MB on disk`)
-  rmSync(dir, { recursive: true, force: true })
+  rmSync(a.dir, { recursive: true, force: true })
   return r
 }
 
@@ -258,7 +262,7 @@ function section (results, floor, started) {
     '',
     `Written by \`npm run bench -- --archive --sizes ${results.map(r => r.n).join(',')}\` on ${new Date().toISOString().slice(0, 10)}, measuring ${MEASURED} (${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}, Node ${process.version}; the whole run took ${fmtMs(Date.now() - started)}; load average ${startLoad.toFixed(1)} at its start, ${loadavg()[0].toFixed(1)} at its end: other work on the machine slows every figure). Issue #21: the daily steps must cost what the change costs, not what the archive holds.`,
     '',
-    `For each size a fresh repo: \`tests/fixtures/gen-articles.mjs --count N --seed ${SEED}\` published in one \`publish\`, a first \`edition\`, then each step as a whole process with \`--net local\`, the median of ${RUNS} runs (\`gc\` and \`verify --all\`: one run from 100,000 articles up), each on a new input (a new article; a corrected article: another file's body rewritten and published again; the next edition after one corrected article is published). Time, then peak anonymous memory (RssAnon) / peak RSS (VmHWM, which also counts the pages of LMDB's memory map the process touched), both polled from /proc every ${POLL_MS} ms; the largest of the runs. \`ls | head -1\` is timed to its first line (its memory until then), then closed. The front page: \`serve --net local\` on the repo, the latest edition's \`/ipfs/<cid>/\`, the median time to first byte of ${Math.max(RUNS, 5)} fetches after a first one, and serve's peak memory from its start through them.`,
+    `For each size a fresh repo: \`tests/fixtures/gen-articles.mjs --count N --seed ${SEED}\` published in one \`publish\`, a first \`edition\`; then the daily steps in ${RUNS} rounds, each round on every size in turn (so that the machine's drift over the run falls on every size alike), each step as a whole process with \`--net local\`, the median of the ${RUNS} runs (\`gc\` and \`verify --all\`: one run from 100,000 articles up), each on a new input (a new article; a corrected article: another file's body rewritten and published again; the next edition after one corrected article is published). Time, then peak anonymous memory (RssAnon) / peak RSS (VmHWM, which also counts the pages of LMDB's memory map the process touched), both polled from /proc every ${POLL_MS} ms; the largest of the runs. \`ls | head -1\` is timed to its first line (its memory until then), then closed. The front page: \`serve --net local\` on the repo, the latest edition's \`/ipfs/<cid>/\`, the median time to first byte of ${Math.max(RUNS, 5)} fetches after a first one, and serve's peak memory from its start through them.`,
     '',
     `The floor: a one-article \`publish\` into an empty repo, in the same run: **${fmtMs(floor.ms)}**, ${fmtMb(floor.anon)} / ${fmtMb(floor.rss)}.`,
     '',
@@ -355,8 +359,14 @@ try {
   rmSync(join(work, 'floor'), { recursive: true, force: true })
   const floor = summarize(floorRuns)
   console.log(`floor: one-article publish into an empty repo ${fmtMs(floor.ms)}, ${fmtMb(floor.anon)} anon, ${fmtMb(floor.rss)} RSS`)
+  // every archive is made first; then the daily steps run round by round, each round on every size
+  // in turn, so that the machine's drift over the run (its speed moves 10–30% over minutes) falls on
+  // every size alike instead of on the sizes measured last
+  const archives = []
+  for (const n of SIZES) archives.push(await prepare(n))
+  for (let i = 0; i < RUNS; i++) for (const a of archives) await dailyRound(a, i, fresh)
   const results = []
-  for (const n of SIZES) results.push(await archive(n, fresh))
+  for (const a of archives) results.push(await finish(a))
   const lines = section(results, floor, started)
   console.log(lines.join('\n'))
   if (quick) console.log('(--quick: BENCHMARKS.md not written)')
