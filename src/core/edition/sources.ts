@@ -1,6 +1,6 @@
 import { getArticle, listArticles } from '../store/article-index.js'
 import { getVersions, listVersions, splitVersions } from '../store/versions.js'
-import { checkManifestEntry } from '../manifest.js'
+import { checkManifest } from '../manifest.js'
 import type { Manifest } from '../manifest.js'
 import type { Repo } from '../store/repo.js'
 import type { AbortOptions } from 'abort-error'
@@ -10,9 +10,9 @@ export interface Source { id: string, current: string, earlier: string[] }
 
 /** The articles of a manifest: each key's CID and its `previous` CIDs. */
 export function fromManifest (manifest: Manifest, name: string): Source[] {
+  checkManifest(manifest, name)
   return Object.keys(manifest).sort().map(key => {
     const e = manifest[key]
-    checkManifestEntry(name, key, e)
     // each earlier CID in its place (the current one among them when it is a return to an earlier text)
     return { id: `${name}: ${key}`, current: e.cid, earlier: e.previous ?? [] }
   })
