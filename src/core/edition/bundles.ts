@@ -46,28 +46,20 @@ export async function bundleSummary (repo: Repo, cidText: string, shown: string,
   } catch {
     throw new InvalidArgumentError(`${shown}: "${cidText}" is not a CID`)
   }
-  const get = async (c: CID): Promise<Uint8Array> => {
-    try {
-      return await readAll((options.source ?? repo.blockstore).get(c, options))
-    } catch (err: any) {
-      if (err?.name === 'NotFoundError') throw new NotFoundError(`${shown}: bundle ${cidText} is not in the repo (publish the article here first)`)
-      throw err
-    }
+  const blocks = options.source ?? repo.blockstore
+  const notHeld = (err: any): never => {
+    if (err?.name === 'NotFoundError') throw new NotFoundError(`${shown}: bundle ${cidText} is not in the repo (publish the article here first)`)
+    throw err
   }
-  const metadataBytes = async (c: CID): Promise<Uint8Array> => {
-    try {
-      return await readAll(fileContent(c, options.source ?? repo.blockstore, options))
-    } catch (err: any) {
-      if (err?.name === 'NotFoundError') throw new NotFoundError(`${shown}: bundle ${cidText} is not in the repo (publish the article here first)`)
-      if (err?.name === 'VerificationError') return new Uint8Array(0) // not a file: not a bundle's metadata
-      throw err
-    }
-  }
+  const get = async (c: CID): Promise<Uint8Array> => await readAll(blocks.get(c, options)).catch(notHeld)
+  // metadata.json is one raw block, or a UnixFS file node (the unixfs-v0-2015 profile): read as a
+  // file; anything else (not a file) is not a bundle's metadata
+  const metadataBytes = async (c: CID): Promise<Uint8Array> => await readAll(fileContent(c, blocks, options))
+    .catch((err: any) => err?.name === 'VerificationError' ? new Uint8Array(0) : notHeld(err))
   const rootBytes = await get(cid)
   if (cid.code !== dagPb.code) throw new InvalidArgumentError(`${shown}: ${cidText} is not an article bundle`)
   const root = dagPb.decode(rootBytes)
   const metaLink = root.Links.find(l => l.Name === BUNDLE_FILES.metadata)
-  // metadata.json is one raw block, or a UnixFS file node (the unixfs-v0-2015 profile): read as a file
   const metadata = metaLink != null && (metaLink.Tsize ?? 0) <= MAX_METADATA_BYTES ? parseBundleMetadata(await metadataBytes(metaLink.Hash), cid) : undefined
   const fileLink = metadata != null ? root.Links.find(l => l.Name === metadata.file.name) : undefined
   if (metadata == null || fileLink == null) throw new InvalidArgumentError(`${shown}: ${cidText} is not an article bundle (no metadata.json of ipfs-publish)`)
