@@ -9,6 +9,7 @@ import { spawn, execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statfsSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem, tmpdir, release } from 'node:os'
 import { join, resolve } from 'node:path'
+import { measuredCommit } from './measured-commit.mjs'
 
 const ROOT = resolve(import.meta.dirname, '..')
 // the code measured, as it is when the run starts (a later edit does not change what was loaded)
@@ -373,15 +374,4 @@ try {
   else { merge(lines); console.log('wrote the archive section into BENCHMARKS.md') }
 } finally {
   rmSync(work, { recursive: true, force: true })
-}
-
-/** The commit measured (with "+ changes" when the working tree differs from it), or "an unknown commit" outside git. */
-function measuredCommit (dir) {
-  try {
-    const head = execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
-    const dirty = execFileSync('git', ['-C', dir, 'status', '--porcelain', '--untracked-files=no', '--', 'src', 'bin', 'scripts', 'package.json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== ''
-    return `commit ${head}${dirty ? ' + uncommitted changes' : ''}`
-  } catch {
-    return 'an unknown commit'
-  }
 }

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto'
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync, writeSync, readFileSync } from 'node:fs'
 import { cpus, totalmem, tmpdir, release } from 'node:os'
 import { join, resolve } from 'node:path'
+import { measuredCommit } from './measured-commit.mjs'
 
 const ROOT = resolve(import.meta.dirname, '..')
 // the code measured, as it is when the run starts (a later edit does not change what was loaded)
@@ -427,15 +428,4 @@ try {
   console.log(quick ? '(--quick: BENCHMARKS.md not written)' : 'wrote BENCHMARKS.md')
 } finally {
   rmSync(work, { recursive: true, force: true })
-}
-
-/** The commit measured (with "+ changes" when the working tree differs from it), or "an unknown commit" outside git. */
-function measuredCommit (dir) {
-  try {
-    const head = execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
-    const dirty = execFileSync('git', ['-C', dir, 'status', '--porcelain', '--untracked-files=no', '--', 'src', 'bin', 'scripts', 'package.json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== ''
-    return `commit ${head}${dirty ? ' + uncommitted changes' : ''}`
-  } catch {
-    return 'an unknown commit'
-  }
 }
