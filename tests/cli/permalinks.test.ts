@@ -50,6 +50,13 @@ describe('permalinks never move', () => {
   }, 120_000)
   afterAll(async () => { await tmp.cleanup() })
 
+  /** A site folder of its own with one article file (not yet written), and a repo of its own. */
+  async function oneArticleSite (name: string, fileName: string): Promise<{ dir: string, own: string, file: string }> {
+    const dir = join(tmp.path, name)
+    await mkdir(join(dir, 'articles'), { recursive: true })
+    return { dir, own: join(tmp.path, `repo-${name}`), file: join(dir, 'articles', fileName) }
+  }
+
   /** Writes a manifest of these files (their published entries) and returns its name. */
   async function manifest (name: string, files: string[], entries: Record<string, any> = published): Promise<string> {
     await writeFile(join(site, name), JSON.stringify(Object.fromEntries(files.map(f => [`articles/${f}.md`, entries[`articles/${f}.md`]])), null, 2) + '\n')
@@ -144,10 +151,7 @@ describe('permalinks never move', () => {
   }, 120_000)
 
   it('a return to an earlier text keeps every correction\'s number, from a manifest and from the repo alike (A → B → A → C)', async () => {
-    const dir = join(tmp.path, 'revert')
-    const own = join(tmp.path, 'repo-revert')
-    await mkdir(join(dir, 'articles'), { recursive: true })
-    const file = join(dir, 'articles', 'r.md')
+    const { dir, own, file } = await oneArticleSite('revert', 'r.md')
     const texts = ['first', 'second', 'first', 'third'].map(t => `---\ntitle: A story told again\ndate: 2021-03-04\n---\nThe ${t} text.\n`)
     const path = 'articles/2021-03-04-a-story-told-again'
     const cids: string[] = []
@@ -194,10 +198,7 @@ describe('permalinks never move', () => {
   }, 180_000)
 
   it('after a return to an earlier text, that version\'s page says it is the current text again, and ls marks it', async () => {
-    const dir = join(tmp.path, 'again')
-    const own = join(tmp.path, 'repo-again')
-    await mkdir(join(dir, 'articles'), { recursive: true })
-    const file = join(dir, 'articles', 'g.md')
+    const { dir, own, file } = await oneArticleSite('again', 'g.md')
     const path = 'articles/2021-03-05-said-twice'
     let ed = ''
     for (const t of ['first', 'second', 'first']) {
@@ -214,10 +215,7 @@ describe('permalinks never move', () => {
   }, 180_000)
 
   it('a manifest started after a correction takes the repo\'s earlier versions: its edition keeps the address; the repo\'s next edition after a manifest\'s holds the repo\'s articles, as --full does', async () => {
-    const dir = join(tmp.path, 'late')
-    const own = join(tmp.path, 'repo-late')
-    await mkdir(join(dir, 'articles'), { recursive: true })
-    const file = join(dir, 'articles', 'h.md')
+    const { dir, own, file } = await oneArticleSite('late', 'h.md')
     const path = 'articles/2021-03-06-harbour-fire'
     const write = async (t: string): Promise<string> => {
       await writeFile(file, `---\ntitle: Harbour fire\ndate: 2021-03-06\n---\nThe ${t} text.\n`)
