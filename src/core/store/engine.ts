@@ -23,6 +23,18 @@ import type { AbortOptions } from 'abort-error'
 
 type Bytes = Uint8Array
 
+/**
+ * How many free page numbers a write loads from LMDB's free list when it looks for
+ * a run of free pages (a value of more than one page). The free list grows with
+ * the store (about 1,000 page numbers at 2,000 articles, 78,000 at 200,000), and
+ * lmdb-js merges each loaded record into its sorted list one number at a time: at
+ * its default (50,000) that took 160-260 ms of every edition at 200,000 articles,
+ * nothing at 2,000. A write that finds no run among these takes new pages at the
+ * file's end; in a 40,000-article repo after 30 days of publishing, editions and
+ * a gc that left the file 0.15% larger (docs/benchmarks.md).
+ */
+export const FREE_PAGES_TO_LOAD = 4096
+
 /** The folder of the LMDB environment inside a repo. */
 export const ENGINE_DIR = 'lmdb'
 
@@ -159,7 +171,7 @@ export class Engine {
       // one map of the whole file (lmdb-js's remapChunks maps 64 KiB chunks as they are touched and
       // unmaps each at close: 2,000 munmaps, a fifth of a republish of 10,000 articles). The pages it
       // touches are page cache, counted in RSS but not in the anonymous memory the targets measure
-      env = openEnv({ path, compression: false, maxDbs: 8, readOnly: options.readOnly === true, remapChunks: false } as any)
+      env = openEnv({ path, compression: false, maxDbs: 8, readOnly: options.readOnly === true, remapChunks: false, maxFreeSpaceToLoad: FREE_PAGES_TO_LOAD } as any)
     } catch (err: any) {
       throw new RepoError(`the repo at ${dir} is damaged: ${ENGINE_DIR}/data.mdb cannot be opened (${err.message}); nothing was changed`, { cause: err })
     }
