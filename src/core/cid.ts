@@ -1,5 +1,19 @@
+import { bases } from 'multiformats/basics'
 import { CID } from 'multiformats/cid'
 import { InvalidCidError } from '../errors.js'
+
+/**
+ * A CID from its text in any multibase, as Kubo reads one (`BAFY…` and `bafy…` are
+ * the same CID); CIDv0 as `Qm…`. Throws multiformats' error when it is not one.
+ */
+export function parseCidText (text: string): CID {
+  const c = text[0]
+  if (c === 'b' || c === 'z' || c === 'Q' || c === 'k' || c == null) return CID.parse(text)
+  const prefix = String.fromCodePoint(text.codePointAt(0) ?? 0)
+  const base = Object.values(bases).find(b => b.prefix === prefix)
+  if (base == null) throw new Error(`unknown multibase prefix "${prefix}"`)
+  return CID.parse(text, base.decoder)
+}
 
 /** Parses a CID given by a user (also `/ipfs/<cid>` and `ipfs://<cid>`); InvalidCidError if it is not one. */
 export function parseCid (input: string | CID): CID {
@@ -12,7 +26,7 @@ export function parseCid (input: string | CID): CID {
   }
   const s = input.trim().replace(/^ipfs:\/\//, '').replace(/^\/ipfs\//, '').replace(/\/+$/, '')
   try {
-    const cid = CID.parse(s)
+    const cid = parseCidText(s)
     if (cid.multihash == null) throw new Error('no multihash')
     return cid
   } catch {

@@ -2,6 +2,7 @@ import { mkdir, readFile } from 'node:fs/promises'
 import { dirname, relative, resolve, sep } from 'node:path'
 import { CID } from 'multiformats/cid'
 import { InvalidArgumentError } from '../errors.js'
+import { parseCidText } from './cid.js'
 import { writeFileAtomic } from './fs/atomic-write.js'
 
 /** One article in a manifest. */
@@ -49,7 +50,11 @@ export async function readManifest (path: string, shown = path): Promise<Manifes
 /** Manifests already checked (a manifest read by readManifest is not checked again by the edition). */
 const checked = new WeakSet<Manifest>()
 
-/** Checks every entry of a manifest ({@link checkManifestEntry}), once per manifest object. */
+/**
+ * Checks every entry of a manifest ({@link checkManifestEntry}), once per manifest object. A CID
+ * written in another multibase (`BAFY…`, base36 `k…`) is the same CID: the entry is given its
+ * usual text (base32, `Qm…` for CIDv0), which is what publish compares and an edition links.
+ */
 export function checkManifest (manifest: Manifest, where: string): void {
   if (checked.has(manifest)) return
   for (const [key, entry] of Object.entries(manifest)) checkManifestEntry(where, key, entry)
@@ -67,13 +72,17 @@ function checkManifestEntry (where: string, key: string, entry: unknown): assert
   if (typeof e.cid !== 'string') throw new InvalidArgumentError(`${where}: "${key}" has no cid`)
   // every entry's CID: the forms publish writes are recognised by their text (parsing 200,000 CIDs
   // took a second, on every publish --manifest and edition --manifest of a large site); others are parsed
-  if (!USUAL_CID.test(e.cid)) assertCid(e.cid, where, key)
+  // (another multibase, `BAFY…`, is the same CID: it is written in its usual text, which is what publish compares and links)
+  if (!USUAL_CID.test(e.cid)) e.cid = assertCid(e.cid, where, key).toString()
   if (e.previous === undefined) return
   if (!Array.isArray(e.previous) || e.previous.some(c => typeof c !== 'string')) throw new InvalidArgumentError(`${where}: "${key}".previous is not a list of CIDs`)
   // the same content in another form (CIDv0 and CIDv1, another base) is the same version
   const seen = new Map<string, string>()
-  for (const c of e.previous as string[]) {
-    const same = assertCid(c, where, key).toV1().toString()
+  const previous = e.previous as string[]
+  for (const [i, c] of previous.entries()) {
+    const cid = assertCid(c, where, key)
+    previous[i] = cid.toString()
+    const same = cid.toV1().toString()
     const first = seen.get(same)
     if (first != null) throw new InvalidArgumentError(`${where}: "${key}".previous lists ${first === c ? c : `${first} and ${c} (the same content)`} twice (each earlier CID once: its place is its correction's number)`)
     seen.set(same, c)
@@ -85,7 +94,7 @@ const USUAL_CID = /^(?:baf(?:ybei|krei)[a-z2-7]{51}[aeimquy4]|Qm[1-9A-HJ-NP-Za-k
 
 function assertCid (text: string, where: string, key: string): CID {
   try {
-    return CID.parse(text)
+    return parseCidText(text)
   } catch {
     throw new InvalidArgumentError(`${where}: "${key}": ${JSON.stringify(text.slice(0, 100))} is not a CID`)
   }

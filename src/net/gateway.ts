@@ -12,6 +12,7 @@ import standardTypes from 'mime/types/standard.js'
 import otherTypes from 'mime/types/other.js'
 import { CID } from 'multiformats/cid'
 import { exportCar } from '../core/car/export.js'
+import { parseCidText } from '../core/cid.js'
 import { listStories } from '../core/ls.js'
 import { readAll } from '../core/unixfs/walk.js'
 import type { Blockstore } from 'interface-blockstore'
@@ -110,7 +111,7 @@ function parsePath (pathname: string): { cid: CID, segments: string[] } {
   const raw = pathname.split('/').slice(2)
   let cid: CID
   try {
-    cid = CID.parse(decodeURIComponent(raw[0] ?? ''))
+    cid = parseCidText(decodeURIComponent(raw[0] ?? ''))
   } catch {
     throw new HttpError(400, `invalid CID "${raw[0] ?? ''}"`)
   }

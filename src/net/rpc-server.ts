@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { Busboy } from '@fastify/busboy'
 import type { BusboyInstance } from '@fastify/busboy'
 import { CID } from 'multiformats/cid'
+import { parseCidText } from '../core/cid.js'
 import { InvalidArgumentError } from '../errors.js'
 import { checkBearer } from './bearer.js'
 import { isLoopbackHost, splitListen } from './loopback.js'
@@ -339,7 +340,7 @@ function args (query: URLSearchParams): CID[] {
   return query.getAll('arg').map(a => {
     const text = a.startsWith('/ipfs/') ? a.slice('/ipfs/'.length) : a
     if (text.includes('/')) throw new RpcError(400, `'${a}': this node pins whole DAGs by CID, not paths inside them`, ERR_CLIENT)
-    try { return CID.parse(text) } catch { throw new RpcError(400, `invalid path "${a}": not a CID`, ERR_CLIENT) }
+    try { return parseCidText(text) } catch { throw new RpcError(400, `invalid path "${a}": not a CID`, ERR_CLIENT) }
   })
 }
 

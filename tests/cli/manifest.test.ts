@@ -1,6 +1,7 @@
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { base36 } from 'multiformats/bases/base36'
 import { CID } from 'multiformats/cid'
 import { cli, SAMPLE, tempDir } from '../helpers/cli.js'
 
@@ -37,6 +38,22 @@ describe('publish --manifest and --check', () => {
     expect(res.stdout).toBe('')
     expect(res.stderr).toMatch(/matches all 2 article/)
     expect(await readFile(join(site, 'manifest.json'), 'utf8')).toBe(before)
+  })
+
+  it('a CID written in another multibase (BAFY…, base36 k…) is the same CID: --check passes, publish writes its usual text', async () => {
+    const usual = await readFile(join(site, 'manifest.json'), 'utf8')
+    const m = JSON.parse(usual)
+    m['articles/a.md'].cid = m['articles/a.md'].cid.toUpperCase()
+    m['articles/b/sample.txt'].cid = CID.parse(m['articles/b/sample.txt'].cid).toString(base36)
+    const other = JSON.stringify(m, null, 2) + '\n'
+    await writeFile(join(site, 'other.json'), other)
+    const check = await cli(['publish', 'articles', '--manifest', 'other.json', '--check'], { cwd: site })
+    expect(check.stderr).toMatch(/matches all 2 article/)
+    expect(check.code).toBe(0)
+    expect(await readFile(join(site, 'other.json'), 'utf8')).toBe(other)
+    const res = await cli(['--repo', join(tmp.path, 'repo'), 'publish', 'articles', '--manifest', 'other.json', '-q'], { cwd: site })
+    expect(res.code, res.stderr).toBe(0)
+    expect(await readFile(join(site, 'other.json'), 'utf8')).toBe(usual)
   })
 
   it('--check exits 1 naming every article whose CID differs or is missing, and writes nothing', async () => {
