@@ -224,7 +224,9 @@ describe('edition: the whole site as one CID', () => {
       [['--feed-size', '0'], 2, /^error: --feed-size must be a whole number of at least 1\n$/],
       [['--manifest', 'missing.json'], 3, /^error: manifest missing.json does not exist\n$/],
       [['--manifest', 'empty.json'], 2, /^error: empty.json lists no articles\n$/],
-      [['--previous', 'not-a-cid'], 2, /^error: --previous "not-a-cid" is not a CID\n$/],
+      [['--previous', 'not-a-cid'], 2, /^error: --previous "not-a-cid" is not a CID \(or "none"\)\n$/],
+      // a usage error is found before any file is read
+      [['--manifest', 'missing.json', '--previous', 'garbage'], 2, /^error: --previous "garbage" is not a CID \(or "none"\)\n$/],
       [['--date', '2026-02-30'], 2, /^error: --date "2026-02-30" is not a date \(YYYY-MM-DD\)\n$/]
     ]
     await writeFile(join(dir, 'empty.json'), '{}\n')

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { InvalidArgumentError, NotFoundError, RemotePinError } from '../../errors.js'
 import { editionUpload, openOnline, remoteAdd, remoteTargets } from './pin-remote.js'
 import { netOptions } from '../net-options.js'
+import { parseCidText } from '../../core/cid.js'
 import { readManifest } from '../../core/manifest.js'
 import { CID_PROFILES, DEFAULT_CID_PROFILE } from '../../core/unixfs/profiles.js'
 import { DEFAULT_GATEWAY } from '../../core/defaults.js'
@@ -72,6 +73,11 @@ export async function handler (args: EditionArgs, ctx: Context): Promise<void> {
   for (const [flag, n] of [['--feed-size', args.feedSize], ['--page-size', args.pageSize]] as const) {
     if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} must be a whole number of at least 1`)
   }
+  // --previous is checked with the other arguments, before any file is read; another multibase is the same CID
+  let previous = args.previous === 'none' ? null : args.previous
+  if (previous != null) {
+    try { previous = parseCidText(previous).toString() } catch { throw new InvalidArgumentError(`--previous "${previous}" is not a CID (or "none")`) }
+  }
   // a manifest that is not there is a file not found (exit 3), as wherever a file is named
   if (args.manifest != null && !existsSync(ctx.resolve(args.manifest))) throw new NotFoundError(`manifest ${args.manifest} does not exist`)
   const manifest = args.manifest != null ? await readManifest(ctx.resolve(args.manifest), args.manifest) : undefined
@@ -97,7 +103,6 @@ export async function handler (args: EditionArgs, ctx: Context): Promise<void> {
   const targets = remote ? await remoteTargets(remoteArgs, ctx) : undefined
   // the name first: a missing key or an unreachable gateway fails before anything is made
   let ipns: { name: string, seen: NameRecord[] } | undefined
-  let previous = args.previous === 'none' ? null : args.previous
   if (args.ipnsKey != null) {
     const { loadKey, nameOf } = await import('../../core/ipns/keystore.js')
     const name = nameOf(await loadKey(repo.path, args.ipnsKey))
