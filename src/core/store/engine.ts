@@ -234,6 +234,9 @@ export class Engine {
     }
     const running = this.writing.get(k)
     if (running != null) { await running; return }
+    // a large block stored with exactly these bytes is not written and synced again (an edition's
+    // month page keeps its chunks before the change); a missing or damaged one is
+    if (await this.holds(multihash, bytes)) return
     const write = (async () => {
       const tmp = await this.blockFiles.writeTemp(bytes)
       const previous = this.pending.blocks.get(k)

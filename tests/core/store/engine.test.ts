@@ -71,3 +71,36 @@ describe('engine commits when pending writes reach flushBytes', () => {
     }
   })
 })
+
+describe('a large block put again', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>
+  let engine: Engine | undefined
+  beforeEach(async () => { tmp = await tempDir() })
+  afterEach(async () => {
+    if (engine?.idle === true) await engine.close()
+    engine = undefined
+    await tmp.cleanup()
+  })
+
+  it('is not written again when its file holds exactly its bytes; a damaged one is written again', async () => {
+    const { stat, writeFile } = await import('node:fs/promises')
+    engine = Engine.open(join(tmp.path, 'r'), { create: true })
+    const large = block(FILE_BLOCK_BYTES * 2, 7)
+    const file = engine.blockFiles.path(large.multihash)
+    await engine.putBlock(large.multihash, large.bytes)
+    await engine.flush()
+    const first = await stat(file)
+    // the same bytes again: the file stays the one written first
+    await engine.putBlock(large.multihash, large.bytes)
+    await engine.flush()
+    expect((await stat(file)).ino).toBe(first.ino)
+    // its file damaged in place: the put writes it again
+    const damaged = Buffer.from(large.bytes)
+    damaged[100] ^= 0xff
+    await writeFile(file, damaged)
+    await engine.putBlock(large.multihash, large.bytes)
+    await engine.flush()
+    expect((await stat(file)).ino).not.toBe(first.ino)
+    expect(Buffer.compare((await engine.readBlock(large.multihash))!, large.bytes)).toBe(0)
+  })
+})
