@@ -18,7 +18,7 @@ function block (size: number, seed: number): { multihash: Uint8Array, bytes: Buf
   return { multihash: rawCid(bytes).multihash.bytes, bytes }
 }
 
-describe('engine commits when pending writes reach flushBytes', () => {
+describe('engine: commits when pending writes reach flushBytes; large blocks', () => {
   let tmp: Awaited<ReturnType<typeof tempDir>>
   let engine: Engine | undefined
   beforeEach(async () => { tmp = await tempDir() })
@@ -69,17 +69,6 @@ describe('engine commits when pending writes reach flushBytes', () => {
       const db = b.bytes.byteLength >= FILE_BLOCK_BYTES ? engine.files : engine.blocks
       expect(db.doesExist(Buffer.from(b.multihash))).toBe(true)
     }
-  })
-})
-
-describe('a large block put again', () => {
-  let tmp: Awaited<ReturnType<typeof tempDir>>
-  let engine: Engine | undefined
-  beforeEach(async () => { tmp = await tempDir() })
-  afterEach(async () => {
-    if (engine?.idle === true) await engine.close()
-    engine = undefined
-    await tmp.cleanup()
   })
 
   it('is not written again when its file holds exactly its bytes; a damaged one is written again', async () => {
