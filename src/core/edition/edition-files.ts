@@ -41,7 +41,8 @@ export class EditionFiles {
 
   /** The bytes of the file at `path`. */
   async read (path: string, options: AbortOptions = {}): Promise<Uint8Array> {
-    return await readAll(fileContent(await this.resolve(path, options), this.blocks, options))
+    // a page is read whole: its blocks (1 MiB each) are read four at a time
+    return await readAll(fileContent(await this.resolve(path, options), this.blocks, { ...options, readAhead: 4 }))
   }
 
   /** A plain folder's links by name (kept), or undefined for what is not one (a HAMT: the exporter's). */

@@ -15,6 +15,8 @@ export interface FileContentOptions extends AbortOptions {
   offset?: number
   /** How many bytes to yield. @default to the end */
   length?: number
+  /** How many of the next blocks to read while the current one is consumed (a whole page read at once, not a stream). @default 0 */
+  readAhead?: number
 }
 
 /**
@@ -36,6 +38,15 @@ export async function * fileContent (cid: CID, blockstore: Pick<Blockstore, 'get
     left -= out.byteLength
     return out.byteLength > 0 ? out : undefined
   }
+  // blocks read ahead (readAhead > 0): the next ones on the stack, started while this one is used
+  const readAhead = options.readAhead ?? 0
+  const ahead = new Map<CID, Promise<Uint8Array>>()
+  const read = async (c: CID): Promise<Uint8Array> => {
+    const started = ahead.get(c)
+    if (started == null) return await readAll(blockstore.get(c, options))
+    ahead.delete(c)
+    return await started
+  }
   while (stack.length > 0 && left > 0) {
     options.signal?.throwIfAborted()
     const next = stack.pop()!
@@ -44,7 +55,14 @@ export async function * fileContent (cid: CID, blockstore: Pick<Blockstore, 'get
       if (out != null) yield out
       continue
     }
-    const bytes = await readAll(blockstore.get(next, options))
+    for (let i = stack.length - 1; i >= Math.max(0, stack.length - readAhead); i--) {
+      const c = stack[i]
+      if (c.multihash.code === IDENTITY || ahead.has(c)) continue
+      const p = readAll(blockstore.get(c, options))
+      p.catch(() => {}) // awaited when its turn comes (or dropped with the read)
+      ahead.set(c, p)
+    }
+    const bytes = await read(next)
     streamed(bytes.byteLength)
     if (next.code === RAW) {
       const out = emit(bytes)
