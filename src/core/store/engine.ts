@@ -224,6 +224,13 @@ export class Engine {
     return stored != null && Buffer.compare(stored, bytes) === 0
   }
 
+  /** Whether a large block's committed file holds exactly `bytes`. */
+  private async holdsFile (multihash: Bytes, bytes: Bytes): Promise<boolean> {
+    if (!this.files.doesExist(Buffer.from(multihash))) return false
+    const stored = await this.blockFiles.read(multihash)
+    return stored != null && Buffer.compare(stored, bytes) === 0
+  }
+
   /** Queues a block; a large one is first written to a synced temporary file. */
   async putBlock (multihash: Bytes, bytes: Bytes): Promise<void> {
     this.assertWritable()
@@ -235,8 +242,9 @@ export class Engine {
     const running = this.writing.get(k)
     if (running != null) { await running; return }
     // a large block stored with exactly these bytes is not written and synced again (an edition's
-    // month page keeps its chunks before the change); a missing or damaged one is
-    if (await this.holds(multihash, bytes)) return
+    // month page keeps its chunks before the change); a missing or damaged one is. (Large blocks
+    // are only ever files: the small blocks' B-tree, deep and cold in a large store, is not looked in.)
+    if (this.pendingBlock(multihash) != null ? await this.holds(multihash, bytes) : await this.holdsFile(multihash, bytes)) return
     const write = (async () => {
       const tmp = await this.blockFiles.writeTemp(bytes)
       const previous = this.pending.blocks.get(k)
