@@ -31,7 +31,7 @@ type Bytes = Uint8Array
  * its default (50,000) that took 160-260 ms of every edition at 200,000 articles,
  * nothing at 2,000. A write that finds no run among these takes new pages at the
  * file's end; in a 40,000-article repo after 30 days of publishing, editions and
- * a gc that left the file 0.15% larger (docs/benchmarks.md).
+ * a gc that left the file 0.15% larger (docs/store.md).
  */
 export const FREE_PAGES_TO_LOAD = 4096
 
@@ -224,9 +224,10 @@ export class Engine {
     return stored != null && Buffer.compare(stored, bytes) === 0
   }
 
-  /** Whether a large block's committed file holds exactly `bytes`. */
+  /** Whether a large block's committed file holds exactly `bytes` (one recorded as damaged is written again, which clears the record). */
   private async holdsFile (multihash: Bytes, bytes: Bytes): Promise<boolean> {
-    if (!this.files.doesExist(Buffer.from(multihash))) return false
+    const key = Buffer.from(multihash)
+    if (!this.files.doesExist(key) || this.damaged.doesExist(key)) return false
     const stored = await this.blockFiles.read(multihash)
     return stored != null && Buffer.compare(stored, bytes) === 0
   }
