@@ -68,6 +68,8 @@ export interface PublishResult extends ArticleRecord {
   warnings: string[]
   /** False when the repo held this bundle, pinned, already. */
   stored: boolean
+  /** True when the repo held this bundle already and the article now publishes to it again (a return to an earlier text: a change, though nothing was stored). */
+  restored?: boolean
   /** True when `writeLink` changed the source file. */
   linkWritten: boolean
 }
@@ -229,7 +231,8 @@ export async function * publishArticles (paths: Array<string | ArticleInput>, re
               }
             }
             await putEncodedArticle(store.datastore, result.cid, article.encoded.record, options)
-            await recordVersion(store.datastore, path, result.cid, options)
+            // a bundle held already that the path did not publish to: a return to an earlier text
+            if (await recordVersion(store.datastore, path, result.cid, options) && !result.stored) result.restored = true
             if (article.encoded.statEntry != null) await putEncodedStatEntry(store.datastore, path, article.encoded.statEntry, options)
           }
           if (options.writeLink === true) toLink.push({ result, source: article.source })

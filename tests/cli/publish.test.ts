@@ -221,6 +221,34 @@ describe('publish: the stat cache of unchanged articles', () => {
   beforeAll(async () => { tmp = await tempDir() })
   afterAll(async () => { await tmp.cleanup() })
 
+  it('a return to an earlier text is counted as published in the summary, not as unchanged', async () => {
+    const repo = join(tmp.path, 'repo-return')
+    const dir = join(tmp.path, 'return')
+    await mkdir(dir, { recursive: true })
+    const a = join(dir, 'a.txt')
+    const textA = '## Return\n\nJuly 2, 2025\n\n— Categories: X\n\nThe first text.\n'
+    await writeFile(a, textA)
+    await writeFile(join(dir, 'b.txt'), '## Other\n\nJuly 3, 2025\n\n— Categories: X\n\nUnchanged.\n')
+    const summary = async (): Promise<{ code: number, line: string, cid: string }> => {
+      const res = await cli(['--repo', repo, 'publish', dir])
+      // stdout: `<cid> <path>` then the link, for each article
+      const cid = res.stdout.split('\n').find(l => l.endsWith('a.txt'))?.split(' ')[0] ?? ''
+      return { code: res.code, line: res.stderr.trim().split('\n').pop()!.replace(/ in [\d.]+ s$/, ''), cid }
+    }
+    const first = await summary()
+    expect(first).toMatchObject({ code: 0, line: '2 published, 0 failed, 0 unchanged' })
+    await writeFile(a, textA.replace('The first text.', 'A corrected text.'))
+    const corrected = await summary()
+    expect(corrected).toMatchObject({ code: 0, line: '1 published, 0 failed, 1 unchanged' })
+    expect(corrected.cid).not.toBe(first.cid)
+    // back to the first text: its bundle is stored already, but the article changed
+    await writeFile(a, textA)
+    const back = await summary()
+    expect(back).toMatchObject({ code: 0, line: '1 published, 0 failed, 1 unchanged', cid: first.cid })
+    // and again, nothing changed
+    expect((await summary()).line).toBe('0 published, 0 failed, 2 unchanged')
+  })
+
   it('never serves a changed file from the cache, even with its mtime put back', async () => {
     const { utimes, stat } = await import('node:fs/promises')
     const repo = join(tmp.path, 'repo')

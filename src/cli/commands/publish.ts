@@ -115,7 +115,8 @@ export async function handler (args: PublishArgs, ctx: Context): Promise<void> {
       await report(outcome, args, ctx)
       if (outcome.ok) {
         published++
-        if (outcome.stored) stored++
+        // a return to an earlier text is published too (the article changed), though its bundle was stored already
+        if (outcome.stored || outcome.restored === true) stored++
         if (keep) results.push({ path: outcome.path, cid: outcome.cid, link: outcome.link, title: outcome.title, date: outcome.date, slug: outcome.metadata.slug })
       }
       else failures.push(outcome)

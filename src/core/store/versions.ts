@@ -19,17 +19,18 @@ function key (path: string): Key {
   return new Key(VERSIONS_PREFIX + encodeURIComponent(path))
 }
 
-/** Records that `path` now publishes to `cid` (a no-op when it already does). */
-export async function recordVersion (datastore: Datastore, path: string, cid: string, options?: AbortOptions): Promise<void> {
+/** Records that `path` now publishes to `cid` (a no-op when it already does); whether it did not before. */
+export async function recordVersion (datastore: Datastore, path: string, cid: string, options?: AbortOptions): Promise<boolean> {
   const cids = await getVersions(datastore, path, options)
   const replaced = cids[cids.length - 1]
-  if (replaced === cid) return
+  if (replaced === cid) return false
   // the version replaced joins the earlier ones unless it is one of them (it was a return to an
   // earlier text); a return to an earlier text leaves that version where it is among them
   const { earlier } = splitVersions(cids)
   if (replaced !== undefined && !earlier.includes(replaced)) earlier.push(replaced)
   await datastore.put(key(path), new TextEncoder().encode(JSON.stringify([...earlier, cid])), options)
   await recordChange(datastore, { paths: [path], cids: [cid] })
+  return true
 }
 
 /**
