@@ -289,12 +289,13 @@ export class Engine {
     return this.pending.blocks.get(k) ?? this.inflight.blocks.get(k)
   }
 
-  /** Whether a block is in the store (pending writes included). Looks only at the indexes. */
+  /** Whether a block is in the store (pending writes included): its record, and for a large block its file. Reads no bytes. */
   hasBlock (multihash: Bytes): boolean {
     const p = this.pendingBlock(multihash)
     if (p != null) return p.kind !== 'del'
     const key = Buffer.from(multihash)
-    return this.blocks.doesExist(key) || this.files.doesExist(key)
+    // a large block is there when its file is: a record whose file was deleted by hand is missing
+    return this.blocks.doesExist(key) || (this.files.doesExist(key) && existsSync(this.blockFiles.path(multihash)))
   }
 
   /**

@@ -106,6 +106,28 @@ describe('the repo\'s pin set', () => {
     expect(await repo.blockstore.has(kept.root)).toBe(true)
   })
 
+  it('a large block whose file is gone (its record kept) is missing: gc deletes nothing, has() says no', async () => {
+    const { rm } = await import('node:fs/promises')
+    const { FILE_BLOCK_BYTES } = await import('../../../src/core/store/block-files.js')
+    repo = await openRepo(join(tmp.path, 'r'))
+    const big = Buffer.alloc(FILE_BLOCK_BYTES + 10, 7)
+    const leaf = rawCid(big)
+    const node = dagPb.encode(dagPb.prepare({ Links: [{ Hash: leaf, Name: 'big', Tsize: big.length }] }))
+    const root = CID.createV1(dagPb.code, await sha256.digest(node))
+    const loose = await smallDag('loose')
+    for (const [c, b] of [[leaf, big], [root, node], ...loose.blocks] as Array<[CID, Uint8Array]>) await repo.blockstore.put(c, b)
+    await pinRoot(repo, root, {})
+    await repo.flush()
+    expect(await repo.blockstore.has(leaf)).toBe(true)
+    await rm(engineOf(repo).blockFiles.path(leaf.multihash.bytes))
+    expect(await repo.blockstore.has(leaf)).toBe(false)
+    await expect(collectGarbage(repo)).rejects.toMatchObject({
+      code: 'ERR_REPO',
+      message: expect.stringContaining(`pinned root ${root} is incomplete (block ${leaf} is not in the store`)
+    })
+    for (const [c] of loose.blocks) expect(await repo.blockstore.has(c)).toBe(true)
+  })
+
   it('gc lists the store from its keys: it copies no byte of the blocks it keeps, and reports the bytes it frees', async () => {
     repo = await openRepo(join(tmp.path, 'r'))
     // a pinned folder whose leaf is 100 KB (raw: looked up by the mark, never read), and a loose DAG
