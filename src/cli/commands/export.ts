@@ -17,7 +17,8 @@ export async function handler (args: ExportArgs, ctx: Context): Promise<void> {
   const { enableChunkCollection } = await import('../../core/collect-young.js')
   enableChunkCollection()
   const { parseCid } = await import('../../core/cid.js')
-  const named = (args.cids ?? []).map(c => parseCid(c))
+  // each root once, however often or in whichever multibase it is named (a CIDv0 and a CIDv1 are two CIDs)
+  const named = [...new Map((args.cids ?? []).map(c => parseCid(c)).map(c => [c.toString(), c])).values()]
   if (named.length === 0 && !args.all) throw new InvalidArgumentError('name the CIDs to export, or give --all')
   const output = args.output ?? '-'
   if (output === '-' && ctx.json) throw new InvalidArgumentError('--json keeps stdout for JSON, and -o - writes the CAR there: give -o <file.car> for a JSON summary')
