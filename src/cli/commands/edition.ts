@@ -73,10 +73,10 @@ export async function handler (args: EditionArgs, ctx: Context): Promise<void> {
   for (const [flag, n] of [['--feed-size', args.feedSize], ['--page-size', args.pageSize]] as const) {
     if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${flag} must be a whole number of at least 1`)
   }
-  // --previous is checked with the other arguments, before any file is read; another multibase is the same CID
+  // --previous is checked with the other arguments, before any file is read (buildEdition takes any multibase)
   let previous = args.previous === 'none' ? null : args.previous
   if (previous != null) {
-    try { previous = parseCidText(previous).toString() } catch { throw new InvalidArgumentError(`--previous "${previous}" is not a CID (or "none")`) }
+    try { parseCidText(previous) } catch { throw new InvalidArgumentError(`--previous "${previous}" is not a CID (or "none")`) }
   }
   // a manifest that is not there is a file not found (exit 3), as wherever a file is named
   if (args.manifest != null && !existsSync(ctx.resolve(args.manifest))) throw new NotFoundError(`manifest ${args.manifest} does not exist`)

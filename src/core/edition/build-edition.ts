@@ -3,6 +3,7 @@ import { Key } from 'interface-datastore'
 import { CID } from 'multiformats/cid'
 import { CustomProgressEvent } from 'progress-events'
 import { BlockNotFoundError, InvalidArgumentError, NoArticlesError, NotFoundError } from '../../errors.js'
+import { parseCidText } from '../cid.js'
 import { parseArticleBytes, slugify } from '../article/parse-article.js'
 import { catCid } from '../read/cat.js'
 import { readAll } from '../read-all.js'
@@ -166,7 +167,10 @@ export async function buildEdition (repo: Repo, options: EditionOptions = {}): P
   const pageSize = positive(options.pageSize ?? 100, 'pageSize')
   const title = options.title ?? 'Newsroom'
   if (options.previous != null) {
-    try { CID.parse(options.previous) } catch { throw new InvalidArgumentError(`\`previous\` "${options.previous}" is not a CID`) }
+    // another multibase (`BAFY…`) is the same CID: the edition records its usual text
+    let previous: string
+    try { previous = parseCidText(options.previous).toString() } catch { throw new InvalidArgumentError(`\`previous\` "${options.previous}" is not a CID`) }
+    options = { ...options, previous }
   }
   if (options.date != null && !isDate(options.date)) throw new InvalidArgumentError(`\`date\` "${options.date}" is not a date (YYYY-MM-DD)`)
   const feedId = options.feedId ?? `urn:ipfs-publish:${slugify(title) || 'edition'}`

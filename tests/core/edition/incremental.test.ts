@@ -164,6 +164,9 @@ describe('incremental editions: the same CID as a full rebuild', () => {
       expect(next).toMatchObject({ articles: 3, incremental: true })
       const full = await buildEdition(repo, { title: 'T', full: true, previous: next.previous })
       expect(full.cid.toString()).toBe(next.cid.toString())
+      // the previous edition named in another multibase is the same CID, recorded in its usual text
+      const upper = await buildEdition(repo, { title: 'T', full: true, previous: next.previous!.toUpperCase() })
+      expect(upper).toMatchObject({ cid: full.cid, previous: next.previous })
       expect(c).toBeDefined()
     } finally {
       await repo.close()
