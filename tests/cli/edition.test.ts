@@ -243,6 +243,16 @@ describe('edition: the whole site as one CID', () => {
     const none = await cli(['--repo', repo, 'edition', '--manifest', 'foreign.json', '--previous', 'none'], { cwd: dir })
     expect(none.code).toBe(3)
     expect(none.stderr).toMatch(/^error: foreign.json: x.txt: bundle bafkrei\S+ is not in the repo \(publish the article here first\)\n$/)
+    // a folder in the repo whose metadata.json is a folder, not a file: not an article bundle (exit 2)
+    const fake = join(tmp.path, 'fake-bundle')
+    await mkdir(join(fake, 'metadata.json'), { recursive: true })
+    await writeFile(join(fake, 'metadata.json', 'x.txt'), 'not metadata')
+    await writeFile(join(fake, 'article.txt'), 'text')
+    const folder = (await cli(['--repo', repo, 'add', fake, '-q'])).stdout.trim()
+    await writeFile(join(dir, 'fake.json'), JSON.stringify({ 'f.txt': { cid: folder, link: '', title: null, date: null } }))
+    const notBundle = await cli(['--repo', repo, 'edition', '--manifest', 'fake.json', '--previous', 'none'], { cwd: dir })
+    expect(notBundle.stderr).toBe(`error: fake.json: f.txt: ${folder} is not an article bundle (no metadata.json of ipfs-publish)\n`)
+    expect(notBundle.code).toBe(2)
   })
 
   it('an edition with no dated article: Atom needs a date, none is made up; --date gives the edition its date', async () => {
